@@ -1,0 +1,373 @@
+#include "common.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rtmpkit/error.h"
+#include "rtmpkit/rtmpkit.h"
+
+#define ALL_COMMANDS (CLI_DUMP | CLI_PUSH | CLI_PLAY)
+#define PROGRESS_INTERVAL_MS 500
+
+enum arg_type {
+    ARG_FLAG,       /* int set to 1 */
+    ARG_COUNT,      /* int incremented */
+    ARG_INT,
+    ARG_SECONDS,    /* double >= 0 */
+    ARG_STRING,
+};
+
+struct option_spec {
+    const char *name;
+    int short_name;         /* 0: long only */
+    enum arg_type type;
+    unsigned commands;
+    size_t offset;          /* into struct cli_options */
+    const char *metavar;
+    const char *help;
+};
+
+#define OPT(field) offsetof(struct cli_options, field)
+
+/* Special entries handled by cli_parse itself. */
+#define OFFSET_HELP    ((size_t)-1)
+#define OFFSET_VERSION ((size_t)-2)
+
+static const struct option_spec option_table[] = {
+    { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE", "write the FLV to FILE (- for stdout)" },
+    { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
+    { "recorded", 0, ARG_FLAG, CLI_DUMP, OPT(recorded), NULL, "ask for a recorded stream only (play start 0)" },
+    { "start", 0, ARG_SECONDS, CLI_DUMP, OPT(start), "SEC", "start a recorded stream SEC seconds in" },
+    { "duration", 0, ARG_SECONDS, CLI_DUMP, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
+    { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
+      "after media stopped for SEC seconds, the stream has ended (default 5; 0: never)" },
+    { "app", 0, ARG_STRING, ALL_COMMANDS, OPT(app), "APP", "application name (overrides the URL's)" },
+    { "stream", 0, ARG_STRING, ALL_COMMANDS, OPT(stream), "NAME", "stream name / playpath (overrides the URL's)" },
+    { "tc-url", 0, ARG_STRING, ALL_COMMANDS, OPT(tc_url), "URL", "tcUrl sent in connect (default: from the URL)" },
+    { "flash-ver", 0, ARG_STRING, ALL_COMMANDS, OPT(flash_ver), "STR", "flashVer sent in connect" },
+    { "swf-url", 0, ARG_STRING, ALL_COMMANDS, OPT(swf_url), "URL", "swfUrl sent in connect" },
+    { "page-url", 0, ARG_STRING, ALL_COMMANDS, OPT(page_url), "URL", "pageUrl sent in connect" },
+    { "timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(timeout), "SEC", "give up after SEC seconds without data (default 30)" },
+    { "connect-timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(connect_timeout), "SEC",
+      "give up connecting, handshaking or starting after SEC seconds (default 10)" },
+    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default 3000)" },
+    { "simple-handshake", 0, ARG_FLAG, ALL_COMMANDS, OPT(simple_handshake), NULL, "send no FP9 digest in the handshake" },
+    { "ipv4", '4', ARG_FLAG, ALL_COMMANDS, OPT(ipv4), NULL, "use IPv4 only" },
+    { "ipv6", '6', ARG_FLAG, ALL_COMMANDS, OPT(ipv6), NULL, "use IPv6 only" },
+    { "quiet", 'q', ARG_FLAG, ALL_COMMANDS, OPT(quiet), NULL, "print errors only, no progress" },
+    { "verbose", 'v', ARG_COUNT, ALL_COMMANDS, OPT(verbose), NULL, "say more (-vv: protocol details)" },
+    { "help", 'h', ARG_FLAG, ALL_COMMANDS, OFFSET_HELP, NULL, "show this help and exit" },
+    { "version", 'V', ARG_FLAG, ALL_COMMANDS, OFFSET_VERSION, NULL, "show the version and exit" },
+};
+
+#define OPTION_COUNT (sizeof option_table / sizeof option_table[0])
+
+static const char *usage_line(enum cli_command command)
+{
+    switch (command) {
+    case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
+    case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [options]";
+    case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
+    }
+    return "";
+}
+
+static void print_help(enum cli_command command, const char *name)
+{
+    printf("Usage: %s %s\n\nOptions:\n", name, usage_line(command));
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct option_spec *o = &option_table[i];
+        char left[64];
+        if (!(o->commands & command))
+            continue;
+        snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
+                 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+                 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        printf("  %-28s %s\n", left, o->help);
+    }
+    printf("\nExit status: 0 on success; see EXIT STATUS in %s(1) for each error.\n", name);
+}
+
+static int usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (try --help)\n");
+    return rtmpkit_exit_status(RTMPKIT_EUSAGE);
+}
+
+/* Stores one option's argument into opts; returns 0 or -1 after reporting. */
+static int store_option(const struct option_spec *o, const char *arg, const char *name,
+                        struct cli_options *opts)
+{
+    char *field = (char *)opts + o->offset;
+    char *end = NULL;
+    switch (o->type) {
+    case ARG_FLAG:
+        *(int *)field = 1;
+        return 0;
+    case ARG_COUNT:
+        (*(int *)field)++;
+        return 0;
+    case ARG_INT: {
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || v < 0 || v > 1000000000) {
+            usage_error(name, "--%s wants a whole number, not \"%s\"", o->name, arg);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case ARG_SECONDS: {
+        double v = strtod(arg, &end);
+        if (!*arg || *end || !(v >= 0) || v > 1e9) {
+            usage_error(name, "--%s wants seconds (a number >= 0), not \"%s\"", o->name, arg);
+            return -1;
+        }
+        *(double *)field = v;
+        return 0;
+    }
+    case ARG_STRING:
+        *(const char **)field = arg;
+        return 0;
+    }
+    return -1;
+}
+
+int cli_parse(enum cli_command command, const char *name, int argc, char **argv, struct cli_options *opts)
+{
+    struct option long_options[OPTION_COUNT + 1];
+    const struct option_spec *by_index[OPTION_COUNT];
+    char short_options[3 * OPTION_COUNT + 2] = "+";
+    size_t n = 0;
+    int c, index;
+
+    memset(opts, 0, sizeof *opts);
+    opts->start = -1;
+    opts->end_timeout = 5;
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct option_spec *o = &option_table[i];
+        int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument : required_argument;
+        if (!(o->commands & command))
+            continue;
+        by_index[n] = o;
+        long_options[n] = (struct option){ o->name, has_arg, NULL, 0 };
+        if (o->short_name) {
+            size_t len = strlen(short_options);
+            short_options[len] = (char)o->short_name;
+            short_options[len + 1] = has_arg ? ':' : 0;
+            short_options[len + 2] = 0;
+        }
+        n++;
+    }
+    long_options[n] = (struct option){ 0, 0, 0, 0 };
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, short_options + 1, long_options, &index)) != -1) {
+        const struct option_spec *o = NULL;
+        if (c == '?' || c == ':') {
+            if (optopt)
+                return usage_error(name, "unknown option or missing argument: -%c", optopt);
+            return usage_error(name, "unknown option or missing argument: %s", argv[optind - 1]);
+        }
+        if (c == 0) {
+            o = by_index[index];
+        } else {
+            for (size_t i = 0; i < n && !o; i++)
+                if (by_index[i]->short_name == c)
+                    o = by_index[i];
+        }
+        if (!o)
+            return usage_error(name, "unknown option");
+        if (o->offset == OFFSET_HELP) {
+            print_help(command, name);
+            return 0;
+        }
+        if (o->offset == OFFSET_VERSION) {
+            printf("%s %s\n", name, RTMPKIT_VERSION);
+            return 0;
+        }
+        if (store_option(o, optarg, name, opts) < 0)
+            return rtmpkit_exit_status(RTMPKIT_EUSAGE);
+    }
+    if (optind >= argc)
+        return usage_error(name, "no URL given");
+    if (optind + 1 < argc)
+        return usage_error(name, "unexpected argument \"%s\"", argv[optind + 1]);
+    opts->url = argv[optind];
+    if (opts->live && opts->recorded)
+        return usage_error(name, "--live and --recorded exclude each other");
+    if (opts->ipv4 && opts->ipv6)
+        return usage_error(name, "-4 and -6 exclude each other");
+    return -1;
+}
+
+void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *opts)
+{
+    rtmpkit_log_init(log, name);
+    if (opts->quiet)
+        log->level = RTMPKIT_LOG_ERROR;
+    else
+        log->level = RTMPKIT_LOG_WARN + opts->verbose;
+}
+
+/* Registers each query value of s (after its '?') as a secret. */
+static void add_query_secrets(rtmpkit_log *log, const char *s)
+{
+    const char *q = s ? strchr(s, '?') : NULL;
+    while (q && *q) {
+        const char *value = strchr(q, '=');
+        const char *end;
+        char buf[512];
+        if (!value)
+            break;
+        value++;
+        end = value + strcspn(value, "&");
+        if ((size_t)(end - value) < sizeof buf) {
+            memcpy(buf, value, (size_t)(end - value));
+            buf[end - value] = 0;
+            rtmpkit_log_add_secret(log, buf);
+        }
+        q = *end ? end + 1 : end;
+    }
+}
+
+int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_stream, rtmpkit_url *url)
+{
+    char shown[512];
+    int err = rtmpkit_url_parse(opts->url, url);
+    if (err < 0) {
+        rtmpkit_url_redact_string(opts->url, hide_stream, shown, sizeof shown);
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s: %s (expected rtmp://host[:port]/app/stream)",
+                     shown, rtmpkit_strerror(err));
+        return err;
+    }
+    err = rtmpkit_url_override(url, opts->app, opts->stream, opts->tc_url);
+    if (err < 0) {
+        rtmpkit_url_free(url);
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
+        return err;
+    }
+    rtmpkit_log_add_secret(log, url->user);
+    rtmpkit_log_add_secret(log, url->password);
+    add_query_secrets(log, url->app);
+    add_query_secrets(log, url->stream);
+    add_query_secrets(log, url->tc_url);
+    if (hide_stream)
+        rtmpkit_log_add_secret(log, url->stream);
+    if (!url->stream[0]) {
+        rtmpkit_url_free(url);
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "the URL names no stream (rtmp://host/app/STREAM, or --stream)");
+        return RTMPKIT_EBAD_URL;
+    }
+    return 0;
+}
+
+static int seconds_to_ms(double s)
+{
+    return s > 0 ? (int)(s * 1000 + 0.5) : 0;
+}
+
+void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log,
+                       rtmpkit_client_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->url = url;
+    cfg->log = log;
+    cfg->connect_timeout_ms = seconds_to_ms(opts->connect_timeout);
+    cfg->handshake_timeout_ms = seconds_to_ms(opts->connect_timeout);
+    cfg->idle_timeout_ms = seconds_to_ms(opts->timeout);
+    cfg->write_timeout_ms = seconds_to_ms(opts->timeout);
+    cfg->ip_family = opts->ipv4 ? 4 : opts->ipv6 ? 6 : 0;
+    cfg->conn.flash_ver = opts->flash_ver;
+    cfg->conn.swf_url = opts->swf_url;
+    cfg->conn.page_url = opts->page_url;
+    cfg->conn.simple_handshake = opts->simple_handshake;
+    cfg->conn.buffer_ms = (uint32_t)opts->buffer_ms;
+    cfg->cancel = cli_install_signals();
+}
+
+/* The one process-wide flag: a signal handler has nowhere else to write. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+const volatile sig_atomic_t *cli_install_signals(void)
+{
+    static int installed;
+    if (!installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        installed = 1;
+    }
+    return &stop_requested;
+}
+
+uint64_t cli_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void cli_format_bytes(char *buf, size_t len, uint64_t bytes)
+{
+    if (bytes < 1000)
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+    else if (bytes < 1000000)
+        snprintf(buf, len, "%.1f kB", (double)bytes / 1e3);
+    else if (bytes < 1000000000)
+        snprintf(buf, len, "%.1f MB", (double)bytes / 1e6);
+    else
+        snprintf(buf, len, "%.2f GB", (double)bytes / 1e9);
+}
+
+void cli_progress_init(struct cli_progress *p, const struct cli_options *opts)
+{
+    memset(p, 0, sizeof *p);
+    p->enabled = !opts->quiet && isatty(STDERR_FILENO);
+}
+
+void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)
+{
+    uint64_t now = cli_monotonic_ms();
+    char line[256];
+    va_list ap;
+    if (!p->enabled || (!force && p->drawn && now - p->last_draw_ms < PROGRESS_INTERVAL_MS))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\r%-78s", line);
+    fflush(stderr);
+    p->drawn = 1;
+    p->last_draw_ms = now;
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (p->enabled && p->drawn)
+        fputc('\n', stderr);
+    p->drawn = 0;
+}

@@ -1,0 +1,80 @@
+/* What the three commands share: one option table, help, the progress line, signals,
+ * errors and exit codes. */
+#ifndef CLI_COMMON_H
+#define CLI_COMMON_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "rtmpkit/client.h"
+#include "rtmpkit/log.h"
+#include "rtmpkit/url.h"
+
+enum cli_command {
+    CLI_DUMP = 1 << 0,
+    CLI_PUSH = 1 << 1,
+    CLI_PLAY = 1 << 2,
+};
+
+/* Every option of every command; each command sees the ones the table gives it. */
+struct cli_options {
+    const char *url;
+    const char *output;
+    const char *app;
+    const char *stream;
+    const char *tc_url;
+    const char *flash_ver;
+    const char *swf_url;
+    const char *page_url;
+    int live;
+    int recorded;
+    double start;            /* seconds, -1: not given */
+    double duration;         /* seconds, 0: until the end */
+    int wait;
+    double end_timeout;      /* seconds without media after which a live stream has ended */
+    int quiet;
+    int verbose;
+    double timeout;          /* idle read timeout, seconds */
+    double connect_timeout;  /* connect + handshake, seconds */
+    int ipv4;
+    int ipv6;
+    int simple_handshake;
+    int buffer_ms;
+};
+
+/* Parses argv for command. Returns -1 to go on, or the exit status to return now
+ * (0 after --help / --version, 2 after a usage error, which it has reported). */
+int cli_parse(enum cli_command command, const char *name, int argc, char **argv, struct cli_options *opts);
+
+/* Sets up the log for the options: level from -q/-v, prefix = command name. */
+void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *opts);
+
+/* Parses the URL with the --app/--stream/--tc-url overrides and registers every secret
+ * in it (userinfo, query values, and the stream when hide_stream) with the log. Returns 0
+ * or an error it has reported. */
+int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_stream, rtmpkit_url *url);
+
+/* Fills a client config from the options. */
+void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log,
+                       rtmpkit_client_config *cfg);
+
+/* SIGINT/SIGTERM (and SIGPIPE ignored): the returned flag becomes non-zero on a signal. */
+const volatile sig_atomic_t *cli_install_signals(void);
+
+/* A progress line on stderr, redrawn at most twice a second, only on a terminal and
+ * not with -q. */
+struct cli_progress {
+    int enabled;
+    int drawn;
+    uint64_t last_draw_ms;
+};
+void cli_progress_init(struct cli_progress *p, const struct cli_options *opts);
+void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void cli_progress_end(struct cli_progress *p);
+
+uint64_t cli_monotonic_ms(void);
+/* "1.5 MB" style sizes. */
+void cli_format_bytes(char *buf, size_t len, uint64_t bytes);
+
+#endif

@@ -1,0 +1,317 @@
+/* Drives one protocol engine over a transport: the only place where the core meets a
+ * socket and a clock. */
+#include "rtmpkit/client.h"
+
+#include <openssl/rand.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rtmpkit/error.h"
+#include "transport.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS   10000
+#define DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
+#define DEFAULT_IDLE_TIMEOUT_MS      30000
+#define DEFAULT_WRITE_TIMEOUT_MS     10000
+#define CLOSE_FLUSH_MS               1000
+#define READ_BUFFER_SIZE             (64 * 1024)
+
+struct rtmpkit_client {
+    rtmpkit_client_config cfg;
+    rtmpkit_conn *conn;
+    rk_transport *transport;
+    uint8_t in[READ_BUFFER_SIZE];
+    size_t in_start;        /* bytes before this were consumed by the engine */
+    size_t in_end;
+    uint64_t last_read_ms;
+    char error[600];
+};
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int or_default(int value, int dflt)
+{
+    return value > 0 ? value : dflt;
+}
+
+rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg)
+{
+    rtmpkit_client *cl;
+    rtmpkit_conn_config conn_cfg;
+    if (!cfg || !cfg->url)
+        return NULL;
+    cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return NULL;
+    cl->cfg = *cfg;
+    cl->cfg.connect_timeout_ms = or_default(cfg->connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
+    cl->cfg.handshake_timeout_ms = or_default(cfg->handshake_timeout_ms, DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    cl->cfg.idle_timeout_ms = or_default(cfg->idle_timeout_ms, DEFAULT_IDLE_TIMEOUT_MS);
+    cl->cfg.write_timeout_ms = or_default(cfg->write_timeout_ms, DEFAULT_WRITE_TIMEOUT_MS);
+    conn_cfg = cfg->conn;
+    if (!conn_cfg.app)
+        conn_cfg.app = cfg->url->app;
+    if (!conn_cfg.tc_url)
+        conn_cfg.tc_url = cfg->url->tc_url;
+    if (!conn_cfg.log)
+        conn_cfg.log = cfg->log;
+    cl->conn = rtmpkit_conn_new(&conn_cfg);
+    if (!cl->conn) {
+        free(cl);
+        return NULL;
+    }
+    return cl;
+}
+
+void rtmpkit_client_free(rtmpkit_client *cl)
+{
+    if (!cl)
+        return;
+    if (cl->transport)
+        cl->transport->ops->close(cl->transport);
+    rtmpkit_conn_free(cl->conn);
+    free(cl);
+}
+
+const char *rtmpkit_client_error_message(const rtmpkit_client *cl)
+{
+    return cl->error[0] ? cl->error : "no error";
+}
+
+rtmpkit_conn *rtmpkit_client_conn(rtmpkit_client *cl)
+{
+    return cl->conn;
+}
+
+static int set_error(rtmpkit_client *cl, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Records a one-line reason for err (scrubbed of secrets) and returns err. */
+static int set_error(rtmpkit_client *cl, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cl->error, sizeof cl->error, fmt, ap);
+    va_end(ap);
+    rtmpkit_log_scrub(cl->cfg.log, cl->error, sizeof cl->error);
+    return err;
+}
+
+static int engine_error(rtmpkit_client *cl, int err)
+{
+    return set_error(cl, err, "%s", rtmpkit_conn_error_message(cl->conn));
+}
+
+/* Writes the engine's pending output, waiting at most the write timeout when the socket
+ * is full. */
+static int flush_output(rtmpkit_client *cl, int timeout_ms)
+{
+    uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        size_t len;
+        const uint8_t *data = rtmpkit_conn_output(cl->conn, &len);
+        int n;
+        if (len == 0)
+            return 0;
+        n = cl->transport->ops->write(cl->transport, data, len);
+        if (n > 0) {
+            rtmpkit_conn_output_done(cl->conn, (size_t)n);
+            continue;
+        }
+        if (n != RTMPKIT_EAGAIN)
+            return set_error(cl, RTMPKIT_ENETWORK, "connection lost while sending");
+        uint64_t now = monotonic_ms();
+        if (now >= deadline)
+            return set_error(cl, RTMPKIT_ETIMEOUT, "sending blocked for %d ms", timeout_ms);
+        n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, 1),
+                       (int)(deadline - now), cl->cfg.cancel);
+        if (n < 0)
+            return n == RTMPKIT_ECANCELLED ? n : set_error(cl, n, "connection lost while sending");
+    }
+}
+
+/* Reads what the socket has, waiting until deadline. Returns bytes read, or an error. */
+static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_for)
+{
+    if (cl->in_start > 0) {   /* keep the unconsumed tail (a partial chunk header) */
+        memmove(cl->in, cl->in + cl->in_start, cl->in_end - cl->in_start);
+        cl->in_end -= cl->in_start;
+        cl->in_start = 0;
+    }
+    for (;;) {
+        int n = cl->transport->ops->read(cl->transport, cl->in + cl->in_end, sizeof cl->in - cl->in_end);
+        uint64_t now;
+        if (n > 0) {
+            cl->in_end += (size_t)n;
+            cl->last_read_ms = monotonic_ms();
+            return n;
+        }
+        if (n == 0)
+            return set_error(cl, RTMPKIT_ENETWORK, "the server closed the connection%s%s",
+                             waiting_for ? " while waiting for " : "", waiting_for ? waiting_for : "");
+        if (n != RTMPKIT_EAGAIN)
+            return set_error(cl, RTMPKIT_ENETWORK, "connection lost");
+        now = monotonic_ms();
+        if (now >= deadline)
+            return set_error(cl, RTMPKIT_ETIMEOUT, "no answer from the server for %.1f s%s%s",
+                             (double)(now - cl->last_read_ms) / 1000,
+                             waiting_for ? " while waiting for " : "", waiting_for ? waiting_for : "");
+        n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, 0),
+                       (int)(deadline - now), cl->cfg.cancel);
+        if (n == RTMPKIT_ECANCELLED)
+            return set_error(cl, n, "interrupted");
+        if (n < 0)
+            return set_error(cl, n, "connection lost");
+    }
+}
+
+/* Returns the next engine event, feeding it bytes and flushing its output as needed,
+ * until deadline. ERROR events come back as their error code. */
+static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, const char *waiting_for)
+{
+    for (;;) {
+        int n;
+        if (rtmpkit_conn_poll_event(cl->conn, ev)) {
+            if (ev->type == RTMPKIT_EVENT_ERROR)
+                return engine_error(cl, ev->error);
+            return 1;
+        }
+        if ((n = flush_output(cl, cl->cfg.write_timeout_ms)) < 0)
+            return n;
+        if (cl->in_start < cl->in_end) {
+            n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, monotonic_ms());
+            if (n < 0)
+                return engine_error(cl, n);
+            cl->in_start += (size_t)n;
+            if (n > 0)
+                continue;   /* a message may have completed: look at its events */
+            /* 0: the engine holds a partial chunk header and needs more bytes */
+        }
+        if (cl->in_start == cl->in_end)
+            cl->in_start = cl->in_end = 0;
+        if ((n = read_more(cl, deadline, waiting_for)) < 0)
+            return n;
+    }
+}
+
+/* Waits for an event of the wanted type; other events before it are dropped (logged). */
+static int wait_for(rtmpkit_client *cl, enum rtmpkit_event_type wanted, const char *what)
+{
+    uint64_t deadline = monotonic_ms() + (uint64_t)cl->cfg.handshake_timeout_ms;
+    rtmpkit_event ev;
+    for (;;) {
+        int n = next_event(cl, &ev, deadline, what);
+        if (n < 0)
+            return n;
+        if (ev.type == wanted)
+            return 0;
+        rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_DEBUG, "while waiting for %s: event %d %s",
+                     what, ev.type, ev.code);
+    }
+}
+
+int rtmpkit_client_connect(rtmpkit_client *cl)
+{
+    const rtmpkit_url *url = cl->cfg.url;
+    uint8_t random[1536];
+    char why[300] = "";
+    int err;
+
+    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s port %d", url->host, url->port);
+    if (url->tls)
+        return set_error(cl, RTMPKIT_ETLS, "rtmps:// is not supported yet");
+    err = rk_tcp_connect(url->host, url->port, cl->cfg.ip_family, cl->cfg.connect_timeout_ms,
+                         cl->cfg.cancel, &cl->transport, why, sizeof why);
+    if (err < 0)
+        return set_error(cl, err, "%s", why[0] ? why : rtmpkit_strerror(err));
+    cl->last_read_ms = monotonic_ms();
+    if (RAND_bytes(random, sizeof random) != 1)
+        return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the handshake");
+    if ((err = rtmpkit_conn_start(cl->conn, (uint64_t)time(NULL) * 1000, random)) < 0)
+        return engine_error(cl, err);
+    err = wait_for(cl, RTMPKIT_EVENT_CONNECTED, rtmpkit_conn_handshake_done(cl->conn)
+                   ? "the connect answer" : "the handshake");
+    if (err == RTMPKIT_ENETWORK && !rtmpkit_conn_handshake_done(cl->conn))
+        return set_error(cl, RTMPKIT_EHANDSHAKE, "the server closed the connection during the handshake");
+    if (err == RTMPKIT_ENETWORK)
+        /* nginx-rtmp closes the socket, without a word, on a connect to an unknown app. */
+        return set_error(cl, RTMPKIT_EREJECTED,
+                         "the server closed the connection after connect (unknown application \"%s\"?)",
+                         url->app);
+    if (err == RTMPKIT_ETIMEOUT && !rtmpkit_conn_handshake_done(cl->conn))
+        return set_error(cl, RTMPKIT_ETIMEOUT, "the server did not complete the RTMP handshake within %d ms",
+                         cl->cfg.handshake_timeout_ms);
+    if (err < 0)
+        return err;
+    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connected to application \"%s\"", url->app);
+    return 0;
+}
+
+int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms)
+{
+    int err = rtmpkit_conn_play(cl->conn, name, start_ms);
+    if (err < 0)
+        return set_error(cl, err, "cannot start playing: %s", rtmpkit_strerror(err));
+    return wait_for(cl, RTMPKIT_EVENT_PLAY_START, "NetStream.Play.Start");
+}
+
+int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *type)
+{
+    int err = rtmpkit_conn_publish(cl->conn, name, type);
+    if (err < 0)
+        return set_error(cl, err, "cannot start publishing: %s", rtmpkit_strerror(err));
+    return wait_for(cl, RTMPKIT_EVENT_PUBLISH_START, "NetStream.Publish.Start");
+}
+
+int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms)
+{
+    uint64_t give_up = timeout_ms > 0 ? monotonic_ms() + (uint64_t)timeout_ms : UINT64_MAX;
+    /* The idle deadline moves with every byte received. */
+    for (;;) {
+        uint64_t idle_deadline = cl->last_read_ms + (uint64_t)cl->cfg.idle_timeout_ms;
+        int n = next_event(cl, ev, idle_deadline < give_up ? idle_deadline : give_up, NULL);
+        uint64_t now = monotonic_ms();
+        if (n != RTMPKIT_ETIMEOUT)
+            return n;
+        if (now >= cl->last_read_ms + (uint64_t)cl->cfg.idle_timeout_ms)
+            return n;
+        if (now >= give_up) {
+            cl->error[0] = 0;
+            return RTMPKIT_EAGAIN;
+        }
+    }
+}
+
+int rtmpkit_client_next_event(rtmpkit_client *cl, rtmpkit_event *ev)
+{
+    return rtmpkit_client_next_event_timeout(cl, ev, 0);
+}
+
+int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
+                              const uint8_t *data, size_t len)
+{
+    int err = rtmpkit_conn_send_media(cl->conn, type, timestamp, data, len);
+    if (err < 0)
+        return set_error(cl, err, "cannot send: %s", rtmpkit_strerror(err));
+    return flush_output(cl, cl->cfg.write_timeout_ms);
+}
+
+int rtmpkit_client_close(rtmpkit_client *cl)
+{
+    int err = 0;
+    if (!cl->transport)
+        return 0;
+    if (rtmpkit_conn_close_stream(cl->conn) >= 0)
+        err = flush_output(cl, CLOSE_FLUSH_MS);
+    cl->transport->ops->close(cl->transport);
+    cl->transport = NULL;
+    return err < 0 ? err : 0;
+}

@@ -1,0 +1,843 @@
+/* The RTMP protocol engine: handshake, control messages, commands and the play/publish
+ * state machines. Sans-I/O: bytes in, bytes out, events. */
+#include "rtmpkit/conn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amf.h"
+#include "bytes.h"
+#include "chunk.h"
+#include "handshake.h"
+#include "rtmpkit/error.h"
+
+/* Message types (RTMP spec §5.4, §7.1). */
+enum {
+    MSG_SET_CHUNK_SIZE = 1,
+    MSG_ABORT = 2,
+    MSG_ACK = 3,
+    MSG_USER_CONTROL = 4,
+    MSG_WINDOW_ACK_SIZE = 5,
+    MSG_SET_PEER_BANDWIDTH = 6,
+    MSG_AUDIO = 8,
+    MSG_VIDEO = 9,
+    MSG_DATA_AMF3 = 15,
+    MSG_COMMAND_AMF3 = 17,
+    MSG_DATA_AMF0 = 18,
+    MSG_COMMAND_AMF0 = 20,
+    MSG_AGGREGATE = 22,
+};
+
+/* User control events. */
+enum {
+    UC_STREAM_BEGIN = 0,
+    UC_STREAM_EOF = 1,
+    UC_STREAM_DRY = 2,
+    UC_SET_BUFFER_LENGTH = 3,
+    UC_STREAM_IS_RECORDED = 4,
+    UC_PING_REQUEST = 6,
+    UC_PING_RESPONSE = 7,
+};
+
+/* Chunk stream ids we send on (the ones ffmpeg and OBS use). */
+enum {
+    CSID_CONTROL = 2,
+    CSID_COMMAND = 3,
+    CSID_AUDIO = 4,
+    CSID_DATA = 5,
+    CSID_VIDEO = 6,
+    CSID_STREAM = 8,
+};
+
+#define DEFAULT_FLASH_VER     "LNX 9,0,124,2"
+#define PUBLISHER_FLASH_VER   "FMLE/3.0 (compatible; rtmpkit)"
+#define DEFAULT_BUFFER_MS     3000
+#define MAX_COMMAND_VALUES    8
+#define MAX_EVENTS            4096    /* one aggregate message's worth of tags, at most */
+#define COMMAND_BUFFER_MAX    (64u * 1024)
+
+enum conn_state {
+    STATE_INIT,
+    STATE_HANDSHAKE,
+    STATE_CONNECTING,
+    STATE_CONNECTED,
+    STATE_CREATING_STREAM,
+    STATE_STARTING,         /* play or publish sent, waiting for its Start */
+    STATE_PLAYING,
+    STATE_PUBLISHING,
+    STATE_CLOSED,
+    STATE_FAILED,
+};
+
+enum transaction_kind {
+    TX_CONNECT,
+    TX_CREATE_STREAM,
+    TX_IGNORED,             /* releaseStream, FCPublish, deleteStream...: answer not needed */
+};
+
+struct transaction {
+    double id;
+    enum transaction_kind kind;
+    int used;
+};
+
+struct rtmpkit_conn {
+    char *app;
+    char *tc_url;
+    char *flash_ver;
+    char *swf_url;
+    char *page_url;
+    int simple_handshake;
+    int publisher;
+    uint32_t buffer_ms;
+    rtmpkit_log *log;
+
+    enum conn_state state;
+    rk_handshake handshake;
+    rk_chunk_reader *reader;
+    rk_chunk_writer writer;
+    rk_buf out;
+    rk_buf command;         /* scratch for building one command body */
+
+    uint64_t bytes_received;
+    uint64_t bytes_at_last_ack;
+    uint32_t peer_window;   /* the server's Window Ack Size: acknowledge every this many */
+    int sent_window_ack;
+
+    struct transaction transactions[RTMPKIT_MAX_TRANSACTIONS];
+    double next_transaction_id;
+
+    uint32_t stream_id;
+    char *stream_name;
+    char *publish_type;     /* NULL when playing */
+    double play_start;
+
+    rtmpkit_event *events;  /* the events of the current message */
+    size_t event_count;
+    size_t event_next;
+    rtmpkit_amf values[MAX_COMMAND_VALUES];   /* the current command, owned until next recv */
+    int value_count;
+
+    char error_message[512];
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
+{
+    rtmpkit_conn *c;
+    if (!cfg || !cfg->app || !cfg->tc_url)
+        return NULL;
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->app = strdup(cfg->app);
+    c->tc_url = strdup(cfg->tc_url);
+    c->flash_ver = strdup(cfg->flash_ver ? cfg->flash_ver
+                          : cfg->publisher ? PUBLISHER_FLASH_VER : DEFAULT_FLASH_VER);
+    c->swf_url = dup_or_null(cfg->swf_url);
+    c->page_url = dup_or_null(cfg->page_url);
+    c->simple_handshake = cfg->simple_handshake;
+    c->publisher = cfg->publisher;
+    c->buffer_ms = cfg->buffer_ms ? cfg->buffer_ms : DEFAULT_BUFFER_MS;
+    c->log = cfg->log;
+    c->reader = rk_chunk_reader_new();
+    c->events = calloc(MAX_EVENTS, sizeof *c->events);
+    c->next_transaction_id = 1;
+    rk_chunk_writer_init(&c->writer);
+    rk_buf_init(&c->out, RTMPKIT_MAX_PENDING_OUTPUT);
+    rk_buf_init(&c->command, COMMAND_BUFFER_MAX);
+    if (!c->app || !c->tc_url || !c->flash_ver || (cfg->swf_url && !c->swf_url)
+        || (cfg->page_url && !c->page_url) || !c->reader || !c->events) {
+        rtmpkit_conn_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void release_message_state(rtmpkit_conn *c)
+{
+    for (int i = 0; i < c->value_count; i++)
+        rtmpkit_amf_free(&c->values[i]);
+    c->value_count = 0;
+    c->event_count = 0;
+    c->event_next = 0;
+}
+
+void rtmpkit_conn_free(rtmpkit_conn *c)
+{
+    if (!c)
+        return;
+    release_message_state(c);
+    free(c->app);
+    free(c->tc_url);
+    free(c->flash_ver);
+    free(c->swf_url);
+    free(c->page_url);
+    free(c->stream_name);
+    free(c->publish_type);
+    free(c->events);
+    rk_chunk_reader_free(c->reader);
+    rk_buf_free(&c->out);
+    rk_buf_free(&c->command);
+    free(c);
+}
+
+/* ---- events and errors ---- */
+
+static rtmpkit_event *push_event(rtmpkit_conn *c, enum rtmpkit_event_type type)
+{
+    rtmpkit_event *ev;
+    if (c->event_count >= MAX_EVENTS)
+        return NULL;
+    ev = &c->events[c->event_count++];
+    memset(ev, 0, sizeof *ev);
+    ev->type = type;
+    ev->code = "";
+    ev->description = "";
+    ev->stream_id = c->stream_id;
+    return ev;
+}
+
+/* Marks the connection dead with err and a one-line reason; returns err. */
+static int fail(rtmpkit_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(rtmpkit_conn *c, int err, const char *fmt, ...)
+{
+    va_list ap;
+    rtmpkit_event *ev;
+    va_start(ap, fmt);
+    vsnprintf(c->error_message, sizeof c->error_message, fmt, ap);
+    va_end(ap);
+    rtmpkit_log_scrub(c->log, c->error_message, sizeof c->error_message);
+    c->state = STATE_FAILED;
+    ev = push_event(c, RTMPKIT_EVENT_ERROR);
+    if (ev) {
+        ev->error = err;
+        ev->description = c->error_message;
+    }
+    return err;
+}
+
+const char *rtmpkit_conn_error_message(const rtmpkit_conn *c)
+{
+    return c->error_message[0] ? c->error_message : "no error";
+}
+
+int rtmpkit_conn_poll_event(rtmpkit_conn *c, rtmpkit_event *ev)
+{
+    if (c->event_next >= c->event_count)
+        return 0;
+    *ev = c->events[c->event_next++];
+    return 1;
+}
+
+uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c)
+{
+    return c->bytes_received;
+}
+
+int rtmpkit_conn_handshake_done(const rtmpkit_conn *c)
+{
+    return c->handshake.done;
+}
+
+/* ---- output ---- */
+
+const uint8_t *rtmpkit_conn_output(rtmpkit_conn *c, size_t *len)
+{
+    *len = c->out.len;
+    return c->out.data;
+}
+
+void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n)
+{
+    rk_buf_consume(&c->out, n);
+}
+
+static int send_message(rtmpkit_conn *c, uint32_t csid, uint8_t type, uint32_t stream_id,
+                        uint32_t timestamp, const uint8_t *data, size_t len)
+{
+    int err;
+    if (len > RK_MAX_MESSAGE_SIZE)
+        return RTMPKIT_ELIMIT;
+    err = rk_chunk_write(&c->writer, &c->out, csid, type, stream_id, timestamp, data, (uint32_t)len);
+    if (err < 0)
+        return fail(c, err, "cannot queue %zu bytes to send: %s", len, rtmpkit_strerror(err));
+    return 0;
+}
+
+static int send_control(rtmpkit_conn *c, uint8_t type, uint32_t value)
+{
+    uint8_t body[4];
+    rk_wb32(body, value);
+    return send_message(c, CSID_CONTROL, type, 0, 0, body, sizeof body);
+}
+
+static int send_user_control(rtmpkit_conn *c, uint16_t event, const uint8_t *args, size_t len)
+{
+    uint8_t body[10];
+    body[0] = (uint8_t)(event >> 8);
+    body[1] = (uint8_t)event;
+    memcpy(body + 2, args, len);
+    return send_message(c, CSID_CONTROL, MSG_USER_CONTROL, 0, 0, body, 2 + len);
+}
+
+/* Starts a command body: name, transaction id. Returns the transaction id used. */
+static double begin_command(rtmpkit_conn *c, const char *name, enum transaction_kind kind, int tracked)
+{
+    double id = 0;
+    rk_buf_reset(&c->command);
+    rk_amf0_put_string(&c->command, name);
+    if (tracked) {
+        id = c->next_transaction_id++;
+        for (int i = 0; i < RTMPKIT_MAX_TRANSACTIONS; i++) {
+            if (!c->transactions[i].used) {
+                c->transactions[i] = (struct transaction){ id, kind, 1 };
+                break;
+            }
+        }
+    }
+    rk_amf0_put_number(&c->command, id);
+    return id;
+}
+
+static int finish_command(rtmpkit_conn *c, uint32_t csid, uint32_t stream_id)
+{
+    if (c->command.err)
+        return fail(c, c->command.err, "cannot build a command: %s", rtmpkit_strerror(c->command.err));
+    return send_message(c, csid, MSG_COMMAND_AMF0, stream_id, 0, c->command.data, c->command.len);
+}
+
+/* Looks up and forgets a transaction; -1 when unknown. */
+static int take_transaction(rtmpkit_conn *c, double id, enum transaction_kind *kind)
+{
+    for (int i = 0; i < RTMPKIT_MAX_TRANSACTIONS; i++) {
+        if (c->transactions[i].used && c->transactions[i].id == id) {
+            *kind = c->transactions[i].kind;
+            c->transactions[i].used = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void put_string_prop(rk_buf *b, const char *key, const char *value)
+{
+    rk_amf0_put_key(b, key);
+    rk_amf0_put_string(b, value);
+}
+
+static void put_number_prop(rk_buf *b, const char *key, double value)
+{
+    rk_amf0_put_key(b, key);
+    rk_amf0_put_number(b, value);
+}
+
+static int send_connect(rtmpkit_conn *c)
+{
+    rk_buf *b = &c->command;
+    int err;
+    begin_command(c, "connect", TX_CONNECT, 1);
+    rk_amf0_put_object_start(b);
+    put_string_prop(b, "app", c->app);
+    if (c->publisher)
+        put_string_prop(b, "type", "nonprivate");
+    put_string_prop(b, "flashVer", c->flash_ver);
+    if (c->swf_url)
+        put_string_prop(b, "swfUrl", c->swf_url);
+    put_string_prop(b, "tcUrl", c->tc_url);
+    if (!c->publisher) {
+        rk_amf0_put_key(b, "fpad");
+        rk_amf0_put_bool(b, 0);
+        put_number_prop(b, "capabilities", 15);
+        put_number_prop(b, "audioCodecs", 4071);
+        put_number_prop(b, "videoCodecs", 252);
+        put_number_prop(b, "videoFunction", 1);
+    }
+    if (c->page_url)
+        put_string_prop(b, "pageUrl", c->page_url);
+    rk_amf0_put_object_end(b);
+    if ((err = finish_command(c, CSID_COMMAND, 0)) < 0)
+        return err;
+    /* Our own chunk size, right after connect; later messages use it. */
+    if ((err = send_control(c, MSG_SET_CHUNK_SIZE, RTMPKIT_OUR_CHUNK_SIZE)) < 0)
+        return err;
+    c->writer.chunk_size = RTMPKIT_OUR_CHUNK_SIZE;
+    c->state = STATE_CONNECTING;
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent connect (app \"%s\")", c->app);
+    return 0;
+}
+
+int rtmpkit_conn_start(rtmpkit_conn *c, uint64_t now_ms, const uint8_t *random)
+{
+    int err;
+    if (c->state != STATE_INIT)
+        return RTMPKIT_EINTERNAL;
+    err = rk_handshake_start(&c->handshake, !c->simple_handshake, (uint32_t)now_ms, random, &c->out);
+    if (err < 0)
+        return fail(c, err, "cannot start the handshake: %s", rtmpkit_strerror(err));
+    c->state = STATE_HANDSHAKE;
+    return 0;
+}
+
+static int send_create_stream(rtmpkit_conn *c)
+{
+    begin_command(c, "createStream", TX_CREATE_STREAM, 1);
+    rk_amf0_put_null(&c->command);
+    c->state = STATE_CREATING_STREAM;
+    return finish_command(c, CSID_COMMAND, 0);
+}
+
+static int send_name_command(rtmpkit_conn *c, const char *command, const char *name)
+{
+    begin_command(c, command, TX_IGNORED, 1);
+    rk_amf0_put_null(&c->command);
+    rk_amf0_put_string(&c->command, name);
+    return finish_command(c, CSID_COMMAND, 0);
+}
+
+static int set_stream_name(rtmpkit_conn *c, const char *name, const char *publish_type)
+{
+    free(c->stream_name);
+    free(c->publish_type);
+    c->stream_name = strdup(name);
+    c->publish_type = publish_type ? strdup(publish_type) : NULL;
+    if (!c->stream_name || (publish_type && !c->publish_type))
+        return RTMPKIT_ENOMEM;
+    return 0;
+}
+
+int rtmpkit_conn_play(rtmpkit_conn *c, const char *name, double start_ms)
+{
+    int err;
+    if (c->state != STATE_CONNECTED)
+        return RTMPKIT_EINTERNAL;
+    if ((err = set_stream_name(c, name, NULL)) < 0)
+        return err;
+    c->play_start = start_ms;
+    return send_create_stream(c);
+}
+
+int rtmpkit_conn_publish(rtmpkit_conn *c, const char *name, const char *type)
+{
+    int err;
+    if (c->state != STATE_CONNECTED)
+        return RTMPKIT_EINTERNAL;
+    if ((err = set_stream_name(c, name, type ? type : "live")) < 0)
+        return err;
+    /* nginx-rtmp and node-media-server never answer these two: do not wait for them. */
+    if ((err = send_name_command(c, "releaseStream", name)) < 0
+        || (err = send_name_command(c, "FCPublish", name)) < 0)
+        return err;
+    return send_create_stream(c);
+}
+
+static int send_play(rtmpkit_conn *c)
+{
+    uint8_t args[8];
+    int err;
+    begin_command(c, "play", TX_IGNORED, 0);
+    rk_amf0_put_null(&c->command);
+    rk_amf0_put_string(&c->command, c->stream_name);
+    rk_amf0_put_number(&c->command, c->play_start);
+    if ((err = finish_command(c, CSID_STREAM, c->stream_id)) < 0)
+        return err;
+    rk_wb32(args, c->stream_id);
+    rk_wb32(args + 4, c->buffer_ms);
+    return send_user_control(c, UC_SET_BUFFER_LENGTH, args, sizeof args);
+}
+
+static int send_publish(rtmpkit_conn *c)
+{
+    begin_command(c, "publish", TX_IGNORED, 0);
+    rk_amf0_put_null(&c->command);
+    rk_amf0_put_string(&c->command, c->stream_name);
+    rk_amf0_put_string(&c->command, c->publish_type);
+    return finish_command(c, CSID_STREAM, c->stream_id);
+}
+
+int rtmpkit_conn_send_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp,
+                            const uint8_t *data, size_t len)
+{
+    uint32_t csid = type == MSG_AUDIO ? CSID_AUDIO : type == MSG_VIDEO ? CSID_VIDEO : CSID_DATA;
+    if (c->state != STATE_PUBLISHING)
+        return RTMPKIT_EINTERNAL;
+    if (type != MSG_AUDIO && type != MSG_VIDEO && type != MSG_DATA_AMF0)
+        return RTMPKIT_EUSAGE;
+    return send_message(c, csid, type, c->stream_id, timestamp, data, len);
+}
+
+int rtmpkit_conn_close_stream(rtmpkit_conn *c)
+{
+    int err = 0;
+    if (c->state != STATE_PLAYING && c->state != STATE_PUBLISHING && c->state != STATE_STARTING)
+        return 0;
+    if (c->publish_type && (err = send_name_command(c, "FCUnpublish", c->stream_name)) < 0)
+        return err;
+    begin_command(c, "deleteStream", TX_IGNORED, 0);
+    rk_amf0_put_null(&c->command);
+    rk_amf0_put_number(&c->command, c->stream_id);
+    err = finish_command(c, CSID_COMMAND, 0);
+    c->state = STATE_CLOSED;
+    return err;
+}
+
+/* ---- incoming messages ---- */
+
+static int handle_set_chunk_size(rtmpkit_conn *c, const rk_message *m)
+{
+    uint32_t size;
+    if (m->length < 4)
+        return fail(c, RTMPKIT_EPROTOCOL, "Set Chunk Size message of %u bytes", m->length);
+    size = rk_rb32(m->data);
+    if (size == 0 || size > RK_MAX_CHUNK_SIZE)
+        return fail(c, RTMPKIT_EPROTOCOL, "the server set an invalid chunk size (%u)", size);
+    rk_chunk_reader_set_chunk_size(c->reader, size);
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "server chunk size %u", size);
+    return 0;
+}
+
+static int handle_user_control(rtmpkit_conn *c, const rk_message *m)
+{
+    rtmpkit_event *ev;
+    uint16_t event;
+    if (m->length < 2)
+        return fail(c, RTMPKIT_EPROTOCOL, "user control message of %u bytes", m->length);
+    event = (uint16_t)(m->data[0] << 8 | m->data[1]);
+    switch (event) {
+    case UC_PING_REQUEST:
+        if (m->length < 6)
+            return fail(c, RTMPKIT_EPROTOCOL, "PingRequest of %u bytes", m->length);
+        return send_user_control(c, UC_PING_RESPONSE, m->data + 2, 4);
+    case UC_STREAM_BEGIN:
+        ev = push_event(c, RTMPKIT_EVENT_STREAM_BEGIN);
+        if (ev)
+            ev->code = "StreamBegin";
+        return 0;
+    case UC_STREAM_EOF:
+        ev = push_event(c, RTMPKIT_EVENT_STREAM_END);
+        if (ev)
+            ev->code = "StreamEOF";
+        return 0;
+    default:
+        rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "user control event %u ignored", event);
+        return 0;
+    }
+}
+
+/* Maps an onStatus code at level "error" to our error codes. */
+static int status_error(const char *code)
+{
+    if (strcmp(code, "NetStream.Play.StreamNotFound") == 0)
+        return RTMPKIT_ENOT_FOUND;
+    if (strncmp(code, "NetStream.Publish.", 18) == 0)
+        return RTMPKIT_EPUBLISH_REFUSED;
+    if (strncmp(code, "NetConnection.Connect.", 22) == 0)
+        return RTMPKIT_EREJECTED;
+    return RTMPKIT_ESTREAM_ERROR;
+}
+
+static int is_stream_end(const char *code)
+{
+    return strcmp(code, "NetStream.Play.UnpublishNotify") == 0
+        || strcmp(code, "NetStream.Play.Stop") == 0
+        || strcmp(code, "NetStream.Play.Complete") == 0;
+}
+
+/* The info object of a status or _error: the first object among the arguments. */
+static const rtmpkit_amf *find_info(const rtmpkit_conn *c, int first)
+{
+    for (int i = first; i < c->value_count; i++)
+        if (c->values[i].type == RTMPKIT_AMF_OBJECT || c->values[i].type == RTMPKIT_AMF_ECMA_ARRAY)
+            return &c->values[i];
+    return NULL;
+}
+
+static const char *info_string(const rtmpkit_amf *info, const char *key)
+{
+    const char *s = info ? rtmpkit_amf_get_string(info, key) : NULL;
+    return s ? s : "";
+}
+
+static int handle_status(rtmpkit_conn *c, const rtmpkit_amf *info)
+{
+    const char *code = info_string(info, "code");
+    const char *level = info_string(info, "level");
+    const char *description = info_string(info, "description");
+    enum rtmpkit_event_type type = RTMPKIT_EVENT_STATUS;
+    rtmpkit_event *ev;
+
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "status %s (%s) %s", code, level, description);
+    if (strcmp(level, "error") == 0)
+        return fail(c, status_error(code), "%s%s%s", code, description[0] ? ": " : "", description);
+    if (strcmp(code, "NetStream.Play.Start") == 0 && c->state == STATE_STARTING) {
+        c->state = STATE_PLAYING;
+        type = RTMPKIT_EVENT_PLAY_START;
+    } else if (strcmp(code, "NetStream.Publish.Start") == 0 && c->state == STATE_STARTING) {
+        c->state = STATE_PUBLISHING;
+        type = RTMPKIT_EVENT_PUBLISH_START;
+    } else if (is_stream_end(code)) {
+        type = RTMPKIT_EVENT_STREAM_END;
+    } else if (strcmp(code, "NetStream.Play.PublishNotify") == 0) {
+        type = RTMPKIT_EVENT_STREAM_BEGIN;
+    }
+    ev = push_event(c, type);
+    if (ev) {
+        ev->code = code;
+        ev->description = description;
+    }
+    return 0;
+}
+
+static int handle_result(rtmpkit_conn *c, int is_error)
+{
+    enum transaction_kind kind;
+    double id = c->values[1].type == RTMPKIT_AMF_NUMBER ? c->values[1].number : -1;
+    const rtmpkit_amf *info = find_info(c, 3);
+    const char *description = info_string(info, "description");
+    const char *code = info_string(info, "code");
+
+    if (take_transaction(c, id, &kind) < 0) {
+        rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "answer to unknown transaction %g ignored", id);
+        return 0;
+    }
+    switch (kind) {
+    case TX_CONNECT:
+        if (is_error)
+            return fail(c, RTMPKIT_EREJECTED, "%s%s%s", code[0] ? code : "connect rejected",
+                        description[0] ? ": " : "", description);
+        c->state = STATE_CONNECTED;
+        rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "connected");
+        return push_event(c, RTMPKIT_EVENT_CONNECTED) ? 0 : RTMPKIT_EINTERNAL;
+    case TX_CREATE_STREAM:
+        if (is_error)
+            return fail(c, RTMPKIT_ESTREAM_ERROR, "createStream failed%s%s",
+                        description[0] ? ": " : "", description);
+        if (c->value_count < 4 || c->values[3].type != RTMPKIT_AMF_NUMBER
+            || c->values[3].number < 0 || c->values[3].number > UINT32_MAX)
+            return fail(c, RTMPKIT_EPROTOCOL, "createStream answered without a stream id");
+        c->stream_id = (uint32_t)c->values[3].number;
+        c->state = STATE_STARTING;
+        if (!push_event(c, RTMPKIT_EVENT_STREAM_CREATED))
+            return RTMPKIT_EINTERNAL;
+        return c->publish_type ? send_publish(c) : send_play(c);
+    case TX_IGNORED:
+        return 0;
+    }
+    return 0;
+}
+
+static int handle_command(rtmpkit_conn *c, const uint8_t *data, size_t len)
+{
+    const char *name;
+    int n = rtmpkit_amf0_decode_all(data, len, c->values, MAX_COMMAND_VALUES);
+    if (n < 0)
+        return fail(c, n == RTMPKIT_ELIMIT ? RTMPKIT_ELIMIT : RTMPKIT_EPROTOCOL,
+                    "malformed command message (%s)", rtmpkit_strerror(n));
+    c->value_count = n;
+    if (n < 1 || c->values[0].type != RTMPKIT_AMF_STRING)
+        return fail(c, RTMPKIT_EPROTOCOL, "command message without a name");
+    name = c->values[0].string;
+    rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "command %s", name);
+    if (strcmp(name, "_result") == 0 || strcmp(name, "_error") == 0)
+        return handle_result(c, name[1] == 'e');
+    if (strcmp(name, "onStatus") == 0)
+        return handle_status(c, find_info(c, 2));
+    if (strcmp(name, "close") == 0)
+        return fail(c, RTMPKIT_ENETWORK, "the server closed the connection (close command)");
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "command %s ignored", name);
+    return 0;
+}
+
+/* The name of an AMF0 data message, if it starts with a short string, or "". */
+static size_t data_name(const uint8_t *data, size_t len, char *name, size_t cap)
+{
+    size_t n;
+    name[0] = 0;
+    if (len < 3 || data[0] != 0x02)
+        return 0;
+    n = (size_t)(data[1] << 8 | data[2]);
+    if (n >= cap || 3 + n > len)
+        return 0;
+    memcpy(name, data + 3, n);
+    name[n] = 0;
+    return 3 + n;
+}
+
+static int emit_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp, const uint8_t *data, size_t len)
+{
+    rtmpkit_event *ev = push_event(c, RTMPKIT_EVENT_MEDIA);
+    if (!ev)
+        return fail(c, RTMPKIT_ELIMIT, "more than %d tags in one message", MAX_EVENTS);
+    ev->media_type = type;
+    ev->timestamp = timestamp;
+    ev->data = data;
+    ev->length = len;
+    return 0;
+}
+
+static int handle_data(rtmpkit_conn *c, uint32_t timestamp, const uint8_t *data, size_t len)
+{
+    char name[64];
+    size_t skip = data_name(data, len, name, sizeof name);
+    if (strcmp(name, "onStatus") == 0 || strcmp(name, "onPlayStatus") == 0) {
+        int n = rtmpkit_amf0_decode_all(data, len, c->values, MAX_COMMAND_VALUES);
+        if (n < 0)
+            return fail(c, RTMPKIT_EPROTOCOL, "malformed %s message", name);
+        c->value_count = n;
+        return handle_status(c, find_info(c, 1));
+    }
+    if (name[0] == '|') {   /* |RtmpSampleAccess and friends: signalling, not content */
+        rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "data message %s ignored", name);
+        return 0;
+    }
+    if (strcmp(name, "@setDataFrame") == 0) {   /* a relay that kept the publisher's wrapper */
+        data += skip;
+        len -= skip;
+    }
+    return emit_media(c, MSG_DATA_AMF0, timestamp, data, len);
+}
+
+/* An aggregate message holds FLV tags; their timestamps are relative to the first one's,
+ * which maps to the message's own timestamp. */
+static int handle_aggregate(rtmpkit_conn *c, const rk_message *m)
+{
+    rk_reader r;
+    uint32_t first_ts = 0;
+    int first = 1, err;
+    rk_reader_init(&r, m->data, m->length);
+    while (rk_reader_left(&r) > 0) {
+        uint8_t type = rk_read_u8(&r);
+        uint32_t size = rk_read_u24(&r);
+        uint32_t ts = rk_read_u24(&r);
+        ts |= (uint32_t)rk_read_u8(&r) << 24;
+        rk_skip(&r, 3);
+        const uint8_t *body = rk_read_bytes(&r, size);
+        rk_skip(&r, 4);
+        if (r.err)
+            return fail(c, RTMPKIT_EPROTOCOL, "aggregate message with a truncated tag");
+        if (first) {
+            first_ts = ts;
+            first = 0;
+        }
+        ts = m->timestamp + (ts - first_ts);
+        if (type == MSG_AUDIO || type == MSG_VIDEO)
+            err = emit_media(c, type, ts, body, size);
+        else if (type == MSG_DATA_AMF0)
+            err = handle_data(c, ts, body, size);
+        else
+            err = 0;
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
+
+static int handle_message(rtmpkit_conn *c, const rk_message *m)
+{
+    rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "message type %u csid %u stream %u ts %u len %u",
+                 m->type, m->csid, m->stream_id, m->timestamp, m->length);
+    switch (m->type) {
+    case MSG_SET_CHUNK_SIZE:
+        return handle_set_chunk_size(c, m);
+    case MSG_ABORT:
+        if (m->length >= 4)
+            rk_chunk_reader_abort(c->reader, rk_rb32(m->data));
+        return 0;
+    case MSG_ACK:
+        return 0;
+    case MSG_USER_CONTROL:
+        return handle_user_control(c, m);
+    case MSG_WINDOW_ACK_SIZE:
+        if (m->length < 4)
+            return fail(c, RTMPKIT_EPROTOCOL, "Window Ack Size message of %u bytes", m->length);
+        c->peer_window = rk_rb32(m->data);
+        return 0;
+    case MSG_SET_PEER_BANDWIDTH:
+        /* Answer once with our own window, as Flash Player does. */
+        if (c->sent_window_ack)
+            return 0;
+        c->sent_window_ack = 1;
+        return send_control(c, MSG_WINDOW_ACK_SIZE, RTMPKIT_OUR_WINDOW_ACK);
+    case MSG_AUDIO:
+    case MSG_VIDEO:
+        return emit_media(c, m->type, m->timestamp, m->data, m->length);
+    case MSG_DATA_AMF0:
+        return handle_data(c, m->timestamp, m->data, m->length);
+    case MSG_DATA_AMF3:   /* an AMF0 body behind one format byte */
+        return m->length ? handle_data(c, m->timestamp, m->data + 1, m->length - 1) : 0;
+    case MSG_COMMAND_AMF0:
+        return handle_command(c, m->data, m->length);
+    case MSG_COMMAND_AMF3:
+        return m->length ? handle_command(c, m->data + 1, m->length - 1) : 0;
+    case MSG_AGGREGATE:
+        return handle_aggregate(c, m);
+    default:
+        rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "message type %u ignored", m->type);
+        return 0;
+    }
+}
+
+/* Acknowledges received bytes once per window the server asked for. */
+static int maybe_acknowledge(rtmpkit_conn *c)
+{
+    if (!c->peer_window || c->bytes_received - c->bytes_at_last_ack < c->peer_window)
+        return 0;
+    c->bytes_at_last_ack = c->bytes_received;
+    return send_control(c, MSG_ACK, (uint32_t)c->bytes_received);
+}
+
+static int recv_handshake(rtmpkit_conn *c, const uint8_t *buf, size_t len)
+{
+    int n = rk_handshake_feed(&c->handshake, buf, len, &c->out);
+    int err;
+    if (n < 0)
+        return fail(c, n, "handshake failed: the server's reply is not RTMP");
+    if (c->handshake.done && (err = send_connect(c)) < 0)
+        return err;
+    return n;
+}
+
+int rtmpkit_conn_recv(rtmpkit_conn *c, const uint8_t *buf, size_t len, uint64_t now_ms)
+{
+    size_t used = 0;
+    int err;
+    (void)now_ms;
+    release_message_state(c);
+    if (c->state == STATE_FAILED)
+        return RTMPKIT_EPROTOCOL;
+    if (c->state == STATE_INIT)
+        return RTMPKIT_EINTERNAL;
+    if (c->state == STATE_HANDSHAKE) {
+        int n = recv_handshake(c, buf, len);
+        if (n < 0)
+            return n;
+        c->bytes_received += (size_t)n;
+        return n;
+    }
+    while (used < len) {
+        rk_message m;
+        int ready = 0;
+        int n = rk_chunk_read(c->reader, buf + used, len - used, &m, &ready);
+        if (n < 0)
+            return fail(c, n, "%s", rk_chunk_reader_error(c->reader));
+        used += (size_t)n;
+        c->bytes_received += (size_t)n;
+        if ((err = maybe_acknowledge(c)) < 0)
+            return err;
+        if (ready) {
+            if ((err = handle_message(c, &m)) < 0)
+                return err;
+            break;
+        }
+        if (n == 0)
+            break;
+    }
+    return (int)used;
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Starts and stops the real RTMP servers the integration tests talk to, on 127.0.0.1.
+#
+#   scripts/servers.sh start DIR    nginx-rtmp and node-media-server 4; all state in DIR
+#   scripts/servers.sh stop DIR     stop both, wait for them to exit (fine if not running)
+#   scripts/servers.sh status DIR   exit 0 if both are up
+#
+# Ports (env): RTMPKIT_NGINX_PORT (19350), RTMPKIT_NGINX_HTTP_PORT (18080, stat/control),
+# RTMPKIT_NMS_PORT (19351), RTMPKIT_NMS_HTTP_PORT (18001, HTTP-FLV; 0 disables).
+#
+# nginx applications:  live    live on (idle streams: players of an unpublished name wait)
+#                      strict  live on, idle_streams off (such players are refused)
+#                      vod     play DIR/vod   (vod/sample.flv: 5 s H.264+AAC)
+# nginx HTTP: /stat (rtmp_stat XML), /control (rtmp_control, e.g.
+#   /control/drop/publisher?app=live&name=x).
+# Logs: DIR/nginx-error.log DIR/nginx-access.log DIR/nms.log
+set -u
+
+NGINX_PORT=${RTMPKIT_NGINX_PORT:-19350}
+NGINX_HTTP_PORT=${RTMPKIT_NGINX_HTTP_PORT:-18080}
+NMS_PORT=${RTMPKIT_NMS_PORT:-19351}
+NMS_HTTP_PORT=${RTMPKIT_NMS_HTTP_PORT:-18001}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+NMS_JS="$ROOT/tests/servers/nms-server.js"
+START_TIMEOUT=10
+
+die() { echo "servers.sh: $*" >&2; exit 1; }
+
+port_open() {  # port -> 0 if something accepts on 127.0.0.1:port
+    timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+pid_alive() {  # pidfile -> 0 if its process runs
+    [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+rtmp_module() {
+    local so
+    so=$(dpkg -L libnginx-mod-rtmp 2>/dev/null | grep '/ngx_rtmp_module\.so$' | head -n1)
+    [ -n "$so" ] || so=/usr/lib/nginx/modules/ngx_rtmp_module.so
+    [ -f "$so" ] || die "ngx_rtmp_module.so not found (is libnginx-mod-rtmp installed? run scripts/setup.sh)"
+    echo "$so"
+}
+
+make_vod() {  # dir: a 5 s H.264 (no B-frames, GOP 1 s) + AAC FLV for nginx's vod app
+    local d=$1
+    mkdir -p "$d/vod"
+    [ -s "$d/vod/sample.flv" ] && return 0
+    timeout 60 ffmpeg -nostdin -hide_banner -loglevel error -y \
+        -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sample_rate=44100 \
+        -t 5 -map 0:v -map 1:a -c:v libx264 -profile:v main -bf 0 -g 25 -keyint_min 25 -sc_threshold 0 \
+        -pix_fmt yuv420p -c:a aac -ar 44100 -ac 2 -bitexact -f flv "$d/vod/sample.flv.tmp" \
+        && mv "$d/vod/sample.flv.tmp" "$d/vod/sample.flv" \
+        || die "ffmpeg could not generate $d/vod/sample.flv"
+}
+
+write_nginx_conf() {  # dir
+    local d=$1 user_line=""
+    [ "$(id -u)" = 0 ] && user_line="user root;"
+    mkdir -p "$d/nginx-tmp"
+    cat >"$d/nginx.conf" <<EOF
+# Written by scripts/servers.sh; test servers only.
+load_module $(rtmp_module);
+$user_line
+daemon on;
+master_process on;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/nginx-error.log info;
+events { worker_connections 256; }
+
+rtmp {
+    access_log $d/nginx-access.log;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        chunk_size 4096;
+        application live {
+            live on;
+        }
+        application strict {
+            live on;
+            idle_streams off;
+        }
+        application vod {
+            play $d/vod;
+        }
+    }
+}
+
+http {
+    access_log off;
+    client_body_temp_path $d/nginx-tmp/body;
+    proxy_temp_path $d/nginx-tmp/proxy;
+    fastcgi_temp_path $d/nginx-tmp/fastcgi;
+    uwsgi_temp_path $d/nginx-tmp/uwsgi;
+    scgi_temp_path $d/nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_HTTP_PORT;
+        location /stat { rtmp_stat all; }
+        location /control { rtmp_control all; }
+    }
+}
+EOF
+}
+
+wait_port() {  # name port pidfile log
+    local i
+    for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+        port_open "$2" && return 0
+        if [ $i -gt 5 ] && ! pid_alive "$3"; then
+            echo "servers.sh: $1 exited during start; last lines of $4:" >&2
+            tail -n 15 "$4" >&2 2>/dev/null
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "servers.sh: $1 not accepting on 127.0.0.1:$2 after ${START_TIMEOUT}s; last lines of $4:" >&2
+    tail -n 15 "$4" >&2 2>/dev/null
+    return 1
+}
+
+start() {
+    local d=$1 p
+    mkdir -p "$d" || die "cannot create $d"
+    d=$(cd "$d" && pwd)
+    for p in "$NGINX_PORT" "$NGINX_HTTP_PORT" "$NMS_PORT"; do
+        port_open "$p" && die "port 127.0.0.1:$p is already in use (servers still running? try: $0 stop $d)"
+    done
+    if [ "$NMS_HTTP_PORT" != 0 ] && port_open "$NMS_HTTP_PORT"; then
+        die "port 127.0.0.1:$NMS_HTTP_PORT is already in use"
+    fi
+    command -v nginx >/dev/null || die "nginx not installed (run scripts/setup.sh)"
+    command -v node >/dev/null || die "node not installed (run scripts/setup.sh)"
+    [ -f "$ROOT/tests/servers/nms/node_modules/node-media-server/package.json" ] \
+        || die "node-media-server missing in tests/servers/nms (run scripts/setup.sh)"
+
+    make_vod "$d"
+    write_nginx_conf "$d"
+    rm -f "$d/nginx.pid" "$d/nms.pid"
+    timeout 10 nginx -e "$d/nginx-error.log" -p "$d" -c "$d/nginx.conf" >"$d/nginx-start.log" 2>&1 \
+        || { cat "$d/nginx-start.log" >&2; die "nginx failed to start (config $d/nginx.conf)"; }
+
+    node "$NMS_JS" --dir "$d" --rtmp-port "$NMS_PORT" --http-port "$NMS_HTTP_PORT" \
+        </dev/null >"$d/nms.log" 2>&1 &
+    echo $! >"$d/nms.pid"
+
+    wait_port nginx "$NGINX_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
+    wait_port node-media-server "$NMS_PORT" "$d/nms.pid" "$d/nms.log" || { stop "$d"; exit 1; }
+    echo "nginx-rtmp rtmp://127.0.0.1:$NGINX_PORT (apps live strict vod; http 127.0.0.1:$NGINX_HTTP_PORT) pid $(cat "$d/nginx.pid")"
+    echo "node-media-server rtmp://127.0.0.1:$NMS_PORT (http ${NMS_HTTP_PORT}) pid $(cat "$d/nms.pid")"
+}
+
+stop_pidfile() {  # pidfile name
+    local pf=$1 pid i
+    [ -s "$pf" ] || return 0
+    pid=$(cat "$pf")
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "servers.sh: $2 (pid $pid) ignored SIGTERM for 5 s; killing" >&2
+            kill -KILL "$pid" 2>/dev/null
+            sleep 0.2
+        fi
+    fi
+    rm -f "$pf"
+}
+
+stop() {
+    local d=$1
+    [ -d "$d" ] || return 0
+    stop_pidfile "$d/nginx.pid" nginx
+    stop_pidfile "$d/nms.pid" node-media-server
+    return 0
+}
+
+status() {
+    local d=$1 rc=0
+    if pid_alive "$d/nginx.pid" && port_open "$NGINX_PORT"; then echo "nginx up"; else echo "nginx down"; rc=1; fi
+    if pid_alive "$d/nms.pid" && port_open "$NMS_PORT"; then echo "node-media-server up"; else echo "node-media-server down"; rc=1; fi
+    return $rc
+}
+
+[ $# -eq 2 ] || die "usage: $0 start|stop|status DIR"
+case "$1" in
+    start) start "$2" ;;
+    stop) stop "$2" ;;
+    status) status "$2" ;;
+    *) die "usage: $0 start|stop|status DIR" ;;
+esac

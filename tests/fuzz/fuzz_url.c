@@ -1,0 +1,123 @@
+/* URL parsing, overrides, and redaction: no crash, bounded output, and no secret shown. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rtmpkit/url.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Formats with several buffer sizes: the same length needed each time, always a
+ * terminated prefix of the full text. Returns the full text (static). */
+static const char *check_sizes(const char *full, size_t n, const char *which,
+                               const rtmpkit_url *u, const char *s, int hide)
+{
+    static const size_t sizes[] = { 0, 1, 2, 9 };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char small[16];
+        size_t len = sizes[i];
+        memset(small, 'Z', sizeof small);
+        size_t m = u ? rtmpkit_url_format_redacted(u, hide, len ? small : NULL, len)
+                     : rtmpkit_url_redact_string(s, hide, len ? small : NULL, len);
+        if (m != n || (len && (strlen(small) != (n < len - 1 ? n : len - 1)
+                               || memcmp(small, full, strlen(small)) != 0))
+            || small[len] != 'Z')
+            abort();
+    }
+    (void)which;
+    return full;
+}
+
+/* out must not show secret, unless the secret is also in public text or is made of
+ * characters the redaction itself writes. */
+static void check_hidden(const char *out, const char *secret, const char *public_text)
+{
+    if (!secret || strlen(secret) < 3 || strpbrk(secret, "*@:/?&=[]"))
+        return;
+    if (public_text && strstr(public_text, secret))
+        return;
+    if (strstr(out, secret))
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1), *full = NULL;
+    rtmpkit_url u;
+    size_t n;
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = 0;
+
+    for (int hide = 0; hide < 2; hide++) {
+        n = rtmpkit_url_redact_string(s, hide, NULL, 0);
+        full = malloc(n + 1);
+        if (!full)
+            break;
+        if (rtmpkit_url_redact_string(s, hide, full, n + 1) != n || strlen(full) != n)
+            abort();
+        check_sizes(full, n, "redact", NULL, s, hide);
+        /* Whatever precedes the last '@' (after "://") is userinfo and stays hidden. */
+        {
+            const char *start = strstr(s, "://"), *at;
+            start = start ? start + 3 : s;
+            at = strrchr(start, '@');
+            if (at && memchr(s, 0, size) == NULL) {
+                char *secret = strndup(start, (size_t)(at - start));
+                if (secret && strlen(secret) >= 3 && !strpbrk(secret, "*@:/?&=[]%")) {
+                    /* public: the schemes, the input's and what follows the '@' */
+                    char *pub = malloc(strlen(s) + 20);
+                    if (pub) {
+                        size_t pre = (size_t)(start - s);
+                        strcpy(pub, "rtmps://");
+                        memcpy(pub + 8, s, pre);
+                        strcpy(pub + 8 + pre, at + 1);
+                        check_hidden(full, secret, pub);
+                        free(pub);
+                    }
+                }
+                free(secret);
+            }
+        }
+        free(full);
+        full = NULL;
+    }
+
+    if (rtmpkit_url_parse(s, &u) == 0) {
+        /* What the redacted text may show: the tcUrl (scheme, host, port, app), the stream. */
+        char *pub = malloc(2 * strlen(s) + 64);
+        if (!pub)
+            abort();
+        strcpy(pub, "rtmps://");
+        if (u.tc_url && u.stream) {
+            strcat(pub, u.tc_url);
+            strcat(pub, " ");
+            strcat(pub, u.stream);
+        }
+        if (!u.host || !u.app || !u.stream || !u.tc_url || !u.app[0] || u.port < 1
+            || u.port > 65535 || strchr(u.tc_url, '@'))
+            abort();
+        for (int hide = 0; hide < 2; hide++) {
+            n = rtmpkit_url_format_redacted(&u, hide, NULL, 0);
+            full = malloc(n + 1);
+            if (!full)
+                break;
+            if (rtmpkit_url_format_redacted(&u, hide, full, n + 1) != n)
+                abort();
+            check_sizes(full, n, "format", &u, NULL, hide);
+            check_hidden(full, u.password, pub);
+            check_hidden(full, u.user, pub);
+            if (hide && u.stream[0])   /* public only if it shows in the rest of the URL */
+                check_hidden(full, u.stream, u.tc_url);
+            free(full);
+            full = NULL;
+        }
+        if (rtmpkit_url_override(&u, size & 1 ? "app/inst" : NULL, "s", NULL) != 0)
+            abort();
+        rtmpkit_url_free(&u);
+        free(pub);
+    }
+    free(s);
+    return 0;
+}

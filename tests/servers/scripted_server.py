@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""A scripted, misbehaving RTMP server for the fault tests (python3 stdlib only).
+
+    scripted_server.py --port P --mode MODE [--timeout S] [--host 127.0.0.1]
+
+Prints "listening HOST:PORT" on stdout when ready (--port 0 picks a free port), serves
+any number of connections (one thread each), exits 0 on SIGTERM/SIGINT or after
+--timeout seconds. One line per event on stderr.
+
+Modes (after a misbehaviour the server keeps reading until the client closes, so the
+client's error comes from what it parsed, not from an EOF):
+  silent                 accept, read, never answer
+  close                  accept and close at once
+  bad-version            answer the handshake with S0 = 6 (then S1, S2)
+  handshake-then-silent  simple handshake (S0=3, S1 with zero version, S2 = C1), then nothing
+  connect-then-silent    handshake, answer connect with _result (success), then nothing
+  reject-connect         handshake, answer connect with _error, level "error",
+                         code NetConnection.Connect.Rejected, adobe auth description;
+                         close 1 s later
+  bad-chunk              handshake, on connect send a fmt 1 chunk on a fresh csid (20)
+  many-streams           handshake, on connect start a partial message (one full
+                         128-byte chunk of a 1000-byte video message) on each of 70
+                         chunk streams (csid 3..72): more than RK_MAX_CHUNK_STREAMS (64)
+  chunk-size-zero        handshake, on connect send Set Chunk Size 0
+"""
+
+import argparse
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+HANDSHAKE_SIZE = 1536
+CHUNK_SIZE = 128  # ours, never changed
+REJECT_DESCRIPTION = "[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : "
+
+
+def log(msg):
+    sys.stderr.write("scripted_server: %s\n" % msg)
+    sys.stderr.flush()
+
+
+# ---- AMF0 -------------------------------------------------------------------------
+
+def amf_number(v):
+    return b"\x00" + struct.pack(">d", float(v))
+
+
+def amf_string(s):
+    b = s.encode()
+    return b"\x02" + struct.pack(">H", len(b)) + b
+
+
+def amf_null():
+    return b"\x05"
+
+
+def amf_object(pairs):
+    out = b"\x03"
+    for k, v in pairs:
+        kb = k.encode()
+        out += struct.pack(">H", len(kb)) + kb + v
+    return out + b"\x00\x00\x09"
+
+
+def amf_read_command(payload):
+    """(name, transaction id) of an AMF0 command message, or (None, None)."""
+    try:
+        if payload[0] != 0x02:
+            return None, None
+        n = struct.unpack(">H", payload[1:3])[0]
+        name = payload[3:3 + n].decode("utf-8", "replace")
+        p = 3 + n
+        tid = struct.unpack(">d", payload[p + 1:p + 9])[0] if payload[p] == 0x00 else 0.0
+        return name, tid
+    except (IndexError, struct.error):
+        return None, None
+
+
+# ---- chunk stream -----------------------------------------------------------------
+
+def basic_header(fmt, csid):
+    if csid < 64:
+        return bytes([(fmt << 6) | csid])
+    if csid < 320:
+        return bytes([fmt << 6, csid - 64])
+    return bytes([(fmt << 6) | 1, (csid - 64) & 0xFF, (csid - 64) >> 8])
+
+
+def message_chunks(csid, mtype, stream_id, payload, timestamp=0):
+    """A whole message as fmt 0 + fmt 3 chunks of CHUNK_SIZE."""
+    out = basic_header(0, csid)
+    out += struct.pack(">I", timestamp)[1:] + struct.pack(">I", len(payload))[1:]
+    out += bytes([mtype]) + struct.pack("<I", stream_id)
+    for i in range(0, max(len(payload), 1), CHUNK_SIZE):
+        if i:
+            out += basic_header(3, csid)
+        out += payload[i:i + CHUNK_SIZE]
+    return out
+
+
+class ChunkReader:
+    """Just enough of a chunk reader to find the client's commands."""
+
+    def __init__(self):
+        self.buf = b""
+        self.chunk_size = 128
+        self.streams = {}  # csid -> dict(length, type, sid, ts, data)
+
+    def feed(self, data):
+        """Appends data; returns the complete messages as (type, payload)."""
+        self.buf += data
+        msgs = []
+        while True:
+            r = self._one()
+            if r is None:
+                break
+            if r is not True:
+                msgs.append(r)
+        return msgs
+
+    def _one(self):
+        b = self.buf
+        if not b:
+            return None
+        fmt, csid, p = b[0] >> 6, b[0] & 0x3F, 1
+        if csid == 0:
+            if len(b) < 2:
+                return None
+            csid, p = 64 + b[1], 2
+        elif csid == 1:
+            if len(b) < 3:
+                return None
+            csid, p = 64 + b[1] + 256 * b[2], 3
+        st = self.streams.setdefault(csid, {"length": 0, "type": 0, "sid": 0, "ts": 0, "data": b""})
+        hlen = (11, 7, 3, 0)[fmt]
+        if len(b) < p + hlen:
+            return None
+        h = b[p:p + hlen]
+        ts = None
+        if fmt <= 2:
+            ts = int.from_bytes(h[0:3], "big")
+        if fmt <= 1:
+            st["length"] = int.from_bytes(h[3:6], "big")
+            st["type"] = h[6]
+        if fmt == 0:
+            st["sid"] = struct.unpack("<I", h[7:11])[0]
+        p += hlen
+        if ts == 0xFFFFFF or (ts is None and st["ts"] == 0xFFFFFF):
+            if len(b) < p + 4:
+                return None
+            p += 4
+        if ts is not None:
+            st["ts"] = ts
+        need = min(self.chunk_size, st["length"] - len(st["data"]))
+        if len(b) < p + need:
+            return None
+        st["data"] += b[p:p + need]
+        self.buf = b[p + need:]
+        if len(st["data"]) < st["length"]:
+            return True
+        payload, st["data"] = st["data"], b""
+        if st["type"] == 1 and len(payload) >= 4:
+            self.chunk_size = struct.unpack(">I", payload[:4])[0] & 0x7FFFFFFF or 1
+        return st["type"], payload
+
+
+# ---- connection handling ----------------------------------------------------------
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        part = sock.recv(n - len(data))
+        if not part:
+            raise ConnectionError("client closed during handshake")
+        data += part
+    return data
+
+
+def drain(sock):
+    """Read and discard until the client closes."""
+    while sock.recv(65536):
+        pass
+
+
+def handshake(sock, version=3):
+    c0c1 = recv_exact(sock, 1 + HANDSHAKE_SIZE)
+    c1 = c0c1[1:]
+    s1 = struct.pack(">I", int(time.time()) & 0xFFFFFFFF) + b"\x00\x00\x00\x00" + os.urandom(HANDSHAKE_SIZE - 8)
+    sock.sendall(bytes([version]) + s1 + c1)
+    recv_exact(sock, HANDSHAKE_SIZE)  # C2
+
+
+def wait_connect(sock):
+    """Reads chunks until the connect command; returns its transaction id."""
+    reader = ChunkReader()
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError("client closed before connect")
+        for mtype, payload in reader.feed(data):
+            if mtype in (20, 17):
+                name, tid = amf_read_command(payload[1:] if mtype == 17 else payload)
+                log("client command %r tid %s" % (name, tid))
+                if name == "connect":
+                    return tid
+
+
+def command(name, tid, cmdobj, info):
+    return message_chunks(3, 20, 0, amf_string(name) + amf_number(tid) + cmdobj + info)
+
+
+def serve(sock, mode):
+    if mode == "close":
+        return
+    if mode == "silent":
+        drain(sock)
+        return
+    if mode == "bad-version":
+        handshake(sock, version=6)
+        drain(sock)
+        return
+    handshake(sock)
+    log("handshake done")
+    if mode == "handshake-then-silent":
+        drain(sock)
+        return
+    tid = wait_connect(sock)
+    if mode == "connect-then-silent":
+        sock.sendall(command("_result", tid,
+                             amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
+                                         ("capabilities", amf_number(31))]),
+                             amf_object([("level", amf_string("status")),
+                                         ("code", amf_string("NetConnection.Connect.Success")),
+                                         ("description", amf_string("Connection succeeded.")),
+                                         ("objectEncoding", amf_number(0))])))
+    elif mode == "reject-connect":
+        sock.sendall(command("_error", tid, amf_null(),
+                             amf_object([("level", amf_string("error")),
+                                         ("code", amf_string("NetConnection.Connect.Rejected")),
+                                         ("description", amf_string(REJECT_DESCRIPTION))])))
+        time.sleep(1.0)
+        return
+    elif mode == "bad-chunk":
+        # fmt 1 (no message stream id) on a chunk stream that never had a fmt 0
+        sock.sendall(basic_header(1, 20) + b"\x00\x00\x00" + b"\x00\x00\x10" + b"\x14" + b"\x00" * 16)
+    elif mode == "many-streams":
+        out = b""
+        for csid in range(3, 73):
+            hdr = basic_header(0, csid) + b"\x00\x00\x00" + (1000).to_bytes(3, "big") + b"\x09" + struct.pack("<I", 1)
+            out += hdr + b"\x17" + b"\x00" * (CHUNK_SIZE - 1)
+        sock.sendall(out)
+    elif mode == "chunk-size-zero":
+        sock.sendall(message_chunks(2, 1, 0, struct.pack(">I", 0)))
+    log("sent %s" % mode)
+    drain(sock)
+
+
+def handle(sock, addr, mode):
+    log("connection from %s:%d" % addr)
+    try:
+        serve(sock, mode)
+    except (ConnectionError, OSError) as e:
+        log("connection %s:%d: %s" % (addr[0], addr[1], e))
+    finally:
+        try:
+            sock.close()
+        except OSError:
+            pass
+        log("closed %s:%d" % addr)
+
+
+MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
+         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="scripted misbehaving RTMP server")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--mode", required=True, choices=MODES)
+    ap.add_argument("--timeout", type=float, default=60.0, help="exit after this many seconds")
+    args = ap.parse_args()
+
+    def on_signal(signum, frame):
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((args.host, args.port))
+    srv.listen(16)
+    srv.settimeout(0.2)
+    print("listening %s:%d" % srv.getsockname(), flush=True)
+    deadline = time.monotonic() + args.timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                sock, addr = srv.accept()
+            except socket.timeout:
+                continue
+            sock.settimeout(max(1.0, deadline - time.monotonic()))
+            threading.Thread(target=handle, args=(sock, addr, args.mode), daemon=True).start()
+        log("timeout, exiting")
+    finally:
+        srv.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

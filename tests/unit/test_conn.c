@@ -1,0 +1,507 @@
+/* The protocol engine driven by a scripted server made of byte arrays. */
+#include <stdlib.h>
+
+#include "amf.h"
+#include "bytes.h"
+#include "check.h"
+#include "chunk.h"
+#include "handshake.h"
+#include "rtmpkit/conn.h"
+#include "rtmpkit/error.h"
+
+#define MAX_SEEN 64
+
+/* Events copied out of the engine (their pointers die at the next recv). */
+struct seen_event {
+    enum rtmpkit_event_type type;
+    uint8_t media_type;
+    uint32_t timestamp;
+    size_t length;
+    uint8_t first_byte;
+    uint32_t stream_id;
+    char code[128];
+    char description[256];
+    int error;
+};
+
+struct fixture {
+    rtmpkit_conn *conn;
+    rk_chunk_writer server;      /* what the fake server sends */
+    rk_chunk_reader *client;     /* parses what the engine sends */
+    size_t client_skip;          /* handshake bytes of the engine's output still to skip */
+    struct seen_event seen[MAX_SEEN];
+    int seen_count;
+    int last_recv;
+};
+
+static void fixture_init(struct fixture *f, int publisher)
+{
+    rtmpkit_conn_config cfg = { .app = "live", .tc_url = "rtmp://127.0.0.1/live", .publisher = publisher };
+    uint8_t random[RK_HANDSHAKE_SIZE];
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < RK_HANDSHAKE_SIZE; i++)
+        random[i] = (uint8_t)(i * 7);
+    cfg.simple_handshake = 1;
+    f->conn = rtmpkit_conn_new(&cfg);
+    rk_chunk_writer_init(&f->server);
+    f->client = rk_chunk_reader_new();
+    CHECK(f->conn != NULL);
+    CHECK_INT(rtmpkit_conn_start(f->conn, 0, random), 0);
+    f->client_skip = 1 + 2 * RK_HANDSHAKE_SIZE;   /* C0 C1, then C2 */
+}
+
+static void fixture_free(struct fixture *f)
+{
+    rtmpkit_conn_free(f->conn);
+    rk_chunk_reader_free(f->client);
+}
+
+/* Feeds bytes to the engine the way a client does, copying events out. */
+static void feed(struct fixture *f, const uint8_t *buf, size_t len)
+{
+    size_t used = 0;
+    f->last_recv = 0;
+    while (used < len) {
+        rtmpkit_event ev;
+        int n = rtmpkit_conn_recv(f->conn, buf + used, len - used, 0);
+        if (n < 0) {
+            f->last_recv = n;
+        }
+        while (rtmpkit_conn_poll_event(f->conn, &ev) && f->seen_count < MAX_SEEN) {
+            struct seen_event *s = &f->seen[f->seen_count++];
+            s->type = ev.type;
+            s->media_type = ev.media_type;
+            s->timestamp = ev.timestamp;
+            s->length = ev.length;
+            s->first_byte = ev.length ? ev.data[0] : 0;
+            s->stream_id = ev.stream_id;
+            s->error = ev.error;
+            snprintf(s->code, sizeof s->code, "%s", ev.code ? ev.code : "");
+            snprintf(s->description, sizeof s->description, "%s", ev.description ? ev.description : "");
+        }
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* The engine's output as messages; skips the handshake bytes first. */
+static int next_client_message(struct fixture *f, rk_message *m)
+{
+    size_t len;
+    const uint8_t *out = rtmpkit_conn_output(f->conn, &len);
+    size_t skip = f->client_skip < len ? f->client_skip : len;
+    size_t used = skip;
+    f->client_skip -= skip;
+    while (used < len) {
+        int ready = 0;
+        int n = rk_chunk_read(f->client, out + used, len - used, m, &ready);
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        if (ready) {
+            /* m->data points into the reader, so the output can be consumed. */
+            rtmpkit_conn_output_done(f->conn, used);
+            return 1;
+        }
+    }
+    rtmpkit_conn_output_done(f->conn, used);
+    return 0;
+}
+
+static void send_server(struct fixture *f, uint32_t csid, uint8_t type, uint32_t sid, uint32_t ts, rk_buf *body)
+{
+    rk_buf wire;
+    rk_buf_init(&wire, 1 << 24);
+    CHECK_INT(rk_chunk_write(&f->server, &wire, csid, type, sid, ts, body->data, (uint32_t)body->len), 0);
+    feed(f, wire.data, wire.len);
+    rk_buf_free(&wire);
+}
+
+static void send_control(struct fixture *f, uint8_t type, const uint8_t *body, size_t len)
+{
+    rk_buf b;
+    rk_buf_init(&b, 1024);
+    rk_put_bytes(&b, body, len);
+    send_server(f, 2, type, 0, 0, &b);
+    rk_buf_free(&b);
+}
+
+static void send_status(struct fixture *f, const char *level, const char *code, const char *description)
+{
+    rk_buf b;
+    rk_buf_init(&b, 4096);
+    rk_amf0_put_string(&b, "onStatus");
+    rk_amf0_put_number(&b, 0);
+    rk_amf0_put_null(&b);
+    rk_amf0_put_object_start(&b);
+    rk_amf0_put_key(&b, "level");
+    rk_amf0_put_string(&b, level);
+    rk_amf0_put_key(&b, "code");
+    rk_amf0_put_string(&b, code);
+    rk_amf0_put_key(&b, "description");
+    rk_amf0_put_string(&b, description);
+    rk_amf0_put_object_end(&b);
+    send_server(f, 5, 20, 1, 0, &b);
+    rk_buf_free(&b);
+}
+
+static void send_result(struct fixture *f, const char *name, double id, double stream_id,
+                        const char *code, const char *description)
+{
+    rk_buf b;
+    rk_buf_init(&b, 4096);
+    rk_amf0_put_string(&b, name);
+    rk_amf0_put_number(&b, id);
+    rk_amf0_put_null(&b);
+    if (code) {
+        rk_amf0_put_object_start(&b);
+        rk_amf0_put_key(&b, "level");
+        rk_amf0_put_string(&b, name[1] == 'e' ? "error" : "status");
+        rk_amf0_put_key(&b, "code");
+        rk_amf0_put_string(&b, code);
+        rk_amf0_put_key(&b, "description");
+        rk_amf0_put_string(&b, description);
+        rk_amf0_put_object_end(&b);
+    } else {
+        rk_amf0_put_number(&b, stream_id);
+    }
+    send_server(f, 3, 20, 0, 0, &b);
+    rk_buf_free(&b);
+}
+
+/* A simple-handshake server: S0, S1 (zero version), S2. */
+static void do_handshake(struct fixture *f)
+{
+    uint8_t s[1 + 2 * RK_HANDSHAKE_SIZE];
+    memset(s, 0x5A, sizeof s);
+    s[0] = 3;
+    memset(s + 1 + 4, 0, 4);
+    feed(f, s, sizeof s);
+    CHECK(rtmpkit_conn_handshake_done(f->conn));
+}
+
+static const rtmpkit_amf *command_arg(rtmpkit_amf *values, int n, int index)
+{
+    return index < n ? &values[index] : NULL;
+}
+
+/* Decodes the next client message as a command and checks its name. */
+static int expect_command(struct fixture *f, const char *name, rtmpkit_amf *values, uint32_t *stream_id)
+{
+    rk_message m;
+    int n;
+    if (!next_client_message(f, &m)) {
+        CHECK(!"a command was sent");
+        return -1;
+    }
+    CHECK_INT(m.type, 20);
+    if (stream_id)
+        *stream_id = m.stream_id;
+    n = rtmpkit_amf0_decode_all(m.data, m.length, values, 8);
+    CHECK(n >= 2);
+    if (n >= 1)
+        CHECK_STR(values[0].string, name);
+    return n;
+}
+
+static void free_values(rtmpkit_amf *values, int n)
+{
+    for (int i = 0; i < n; i++)
+        rtmpkit_amf_free(&values[i]);
+}
+
+static void connect_ok(struct fixture *f)
+{
+    rtmpkit_amf v[8];
+    rk_message m;
+    uint8_t window[4] = { 0, 0, 0x13, 0x88 };   /* 5000 bytes */
+    uint8_t bandwidth[5] = { 0, 0x26, 0x25, 0xA0, 2 };
+    int n;
+
+    do_handshake(f);
+    n = expect_command(f, "connect", v, NULL);
+    CHECK_INT(v[1].number, 1);
+    CHECK_STR(rtmpkit_amf_get_string(command_arg(v, n, 2), "app"), "live");
+    CHECK_STR(rtmpkit_amf_get_string(command_arg(v, n, 2), "tcUrl"), "rtmp://127.0.0.1/live");
+    free_values(v, n);
+    /* Set Chunk Size 4096 right after connect. */
+    CHECK(next_client_message(f, &m));
+    CHECK_INT(m.type, 1);
+    CHECK_INT(m.length >= 4 ? rk_rb32(m.data) : 0, 4096);
+    rk_chunk_reader_set_chunk_size(f->client, 4096);
+
+    send_control(f, 5, window, sizeof window);
+    send_control(f, 6, bandwidth, sizeof bandwidth);
+    /* The engine answers Set Peer Bandwidth with its Window Ack Size. */
+    CHECK(next_client_message(f, &m));
+    CHECK_INT(m.type, 5);
+    send_result(f, "_result", 1, 0, "NetConnection.Connect.Success", "Connection succeeded.");
+    CHECK(f->seen_count > 0 && f->seen[f->seen_count - 1].type == RTMPKIT_EVENT_CONNECTED);
+}
+
+static void test_play_session(void)
+{
+    struct fixture f;
+    rtmpkit_amf v[8];
+    rk_message m;
+    rk_buf b;
+    uint32_t sid = 0;
+    int n, base;
+
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    CHECK_INT(rtmpkit_conn_play(f.conn, "cam1", -2), 0);
+    n = expect_command(&f, "createStream", v, NULL);
+    CHECK_INT(v[1].number, 2);
+    free_values(v, n);
+    send_result(&f, "_result", 2, 7, NULL, NULL);
+    CHECK_INT(f.seen[f.seen_count - 1].type, RTMPKIT_EVENT_STREAM_CREATED);
+    CHECK_INT(f.seen[f.seen_count - 1].stream_id, 7);
+    n = expect_command(&f, "play", v, &sid);
+    CHECK_INT(sid, 7);
+    CHECK(n >= 5);
+    if (n >= 5) {
+        CHECK_STR(v[3].string, "cam1");
+        CHECK_INT(v[4].number, -2);
+    }
+    free_values(v, n);
+    CHECK(next_client_message(&f, &m));   /* SetBufferLength for stream 7 */
+    CHECK_INT(m.type, 4);
+    CHECK(m.length == 10 && m.data[1] == 3 && rk_rb32(m.data + 2) == 7 && rk_rb32(m.data + 6) == 3000);
+
+    base = f.seen_count;
+    {
+        uint8_t begin[6] = { 0, 0, 0, 0, 0, 7 };
+        send_control(&f, 4, begin, sizeof begin);
+    }
+    send_status(&f, "status", "NetStream.Play.Reset", "reset");
+    send_status(&f, "status", "NetStream.Play.Start", "Start live");
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_BEGIN);
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_STATUS);
+    CHECK_STR(f.seen[base + 1].code, "NetStream.Play.Reset");
+    CHECK_INT(f.seen[base + 2].type, RTMPKIT_EVENT_PLAY_START);
+
+    /* |RtmpSampleAccess is signalling, onMetaData is content. */
+    base = f.seen_count;
+    rk_buf_init(&b, 1 << 16);
+    rk_amf0_put_string(&b, "|RtmpSampleAccess");
+    rk_amf0_put_bool(&b, 1);
+    rk_amf0_put_bool(&b, 1);
+    send_server(&f, 5, 18, 7, 0, &b);
+    CHECK_INT(f.seen_count, base);
+    rk_buf_reset(&b);
+    rk_amf0_put_string(&b, "@setDataFrame");
+    rk_amf0_put_string(&b, "onMetaData");
+    rk_amf0_put_ecma_array_start(&b, 1);
+    rk_amf0_put_key(&b, "width");
+    rk_amf0_put_number(&b, 640);
+    rk_amf0_put_object_end(&b);
+    send_server(&f, 5, 18, 7, 0, &b);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_MEDIA);
+    CHECK_INT(f.seen[base].media_type, 18);
+    CHECK_INT(f.seen[base].first_byte, 2);
+    CHECK_INT(f.seen[base].length, b.len - 16);   /* "@setDataFrame" stripped */
+
+    /* A video frame of 10000 bytes (several chunks) at 40 ms. */
+    rk_buf_reset(&b);
+    rk_put_u8(&b, 0x17);
+    for (int i = 1; i < 10000; i++)
+        rk_put_u8(&b, (uint8_t)i);
+    send_server(&f, 6, 9, 7, 40, &b);
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_MEDIA);
+    CHECK_INT(f.seen[base + 1].media_type, 9);
+    CHECK_INT(f.seen[base + 1].length, 10000);
+    CHECK_INT(f.seen[base + 1].timestamp, 40);
+
+    /* An aggregate of an audio and a video tag, relative times 1000 and 1033, at 80. */
+    rk_buf_reset(&b);
+    for (int i = 0; i < 2; i++) {
+        uint8_t type = i ? 9 : 8;
+        uint32_t ts = i ? 1033 : 1000, size = 5;
+        rk_put_u8(&b, type);
+        rk_put_u24(&b, size);
+        rk_put_u24(&b, ts);
+        rk_put_u8(&b, 0);
+        rk_put_u24(&b, 0);
+        for (uint32_t j = 0; j < size; j++)
+            rk_put_u8(&b, type == 8 ? 0xAF : 0x27);
+        rk_put_u32(&b, size + 11);
+    }
+    send_server(&f, 6, 22, 7, 80, &b);
+    CHECK_INT(f.seen[base + 2].media_type, 8);
+    CHECK_INT(f.seen[base + 2].timestamp, 80);
+    CHECK_INT(f.seen[base + 3].media_type, 9);
+    CHECK_INT(f.seen[base + 3].timestamp, 113);
+    CHECK_INT(f.seen[base + 3].first_byte, 0x27);
+
+    /* Ping: answered with the same 4 bytes. */
+    {
+        uint8_t ping[6] = { 0, 6, 0xDE, 0xAD, 0xBE, 0xEF };
+        int found = 0;
+        send_control(&f, 4, ping, sizeof ping);
+        while (next_client_message(&f, &m))
+            if (m.type == 4 && m.length == 6 && m.data[1] == 7 && rk_rb32(m.data + 2) == 0xDEADBEEF)
+                found = 1;
+        CHECK(found);
+    }
+
+    /* More than the 5000-byte window has arrived by now: an acknowledgement went out
+     * when it was crossed. Send another window's worth and look for it. */
+    {
+        int acks = 0;
+        rk_buf_reset(&b);
+        for (int i = 0; i < 6000; i++)
+            rk_put_u8(&b, 0xAF);
+        send_server(&f, 4, 8, 7, 120, &b);
+        while (next_client_message(&f, &m))
+            if (m.type == 3 && m.length == 4 && rk_rb32(m.data) >= 5000
+                && rk_rb32(m.data) <= rtmpkit_conn_bytes_received(f.conn))
+                acks++;
+        CHECK(acks >= 1);
+    }
+
+    base = f.seen_count;
+    send_status(&f, "status", "NetStream.Play.UnpublishNotify", "gone");
+    {
+        uint8_t eof[6] = { 0, 1, 0, 0, 0, 7 };
+        send_control(&f, 4, eof, sizeof eof);
+    }
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_END);
+    CHECK_STR(f.seen[base].code, "NetStream.Play.UnpublishNotify");
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_STREAM_END);
+    CHECK_STR(f.seen[base + 1].code, "StreamEOF");
+
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn), 0);
+    n = expect_command(&f, "deleteStream", v, NULL);
+    CHECK(n >= 4 && v[3].number == 7);
+    free_values(v, n);
+    rk_buf_free(&b);
+    fixture_free(&f);
+}
+
+static void test_publish_session(void)
+{
+    struct fixture f;
+    rtmpkit_amf v[8];
+    rk_message m;
+    uint32_t sid = 0;
+    uint8_t frame[3] = { 0x17, 1, 2 };
+    int n, base;
+
+    fixture_init(&f, 1);
+    connect_ok(&f);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, 9, 0, frame, sizeof frame), RTMPKIT_EINTERNAL);
+    CHECK_INT(rtmpkit_conn_publish(f.conn, "key", NULL), 0);
+    n = expect_command(&f, "releaseStream", v, NULL);
+    CHECK(n >= 4 && v[3].type == RTMPKIT_AMF_STRING);
+    free_values(v, n);
+    n = expect_command(&f, "FCPublish", v, NULL);
+    free_values(v, n);
+    n = expect_command(&f, "createStream", v, NULL);
+    double create_id = v[1].number;
+    free_values(v, n);
+    send_result(&f, "_result", create_id, 1, NULL, NULL);
+    n = expect_command(&f, "publish", v, &sid);
+    CHECK_INT(sid, 1);
+    CHECK(n >= 5);
+    if (n >= 5) {
+        CHECK_STR(v[3].string, "key");
+        CHECK_STR(v[4].string, "live");
+    }
+    free_values(v, n);
+    base = f.seen_count;
+    send_status(&f, "status", "NetStream.Publish.Start", "publishing");
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_PUBLISH_START);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, 9, 33, frame, sizeof frame), 0);
+    CHECK(next_client_message(&f, &m));
+    CHECK_INT(m.type, 9);
+    CHECK_INT(m.stream_id, 1);
+    CHECK_INT(m.timestamp, 33);
+    CHECK_INT(m.length, 3);
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn), 0);
+    n = expect_command(&f, "FCUnpublish", v, NULL);
+    free_values(v, n);
+    n = expect_command(&f, "deleteStream", v, NULL);
+    free_values(v, n);
+    fixture_free(&f);
+}
+
+static void test_errors(void)
+{
+    struct fixture f;
+    uint8_t zero[4] = { 0, 0, 0, 0 }, top[4] = { 0x80, 0, 0, 0 };
+
+    /* connect _error: the server's description comes through. */
+    fixture_init(&f, 0);
+    do_handshake(&f);
+    send_result(&f, "_error", 1, 0, "NetConnection.Connect.Rejected",
+                "[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : ");
+    CHECK_INT(f.last_recv, RTMPKIT_EREJECTED);
+    CHECK_INT(f.seen[f.seen_count - 1].type, RTMPKIT_EVENT_ERROR);
+    CHECK(strstr(rtmpkit_conn_error_message(f.conn), "authmod=adobe") != NULL);
+    fixture_free(&f);
+
+    /* Set Chunk Size 0 and with the top bit set are protocol errors. */
+    fixture_init(&f, 0);
+    do_handshake(&f);
+    send_control(&f, 1, zero, sizeof zero);
+    CHECK_INT(f.last_recv, RTMPKIT_EPROTOCOL);
+    CHECK(strstr(rtmpkit_conn_error_message(f.conn), "chunk size") != NULL);
+    fixture_free(&f);
+    fixture_init(&f, 0);
+    do_handshake(&f);
+    send_control(&f, 1, top, sizeof top);
+    CHECK_INT(f.last_recv, RTMPKIT_EPROTOCOL);
+    fixture_free(&f);
+
+    /* StreamNotFound is fatal and says so. */
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    rtmpkit_conn_play(f.conn, "nope", -2);
+    send_result(&f, "_result", 2, 1, NULL, NULL);
+    send_status(&f, "error", "NetStream.Play.StreamNotFound", "No such stream");
+    CHECK_INT(f.last_recv, RTMPKIT_ENOT_FOUND);
+    CHECK_STR(rtmpkit_conn_error_message(f.conn), "NetStream.Play.StreamNotFound: No such stream");
+    fixture_free(&f);
+
+    /* Publish refused: BadName. */
+    fixture_init(&f, 1);
+    connect_ok(&f);
+    rtmpkit_conn_publish(f.conn, "key", "live");
+    send_result(&f, "_result", 4, 1, NULL, NULL);
+    send_status(&f, "error", "NetStream.Publish.BadName", "Already publishing");
+    CHECK_INT(f.last_recv, RTMPKIT_EPUBLISH_REFUSED);
+    fixture_free(&f);
+
+    /* A handshake reply that is not RTMP. */
+    fixture_init(&f, 0);
+    {
+        uint8_t http[1 + 2 * RK_HANDSHAKE_SIZE];
+        memset(http, 'H', sizeof http);
+        feed(&f, http, sizeof http);
+        CHECK_INT(f.last_recv, RTMPKIT_EHANDSHAKE);
+    }
+    fixture_free(&f);
+
+    /* A command that is not AMF. */
+    fixture_init(&f, 0);
+    do_handshake(&f);
+    {
+        rk_buf b;
+        rk_buf_init(&b, 64);
+        rk_put_u8(&b, 0x42);
+        send_server(&f, 3, 20, 0, 0, &b);
+        rk_buf_free(&b);
+    }
+    CHECK_INT(f.last_recv, RTMPKIT_EPROTOCOL);
+    fixture_free(&f);
+}
+
+int main(void)
+{
+    test_play_session();
+    test_publish_session();
+    test_errors();
+    return check_report("conn");
+}

@@ -1,0 +1,28 @@
+#include "check.h"
+#include "rtmpkit/error.h"
+
+int main(void)
+{
+    CHECK_STR(rtmpkit_strerror(0), "success");
+    CHECK_STR(rtmpkit_strerror(RTMPKIT_ETIMEOUT), "timed out");
+    CHECK_STR(rtmpkit_strerror(-9999), "unknown error");
+    CHECK_STR(rtmpkit_error_name(RTMPKIT_EREFUSED), "REFUSED");
+    CHECK_INT(rtmpkit_exit_status(0), 0);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_EUSAGE), 2);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_EBAD_URL), 2);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_EDNS), 3);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_EREFUSED), 4);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_ETIMEOUT), 5);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_ENOT_FOUND), 8);
+    CHECK_INT(rtmpkit_exit_status(RTMPKIT_EOUTPUT), 10);
+    CHECK_INT(rtmpkit_exit_status(-9999), 1);
+    /* Every value in the table is distinct and negative. */
+#define SEEN(name, value, exit_status, message) seen[-(value)]++; CHECK((value) < 0);
+    {
+        int seen[64] = { 0 };
+        RTMPKIT_ERROR_TABLE(SEEN)
+        for (int i = 0; i < 64; i++)
+            CHECK(seen[i] <= 1);
+    }
+    return check_report("error");
+}
