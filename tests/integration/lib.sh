@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for the integration tests (bash). Source it, then:
 #   it_setup NAME; need_servers; ...checks calling pass/fail...; it_finish
 # Every external command runs under `timeout`, so nothing here can hang.

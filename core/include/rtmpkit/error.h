@@ -25,7 +25,7 @@
     X(STREAM_ERROR,     -17, 14, "the server reported a stream error") \
     X(TLS,              -18, 15, "TLS failure") \
     X(CANCELLED,        -19, 0,  "interrupted") \
-    X(AGAIN,            -20, 1,  "try again") \
+    X(AGAIN,            -20, 1,  "nothing ready yet (internal)") \
     X(TRUNCATED,        -21, 9,  "truncated data")
 
 enum rtmpkit_error {
