@@ -36,15 +36,22 @@ struct recording {
     int seekable;
     uint64_t bytes;             /* written so far */
     struct track tracks[TRACK_COUNT];
+    /* The file's time is (unwrapped wire time - base) + offset. A new segment starts when
+     * the publisher comes back (or the server's clock jumps back): it gets a new base and
+     * continues after what is already written. */
     int have_base;
-    uint32_t base_wire;         /* wire time of the first frame: output time 0 */
+    uint32_t base_wire;         /* wire time of the segment's first frame */
     int64_t base_unwrapped;
+    int64_t offset_ms;
     int64_t last_out_ms;        /* highest output timestamp written */
     uint8_t flv_flags;          /* audio 4 / video 1, as seen */
     off_t duration_offset;      /* where onMetaData's duration double is, or -1 */
     off_t filesize_offset;
     char error[256];
 };
+
+/* A track whose clock goes back this far has a new publisher behind it. */
+#define DISCONTINUITY_MS 1000
 
 static enum track_index track_of(uint8_t type)
 {
@@ -69,12 +76,24 @@ static int is_config_tag(uint8_t type, const uint8_t *data, size_t len)
     return 1;
 }
 
-/* Maps a wire timestamp to the file's: unwrap per track, rebase to the first frame,
- * never go backwards. */
+/* Called when the publisher restarts: the next frame starts a new segment right after
+ * what is already written. */
+static void start_segment(struct recording *rec)
+{
+    rec->have_base = 0;
+    rec->offset_ms = rec->bytes > RTMPKIT_FLV_HEADER_SIZE ? rec->last_out_ms + 1 : 0;
+    for (int i = 0; i < TRACK_COUNT; i++)
+        rec->tracks[i].seen = 0;
+}
+
+/* Maps a wire timestamp to the file's: unwrap per track, rebase to the segment's first
+ * frame, never go backwards. */
 static uint32_t output_time(struct recording *rec, uint8_t type, uint32_t wire, int is_config)
 {
     struct track *t = &rec->tracks[track_of(type)];
     int64_t unwrapped, out;
+    if (t->seen && (int32_t)(wire - t->last_wire) < -DISCONTINUITY_MS && !is_config)
+        start_segment(rec);
     if (!rec->have_base && !is_config && type != RTMPKIT_FLV_DATA) {
         rec->have_base = 1;
         rec->base_wire = wire;
@@ -89,7 +108,7 @@ static uint32_t output_time(struct recording *rec, uint8_t type, uint32_t wire, 
     t->seen = 1;
     t->last_wire = wire;
     t->last_unwrapped = unwrapped;
-    out = rec->have_base ? unwrapped - rec->base_unwrapped : 0;
+    out = rec->offset_ms + (rec->have_base ? unwrapped - rec->base_unwrapped : 0);
     if (out < t->last_out)
         out = t->last_out;
     if (out > UINT32_MAX)
@@ -310,6 +329,7 @@ static int record_stream(rtmpkit_client *client, struct recording *rec, const st
                 break;
             }
             rtmpkit_logf(log, RTMPKIT_LOG_INFO, "stream ended (%s); waiting for it to come back", ev.code);
+            start_segment(rec);
         } else if (ev.type == RTMPKIT_EVENT_STREAM_BEGIN) {
             rtmpkit_logf(log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev.code);
         } else if (ev.type == RTMPKIT_EVENT_STATUS) {

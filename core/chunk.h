@@ -10,7 +10,7 @@
 #define RK_MAX_CHUNK_SIZE        0x7FFFFFFFu
 #define RK_MAX_CSID              65599u
 /* Limits on what a peer can make us hold (DESIGN.md §6). */
-#define RK_MAX_MESSAGE_SIZE      (16u * 1024 * 1024)  /* one message, bytes */
+#define RK_MAX_MESSAGE_SIZE      (8u * 1024 * 1024)   /* one message, bytes */
 #define RK_MAX_PARTIAL_BYTES     (32u * 1024 * 1024)  /* all partial messages together */
 #define RK_MAX_CHUNK_STREAMS     64                   /* chunk streams with state */
 

@@ -147,7 +147,9 @@ start() {
     wait_port nginx "$NGINX_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
     wait_port node-media-server "$NMS_PORT" "$d/nms.pid" "$d/nms.log" || { stop "$d"; exit 1; }
     echo "nginx-rtmp rtmp://127.0.0.1:$NGINX_PORT (apps live strict vod; http 127.0.0.1:$NGINX_HTTP_PORT) pid $(cat "$d/nginx.pid")"
-    echo "node-media-server rtmp://127.0.0.1:$NMS_PORT (http ${NMS_HTTP_PORT}) pid $(cat "$d/nms.pid")"
+    local http="http 127.0.0.1:$NMS_HTTP_PORT"
+    [ "$NMS_HTTP_PORT" = 0 ] && http="http off"
+    echo "node-media-server rtmp://127.0.0.1:$NMS_PORT ($http) pid $(cat "$d/nms.pid")"
 }
 
 stop_pidfile() {  # pidfile name

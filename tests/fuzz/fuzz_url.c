@@ -96,7 +96,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strcat(pub, u.stream);
         }
         if (!u.host || !u.app || !u.stream || !u.tc_url || !u.app[0] || u.port < 1
-            || u.port > 65535 || strchr(u.tc_url, '@'))
+            || u.port > 65535 || !strstr(u.tc_url, "://"))
+            abort();
+        /* no userinfo in the tcUrl's authority */
+        n = strcspn(strstr(u.tc_url, "://") + 3, "/");
+        if (memchr(strstr(u.tc_url, "://") + 3, '@', n))
             abort();
         for (int hide = 0; hide < 2; hide++) {
             n = rtmpkit_url_format_redacted(&u, hide, NULL, 0);

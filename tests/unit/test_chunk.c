@@ -753,9 +753,9 @@ static void test_limits(void)
     hdr(&b, 1, 4, 0, RK_MAX_MESSAGE_SIZE + 1, 9, 1, 0);
     expect_error(b.data, b.len, RTMPKIT_ELIMIT, NULL);
 #endif
-    /* The largest length the 24-bit field can announce (the limit cannot be less). */
+    /* Exactly the limit is fine. */
     rk_buf_reset(&b);
-    hdr(&b, 0, 4, 0, MAX_LEN, 9, 1, 0);
+    hdr(&b, 0, 4, 0, RK_MAX_MESSAGE_SIZE, 9, 1, 0);
     rk_put_bytes(&b, p, 10);
     r = rk_chunk_reader_new();
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
@@ -782,44 +782,72 @@ static void test_limits(void)
     CHECK_STR(rk_chunk_reader_error(r), "chunk stream 2: more than 64 chunk streams in use");
     rk_chunk_reader_free(r);
 
-    /* Too many partial bytes: two maximal partial messages leave 2 bytes of the cap. */
-    rk_buf_reset(&b);
-    hdr(&b, 0, 4, 0, MAX_LEN, 9, 1, 0);
-    rk_put_bytes(&b, p, 128);
-    hdr(&b, 0, 5, 0, MAX_LEN, 9, 1, 0);
-    rk_put_bytes(&b, p, 128);
-    r = rk_chunk_reader_new();
-    CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
-    rk_buf_reset(&b);
-    hdr(&b, 0, 6, 0, 2, 9, 1, 0);          /* partial for a moment: fits exactly */
-    rk_put_bytes(&b, p, 2);
-    CHECK_INT(feed(r, b.data, b.len, 1, &g), 0);
-    CHECK_INT(g.n, 1);
-    gotlist_free(&g);
-    rk_buf_reset(&b);
-    hdr(&b, 0, 6, 0, 3, 9, 1, 0);
-    rk_put_bytes(&b, p, 3);
-    CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
-    CHECK_STR(rk_chunk_reader_error(r),
-              "chunk stream 6: 3 more bytes would pass the 33554432-byte limit on partial messages");
-    rk_chunk_reader_free(r);
+    /* Too many partial bytes: partial messages that leave 2 bytes of the cap. */
+    {
+        uint32_t left = RK_MAX_PARTIAL_BYTES, csid = 10;
+        char why[160];
+        r = rk_chunk_reader_new();
+        while (left > 2) {
+            uint32_t len = left - 2 < RK_MAX_MESSAGE_SIZE ? left - 2 : RK_MAX_MESSAGE_SIZE;
+            rk_buf_reset(&b);
+            hdr(&b, 0, csid++, 0, len, 9, 1, 0);
+            rk_put_bytes(&b, p, 128);
+            CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
+            left -= len;
+        }
+        rk_buf_reset(&b);
+        hdr(&b, 0, 6, 0, 2, 9, 1, 0);          /* partial for a moment: fits exactly */
+        rk_put_bytes(&b, p, 2);
+        CHECK_INT(feed(r, b.data, b.len, 1, &g), 0);
+        CHECK_INT(g.n, 1);
+        gotlist_free(&g);
+        rk_buf_reset(&b);
+        hdr(&b, 0, 6, 0, 3, 9, 1, 0);
+        rk_put_bytes(&b, p, 3);
+        CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
+        snprintf(why, sizeof why, "chunk stream 6: 3 more bytes would pass the %u-byte limit on partial messages",
+                 RK_MAX_PARTIAL_BYTES);
+        CHECK_STR(rk_chunk_reader_error(r), why);
+        rk_chunk_reader_free(r);
+    }
 
     /* An abort gives the bytes back. */
-    rk_buf_reset(&b);
-    hdr(&b, 0, 4, 0, MAX_LEN, 9, 1, 0);
-    rk_put_bytes(&b, p, 128);
-    hdr(&b, 0, 5, 0, MAX_LEN, 9, 1, 0);
-    rk_put_bytes(&b, p, 128);
-    r = rk_chunk_reader_new();
-    CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
-    rk_chunk_reader_abort(r, 5);
-    rk_buf_reset(&b);
-    hdr(&b, 0, 6, 0, 100, 9, 1, 0);
-    rk_put_bytes(&b, p, 100);
-    CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
-    CHECK_INT(g.n, 1);
-    gotlist_free(&g);
-    rk_chunk_reader_free(r);
+    {
+        uint32_t left = RK_MAX_PARTIAL_BYTES, csid = 10;
+        r = rk_chunk_reader_new();
+        while (left > 0) {
+            uint32_t len = left < RK_MAX_MESSAGE_SIZE ? left : RK_MAX_MESSAGE_SIZE;
+            rk_buf_reset(&b);
+            hdr(&b, 0, csid++, 0, len, 9, 1, 0);
+            rk_put_bytes(&b, p, 128);
+            CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
+            left -= len;
+        }
+        rk_buf_reset(&b);
+        hdr(&b, 0, 6, 0, 100, 9, 1, 0);
+        rk_put_bytes(&b, p, 100);
+        CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
+        rk_chunk_reader_free(r);
+        r = rk_chunk_reader_new();
+        left = RK_MAX_PARTIAL_BYTES;
+        csid = 10;
+        while (left > 0) {
+            uint32_t len = left < RK_MAX_MESSAGE_SIZE ? left : RK_MAX_MESSAGE_SIZE;
+            rk_buf_reset(&b);
+            hdr(&b, 0, csid++, 0, len, 9, 1, 0);
+            rk_put_bytes(&b, p, 128);
+            CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
+            left -= len;
+        }
+        rk_chunk_reader_abort(r, 10);
+        rk_buf_reset(&b);
+        hdr(&b, 0, 6, 0, 100, 9, 1, 0);
+        rk_put_bytes(&b, p, 100);
+        CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
+        CHECK_INT(g.n, 1);
+        gotlist_free(&g);
+        rk_chunk_reader_free(r);
+    }
 
     /* The writer cannot express lengths above 24 bits. */
     {

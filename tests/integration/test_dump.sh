@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# rtmp-dump against real servers (nginx-rtmp, node-media-server) with ffmpeg as the
+# publisher and ffprobe / flvinfo.py as independent verifiers.
+. "$(dirname "$0")/lib.sh"
+it_setup dump
+need_servers
+
+DUMP=$BUILD/cli/rtmp-dump
+FLVINFO="python3 $IT_LIB_DIR/flvinfo.py"
+SCRIPTED="$IT_ROOT/tests/servers/scripted_server.py"
+SRC=$(gen_media dump8 8 640x360 30)
+SRC_B=$(gen_media dump6b 6 640x360 30 bframes)
+
+# info FILE KEY: one fact from flvinfo.py
+info() { $FLVINFO "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# same_content SRC OUT: packet counts, per-packet video and audio checksums, clean decode,
+# monotonic timestamps from 0.
+same_content() {
+    local src=$1 out=$2 why=""
+    [ "$(count_packets "$out" v)" = "$(count_packets "$src" v)" ] ||
+        why+="video packets $(count_packets "$out" v) != $(count_packets "$src" v); "
+    [ "$(count_packets "$out" a)" = "$(count_packets "$src" a)" ] ||
+        why+="audio packets $(count_packets "$out" a) != $(count_packets "$src" a); "
+    cmp -s <(video_md5s "$src" v) <(video_md5s "$out" v) || why+="video bytes differ; "
+    cmp -s <(video_md5s "$src" a) <(video_md5s "$out" a) || why+="audio bytes differ; "
+    local errs; errs=$(decode_errors "$out")
+    [ -z "$errs" ] || why+="decode errors: $(echo "$errs" | head -3); "
+    local mono; mono=$(check_monotonic "$out" 0) || why+="timestamps: $mono; "
+    [ -z "$why" ] || { echo "$why"; return 1; }
+}
+
+# record_live SERVER_URL NAME SRC: rtmp-dump started first, then ffmpeg publishes SRC;
+# sets DUMP_RC and LAG (seconds between the publisher's end and rtmp-dump's).
+record_live() {
+    local url=$1/live/$2 src=$3 out=$T/$2.flv
+    run_bg "$T/$2.log" "$DUMP" -v "$url" -o "$out"
+    local dump_pid=$BG_PID
+    sleep 0.5
+    publish_ffmpeg "$src" "$url"
+    wait_publisher 60
+    local stopped; stopped=$(date +%s.%N)
+    wait_pid "$dump_pid" 20; DUMP_RC=$?
+    LAG=$(echo "$(date +%s.%N) - $stopped" | bc)
+}
+
+for server in nginx nms; do
+    if [ $server = nginx ]; then base=$NGINX_URL; else base=$NMS_URL; fi
+    name=$(uniq_name "frames-$server")
+    record_live "$base" "$name" "$SRC"
+    out=$T/$name.flv
+    check "$server-exit-status" test "$DUMP_RC" = 0
+    # nginx says StreamEOF at once; node-media-server says nothing: --end-timeout (5 s).
+    check "$server-exits-by-itself" awk -v l="$LAG" 'BEGIN { exit !(l < 8) }'
+    check "$server-same-frames-and-bytes" same_content "$SRC" "$out"
+    check "$server-metadata-duration" awk -v d="$(info "$out" meta_duration)" 'BEGIN { exit !(d > 7.5 && d < 8.5) }'
+    check "$server-metadata-filesize" test "$(info "$out" meta_filesize)" = "$(stat -c %s "$out").0"
+done
+
+# B-frames: composition times reach the file unchanged.
+name=$(uniq_name bframes)
+record_live "$NGINX_URL" "$name" "$SRC_B"
+check bframes-exit-status test "$DUMP_RC" = 0
+check bframes-same-frames-and-bytes same_content "$SRC_B" "$T/$name.flv"
+check bframes-pts-match cmp -s <(packet_times "$SRC_B" v | awk '{ print $2 - $1 }') \
+    <(packet_times "$T/$name.flv" v | awk '{ print $2 - $1 }')
+
+# Standard output, through a pipe.
+name=$(uniq_name stdout)
+( "$DUMP" -q "$NGINX_URL/live/$name" -o - >"$T/stdout.flv" 2>"$T/stdout.err" ) &
+pipe_pid=$!
+sleep 0.5
+publish_ffmpeg "$SRC" "$NGINX_URL/live/$name"
+wait_publisher 60
+wait_pid $pipe_pid 20
+check stdout-same-frames same_content "$SRC" "$T/stdout.flv"
+
+# --duration stops on its own while the publisher goes on.
+name=$(uniq_name duration)
+publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
+wait_published 10
+timeout 20 "$DUMP" -q --duration 3 "$NGINX_URL/live/$name" -o "$T/duration.flv"
+check duration-exit-status test $? = 0
+check duration-length awk -v t="$(info "$T/duration.flv" last_ts)" 'BEGIN { exit !(t >= 3000 && t < 3500) }'
+check duration-monotonic check_monotonic "$T/duration.flv" 0
+stop_pid "$PUBLISH_PID"
+
+# SIGTERM: the file is finished (duration, size) and the exit status is 0.
+name=$(uniq_name sigterm)
+publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
+wait_published 10
+run_bg "$T/sigterm.log" "$DUMP" "$NGINX_URL/live/$name" -o "$T/sigterm.flv"
+sleep 3
+# The first bytes are on disk at once, not after seconds of buffering.
+check early-bytes-on-disk awk -v s="$(stat -c %s "$T/sigterm.flv")" 'BEGIN { exit !(s > 100000) }'
+stop_pid "$BG_PID"
+check sigterm-exit-status test $? = 0
+check sigterm-metadata-duration awk -v d="$(info "$T/sigterm.flv" meta_duration)" 'BEGIN { exit !(d > 2 && d < 4.5) }'
+check sigterm-metadata-filesize test "$(info "$T/sigterm.flv" meta_filesize)" = "$(stat -c %s "$T/sigterm.flv").0"
+check sigterm-complete test "$(info "$T/sigterm.flv" complete)" = 1
+check sigterm-decodes test -z "$(decode_errors "$T/sigterm.flv")"
+
+# kill -9: what is on disk is whole tags (at most the last one cut) and plays.
+run_bg "$T/kill9.log" "$DUMP" "$NGINX_URL/live/$name" -o "$T/kill9.flv"
+sleep 3
+kill -KILL "$BG_PID"
+wait "$BG_PID" 2>/dev/null
+check kill9-whole-tags awk -v t="$(info "$T/kill9.flv" trailing)" -v n="$(info "$T/kill9.flv" tags)" \
+    'BEGIN { exit !(n > 100 && t < 300000) }'
+check kill9-readable awk -v v="$(count_packets "$T/kill9.flv" v)" 'BEGIN { exit !(v > 60) }'
+check kill9-decodes test -z "$(decode_errors "$T/kill9.flv" | grep -v -i 'truncat\|end of file\|partial')"
+stop_pid "$PUBLISH_PID"
+
+# --wait: the publisher stops and comes back; both parts land in one file.
+name=$(uniq_name wait)
+SRC2=$(gen_media dump2 2 320x240 25)
+run_bg "$T/wait.log" "$DUMP" -v --wait "$NGINX_URL/live/$name" -o "$T/wait.flv"
+sleep 0.5
+publish_ffmpeg "$SRC2" "$NGINX_URL/live/$name"; wait_publisher 30
+sleep 1
+check wait-still-running kill -0 "$BG_PID"
+publish_ffmpeg "$SRC2" "$NGINX_URL/live/$name"; wait_publisher 30
+sleep 1
+stop_pid "$BG_PID"
+check wait-both-parts test "$(count_packets "$T/wait.flv" v)" = $((2 * $(count_packets "$SRC2" v)))
+check wait-monotonic check_monotonic "$T/wait.flv" 0
+check wait-second-part-follows awk -v t="$(info "$T/wait.flv" last_ts)" 'BEGIN { exit !(t > 3500 && t < 4500) }'
+
+# A recorded stream (nginx's vod app): all of it, then rtmp-dump exits by itself.
+VOD=$(ls "${IT_SERVERS_DIR:-${RTMPKIT_SERVERS_DIR:-/nonexistent}}"/vod/sample.flv 2>/dev/null | head -n1)
+timeout 30 "$DUMP" -q --recorded "$NGINX_URL/vod/sample.flv" -o "$T/vod.flv"
+rc=$?
+check vod-exit-status test $rc = 0
+check vod-video-frames awk -v n="$(count_packets "$T/vod.flv" v)" 'BEGIN { exit !(n == 125) }'
+check vod-decodes test -z "$(decode_errors "$T/vod.flv")"
+[ -n "$VOD" ] && check vod-same-content same_content "$VOD" "$T/vod.flv"
+
+# ---- errors: one clear line, the documented exit status, no hang ----
+
+# expect_error NAME STATUS PATTERN CMD...: exit status, one line on stderr matching PATTERN.
+expect_error() {
+    local name=$1 want=$2 pattern=$3 rc; shift 3
+    timeout 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
+    if [ $rc != "$want" ]; then
+        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
+    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
+        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
+    elif ! grep -qiE "$pattern" "$T/$name.err"; then
+        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
+    else
+        pass "$name"
+    fi
+}
+
+expect_error bad-url 2 'invalid RTMP URL' "$DUMP" http://example.com/x -o "$T/x.flv"
+expect_error bad-option 2 'unknown option' "$DUMP" --bogus "$NGINX_URL/live/x"
+expect_error bad-number 2 'timeout' "$DUMP" --timeout abc "$NGINX_URL/live/x"
+expect_error refused 4 'refused' "$DUMP" rtmp://127.0.0.1:1/live/x -o "$T/x.flv"
+expect_error dns 3 'resolve' "$DUMP" rtmp://no-such-host.invalid/live/x -o "$T/x.flv"
+expect_error not-found 8 'StreamNotFound|not found' "$DUMP" "$NGINX_URL/strict/$(uniq_name nobody)" -o "$T/x.flv"
+expect_error unknown-app 7 'unknown application' "$DUMP" "$NGINX_URL/noapp/x" -o "$T/x.flv"
+expect_error idle-timeout 5 'no answer|no data|timed out' "$DUMP" --timeout 2 "$NGINX_URL/live/$(uniq_name idle)" -o "$T/idle.flv"
+check no-file-without-stream test ! -e "$T/x.flv"
+name=$(uniq_name full)
+publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
+wait_published 10
+expect_error disk-full 10 'cannot write.*No space' "$DUMP" "$NGINX_URL/live/$name" -o /dev/full
+stop_pid "$PUBLISH_PID"
+
+port=19370
+for mode in silent handshake-then-silent bad-version close reject-connect bad-chunk chunk-size-zero many-streams; do
+    port=$((port + 1))
+    run_bg "$T/scripted-$mode.log" python3 "$SCRIPTED" --port $port --mode "$mode" --timeout 30
+    wait_for "grep -q listening '$T/scripted-$mode.log'" 10
+    case $mode in
+    silent|handshake-then-silent) want=5; pattern='handshake|timed out|no answer' ;;
+    bad-version) want=6; pattern='handshake' ;;
+    close) want=6; pattern='closed' ;;
+    reject-connect) want=7; pattern='authmod=adobe' ;;
+    *) want=9; pattern='chunk|limit|protocol|stream' ;;
+    esac
+    expect_error "scripted-$mode" $want "$pattern" "$DUMP" --connect-timeout 2 "rtmp://127.0.0.1:$port/live/x" -o "$T/x.flv"
+    stop_pid "$BG_PID"
+done
+
+# Secrets never reach the log, at the highest verbosity.
+"$DUMP" -vv --timeout 2 "rtmp://user:pa55word@127.0.0.1:$NGINX_PORT/live/$(uniq_name key)?token=T0PSECRET" \
+    -o "$T/secret.flv" >"$T/secret.out" 2>&1
+check secrets-redacted test -z "$(grep -E 'pa55word|T0PSECRET' "$T/secret.out")"
+
+it_finish
