@@ -297,7 +297,7 @@ static int record_stream(rtmpkit_client *client, struct recording *rec, const st
                          rtmpkit_log *log)
 {
     struct cli_progress progress;
-    uint64_t started = cli_monotonic_ms();
+    uint64_t started = 0;   /* when the first tag arrived: the bit rate is over media time */
     int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
     int err;
 
@@ -316,6 +316,8 @@ static int record_stream(rtmpkit_client *client, struct recording *rec, const st
         if (err < 0)
             break;
         if (ev.type == RTMPKIT_EVENT_MEDIA) {
+            if (!started)
+                started = cli_monotonic_ms();
             if ((err = record_media(rec, &ev)) < 0)
                 break;
             draw_progress(&progress, rec, started, 0);
@@ -336,7 +338,7 @@ static int record_stream(rtmpkit_client *client, struct recording *rec, const st
             rtmpkit_logf(log, RTMPKIT_LOG_INFO, "status %s %s", ev.code, ev.description);
         }
     }
-    if (progress.enabled)
+    if (progress.enabled && started)
         draw_progress(&progress, rec, started, 1);
     cli_progress_end(&progress);
     if (err == RTMPKIT_ECANCELLED) {

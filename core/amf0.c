@@ -281,10 +281,8 @@ int rtmpkit_amf0_decode_all(const uint8_t *buf, size_t len, rtmpkit_amf *out, si
         return RTMPKIT_EINTERNAL;
     rk_reader_init(&r, buf, len);
     while (rk_reader_left(&r) > 0) {
-        if (n == max || n == INT_MAX) {
-            rc = RTMPKIT_ELIMIT;   /* more values than the caller has room for */
-            goto fail;
-        }
+        if (n == max || n == INT_MAX)
+            break;   /* the caller wants no more: later arguments are not looked at */
         rc = decode_one(&r, &out[n], &bg);
         if (rc < 0)
             goto fail;

@@ -225,7 +225,8 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     char why[300] = "";
     int err;
 
-    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s port %d", url->host, url->port);
+    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s%s%s port %d", strchr(url->host, ':') ? "[" : "",
+                 url->host, strchr(url->host, ':') ? "]" : "", url->port);
     if (url->tls)
         return set_error(cl, RTMPKIT_ETLS, "rtmps:// is not supported yet");
     err = rk_tcp_connect(url->host, url->port, cl->cfg.ip_family, cl->cfg.connect_timeout_ms,

@@ -57,6 +57,9 @@ make_vod() {  # dir: a 5 s H.264 (no B-frames, GOP 1 s) + AAC FLV for nginx's vo
 write_nginx_conf() {  # dir
     local d=$1 user_line=""
     [ "$(id -u)" = 0 ] && user_line="user root;"
+    # The IPv6 loopback too, when the machine has it (for rtmp://[::1]:port/ tests).
+    local ipv6_listen=""
+    grep -q ' lo$' /proc/net/if_inet6 2>/dev/null && ipv6_listen="        listen [::1]:$NGINX_PORT;"
     mkdir -p "$d/nginx-tmp"
     cat >"$d/nginx.conf" <<EOF
 # Written by scripts/servers.sh; test servers only.
@@ -73,6 +76,7 @@ rtmp {
     access_log $d/nginx-access.log;
     server {
         listen 127.0.0.1:$NGINX_PORT;
+$ipv6_listen
         chunk_size 4096;
         application live {
             live on;

@@ -75,6 +75,18 @@ wait_publisher 60
 wait_pid $pipe_pid 20
 check stdout-same-frames same_content "$SRC" "$T/stdout.flv"
 
+# The progress line: on a terminal (script(1) gives it one), not with -q, not in a pipe.
+name=$(uniq_name progress)
+publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
+wait_published 10
+timeout 20 script -q -c "'$DUMP' --duration 2 '$NGINX_URL/live/$name' -o '$T/progress.flv'" "$T/tty.txt" >/dev/null 2>&1
+timeout 20 script -q -c "'$DUMP' -q --duration 2 '$NGINX_URL/live/$name' -o '$T/progress.flv'" "$T/tty-q.txt" >/dev/null 2>&1
+timeout 20 "$DUMP" --duration 2 "$NGINX_URL/live/$name" -o "$T/progress.flv" 2>"$T/notty.txt"
+check progress-on-tty grep -q 'recorded 00:00:0[12] .*kbit/s' "$T/tty.txt"
+check progress-quiet test -z "$(grep recorded "$T/tty-q.txt")"
+check progress-not-in-pipe test ! -s "$T/notty.txt"
+stop_pid "$PUBLISH_PID"
+
 # --duration stops on its own while the publisher goes on.
 name=$(uniq_name duration)
 publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
@@ -134,6 +146,15 @@ check vod-exit-status test $rc = 0
 check vod-video-frames awk -v n="$(count_packets "$T/vod.flv" v)" 'BEGIN { exit !(n == 125) }'
 check vod-decodes test -z "$(decode_errors "$T/vod.flv")"
 [ -n "$VOD" ] && check vod-same-content same_content "$VOD" "$T/vod.flv"
+
+# IPv6: nginx also listens on [::1] (scripts/servers.sh) where the machine has it.
+if grep -q ' lo$' /proc/net/if_inet6 2>/dev/null; then
+    timeout 30 "$DUMP" -q -6 --recorded "rtmp://[::1]:$NGINX_PORT/vod/sample.flv" -o "$T/ipv6.flv"
+    check ipv6-exit-status test $? = 0
+    check ipv6-video-frames awk -v n="$(count_packets "$T/ipv6.flv" v)" 'BEGIN { exit !(n == 125) }'
+else
+    fail ipv6 "this machine has no IPv6 loopback: rtmp://[::1] cannot be tested"
+fi
 
 # ---- errors: one clear line, the documented exit status, no hang ----
 

@@ -201,7 +201,14 @@ static void test_connect(void)
     /* decode_all: more values than room, trailing junk, empty input. */
     for (int i = 0; i < 8; i++)
         memset(&v[i], 0x5a, sizeof v[i]);
-    CHECK_INT(rtmpkit_amf0_decode_all(b.d, b.n, v, 2), RTMPKIT_ELIMIT);
+    /* Only the first two are decoded; the rest is not looked at, even if broken. */
+    CHECK_INT(rtmpkit_amf0_decode_all(b.d, b.n, v, 2), 2);
+    CHECK_INT(v[0].type, RTMPKIT_AMF_STRING);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+    CHECK_INT(rtmpkit_amf0_decode_all(b.d, b.n - 1, v, 2), 2);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
     CHECK_INT(rtmpkit_amf0_decode_all(b.d, b.n - 1, v, 8), RTMPKIT_ETRUNCATED);
     CHECK_INT(rtmpkit_amf0_decode_all(b.d, 0, v, 8), 0);
     b8(&b, 0x04);   /* a movieclip after the command */

@@ -48,9 +48,10 @@ struct rtmpkit_amf_prop {
  * is left empty (type NULL, nothing to free). */
 int rtmpkit_amf0_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out);
 
-/* Decodes consecutive AMF0 values filling buf (a command message body), at most max.
+/* Decodes consecutive AMF0 values filling buf (a command message body), at most max:
+ * values after the first max are not decoded (a command's extra arguments are ignored).
  * Returns the number of values decoded into out[0..n-1], or a negative error (nothing
- * to free then). Trailing bytes that do not form a value are an error. */
+ * to free then). Bytes that do not form a value among the first max are an error. */
 int rtmpkit_amf0_decode_all(const uint8_t *buf, size_t len, rtmpkit_amf *out, size_t max);
 
 /* Decodes one AMF3 value (as found after the AMF0 0x11 marker). Same contract as
