@@ -55,6 +55,7 @@ enum {
 #define PUBLISHER_FLASH_VER   "FMLE/3.0 (compatible; rtmpkit)"
 #define DEFAULT_BUFFER_MS     3000
 #define MAX_COMMAND_VALUES    8
+#define STATUS_DATA_VALUES    2       /* a status data message: name, info object */
 #define MAX_EVENTS            4096    /* one aggregate message's worth of tags, at most */
 #define COMMAND_BUFFER_MAX    (64u * 1024)
 
@@ -595,10 +596,26 @@ static int handle_status(rtmpkit_conn *c, const rtmpkit_amf *info)
     return 0;
 }
 
+/* The stream id in a createStream answer: a whole number that fits 32 bits. The range
+ * test is written so that NaN fails it (NaN compares false both ways, and converting it
+ * to an integer is undefined). Returns 0 or -1. */
+static int answer_stream_id(const rtmpkit_conn *c, uint32_t *id)
+{
+    double v;
+    if (c->value_count < 4 || c->values[3].type != RTMPKIT_AMF_NUMBER)
+        return -1;
+    v = c->values[3].number;
+    if (!(v >= 0 && v <= UINT32_MAX) || v != (double)(uint32_t)v)
+        return -1;
+    *id = (uint32_t)v;
+    return 0;
+}
+
 static int handle_result(rtmpkit_conn *c, int is_error)
 {
     enum transaction_kind kind;
-    double id = c->values[1].type == RTMPKIT_AMF_NUMBER ? c->values[1].number : -1;
+    double id = c->value_count > 1 && c->values[1].type == RTMPKIT_AMF_NUMBER
+                ? c->values[1].number : -1;
     const rtmpkit_amf *info = find_info(c, 3);
     const char *description = info_string(info, "description");
     const char *code = info_string(info, "code");
@@ -619,10 +636,8 @@ static int handle_result(rtmpkit_conn *c, int is_error)
         if (is_error)
             return fail(c, RTMPKIT_ESTREAM_ERROR, "createStream failed%s%s",
                         description[0] ? ": " : "", description);
-        if (c->value_count < 4 || c->values[3].type != RTMPKIT_AMF_NUMBER
-            || c->values[3].number < 0 || c->values[3].number > UINT32_MAX)
+        if (answer_stream_id(c, &c->stream_id) < 0)
             return fail(c, RTMPKIT_EPROTOCOL, "createStream answered without a stream id");
-        c->stream_id = (uint32_t)c->values[3].number;
         c->state = STATE_STARTING;
         if (!push_event(c, RTMPKIT_EVENT_STREAM_CREATED))
             return RTMPKIT_EINTERNAL;
@@ -682,16 +697,33 @@ static int emit_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp, const u
     return 0;
 }
 
+/* Decodes the first count AMF0 values of a body after the values already held: an
+ * aggregate message can carry several status tags, and the events of the earlier ones
+ * point into their values. The caller checks there is room for count more. Returns the
+ * index of the first new value or an error. */
+static int append_values(rtmpkit_conn *c, const uint8_t *data, size_t len, int count)
+{
+    int first = c->value_count;
+    int n = rtmpkit_amf0_decode_all(data, len, c->values + first, (size_t)count);
+    if (n < 0)
+        return n;
+    c->value_count += n;
+    return first;
+}
+
 static int handle_data(rtmpkit_conn *c, uint32_t timestamp, const uint8_t *data, size_t len)
 {
     char name[64];
     size_t skip = data_name(data, len, name, sizeof name);
     if (strcmp(name, "onStatus") == 0 || strcmp(name, "onPlayStatus") == 0) {
-        int n = rtmpkit_amf0_decode_all(data, len, c->values, MAX_COMMAND_VALUES);
-        if (n < 0)
+        int first;
+        if (c->value_count > MAX_COMMAND_VALUES - STATUS_DATA_VALUES)
+            return fail(c, RTMPKIT_ELIMIT, "more than %d status messages in one message",
+                        MAX_COMMAND_VALUES / STATUS_DATA_VALUES);
+        first = append_values(c, data, len, STATUS_DATA_VALUES);
+        if (first < 0)
             return fail(c, RTMPKIT_EPROTOCOL, "malformed %s message", name);
-        c->value_count = n;
-        return handle_status(c, find_info(c, 1));
+        return handle_status(c, find_info(c, first + 1));
     }
     if (name[0] == '|') {   /* |RtmpSampleAccess and friends: signalling, not content */
         rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "data message %s ignored", name);

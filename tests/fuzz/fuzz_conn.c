@@ -1,5 +1,6 @@
 /* The protocol engine after a good handshake: the input is what the server sends next.
- * The first byte picks play or publish and how the input is sliced. */
+ * The first byte picks play or publish and how the input is sliced. Seeds come from
+ * make_corpus.py; run with -dict=tests/fuzz/conn.dict (the AMF names and status codes). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 /* The protocol engine driven by a scripted server made of byte arrays. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "amf.h"
@@ -498,10 +499,97 @@ static void test_errors(void)
     fixture_free(&f);
 }
 
+/* Puts one FLV tag (header, body, PreviousTagSize) into an aggregate message body. */
+static void put_agg_tag(rk_buf *b, uint8_t type, uint32_t ts, const rk_buf *body)
+{
+    rk_put_u8(b, type);
+    rk_put_u24(b, (uint32_t)body->len);
+    rk_put_u24(b, ts & 0xFFFFFF);
+    rk_put_u8(b, (uint8_t)(ts >> 24));
+    rk_put_u24(b, 0);
+    rk_put_bytes(b, body->data, body->len);
+    rk_put_u32(b, (uint32_t)body->len + 11);
+}
+
+static void put_status_data(rk_buf *b, const char *code)
+{
+    rk_buf_reset(b);
+    rk_amf0_put_string(b, "onStatus");
+    rk_amf0_put_object_start(b);
+    rk_amf0_put_key(b, "level");
+    rk_amf0_put_string(b, "status");
+    rk_amf0_put_key(b, "code");
+    rk_amf0_put_string(b, code);
+    rk_amf0_put_object_end(b);
+}
+
+/* Several onStatus data tags in one aggregate message: each status keeps its own values
+ * until the next recv (the second used to overwrite, and leak, the first's), and a
+ * message with more than the engine can hold fails cleanly. */
+static void test_aggregate_statuses(void)
+{
+    static const char *codes[] = { "NetStream.Play.Reset", "NetStream.Play.Start",
+                                   "NetStream.Play.Stop", "NetStream.Play.Complete",
+                                   "NetStream.Play.Stop" };
+    struct fixture f;
+    rk_buf agg, body;
+    int base;
+
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    rtmpkit_conn_play(f.conn, "cam", -2);
+    send_result(&f, "_result", 2, 1, NULL, NULL);
+    rk_buf_init(&agg, 1 << 16);
+    rk_buf_init(&body, 1 << 16);
+    put_status_data(&body, codes[0]);
+    put_agg_tag(&agg, 18, 0, &body);
+    put_status_data(&body, codes[1]);
+    put_agg_tag(&agg, 18, 0, &body);
+    base = f.seen_count;
+    send_server(&f, 5, 22, 1, 0, &agg);
+    CHECK_INT(f.last_recv, 0);
+    CHECK_INT(f.seen_count, base + 2);
+    CHECK_STR(f.seen[base].code, "NetStream.Play.Reset");
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_PLAY_START);
+    CHECK_STR(f.seen[base + 1].code, "NetStream.Play.Start");
+
+    /* Five statuses of two values each do not fit the eight the engine holds. */
+    rk_buf_reset(&agg);
+    for (int i = 0; i < 5; i++) {
+        put_status_data(&body, codes[i]);
+        put_agg_tag(&agg, 18, 0, &body);
+    }
+    send_server(&f, 5, 22, 1, 0, &agg);
+    CHECK_INT(f.last_recv, RTMPKIT_ELIMIT);
+    CHECK_INT(f.seen[f.seen_count - 1].type, RTMPKIT_EVENT_ERROR);
+    rk_buf_free(&agg);
+    rk_buf_free(&body);
+    fixture_free(&f);
+}
+
+/* createStream answers whose stream id is not a whole 32-bit number fail cleanly; NaN
+ * used to reach a float-to-integer conversion (undefined behaviour). */
+static void test_bad_stream_ids(void)
+{
+    const double ids[] = { NAN, -NAN, INFINITY, -1, 1.5, 4294967296.0 };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        struct fixture f;
+        fixture_init(&f, 0);
+        connect_ok(&f);
+        CHECK_INT(rtmpkit_conn_play(f.conn, "cam", -2), 0);
+        send_result(&f, "_result", 2, ids[i], NULL, NULL);
+        CHECK_INT(f.last_recv, RTMPKIT_EPROTOCOL);
+        CHECK(strstr(rtmpkit_conn_error_message(f.conn), "stream id") != NULL);
+        fixture_free(&f);
+    }
+}
+
 int main(void)
 {
     test_play_session();
     test_publish_session();
     test_errors();
+    test_aggregate_statuses();
+    test_bad_stream_ids();
     return check_report("conn");
 }
