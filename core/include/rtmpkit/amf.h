@@ -2,6 +2,8 @@
 #ifndef RTMPKIT_AMF_H
 #define RTMPKIT_AMF_H
 
+#include "rtmpkit/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,26 +48,26 @@ struct rtmpkit_amf_prop {
  * unknown marker or malformed data, RTMPKIT_ELIMIT when a cap is crossed, RTMPKIT_ENOMEM.
  * On success *out owns its memory: release it with rtmpkit_amf_free(). On failure *out
  * is left empty (type NULL, nothing to free). */
-int rtmpkit_amf0_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out);
+RTMPKIT_API int rtmpkit_amf0_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out);
 
 /* Decodes consecutive AMF0 values filling buf (a command message body), at most max:
  * values after the first max are not decoded (a command's extra arguments are ignored).
  * Returns the number of values decoded into out[0..n-1], or a negative error (nothing
  * to free then). Bytes that do not form a value among the first max are an error. */
-int rtmpkit_amf0_decode_all(const uint8_t *buf, size_t len, rtmpkit_amf *out, size_t max);
+RTMPKIT_API int rtmpkit_amf0_decode_all(const uint8_t *buf, size_t len, rtmpkit_amf *out, size_t max);
 
 /* Decodes one AMF3 value (as found after the AMF0 0x11 marker). Same contract as
  * rtmpkit_amf0_decode. */
-int rtmpkit_amf3_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out);
+RTMPKIT_API int rtmpkit_amf3_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out);
 
 /* Releases what a decoded value owns and sets it to NULL type. Safe on a NULL value. */
-void rtmpkit_amf_free(rtmpkit_amf *v);
+RTMPKIT_API void rtmpkit_amf_free(rtmpkit_amf *v);
 
 /* Looks up a property of an OBJECT or ECMA_ARRAY by key; NULL if absent or not a map. */
-const rtmpkit_amf *rtmpkit_amf_get(const rtmpkit_amf *v, const char *key);
+RTMPKIT_API const rtmpkit_amf *rtmpkit_amf_get(const rtmpkit_amf *v, const char *key);
 /* The string of a STRING value or of property key of a map; NULL otherwise. */
-const char *rtmpkit_amf_get_string(const rtmpkit_amf *v, const char *key);
+RTMPKIT_API const char *rtmpkit_amf_get_string(const rtmpkit_amf *v, const char *key);
 /* The number of a NUMBER value at key of a map, or dflt. */
-double rtmpkit_amf_get_number(const rtmpkit_amf *v, const char *key, double dflt);
+RTMPKIT_API double rtmpkit_amf_get_number(const rtmpkit_amf *v, const char *key, double dflt);
 
 #endif

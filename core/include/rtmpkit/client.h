@@ -2,6 +2,8 @@
 #ifndef RTMPKIT_CLIENT_H
 #define RTMPKIT_CLIENT_H
 
+#include "rtmpkit/export.h"
+
 #include <signal.h>
 #include <stdint.h>
 
@@ -23,29 +25,29 @@ typedef struct rtmpkit_client_config {
     rtmpkit_conn_config conn;        /* app and tc_url are taken from url when NULL */
 } rtmpkit_client_config;
 
-rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg);
-void rtmpkit_client_free(rtmpkit_client *cl);
+RTMPKIT_API rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg);
+RTMPKIT_API void rtmpkit_client_free(rtmpkit_client *cl);
 
 /* Resolves, connects, handshakes and sends connect; returns 0 once the server accepted
  * the connect, or a negative error (rtmpkit_client_error_message says more). */
-int rtmpkit_client_connect(rtmpkit_client *cl);
+RTMPKIT_API int rtmpkit_client_connect(rtmpkit_client *cl);
 /* Starts playing; returns 0 once NetStream.Play.Start arrived (media events may follow). */
-int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms);
+RTMPKIT_API int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms);
 /* Starts publishing; returns 0 once NetStream.Publish.Start arrived. */
-int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *type);
+RTMPKIT_API int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *type);
 /* Waits for the next event (MEDIA, STATUS, STREAM_BEGIN, STREAM_END). Returns 1 with *ev,
  * or a negative error (TIMEOUT after idle_timeout_ms, CANCELLED, NETWORK...). */
-int rtmpkit_client_next_event(rtmpkit_client *cl, rtmpkit_event *ev);
+RTMPKIT_API int rtmpkit_client_next_event(rtmpkit_client *cl, rtmpkit_event *ev);
 /* Like rtmpkit_client_next_event, but gives up after timeout_ms without an event and
  * returns RTMPKIT_EAGAIN then (the connection itself is still fine). */
-int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms);
+RTMPKIT_API int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms);
 /* Sends one media message (blocking up to write_timeout_ms when the socket is full). */
-int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
+RTMPKIT_API int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
                               const uint8_t *data, size_t len);
 /* deleteStream (and FCUnpublish), flush for a moment, close the socket. */
-int rtmpkit_client_close(rtmpkit_client *cl);
+RTMPKIT_API int rtmpkit_client_close(rtmpkit_client *cl);
 
-const char *rtmpkit_client_error_message(const rtmpkit_client *cl);
-rtmpkit_conn *rtmpkit_client_conn(rtmpkit_client *cl);
+RTMPKIT_API const char *rtmpkit_client_error_message(const rtmpkit_client *cl);
+RTMPKIT_API rtmpkit_conn *rtmpkit_client_conn(rtmpkit_client *cl);
 
 #endif

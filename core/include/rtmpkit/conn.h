@@ -3,6 +3,8 @@
 #ifndef RTMPKIT_CONN_H
 #define RTMPKIT_CONN_H
 
+#include "rtmpkit/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,45 +56,45 @@ typedef struct rtmpkit_event {
 } rtmpkit_event;
 
 /* Returns NULL on bad config or no memory. */
-rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg);
-void rtmpkit_conn_free(rtmpkit_conn *c);
+RTMPKIT_API rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg);
+RTMPKIT_API void rtmpkit_conn_free(rtmpkit_conn *c);
 
 /* Queues C0+C1. random: 1536 bytes for C1 (the caller's RNG, so tests are repeatable).
  * After the handshake the engine sends connect by itself. */
-int rtmpkit_conn_start(rtmpkit_conn *c, uint64_t now_ms, const uint8_t *random);
+RTMPKIT_API int rtmpkit_conn_start(rtmpkit_conn *c, uint64_t now_ms, const uint8_t *random);
 
 /* Feeds received bytes. Returns the number consumed (it stops after each complete
  * message so that its events can be read first; call again with the rest), or a negative
  * error, after which the connection is dead (an ERROR event says why too). */
-int rtmpkit_conn_recv(rtmpkit_conn *c, const uint8_t *buf, size_t len, uint64_t now_ms);
+RTMPKIT_API int rtmpkit_conn_recv(rtmpkit_conn *c, const uint8_t *buf, size_t len, uint64_t now_ms);
 
 /* Takes the next queued event. Returns 1 with *ev filled, 0 when there is none. */
-int rtmpkit_conn_poll_event(rtmpkit_conn *c, rtmpkit_event *ev);
+RTMPKIT_API int rtmpkit_conn_poll_event(rtmpkit_conn *c, rtmpkit_event *ev);
 
 /* The bytes waiting to be sent; after writing n of them, call rtmpkit_conn_output_done. */
-const uint8_t *rtmpkit_conn_output(rtmpkit_conn *c, size_t *len);
-void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n);
+RTMPKIT_API const uint8_t *rtmpkit_conn_output(rtmpkit_conn *c, size_t *len);
+RTMPKIT_API void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n);
 
 /* After CONNECTED: createStream, then play(name, start) on the new stream with
  * SetBufferLength. start: -2 live or recorded, -1 live only, >= 0 recorded from ms.
  * Events PLAY_START and then MEDIA follow. */
-int rtmpkit_conn_play(rtmpkit_conn *c, const char *name, double start_ms);
+RTMPKIT_API int rtmpkit_conn_play(rtmpkit_conn *c, const char *name, double start_ms);
 
 /* After CONNECTED: releaseStream, FCPublish, createStream, then publish(name, type). */
-int rtmpkit_conn_publish(rtmpkit_conn *c, const char *name, const char *type);
+RTMPKIT_API int rtmpkit_conn_publish(rtmpkit_conn *c, const char *name, const char *type);
 
 /* After PUBLISH_START: sends one audio/video/data message on the stream. */
-int rtmpkit_conn_send_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp,
+RTMPKIT_API int rtmpkit_conn_send_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp,
                             const uint8_t *data, size_t len);
 
 /* Ends the stream politely: FCUnpublish (when publishing) and deleteStream. */
-int rtmpkit_conn_close_stream(rtmpkit_conn *c);
+RTMPKIT_API int rtmpkit_conn_close_stream(rtmpkit_conn *c);
 
 /* One line that says what went wrong last, with the server's words when it gave any. */
-const char *rtmpkit_conn_error_message(const rtmpkit_conn *c);
+RTMPKIT_API const char *rtmpkit_conn_error_message(const rtmpkit_conn *c);
 
 /* Counters, for stats. */
-uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c);
-int rtmpkit_conn_handshake_done(const rtmpkit_conn *c);
+RTMPKIT_API uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c);
+RTMPKIT_API int rtmpkit_conn_handshake_done(const rtmpkit_conn *c);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef RTMPKIT_ERROR_H
 #define RTMPKIT_ERROR_H
 
+#include "rtmpkit/export.h"
+
 /* X(NAME, value, exit status, message). Values are negative; 0 is success.
  * The exit status is what rtmp-push, rtmp-play and rtmp-dump return for that error;
  * the man pages list the same table (generated from here by scripts/gen-exit-codes.sh). */
@@ -36,10 +38,10 @@ enum rtmpkit_error {
 };
 
 /* A static English message for an error code; never NULL. */
-const char *rtmpkit_strerror(int err);
+RTMPKIT_API const char *rtmpkit_strerror(int err);
 /* The exit status a command returns for an error code (0 for success). */
-int rtmpkit_exit_status(int err);
+RTMPKIT_API int rtmpkit_exit_status(int err);
 /* The symbolic name of an error code, such as "TIMEOUT". */
-const char *rtmpkit_error_name(int err);
+RTMPKIT_API const char *rtmpkit_error_name(int err);
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef RTMPKIT_FLV_H
 #define RTMPKIT_FLV_H
 
+#include "rtmpkit/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +19,12 @@ enum rtmpkit_flv_tag_type {
 };
 
 /* Writes the file header with the audio/video flags, and PreviousTagSize0. */
-void rtmpkit_flv_write_header(uint8_t out[RTMPKIT_FLV_HEADER_SIZE], int has_audio, int has_video);
+RTMPKIT_API void rtmpkit_flv_write_header(uint8_t out[RTMPKIT_FLV_HEADER_SIZE], int has_audio, int has_video);
 /* Writes a tag header: type, data size, timestamp (24 bits + extension byte), stream id 0. */
-void rtmpkit_flv_write_tag_header(uint8_t out[RTMPKIT_FLV_TAG_HEADER_SIZE], uint8_t type,
+RTMPKIT_API void rtmpkit_flv_write_tag_header(uint8_t out[RTMPKIT_FLV_TAG_HEADER_SIZE], uint8_t type,
                                   uint32_t data_size, uint32_t timestamp);
 /* Writes the PreviousTagSize that follows a tag of data_size bytes. */
-void rtmpkit_flv_write_tag_trailer(uint8_t out[4], uint32_t data_size);
+RTMPKIT_API void rtmpkit_flv_write_tag_trailer(uint8_t out[4], uint32_t data_size);
 
 typedef struct rtmpkit_flv_tag {
     uint8_t type;
@@ -34,10 +36,10 @@ typedef struct rtmpkit_flv_tag {
 /* Parses the file header. Returns RTMPKIT_FLV_HEADER_SIZE.. bytes consumed (the header
  * may announce a longer data offset), 0 when more bytes are needed, or RTMPKIT_EPROTOCOL
  * when this is not an FLV file. *flags gets the audio (4) / video (1) bits. */
-int rtmpkit_flv_read_header(const uint8_t *buf, size_t len, int *flags);
+RTMPKIT_API int rtmpkit_flv_read_header(const uint8_t *buf, size_t len, int *flags);
 /* Parses one tag and its PreviousTagSize. Returns bytes consumed, 0 when more bytes are
  * needed, or RTMPKIT_EPROTOCOL (bad type, size past the cap, a PreviousTagSize that does
  * not match). */
-int rtmpkit_flv_read_tag(const uint8_t *buf, size_t len, rtmpkit_flv_tag *tag);
+RTMPKIT_API int rtmpkit_flv_read_tag(const uint8_t *buf, size_t len, rtmpkit_flv_tag *tag);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef RTMPKIT_LOG_H
 #define RTMPKIT_LOG_H
 
+#include "rtmpkit/export.h"
+
 #include <stddef.h>
 
 enum rtmpkit_log_level {
@@ -28,16 +30,16 @@ typedef struct rtmpkit_log {
 } rtmpkit_log;
 
 /* Sets defaults: level INFO, stderr, no secrets. */
-void rtmpkit_log_init(rtmpkit_log *log, const char *prefix);
+RTMPKIT_API void rtmpkit_log_init(rtmpkit_log *log, const char *prefix);
 /* Frees the stored secrets. */
-void rtmpkit_log_cleanup(rtmpkit_log *log);
+RTMPKIT_API void rtmpkit_log_cleanup(rtmpkit_log *log);
 /* Every later line has each occurrence of secret replaced by "***". Strings shorter than
  * 3 bytes are ignored (they would scrub ordinary words). Returns 0 or an error. */
-int rtmpkit_log_add_secret(rtmpkit_log *log, const char *secret);
+RTMPKIT_API int rtmpkit_log_add_secret(rtmpkit_log *log, const char *secret);
 /* Formats, scrubs and emits one line. log may be NULL (then nothing happens). */
-void rtmpkit_logf(const rtmpkit_log *log, int level, const char *fmt, ...)
+RTMPKIT_API void rtmpkit_logf(const rtmpkit_log *log, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Replaces each secret in line (in place, NUL-terminated, capacity cap) by "***". */
-void rtmpkit_log_scrub(const rtmpkit_log *log, char *line, size_t cap);
+RTMPKIT_API void rtmpkit_log_scrub(const rtmpkit_log *log, char *line, size_t cap);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef RTMPKIT_URL_H
 #define RTMPKIT_URL_H
 
+#include "rtmpkit/export.h"
+
 #include <stddef.h>
 
 /* rtmp[s]://[user[:password]@]host[:port]/app[/instance]/stream[?query]
@@ -22,21 +24,21 @@ typedef struct rtmpkit_url {
 
 /* Parses s into *out. Returns 0, or RTMPKIT_EBAD_URL (nothing to free then) or
  * RTMPKIT_ENOMEM. On success free with rtmpkit_url_free(). */
-int rtmpkit_url_parse(const char *s, rtmpkit_url *out);
+RTMPKIT_API int rtmpkit_url_parse(const char *s, rtmpkit_url *out);
 
 /* Replaces app, stream or tc_url with a copy of the given string (NULL leaves it).
  * Overriding the app rebuilds the tcUrl unless tc_url is given too. Returns 0 or an error. */
-int rtmpkit_url_override(rtmpkit_url *u, const char *app, const char *stream, const char *tc_url);
+RTMPKIT_API int rtmpkit_url_override(rtmpkit_url *u, const char *app, const char *stream, const char *tc_url);
 
-void rtmpkit_url_free(rtmpkit_url *u);
+RTMPKIT_API void rtmpkit_url_free(rtmpkit_url *u);
 
 /* Formats u for a log line into buf (always NUL-terminated, truncated to len):
  * userinfo becomes "***@", every query value becomes "***", and the stream becomes
  * "***" when hide_stream is set (a publish key). Returns the length it needed. */
-size_t rtmpkit_url_format_redacted(const rtmpkit_url *u, int hide_stream, char *buf, size_t len);
+RTMPKIT_API size_t rtmpkit_url_format_redacted(const rtmpkit_url *u, int hide_stream, char *buf, size_t len);
 
 /* Redacts a raw URL string the same way without parsing it fully, for text that may not
  * parse (an error about a bad URL must not echo its password either). */
-size_t rtmpkit_url_redact_string(const char *s, int hide_stream, char *buf, size_t len);
+RTMPKIT_API size_t rtmpkit_url_redact_string(const char *s, int hide_stream, char *buf, size_t len);
 
 #endif
