@@ -252,6 +252,27 @@ static int a3_date(struct a3_ctx *c, rtmpkit_amf *out, int depth)
     return 0;
 }
 
+/* Reads name/value pairs into out's properties until an empty name: the associative
+ * part of an array, the dynamic members of an object. */
+static int read_named_values(struct a3_ctx *c, rtmpkit_amf *out, int depth)
+{
+    for (;;) {
+        struct a3_str key;
+        rtmpkit_amf *value;
+        int rc = read_str(c, &key);
+        if (rc < 0)
+            return rc;
+        if (key.len == 0)
+            return 0;
+        rc = rk_amf_add_prop(out, c->bg, key.p, key.len, &value);
+        if (rc < 0)
+            return rc;
+        rc = a3_value(c, value, depth + 1);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 static int a3_array(struct a3_ctx *c, rtmpkit_amf *out, int depth)
 {
     uint32_t h = read_u29(c->r), n;
@@ -269,21 +290,9 @@ static int a3_array(struct a3_ctx *c, rtmpkit_amf *out, int depth)
         return rc;
     /* The associative part first, until an empty key. */
     out->type = RTMPKIT_AMF_ECMA_ARRAY;
-    for (;;) {
-        struct a3_str key;
-        rtmpkit_amf *value;
-        rc = read_str(c, &key);
-        if (rc < 0)
-            return rc;
-        if (key.len == 0)
-            break;
-        rc = rk_amf_add_prop(out, c->bg, key.p, key.len, &value);
-        if (rc < 0)
-            return rc;
-        rc = a3_value(c, value, depth + 1);
-        if (rc < 0)
-            return rc;
-    }
+    rc = read_named_values(c, out, depth);
+    if (rc < 0)
+        return rc;
     /* Then n dense values: each takes a byte at least, so check before allocating. */
     if (n > rk_reader_left(c->r))
         return RTMPKIT_ETRUNCATED;
@@ -396,21 +405,8 @@ static int a3_object(struct a3_ctx *c, rtmpkit_amf *out, int depth)
         if (rc < 0)
             return rc;
     }
-    while (t.dynamic) {
-        struct a3_str key;
-        rtmpkit_amf *value;
-        rc = read_str(c, &key);
-        if (rc < 0)
-            return rc;
-        if (key.len == 0)
-            break;
-        rc = rk_amf_add_prop(out, c->bg, key.p, key.len, &value);
-        if (rc < 0)
-            return rc;
-        rc = a3_value(c, value, depth + 1);
-        if (rc < 0)
-            return rc;
-    }
+    if (t.dynamic && (rc = read_named_values(c, out, depth)) < 0)
+        return rc;
     obj_done(c, idx, out);
     return 0;
 }
