@@ -21,6 +21,8 @@ enum arg_type {
     ARG_INT,
     ARG_SECONDS,    /* double >= 0 */
     ARG_STRING,
+    ARG_SIZE,       /* WxH into two ints: width, then height */
+    ARG_FORMAT,     /* -f: the format of the next input */
 };
 
 struct option_spec {
@@ -41,10 +43,24 @@ struct option_spec {
 
 static const struct option_spec option_table[] = {
     { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE", "write the FLV to FILE (- for stdout)" },
+    { "format", 'f', ARG_FORMAT, CLI_PUSH, OPT(format), "FMT", "format of the next input (v4l2, alsa, pulse, x11grab, mpegts...)" },
+    { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default 1)" },
+    { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
+    { "encode", 0, ARG_FLAG, CLI_PUSH, OPT(encode), NULL, "encode to H.264/AAC even when the input already is" },
+    { "size", 0, ARG_SIZE, CLI_PUSH, OPT(width), "WxH", "encoded picture size (default: the input's)" },
+    { "fps", 0, ARG_SECONDS, CLI_PUSH, OPT(fps), "N", "encoded frame rate (default: the input's)" },
+    { "video-bitrate", 0, ARG_INT, CLI_PUSH, OPT(video_kbps), "KBPS", "H.264 bit rate when encoding (default 2500)" },
+    { "audio-bitrate", 0, ARG_INT, CLI_PUSH, OPT(audio_kbps), "KBPS", "AAC bit rate when encoding (default 128)" },
+    { "gop", 0, ARG_INT, CLI_PUSH, OPT(gop), "FRAMES", "keyframe interval when encoding (default 2 s)" },
+    { "preset", 0, ARG_STRING, CLI_PUSH, OPT(preset), "P", "x264 preset when encoding (default veryfast)" },
+    { "no-audio", 0, ARG_FLAG, CLI_PUSH, OPT(no_audio), NULL, "send no audio" },
+    { "no-video", 0, ARG_FLAG, CLI_PUSH, OPT(no_video), NULL, "send no video" },
+    { "queue", 0, ARG_INT, CLI_PUSH, OPT(queue_ms), "MS",
+      "when the link is slower than the stream, drop frames beyond MS of queue (default 2000)" },
     { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
     { "recorded", 0, ARG_FLAG, CLI_DUMP, OPT(recorded), NULL, "ask for a recorded stream only (play start 0)" },
     { "start", 0, ARG_SECONDS, CLI_DUMP, OPT(start), "SEC", "start a recorded stream SEC seconds in" },
-    { "duration", 0, ARG_SECONDS, CLI_DUMP, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH, OPT(duration), "SEC", "stop after SEC seconds of media" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
       "after media stopped for SEC seconds, the stream has ended (default 5; 0: never)" },
@@ -142,21 +158,68 @@ static int store_option(const struct option_spec *o, const char *arg, const char
     case ARG_STRING:
         *(const char **)field = arg;
         return 0;
+    case ARG_SIZE: {
+        long w = strtol(arg, &end, 10), h = 0;
+        if (end != arg && (*end == 'x' || *end == 'X')) {
+            const char *hs = end + 1;
+            h = strtol(hs, &end, 10);
+            if (end == hs)
+                h = 0;
+        }
+        if (*end || w < 16 || h < 16 || w > 8192 || h > 8192 || w % 2 || h % 2) {
+            usage_error(name, "--%s wants WIDTHxHEIGHT (even numbers, 16 to 8192), not \"%s\"", o->name, arg);
+            return -1;
+        }
+        ((int *)field)[0] = (int)w;
+        ((int *)field)[1] = (int)h;
+        return 0;
     }
+    case ARG_FORMAT:
+        /* -f applies to the input that follows it: the first or the second. */
+        if (opts->input)
+            opts->audio_format = arg;
+        else
+            opts->format = arg;
+        return 0;
+    }
+    return -1;
+}
+
+#define MAX_POSITIONAL 3
+
+/* Assigns the arguments that are not options: [INPUT [AUDIO_INPUT]] URL. Returns -1 when
+ * they fit, or the usage exit status after reporting. */
+static int take_positional(enum cli_command command, const char *name, const char **positional,
+                           int count, struct cli_options *opts)
+{
+    int inputs = command == CLI_PUSH ? count - 1 : 0;
+    if (count == 0)
+        return usage_error(name, command == CLI_PUSH ? "no input and URL given" : "no URL given");
+    if (command == CLI_PUSH && count == 1)
+        return usage_error(name, "no URL given (rtmp-push INPUT URL)");
+    if ((command == CLI_PUSH && count > 3) || (command != CLI_PUSH && count > 1))
+        return usage_error(name, "unexpected argument \"%s\"", positional[command == CLI_PUSH ? 3 : 1]);
+    opts->input = inputs >= 1 ? positional[0] : NULL;
+    opts->audio_input = inputs >= 2 ? positional[1] : NULL;
+    opts->url = positional[count - 1];
     return -1;
 }
 
 int cli_parse(enum cli_command command, const char *name, int argc, char **argv, struct cli_options *opts)
 {
+    const char *positional[MAX_POSITIONAL];
+    int n_positional = 0, err;
     struct option long_options[OPTION_COUNT + 1];
     const struct option_spec *by_index[OPTION_COUNT];
-    char short_options[3 * OPTION_COUNT + 2] = "+";
+    char short_options[3 * OPTION_COUNT + 2] = "+";   /* "+": stop at each non-option */
     size_t n = 0;
     int c, index;
 
     memset(opts, 0, sizeof *opts);
     opts->start = -1;
     opts->end_timeout = 5;
+    opts->loop = 1;
+    opts->queue_ms = 2000;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
         int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument : required_argument;
@@ -175,7 +238,20 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
     long_options[n] = (struct option){ 0, 0, 0, 0 };
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, short_options + 1, long_options, &index)) != -1) {
+    optind = 1;
+    for (;;) {
+        c = getopt_long(argc, argv, short_options, long_options, &index);
+        if (c == -1) {
+            /* "+" mode stops at each argument that is not an option: take it, go on. */
+            if (optind >= argc)
+                break;
+            if (n_positional == MAX_POSITIONAL)
+                return usage_error(name, "unexpected argument \"%s\"", argv[optind]);
+            positional[n_positional++] = argv[optind++];
+            if (command == CLI_PUSH && n_positional == 1)
+                opts->input = positional[0];   /* so that a later -f is the audio input's */
+            continue;
+        }
         const struct option_spec *o = NULL;
         if (c == '?' || c == ':') {
             if (optopt)
@@ -202,11 +278,8 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
         if (store_option(o, optarg, name, opts) < 0)
             return rtmpkit_exit_status(RTMPKIT_EUSAGE);
     }
-    if (optind >= argc)
-        return usage_error(name, "no URL given");
-    if (optind + 1 < argc)
-        return usage_error(name, "unexpected argument \"%s\"", argv[optind + 1]);
-    opts->url = argv[optind];
+    if ((err = take_positional(command, name, positional, n_positional, opts)) >= 0)
+        return err;
     if (opts->live && opts->recorded)
         return usage_error(name, "--live and --recorded exclude each other");
     if (opts->ipv4 && opts->ipv6)

@@ -40,6 +40,23 @@ struct cli_options {
     int ipv6;
     int simple_handshake;
     int buffer_ms;
+    /* rtmp-push */
+    const char *input;
+    const char *format;          /* -f before the input */
+    const char *audio_input;     /* a second input (a microphone) */
+    const char *audio_format;    /* -f before the second input */
+    int loop;                    /* times to play the input, 0 forever */
+    int no_pace;
+    int encode;
+    int width, height;           /* --size */
+    double fps;
+    int video_kbps;
+    int audio_kbps;
+    int gop;
+    const char *preset;
+    int no_audio;
+    int no_video;
+    int queue_ms;
 };
 
 /* Parses argv for command. Returns -1 to go on, or the exit status to return now

@@ -110,25 +110,34 @@ static int engine_error(rtmpkit_client *cl, int err)
     return set_error(cl, err, "%s", rtmpkit_conn_error_message(cl->conn));
 }
 
-/* Writes the engine's pending output, waiting at most the write timeout when the socket
- * is full. */
-static int flush_output(rtmpkit_client *cl, int timeout_ms)
+/* Writes what the socket takes now. Returns 1 when everything went out, 0 when the
+ * socket is full, or an error. */
+static int write_available(rtmpkit_client *cl)
 {
-    uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms;
     for (;;) {
         size_t len;
         const uint8_t *data = rtmpkit_conn_output(cl->conn, &len);
         int n;
         if (len == 0)
-            return 0;
+            return 1;
         n = cl->transport->ops->write(cl->transport, data, len);
-        if (n > 0) {
-            rtmpkit_conn_output_done(cl->conn, (size_t)n);
-            continue;
-        }
-        if (n != RTMPKIT_EAGAIN)
+        if (n == RTMPKIT_EAGAIN)
+            return 0;
+        if (n <= 0)
             return set_error(cl, RTMPKIT_ENETWORK, "connection lost while sending");
+        rtmpkit_conn_output_done(cl->conn, (size_t)n);
+    }
+}
+
+/* Writes the engine's pending output, waiting at most timeout_ms when the socket is full. */
+static int flush_output(rtmpkit_client *cl, int timeout_ms)
+{
+    uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        int n = write_available(cl);
         uint64_t now = monotonic_ms();
+        if (n != 0)
+            return n < 0 ? n : 0;
         if (now >= deadline)
             return set_error(cl, RTMPKIT_ETIMEOUT, "sending blocked for %d ms", timeout_ms);
         n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, 1),
@@ -138,27 +147,38 @@ static int flush_output(rtmpkit_client *cl, int timeout_ms)
     }
 }
 
-/* Reads what the socket has, waiting until deadline. Returns bytes read, or an error. */
-static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_for)
+/* Reads what the socket has now into the input buffer. Returns bytes read (> 0),
+ * RTMPKIT_EAGAIN, or an error (the server closing is ENETWORK). */
+static int read_available(rtmpkit_client *cl, const char *waiting_for)
 {
+    int n;
     if (cl->in_start > 0) {   /* keep the unconsumed tail (a partial chunk header) */
         memmove(cl->in, cl->in + cl->in_start, cl->in_end - cl->in_start);
         cl->in_end -= cl->in_start;
         cl->in_start = 0;
     }
+    n = cl->transport->ops->read(cl->transport, cl->in + cl->in_end, sizeof cl->in - cl->in_end);
+    if (n > 0) {
+        cl->in_end += (size_t)n;
+        cl->last_read_ms = monotonic_ms();
+        return n;
+    }
+    if (n == 0)
+        return set_error(cl, RTMPKIT_ENETWORK, "the server closed the connection%s%s",
+                         waiting_for ? " while waiting for " : "", waiting_for ? waiting_for : "");
+    if (n != RTMPKIT_EAGAIN)
+        return set_error(cl, RTMPKIT_ENETWORK, "connection lost");
+    return n;
+}
+
+/* Reads what the socket has, waiting until deadline. Returns bytes read, or an error. */
+static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_for)
+{
     for (;;) {
-        int n = cl->transport->ops->read(cl->transport, cl->in + cl->in_end, sizeof cl->in - cl->in_end);
+        int n = read_available(cl, waiting_for);
         uint64_t now;
-        if (n > 0) {
-            cl->in_end += (size_t)n;
-            cl->last_read_ms = monotonic_ms();
-            return n;
-        }
-        if (n == 0)
-            return set_error(cl, RTMPKIT_ENETWORK, "the server closed the connection%s%s",
-                             waiting_for ? " while waiting for " : "", waiting_for ? waiting_for : "");
         if (n != RTMPKIT_EAGAIN)
-            return set_error(cl, RTMPKIT_ENETWORK, "connection lost");
+            return n;
         now = monotonic_ms();
         if (now >= deadline)
             return set_error(cl, RTMPKIT_ETIMEOUT, "no answer from the server for %.1f s%s%s",
@@ -303,6 +323,69 @@ int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timesta
     if (err < 0)
         return set_error(cl, err, "cannot send: %s", rtmpkit_strerror(err));
     return flush_output(cl, cl->cfg.write_timeout_ms);
+}
+
+int rtmpkit_client_queue_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
+                               const uint8_t *data, size_t len)
+{
+    int err = rtmpkit_conn_send_media(cl->conn, type, timestamp, data, len);
+    if (err < 0)
+        return set_error(cl, err, "cannot queue a message: %s", rtmpkit_strerror(err));
+    return 0;
+}
+
+size_t rtmpkit_client_pending(rtmpkit_client *cl)
+{
+    size_t len;
+    rtmpkit_conn_output(cl->conn, &len);
+    return len;
+}
+
+/* Feeds the engine what has been read; while publishing, the server's words are only
+ * errors (fatal) or status lines (logged). */
+static int process_input(rtmpkit_client *cl)
+{
+    while (cl->in_start < cl->in_end) {
+        rtmpkit_event ev;
+        int n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, monotonic_ms());
+        if (n < 0)
+            return engine_error(cl, n);
+        cl->in_start += (size_t)n;
+        while (rtmpkit_conn_poll_event(cl->conn, &ev))
+            if (ev.type != RTMPKIT_EVENT_MEDIA)
+                rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "server: %s %s", ev.code, ev.description);
+        if (n == 0)
+            break;
+    }
+    return 0;
+}
+
+int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms)
+{
+    uint64_t deadline = monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        int all_sent, n;
+        uint64_t now;
+        if ((all_sent = write_available(cl)) < 0)
+            return all_sent;
+        n = read_available(cl, NULL);
+        if (n > 0) {
+            if ((n = process_input(cl)) < 0)
+                return n;
+            continue;
+        }
+        if (n != RTMPKIT_EAGAIN)
+            return n;
+        now = monotonic_ms();
+        if (now >= deadline)
+            return 0;
+        n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, !all_sent),
+                       (int)(deadline - now), cl->cfg.cancel);
+        if (n == RTMPKIT_ECANCELLED)
+            return set_error(cl, n, "interrupted");
+        if (n < 0)
+            return set_error(cl, n, "connection lost");
+    }
 }
 
 int rtmpkit_client_close(rtmpkit_client *cl)

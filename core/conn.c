@@ -103,6 +103,7 @@ struct rtmpkit_conn {
     rk_buf command;         /* scratch for building one command body */
 
     uint64_t bytes_received;
+    uint64_t bytes_sent;    /* taken out of out by the driver */
     uint64_t bytes_at_last_ack;
     uint32_t peer_window;   /* the server's Window Ack Size: acknowledge every this many */
     int sent_window_ack;
@@ -243,6 +244,11 @@ uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c)
     return c->bytes_received;
 }
 
+uint64_t rtmpkit_conn_bytes_queued(const rtmpkit_conn *c)
+{
+    return c->bytes_sent + c->out.len;
+}
+
 int rtmpkit_conn_handshake_done(const rtmpkit_conn *c)
 {
     return c->handshake.done;
@@ -258,6 +264,9 @@ const uint8_t *rtmpkit_conn_output(rtmpkit_conn *c, size_t *len)
 
 void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n)
 {
+    if (n > c->out.len)
+        n = c->out.len;
+    c->bytes_sent += n;
     rk_buf_consume(&c->out, n);
 }
 

@@ -44,6 +44,17 @@ RTMPKIT_API int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_ev
 /* Sends one media message (blocking up to write_timeout_ms when the socket is full). */
 RTMPKIT_API int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
                               const uint8_t *data, size_t len);
+/* Queues one media message without waiting for the socket; rtmpkit_client_pump sends it.
+ * The queue is bounded by RTMPKIT_MAX_PENDING_OUTPUT (then RTMPKIT_ELIMIT). */
+RTMPKIT_API int rtmpkit_client_queue_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
+                                           const uint8_t *data, size_t len);
+/* Sends what the socket takes and handles what the server says (acks, pings, status),
+ * waiting up to timeout_ms for the socket (0: no waiting). With nothing to send it
+ * waits the whole time for server messages, so it doubles as a pacing sleep. Returns 0, or
+ * a negative error (the server's error status, a lost connection, CANCELLED). */
+RTMPKIT_API int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms);
+/* Bytes queued but not yet sent. */
+RTMPKIT_API size_t rtmpkit_client_pending(rtmpkit_client *cl);
 /* deleteStream (and FCUnpublish), flush for a moment, close the socket. */
 RTMPKIT_API int rtmpkit_client_close(rtmpkit_client *cl);
 

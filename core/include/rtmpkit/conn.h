@@ -95,6 +95,8 @@ RTMPKIT_API const char *rtmpkit_conn_error_message(const rtmpkit_conn *c);
 
 /* Counters, for stats. */
 RTMPKIT_API uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c);
+/* All bytes ever queued for sending (sent = this minus what rtmpkit_conn_output holds). */
+RTMPKIT_API uint64_t rtmpkit_conn_bytes_queued(const rtmpkit_conn *c);
 RTMPKIT_API int rtmpkit_conn_handshake_done(const rtmpkit_conn *c);
 
 #endif

@@ -1,0 +1,311 @@
+/* rtmp-push: publish a file, a device, stdin or the built-in test source to an RTMP
+ * server, copying H.264/AAC as is and encoding anything else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amf.h"
+#include "bytes.h"
+#include "common.h"
+#include "push_source.h"
+#include "rtmpkit/error.h"
+
+#define NAME "rtmp-push"
+#define UNPACED_MAX_PENDING (512u * 1024)   /* bytes queued before an unpaced push waits */
+#define QUEUE_FIFO_SIZE 4096                 /* tags remembered to measure queue latency */
+#define METADATA_MAX (64u * 1024)
+
+/* Where each queued tag ends in the output byte stream, to know how much media time is
+ * still waiting in the send queue. */
+struct queued_tag {
+    uint64_t end_byte;
+    int64_t dts_ms;
+};
+
+struct pusher {
+    rtmpkit_client *client;
+    rk_push_source *source;
+    const struct cli_options *opts;
+    rtmpkit_log *log;
+    int paced;
+    struct queued_tag fifo[QUEUE_FIFO_SIZE];
+    size_t fifo_head, fifo_count;
+    int64_t last_dts_ms;
+    int waiting_for_keyframe;   /* video dropped until the next keyframe */
+    uint64_t video_sent, audio_sent, dropped;
+    uint64_t bytes_queued_media;
+    rk_buf metadata;            /* "@setDataFrame" + the source's onMetaData */
+    const volatile sig_atomic_t *cancel;
+    int error_logged;           /* the failure was reported where it happened */
+};
+
+static const rtmpkit_conn *conn_of(struct pusher *p)
+{
+    return rtmpkit_client_conn(p->client);
+}
+
+static uint64_t bytes_sent(struct pusher *p)
+{
+    return rtmpkit_conn_bytes_queued(conn_of(p)) - rtmpkit_client_pending(p->client);
+}
+
+/* Media time waiting in the send queue: newest queued dts minus the dts of the oldest
+ * tag not yet fully sent. */
+static int64_t queue_latency_ms(struct pusher *p)
+{
+    uint64_t sent = bytes_sent(p);
+    while (p->fifo_count > 0 && p->fifo[p->fifo_head].end_byte <= sent) {
+        p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
+        p->fifo_count--;
+    }
+    if (p->fifo_count == 0)
+        return 0;
+    return p->last_dts_ms - p->fifo[p->fifo_head].dts_ms;
+}
+
+static void remember_queued(struct pusher *p, int64_t dts_ms)
+{
+    size_t tail;
+    if (p->fifo_count == QUEUE_FIFO_SIZE) {   /* forget the oldest: an estimate is enough */
+        p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
+        p->fifo_count--;
+    }
+    tail = (p->fifo_head + p->fifo_count) % QUEUE_FIFO_SIZE;
+    p->fifo[tail] = (struct queued_tag){ rtmpkit_conn_bytes_queued(conn_of(p)), dts_ms };
+    p->fifo_count++;
+    p->last_dts_ms = dts_ms;
+}
+
+/* When the link is slower than the stream the queue grows: past the limit drop
+ * non-reference frames, past twice the limit drop video up to the next keyframe, past
+ * four times drop audio too. Sequence headers and metadata are never dropped. */
+static int should_drop(struct pusher *p, const rk_tag *tag)
+{
+    int64_t limit = p->opts->queue_ms, latency;
+    if ((!p->paced && !rk_push_source_is_live(p->source)) || (tag->flags & RK_TAG_CONFIG) || limit <= 0)
+        return 0;
+    latency = queue_latency_ms(p);
+    if (tag->type == 9) {
+        if (p->waiting_for_keyframe && (tag->flags & RK_TAG_KEYFRAME) && latency <= limit)
+            p->waiting_for_keyframe = 0;
+        if (!p->waiting_for_keyframe && latency > 2 * limit)
+            p->waiting_for_keyframe = 1;
+        return p->waiting_for_keyframe || (latency > limit && (tag->flags & RK_TAG_DROPPABLE));
+    }
+    return tag->type == 8 && latency > 4 * limit;
+}
+
+/* The source's onMetaData goes out as "@setDataFrame" "onMetaData" {...}. */
+static int send_tag(struct pusher *p, const rk_tag *tag)
+{
+    const uint8_t *data = tag->data;
+    size_t size = tag->size;
+    uint32_t timestamp = (uint32_t)tag->dts_ms;   /* 32-bit RTMP time wraps by design */
+    int err;
+    if (tag->type == 18) {
+        rk_buf_reset(&p->metadata);
+        rk_amf0_put_string(&p->metadata, "@setDataFrame");
+        rk_put_bytes(&p->metadata, tag->data, tag->size);
+        if (!p->metadata.err) {
+            data = p->metadata.data;
+            size = p->metadata.len;
+        }
+    }
+    if ((err = rtmpkit_client_queue_media(p->client, tag->type, timestamp, data, size)) < 0)
+        return err;
+    remember_queued(p, tag->dts_ms);
+    if (!(tag->flags & RK_TAG_CONFIG)) {
+        p->bytes_queued_media += size;
+        if (tag->type == 9)
+            p->video_sent++;
+        else if (tag->type == 8)
+            p->audio_sent++;
+    }
+    return 0;
+}
+
+/* Unpaced: let the queue drain below a bound, but give up when nothing moves for the
+ * write timeout. */
+static int drain_to(struct pusher *p, size_t max_pending, int timeout_ms)
+{
+    uint64_t last_progress = cli_monotonic_ms(), last_sent = bytes_sent(p);
+    while (rtmpkit_client_pending(p->client) > max_pending) {
+        int err = rtmpkit_client_pump(p->client, 100);
+        uint64_t now = cli_monotonic_ms(), sent = bytes_sent(p);
+        if (err < 0)
+            return err;
+        if (sent != last_sent) {
+            last_sent = sent;
+            last_progress = now;
+        } else if (now - last_progress > (uint64_t)timeout_ms) {
+            rtmpkit_logf(p->log, RTMPKIT_LOG_ERROR, "sending blocked for %d ms", timeout_ms);
+            p->error_logged = 1;
+            return RTMPKIT_ETIMEOUT;
+        }
+    }
+    return 0;
+}
+
+static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
+{
+    char size[32];
+    double media_s = (double)p->last_dts_ms / 1000.0;
+    cli_format_bytes(size, sizeof size, p->bytes_queued_media);
+    cli_progress_draw(progress, force, "sent %02d:%02d:%02d  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms",
+                      (int)(p->last_dts_ms / 3600000), (int)(p->last_dts_ms / 60000 % 60),
+                      (int)(p->last_dts_ms / 1000 % 60), size,
+                      media_s > 0 ? (double)p->bytes_queued_media * 8 / 1000 / media_s : 0.0,
+                      media_s > 0 ? (double)p->video_sent / media_s : 0.0,
+                      (unsigned long long)p->dropped, (long long)queue_latency_ms(p));
+}
+
+/* Sends the source's tags until its end, --duration, a signal or an error. */
+static int push_stream(struct pusher *p)
+{
+    const struct cli_options *opts = p->opts;
+    struct cli_progress progress;
+    int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
+    int write_timeout_ms = opts->timeout > 0 ? (int)(opts->timeout * 1000) : 10000;
+    uint64_t start_ms = cli_monotonic_ms();
+    int err = 0;
+
+    cli_progress_init(&progress, opts);
+    for (;;) {
+        rk_tag tag;
+        int n;
+        if (*p->cancel) {
+            err = RTMPKIT_ECANCELLED;
+            break;
+        }
+        n = rk_push_source_read(p->source, &tag);
+        if (n <= 0) {
+            /* A signal can interrupt a blocking read of stdin or a device. */
+            err = n < 0 && *p->cancel ? RTMPKIT_ECANCELLED : n;
+            p->error_logged = n < 0;   /* the source said why */
+            break;
+        }
+        if (limit_ms >= 0 && tag.dts_ms >= limit_ms && !(tag.flags & RK_TAG_CONFIG))
+            break;
+        if (p->paced) {
+            /* Real time: wait for the tag's moment, serving the connection meanwhile. */
+            for (;;) {
+                uint64_t now = cli_monotonic_ms(), due = start_ms + (uint64_t)tag.dts_ms;
+                if (now >= due)
+                    break;
+                if ((err = rtmpkit_client_pump(p->client, (int)(due - now))) < 0)
+                    goto done;
+            }
+        }
+        if (should_drop(p, &tag)) {
+            p->dropped++;
+            continue;
+        }
+        if ((err = send_tag(p, &tag)) < 0 || (err = rtmpkit_client_pump(p->client, 0)) < 0)
+            break;
+        if (!p->paced && (err = drain_to(p, UNPACED_MAX_PENDING, write_timeout_ms)) < 0)
+            break;
+        draw_progress(p, &progress, 0);
+    }
+    /* What is queued goes out before the stream is closed. */
+    if (err >= 0)
+        err = drain_to(p, 0, write_timeout_ms);
+done:
+    if (progress.enabled)
+        draw_progress(p, &progress, 1);
+    cli_progress_end(&progress);
+    if (err == RTMPKIT_ECANCELLED) {
+        rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "interrupted: unpublishing");
+        return 0;
+    }
+    return err;
+}
+
+static void source_options(const struct cli_options *opts, rtmpkit_log *log, struct rk_push_source_options *so)
+{
+    memset(so, 0, sizeof *so);
+    so->input = opts->input;
+    so->format = opts->format;
+    so->audio_input = opts->audio_input;
+    so->audio_format = opts->audio_format;
+    so->loop = opts->loop;
+    so->force_encode = opts->encode;
+    so->no_video = opts->no_video;
+    so->no_audio = opts->no_audio;
+    so->width = opts->width;
+    so->height = opts->height;
+    so->fps = opts->fps;
+    so->video_kbps = opts->video_kbps;
+    so->audio_kbps = opts->audio_kbps;
+    so->gop_frames = opts->gop;
+    so->preset = opts->preset;
+    so->log = log;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_options opts;
+    struct rk_push_source_options source_opts;
+    struct pusher p;
+    rtmpkit_log log;
+    rtmpkit_url url;
+    rtmpkit_client_config cfg;
+    char shown[512];
+    int err, have_url = 0;
+    int status = cli_parse(CLI_PUSH, NAME, argc, argv, &opts);
+
+    if (status >= 0)
+        return status;
+    memset(&p, 0, sizeof p);
+    rk_buf_init(&p.metadata, METADATA_MAX);
+    cli_log_init(&log, NAME, &opts);
+    p.opts = &opts;
+    p.log = &log;
+    if ((err = cli_parse_url(&opts, &log, 1, &url)) < 0)
+        goto done;
+    have_url = 1;
+    if (opts.no_audio && opts.no_video) {
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--no-audio and --no-video leave nothing to send");
+        err = RTMPKIT_EUSAGE;
+        goto done;
+    }
+    source_options(&opts, &log, &source_opts);
+    if ((err = rk_push_source_open(&p.source, &source_opts)) < 0)
+        goto done;   /* the source logged why */
+    p.paced = !opts.no_pace && !rk_push_source_is_live(p.source);
+    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_push_source_describe(p.source));
+
+    cli_client_config(&opts, &url, &log, &cfg);
+    cfg.conn.publisher = 1;
+    if (!(p.client = rtmpkit_client_new(&cfg))) {
+        err = RTMPKIT_ENOMEM;
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
+        goto done;
+    }
+    rtmpkit_url_format_redacted(&url, 1, shown, sizeof shown);
+    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "publishing to %s", shown);
+    if ((err = rtmpkit_client_connect(p.client)) < 0
+        || (err = rtmpkit_client_publish(p.client, url.stream, "live")) < 0) {
+        if (err != RTMPKIT_ECANCELLED)
+            rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(p.client));
+        goto done;
+    }
+    p.cancel = cfg.cancel;
+    err = push_stream(&p);
+    if (err < 0 && !p.error_logged)
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(p.client));
+    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "sent %.1f s: %llu video and %llu audio frames, %llu dropped",
+                 (double)p.last_dts_ms / 1000, (unsigned long long)p.video_sent,
+                 (unsigned long long)p.audio_sent, (unsigned long long)p.dropped);
+done:
+    if (p.client) {
+        rtmpkit_client_close(p.client);   /* FCUnpublish, deleteStream */
+        rtmpkit_client_free(p.client);
+    }
+    if (p.source)
+        rk_push_source_close(p.source);
+    rk_buf_free(&p.metadata);
+    if (have_url)
+        rtmpkit_url_free(&url);
+    rtmpkit_log_cleanup(&log);
+    return rtmpkit_exit_status(err);
+}

@@ -1,0 +1,66 @@
+/* What rtmp-push publishes: any input FFmpeg reads (or the built-in test source), turned
+ * into FLV tags in DTS order — copied when the input is H.264/AAC, encoded otherwise. */
+#ifndef RK_PUSH_SOURCE_H
+#define RK_PUSH_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtmpkit/log.h"
+
+/* Tag flags. */
+#define RK_TAG_KEYFRAME   0x01   /* video: a keyframe (IDR / random access point) */
+#define RK_TAG_DROPPABLE  0x02   /* video: no other frame refers to it (H.264 nal_ref_idc 0) */
+#define RK_TAG_CONFIG     0x04   /* a sequence header (avcC, AudioSpecificConfig) or onMetaData */
+
+/* One FLV tag body ready to send: exactly what goes into an RTMP audio (8), video (9) or
+ * data (18) message. data is owned by the source and valid until the next read/close. */
+typedef struct rk_tag {
+    uint8_t type;           /* 8 audio, 9 video, 18 data */
+    int64_t dts_ms;         /* from 0; non-decreasing across all tags read */
+    uint32_t flags;
+    const uint8_t *data;
+    size_t size;
+} rk_tag;
+
+struct rk_push_source_options {
+    const char *input;          /* path, URL, "-" (stdin), "testsrc", or a device name */
+    const char *format;         /* -f for input (v4l2, alsa, pulse, x11grab, flv, mpegts...) or NULL */
+    const char *audio_input;    /* a second input for audio (a microphone), or NULL */
+    const char *audio_format;
+    int loop;                   /* times to play the input: 1 once, 0 forever */
+    int force_encode;           /* encode even H.264 / AAC */
+    int no_video, no_audio;
+    int width, height;          /* encoder output size; 0: keep the input's */
+    double fps;                 /* encoder frame rate; 0: keep the input's (testsrc: 30) */
+    int video_kbps;             /* 0: 2500 */
+    int audio_kbps;             /* 0: 128 */
+    int gop_frames;             /* 0: 2 s worth */
+    const char *preset;         /* x264 preset; NULL: "veryfast" */
+    rtmpkit_log *log;           /* not owned */
+};
+
+typedef struct rk_push_source rk_push_source;
+
+/* Opens the input(s), picks the best video and audio stream, decides copy or encode for
+ * each, and prepares the first tags: onMetaData (width, height, framerate, videocodecid,
+ * audiocodecid, videodatarate, audiodatarate, audiosamplerate, stereo, encoder), then the
+ * sequence headers, all at dts 0. Returns 0 or a negative RTMPKIT_E* error (EINPUT for
+ * an unreadable input or one with no usable stream, with a one-line reason logged). */
+int rk_push_source_open(rk_push_source **out, const struct rk_push_source_options *opts);
+
+/* The next tag. Returns 1 with *tag, 0 at the end of the input (after the last loop), or
+ * a negative error (EINPUT on a read/decode/encode failure, logged). */
+int rk_push_source_read(rk_push_source *src, rk_tag *tag);
+
+/* 1 when the input produces data in real time by itself (devices, stdin, network): it
+ * must not be paced again. Files and testsrc return 0 (testsrc is generated as fast as
+ * asked; the caller paces it). */
+int rk_push_source_is_live(const rk_push_source *src);
+
+/* A one-line description for logs: "h264 1280x720 30 fps (copied) + aac 48000 Hz stereo (encoded)". */
+const char *rk_push_source_describe(const rk_push_source *src);
+
+void rk_push_source_close(rk_push_source *src);
+
+#endif
