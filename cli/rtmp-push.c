@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "amf.h"
 #include "bytes.h"
@@ -14,6 +15,7 @@
 #define UNPACED_MAX_PENDING (512u * 1024)   /* bytes queued before an unpaced push waits */
 #define QUEUE_FIFO_SIZE 4096                 /* tags remembered to measure queue latency */
 #define METADATA_MAX (64u * 1024)
+#define TIMECODE_INTERVAL_MS 1000
 
 /* Where each queued tag ends in the output byte stream, to know how much media time is
  * still waiting in the send queue. */
@@ -102,7 +104,7 @@ static int send_tag(struct pusher *p, const rk_tag *tag)
     size_t size = tag->size;
     uint32_t timestamp = (uint32_t)tag->dts_ms;   /* 32-bit RTMP time wraps by design */
     int err;
-    if (tag->type == 18) {
+    if (tag->type == 18 && (tag->flags & RK_TAG_CONFIG)) {
         rk_buf_reset(&p->metadata);
         rk_amf0_put_string(&p->metadata, "@setDataFrame");
         rk_put_bytes(&p->metadata, tag->data, tag->size);
@@ -122,6 +124,36 @@ static int send_tag(struct pusher *p, const rk_tag *tag)
             p->audio_sent++;
     }
     return 0;
+}
+
+/* About once a second: an onFI data message with the wall-clock time at which the
+ * frame of that stream time is sent, as FMLE and Wirecast send it ("sd" date, "st" time),
+ * plus the UTC milliseconds, so that a player can show glass-to-glass latency. */
+static int send_timecode(struct pusher *p, int64_t dts_ms)
+{
+    struct timespec now;
+    struct tm local;
+    char date[16], time_of_day[24];
+    rk_buf b;
+    int err;
+    clock_gettime(CLOCK_REALTIME, &now);
+    localtime_r(&now.tv_sec, &local);
+    strftime(date, sizeof date, "%d-%m-%y", &local);
+    snprintf(time_of_day, sizeof time_of_day, "%02d:%02d:%02d.%03ld", local.tm_hour, local.tm_min,
+             local.tm_sec, now.tv_nsec / 1000000);
+    rk_buf_init(&b, 256);
+    rk_amf0_put_string(&b, "onFI");
+    rk_amf0_put_ecma_array_start(&b, 3);
+    rk_amf0_put_key(&b, "sd");
+    rk_amf0_put_string(&b, date);
+    rk_amf0_put_key(&b, "st");
+    rk_amf0_put_string(&b, time_of_day);
+    rk_amf0_put_key(&b, "rtmpkit_utc_ms");
+    rk_amf0_put_number(&b, (double)now.tv_sec * 1000 + (double)(now.tv_nsec / 1000000));
+    rk_amf0_put_object_end(&b);
+    err = b.err ? b.err : rtmpkit_client_queue_media(p->client, 18, (uint32_t)dts_ms, b.data, b.len);
+    rk_buf_free(&b);
+    return err;
 }
 
 /* Unpaced: let the queue drain below a bound, but give up when nothing moves for the
@@ -167,6 +199,7 @@ static int push_stream(struct pusher *p)
     int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
     int write_timeout_ms = opts->timeout > 0 ? (int)(opts->timeout * 1000) : 10000;
     uint64_t start_ms = cli_monotonic_ms();
+    int64_t next_timecode_ms = 0;
     int err = 0;
 
     cli_progress_init(&progress, opts);
@@ -200,7 +233,14 @@ static int push_stream(struct pusher *p)
             p->dropped++;
             continue;
         }
-        if ((err = send_tag(p, &tag)) < 0 || (err = rtmpkit_client_pump(p->client, 0)) < 0)
+        if ((err = send_tag(p, &tag)) < 0)
+            break;
+        if (tag.type == 9 && !(tag.flags & RK_TAG_CONFIG) && tag.dts_ms >= next_timecode_ms) {
+            if ((err = send_timecode(p, tag.dts_ms)) < 0)
+                break;
+            next_timecode_ms = tag.dts_ms + TIMECODE_INTERVAL_MS;
+        }
+        if ((err = rtmpkit_client_pump(p->client, 0)) < 0)
             break;
         if (!p->paced && (err = drain_to(p, UNPACED_MAX_PENDING, write_timeout_ms)) < 0)
             break;
