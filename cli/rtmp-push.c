@@ -279,6 +279,7 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->gop_frames = opts->gop;
     so->preset = opts->preset;
     so->log = log;
+    so->cancel = cli_install_signals();   /* a signal ends a blocking read of stdin or a device */
 }
 
 int main(int argc, char **argv)

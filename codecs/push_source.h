@@ -3,6 +3,7 @@
 #ifndef RK_PUSH_SOURCE_H
 #define RK_PUSH_SOURCE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,11 +39,21 @@ struct rk_push_source_options {
     int gop_frames;             /* 0: 2 s worth */
     const char *preset;         /* x264 preset; NULL: "veryfast" */
     rtmpkit_log *log;           /* not owned */
+    /* Added: when not NULL, a nonzero *cancel (set by a signal handler) makes a blocking
+     * open or read of a file, stdin or device give up with RTMPKIT_ECANCELLED. */
+    const volatile sig_atomic_t *cancel;
 };
 
 typedef struct rk_push_source rk_push_source;
 
-/* Opens the input(s), picks the best video and audio stream, decides copy or encode for
+/* The option strings are not copied: they must stay valid until rk_push_source_close.
+ * The data tag is the FLV-file form ("onMetaData" + ECMA array); a publisher sends it
+ * with "@setDataFrame" in front. A copied stream whose configuration changes mid-way
+ * (new SPS/PPS or AudioSpecificConfig from the demuxer) gets a new sequence header tag
+ * (RK_TAG_CONFIG) at that point. FFmpeg's own log level (process-wide) is set at open
+ * from opts->log's level: errors only unless the level is DEBUG or more.
+ *
+ * Opens the input(s), picks the best video and audio stream, decides copy or encode for
  * each, and prepares the first tags: onMetaData (width, height, framerate, videocodecid,
  * audiocodecid, videodatarate, audiodatarate, audiosamplerate, stereo, encoder), then the
  * sequence headers, all at dts 0. Returns 0 or a negative RTMPKIT_E* error (EINPUT for

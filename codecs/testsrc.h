@@ -1,0 +1,31 @@
+/* The built-in test source ("testsrc"): colour bars with a moving box, a frame counter and
+ * the wall clock in large digits, and a continuous 1 kHz tone at -20 dBFS. Generated here
+ * (no libavfilter), as fast as it is asked for; it never ends. */
+#ifndef RK_TESTSRC_H
+#define RK_TESTSRC_H
+
+#include <libavutil/frame.h>
+
+typedef struct rk_testsrc rk_testsrc;
+
+struct rk_testsrc_config {
+    int width, height;      /* 0: 1280x720; rounded down to even numbers */
+    double fps;             /* 0: 30 */
+    int sample_rate;        /* 0: 48000 */
+    int channels;           /* 0: 2; 1 for mono */
+};
+
+int rk_testsrc_open(rk_testsrc **out, const struct rk_testsrc_config *cfg);
+/* The next picture (yuv420p, pts in ms). Owned by the source and valid until the next
+ * call; a consumer that keeps it takes its own reference. Returns 0 or an error. */
+int rk_testsrc_video(rk_testsrc *t, const AVFrame **frame);
+/* The next 1024 samples (float planar, pts in ms), under the same rules. */
+int rk_testsrc_audio(rk_testsrc *t, const AVFrame **frame);
+void rk_testsrc_size(const rk_testsrc *t, int *width, int *height, double *fps);
+void rk_testsrc_close(rk_testsrc *t);
+
+/* Exposed for tests: draws text (digits, ':', '.', ' ') with its top-left corner at (x, y)
+ * in white on a black box, each font pixel scale x scale luma pixels. */
+void rk_testsrc_draw_text(AVFrame *f, int x, int y, int scale, const char *text);
+
+#endif
