@@ -8,7 +8,7 @@
 #include "amf.h"
 #include "bytes.h"
 #include "common.h"
-#include "push_source.h"
+#include "push_input.h"
 #include "rtmpkit/error.h"
 
 #define NAME "rtmp-push"
@@ -26,7 +26,7 @@ struct queued_tag {
 
 struct pusher {
     rtmpkit_client *client;
-    rk_push_source *source;
+    rk_push_input *source;
     const struct cli_options *opts;
     rtmpkit_log *log;
     int paced;
@@ -84,7 +84,7 @@ static void remember_queued(struct pusher *p, int64_t dts_ms)
 static int should_drop(struct pusher *p, const rk_tag *tag)
 {
     int64_t limit = p->opts->queue_ms, latency;
-    if ((!p->paced && !rk_push_source_is_live(p->source)) || (tag->flags & RK_TAG_CONFIG) || limit <= 0)
+    if ((!p->paced && !rk_push_input_is_live(p->source)) || (tag->flags & RK_TAG_CONFIG) || limit <= 0)
         return 0;
     latency = queue_latency_ms(p);
     if (tag->type == 9) {
@@ -210,7 +210,7 @@ static int push_stream(struct pusher *p)
             err = RTMPKIT_ECANCELLED;
             break;
         }
-        n = rk_push_source_read(p->source, &tag);
+        n = rk_push_input_read(p->source, &tag);
         if (n <= 0) {
             /* A signal can interrupt a blocking read of stdin or a device. */
             err = n < 0 && *p->cancel ? RTMPKIT_ECANCELLED : n;
@@ -310,10 +310,10 @@ int main(int argc, char **argv)
         goto done;
     }
     source_options(&opts, &log, &source_opts);
-    if ((err = rk_push_source_open(&p.source, &source_opts)) < 0)
+    if ((err = rk_push_input_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
-    p.paced = !opts.no_pace && !rk_push_source_is_live(p.source);
-    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_push_source_describe(p.source));
+    p.paced = !opts.no_pace && !rk_push_input_is_live(p.source);
+    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_push_input_describe(p.source));
 
     cli_client_config(&opts, &url, &log, &cfg);
     cfg.conn.publisher = 1;
@@ -343,7 +343,7 @@ done:
         rtmpkit_client_free(p.client);
     }
     if (p.source)
-        rk_push_source_close(p.source);
+        rk_push_input_close(p.source);
     rk_buf_free(&p.metadata);
     if (have_url)
         rtmpkit_url_free(&url);

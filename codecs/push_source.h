@@ -46,6 +46,9 @@ struct rk_push_source_options {
 
 typedef struct rk_push_source rk_push_source;
 
+/* These five are what the FFmpeg module (rtmpkit-codecs.so) exports for rtmp-push. */
+#define RK_MODULE_API __attribute__((visibility("default")))
+
 /* The option strings are not copied: they must stay valid until rk_push_source_close.
  * The data tag is the FLV-file form ("onMetaData" + ECMA array); a publisher sends it
  * with "@setDataFrame" in front. A copied stream whose configuration changes mid-way
@@ -58,20 +61,20 @@ typedef struct rk_push_source rk_push_source;
  * audiocodecid, videodatarate, audiodatarate, audiosamplerate, stereo, encoder), then the
  * sequence headers, all at dts 0. Returns 0 or a negative RTMPKIT_E* error (EINPUT for
  * an unreadable input or one with no usable stream, with a one-line reason logged). */
-int rk_push_source_open(rk_push_source **out, const struct rk_push_source_options *opts);
+RK_MODULE_API int rk_push_source_open(rk_push_source **out, const struct rk_push_source_options *opts);
 
 /* The next tag. Returns 1 with *tag, 0 at the end of the input (after the last loop), or
  * a negative error (EINPUT on a read/decode/encode failure, logged). */
-int rk_push_source_read(rk_push_source *src, rk_tag *tag);
+RK_MODULE_API int rk_push_source_read(rk_push_source *src, rk_tag *tag);
 
 /* 1 when the input produces data in real time by itself (devices, stdin, network): it
  * must not be paced again. Files and testsrc return 0 (testsrc is generated as fast as
  * asked; the caller paces it). */
-int rk_push_source_is_live(const rk_push_source *src);
+RK_MODULE_API int rk_push_source_is_live(const rk_push_source *src);
 
 /* A one-line description for logs: "h264 1280x720 30 fps (copied) + aac 48000 Hz stereo (encoded)". */
-const char *rk_push_source_describe(const rk_push_source *src);
+RK_MODULE_API const char *rk_push_source_describe(const rk_push_source *src);
 
-void rk_push_source_close(rk_push_source *src);
+RK_MODULE_API void rk_push_source_close(rk_push_source *src);
 
 #endif

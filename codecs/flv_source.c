@@ -1,0 +1,264 @@
+/* An FLV file of H.264 + AAC read without FFmpeg: its tags already are what RTMP
+ * carries, so rtmp-push sends them as they are. */
+#include "flv_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rtmpkit/error.h"
+#include "rtmpkit/flv.h"
+#include "tags.h"
+
+#define READ_CHUNK       (256 * 1024)
+#define MAX_TAG_BYTES    (RTMPKIT_FLV_MAX_TAG_SIZE + RTMPKIT_FLV_TAG_HEADER_SIZE + 4)
+#define PROBE_TAGS       64         /* tags looked at to learn the codecs */
+#define FLV_CODEC_AVC    7
+#define FLV_SOUND_AAC    10
+
+struct rk_flv_source {
+    int fd;
+    char *path;
+    uint8_t *buf;           /* file bytes not yet returned */
+    size_t cap, start, end;
+    int eof;
+    size_t data_offset;     /* the first tag's position, for --loop */
+    int loops_left;         /* 0: forever */
+    int64_t loop_offset_ms; /* added to the file's timestamps in this loop */
+    int64_t last_dts_ms;    /* highest dts returned */
+    int64_t first_ts;       /* the file's first media timestamp: output 0 */
+    int have_first;
+    int no_audio, no_video;
+    int avc_length_size;
+    int sent_config;        /* metadata and sequence headers go out once, not each loop */
+    char description[160];
+    rtmpkit_log *log;
+};
+
+static int fill(rk_flv_source *s)
+{
+    ssize_t n;
+    if (s->start > 0) {
+        memmove(s->buf, s->buf + s->start, s->end - s->start);
+        s->end -= s->start;
+        s->start = 0;
+    }
+    if (s->end == s->cap) {
+        size_t cap = s->cap * 2 > MAX_TAG_BYTES ? MAX_TAG_BYTES + READ_CHUNK : s->cap * 2;
+        uint8_t *buf = cap > s->cap ? realloc(s->buf, cap) : NULL;
+        if (!buf)
+            return RTMPKIT_ENOMEM;
+        s->buf = buf;
+        s->cap = cap;
+    }
+    do
+        n = read(s->fd, s->buf + s->end, s->cap - s->end);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "cannot read %s: %s", s->path, strerror(errno));
+        return RTMPKIT_EINPUT;
+    }
+    if (n == 0)
+        s->eof = 1;
+    s->end += (size_t)n;
+    return 0;
+}
+
+/* The next raw tag of the file; 1, 0 at the end, or an error. */
+static int next_file_tag(rk_flv_source *s, rtmpkit_flv_tag *tag)
+{
+    for (;;) {
+        int n = rtmpkit_flv_read_tag(s->buf + s->start, s->end - s->start, tag);
+        int err;
+        if (n > 0) {
+            s->start += (size_t)n;
+            return 1;
+        }
+        if (n < 0) {
+            rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: broken FLV tag at byte %lld", s->path,
+                         (long long)(lseek(s->fd, 0, SEEK_CUR) - (off_t)(s->end - s->start)));
+            return RTMPKIT_EINPUT;
+        }
+        if (s->eof)
+            return 0;   /* a cut last tag is the end of the file */
+        if ((err = fill(s)) < 0)
+            return err;
+    }
+}
+
+static int rewind_to_data(rk_flv_source *s)
+{
+    if (lseek(s->fd, (off_t)s->data_offset, SEEK_SET) < 0)
+        return RTMPKIT_EINPUT;
+    s->start = s->end = 0;
+    s->eof = 0;
+    return 0;
+}
+
+static int is_config(const rtmpkit_flv_tag *t)
+{
+    if (t->type == RTMPKIT_FLV_DATA)
+        return 1;
+    if (t->size < 2)
+        return 0;
+    if (t->type == RTMPKIT_FLV_VIDEO)
+        return (t->data[0] & 0x0F) == FLV_CODEC_AVC && t->data[1] == RK_AVC_SEQUENCE_HEADER;
+    return (t->data[0] >> 4) == FLV_SOUND_AAC && t->data[1] == RK_AAC_SEQUENCE_HEADER;
+}
+
+/* Looks at the first tags: only H.264 and AAC can be sent as they are. Returns 1 when
+ * the file fits, 0 when it needs FFmpeg, or an error. */
+static int probe_codecs(rk_flv_source *s)
+{
+    int video = -1, audio = -1, err = 1;
+    rtmpkit_flv_tag t;
+    for (int i = 0; i < PROBE_TAGS && (video < 0 || audio < 0); i++) {
+        int n = next_file_tag(s, &t);
+        if (n <= 0) {
+            err = n;
+            break;
+        }
+        if (t.type == RTMPKIT_FLV_VIDEO && t.size > 0 && video < 0)
+            video = t.data[0] & 0x0F;
+        if (t.type == RTMPKIT_FLV_AUDIO && t.size > 0 && audio < 0)
+            audio = t.data[0] >> 4;
+        if (t.type == RTMPKIT_FLV_VIDEO && t.size > 5 && is_config(&t))
+            s->avc_length_size = rk_avcc_length_size(t.data + 5, t.size - 5);
+    }
+    if (err < 0)
+        return err;
+    if ((video >= 0 && video != FLV_CODEC_AVC && !s->no_video) || (audio >= 0 && audio != FLV_SOUND_AAC && !s->no_audio)
+        || (video < 0 && audio < 0))
+        return 0;
+    snprintf(s->description, sizeof s->description, "%s%s%s (copied from FLV)",
+             video >= 0 && !s->no_video ? "h264" : "", video >= 0 && audio >= 0 && !s->no_video && !s->no_audio ? " + " : "",
+             audio >= 0 && !s->no_audio ? "aac" : "");
+    err = rewind_to_data(s);
+    return err < 0 ? err : 1;
+}
+
+int rk_flv_source_open(rk_flv_source **out, const struct rk_push_source_options *o)
+{
+    rk_flv_source *s;
+    struct stat st;
+    int flags = 0, n, err = 0;
+
+    *out = NULL;
+    if (!o->input || strcmp(o->input, "-") == 0 || strcmp(o->input, "testsrc") == 0
+        || (o->format && strcmp(o->format, "flv") != 0) || o->audio_input || o->force_encode
+        || o->width || o->height || o->fps > 0)
+        return 0;
+    if (stat(o->input, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;   /* let FFmpeg say what is wrong with it */
+    if (!(s = calloc(1, sizeof *s)))
+        return RTMPKIT_ENOMEM;
+    s->log = o->log;
+    s->no_audio = o->no_audio;
+    s->no_video = o->no_video;
+    s->loops_left = o->loop;
+    s->avc_length_size = 4;
+    s->cap = READ_CHUNK;
+    s->buf = malloc(s->cap);
+    s->path = strdup(o->input);
+    s->fd = open(o->input, O_RDONLY | O_CLOEXEC);
+    if (!s->buf || !s->path || s->fd < 0) {
+        err = s->fd < 0 ? 0 : RTMPKIT_ENOMEM;
+        goto fail;
+    }
+    if ((err = fill(s)) < 0)
+        goto fail;
+    n = rtmpkit_flv_read_header(s->buf, s->end, &flags);
+    if (n <= 0) {
+        err = 0;   /* not FLV (or too short): FFmpeg's turn */
+        goto fail;
+    }
+    s->start = s->data_offset = (size_t)n;
+    if ((err = probe_codecs(s)) <= 0)
+        goto fail;
+    *out = s;
+    return 1;
+fail:
+    rk_flv_source_close(s);
+    return err;
+}
+
+/* Flags a video frame for the drop policy, from its NAL headers. */
+static uint32_t video_flags(const rk_flv_source *s, const rtmpkit_flv_tag *t)
+{
+    rk_h264_info info;
+    uint32_t flags = 0;
+    if ((t->data[0] >> 4) == RK_FLV_FRAME_KEY)
+        flags |= RK_TAG_KEYFRAME;
+    if ((t->data[0] >> 4) == RK_FLV_FRAME_DISPOSABLE)
+        flags |= RK_TAG_DROPPABLE;
+    else if (t->size > 5 && rk_h264_frame_info(t->data + 5, t->size - 5, s->avc_length_size, &info) == 0
+             && info.droppable)
+        flags |= RK_TAG_DROPPABLE;
+    return flags;
+}
+
+int rk_flv_source_read(rk_flv_source *s, rk_tag *tag)
+{
+    for (;;) {
+        rtmpkit_flv_tag t;
+        int64_t dts;
+        int n = next_file_tag(s, &t), config;
+        if (n < 0)
+            return n;
+        if (n == 0) {
+            /* The end of one play: again from the top, later by the time played. */
+            if (s->loops_left == 1 || !s->have_first)
+                return 0;
+            if (s->loops_left > 1)
+                s->loops_left--;
+            s->loop_offset_ms = s->last_dts_ms + 1;
+            s->have_first = 0;
+            s->sent_config = 1;
+            if ((n = rewind_to_data(s)) < 0)
+                return n;
+            continue;
+        }
+        if ((t.type == RTMPKIT_FLV_VIDEO && s->no_video) || (t.type == RTMPKIT_FLV_AUDIO && s->no_audio)
+            || t.size == 0)
+            continue;
+        /* Headers before the first frame go out once, at 0; a later one (a change of
+         * resolution) goes out at its place. */
+        config = is_config(&t) && !s->have_first;
+        if (config && s->sent_config)
+            continue;
+        if (!config && !s->have_first) {
+            s->have_first = 1;
+            s->first_ts = t.timestamp;
+        }
+        dts = config ? s->loop_offset_ms : s->loop_offset_ms + (int64_t)t.timestamp - s->first_ts;
+        if (dts < s->last_dts_ms)
+            dts = s->last_dts_ms;   /* never backwards */
+        s->last_dts_ms = dts;
+        tag->type = t.type;
+        tag->dts_ms = dts;
+        tag->data = t.data;
+        tag->size = t.size;
+        tag->flags = config || is_config(&t) ? RK_TAG_CONFIG : t.type == RTMPKIT_FLV_VIDEO ? video_flags(s, &t) : 0;
+        return 1;
+    }
+}
+
+const char *rk_flv_source_describe(const rk_flv_source *s)
+{
+    return s->description;
+}
+
+void rk_flv_source_close(rk_flv_source *s)
+{
+    if (!s)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->buf);
+    free(s->path);
+    free(s);
+}
