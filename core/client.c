@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "rtmpkit/error.h"
+#include "tls.h"
 #include "transport.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS   10000
@@ -233,9 +234,33 @@ static int wait_for(rtmpkit_client *cl, enum rtmpkit_event_type wanted, const ch
             return n;
         if (ev.type == wanted)
             return 0;
-        rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_DEBUG, "while waiting for %s: event %d %s",
-                     what, ev.type, ev.code);
+        if (ev.code[0])
+            rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_DEBUG, "while waiting for %s: %s %s", what, ev.code,
+                         ev.description);
     }
+}
+
+/* Replaces the TCP transport by TLS over it (the handshake counts against the handshake
+ * timeout). On failure the TCP transport stays for rtmpkit_client_free to close. */
+static int start_tls(rtmpkit_client *cl)
+{
+    struct rk_tls_options o = {
+        .host = cl->cfg.url->host,
+        .ca_file = cl->cfg.ca_file,
+        .ca_path = cl->cfg.ca_path,
+        .insecure = cl->cfg.insecure,
+    };
+    rk_transport *tls = NULL;
+    char why[400] = "";
+    int err = rk_tls_wrap(cl->transport, &o, cl->cfg.handshake_timeout_ms, cl->cfg.cancel, &tls,
+                          why, sizeof why);
+    if (err < 0)
+        return set_error(cl, err, "%s", why[0] ? why : rtmpkit_strerror(err));
+    cl->transport = tls;
+    rk_tls_describe(tls, why, sizeof why);
+    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "TLS: %s, %s", why,
+                 cl->cfg.insecure ? "certificate not checked" : "certificate verified");
+    return 0;
 }
 
 int rtmpkit_client_connect(rtmpkit_client *cl)
@@ -247,12 +272,14 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
 
     rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s%s%s port %d", strchr(url->host, ':') ? "[" : "",
                  url->host, strchr(url->host, ':') ? "]" : "", url->port);
-    if (url->tls)
-        return set_error(cl, RTMPKIT_ETLS, "rtmps:// is not supported yet");
+    if (url->tls && cl->cfg.insecure)
+        rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_WARN, "TLS certificate verification is off (--insecure)");
     err = rk_tcp_connect(url->host, url->port, cl->cfg.ip_family, cl->cfg.connect_timeout_ms,
                          cl->cfg.cancel, &cl->transport, why, sizeof why);
     if (err < 0)
         return set_error(cl, err, "%s", why[0] ? why : rtmpkit_strerror(err));
+    if (url->tls && (err = start_tls(cl)) < 0)
+        return err;
     cl->last_read_ms = monotonic_ms();
     if (RAND_bytes(random, sizeof random) != 1)
         return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the handshake");

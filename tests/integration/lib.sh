@@ -183,8 +183,9 @@ decode_errors() {
 
 # packet_times FILE v|a: "dts pts" per packet, in ms (FLV time base), in file order.
 packet_times() {
+    # ffprobe prints a section's fields in its own order (pts before dts): reorder.
     timeout 60 ffprobe -v error -select_streams "$2:0" -show_entries packet=dts,pts \
-        -of csv=p=0 "$1" 2>/dev/null | tr ',' ' '
+        -of csv=p=0 "$1" 2>/dev/null | awk -F, 'NF >= 2 { print $2, $1 }'
 }
 
 # check_monotonic FILE [MAX_FIRST_MS=200]: each stream's DTS never decreases, and the

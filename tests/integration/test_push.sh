@@ -1,0 +1,382 @@
+#!/usr/bin/env bash
+# rtmp-push against real servers (nginx-rtmp, node-media-server), with the ffmpeg CLI as
+# the independent recorder (started before the publisher, so no frame is missed) and
+# ffprobe as the verifier; nginx's /stat page and its log show how the publisher left.
+#
+# RTMPKIT_PUSH_STANDIN=1: when build/cli/rtmp-push does not exist, ffmpeg plays its part
+# (a script in $T speaking the rtmp-push command line). Only for working on this test:
+# the checks of exit statuses and messages are rtmp-push's own and fail with the stand-in.
+. "$(dirname "$0")/lib.sh"
+it_setup push
+need_servers
+
+PUSH=$BUILD/cli/rtmp-push
+SERVERS_DIR=${IT_SERVERS_DIR:-${RTMPKIT_SERVERS_DIR:-}}   # for nginx-error.log, if known
+STAT_URL=http://127.0.0.1:$NGINX_HTTP_PORT/stat
+
+# ---- the ffmpeg stand-in (see above) ----
+write_standin() {
+    cat >"$1" <<'EOF'
+#!/usr/bin/env bash
+# ffmpeg as rtmp-push: rtmp-push [--loop N] [--no-pace] [--encode] [--duration S] [-q|-v|-vv] INPUT URL
+loop=1 pace=1 enc=0 dur="" ll=warning
+while [ $# -gt 2 ]; do
+    case $1 in
+        --loop) loop=$2; shift 2 ;;
+        --no-pace) pace=0; shift ;;
+        --encode) enc=1; shift ;;
+        --duration) dur=$2; shift 2 ;;
+        -q) ll=error; shift ;;
+        -v) ll=info; shift ;;
+        -vv) ll=debug; shift ;;
+        *) echo "stand-in: unsupported option $1" >&2; exit 2 ;;
+    esac
+done
+[ $# = 2 ] || { echo "usage: rtmp-push [options] INPUT URL" >&2; exit 2; }
+input=$1 url=$2
+in=() codec=()
+[ "$pace" = 1 ] && in+=(-re)
+if [ "$input" = testsrc ]; then
+    in+=(-f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100)
+    codec=(-map 0:v -map 1:a -c:v libx264 -pix_fmt yuv420p -g 60 -c:a aac)
+else
+    [ "$input" = - ] && input=pipe:0
+    [ "$loop" = 0 ] && in+=(-stream_loop -1)
+    [ "$loop" -gt 1 ] 2>/dev/null && in+=(-stream_loop $((loop - 1)))
+    in+=(-i "$input")
+    codecs=""
+    [ "$input" != pipe:0 ] && codecs=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$input" | sort | tr '\n' ' ')
+    if [ "$enc" = 1 ] || { [ "$input" != pipe:0 ] && [ "$codecs" != "aac h264 " ]; }; then
+        codec=(-c:v libx264 -pix_fmt yuv420p -c:a aac -ar 44100)
+    else
+        codec=(-c copy)
+    fi
+fi
+[ -n "$dur" ] && codec+=(-t "$dur")
+ffmpeg -nostdin -hide_banner -loglevel "$ll" "${in[@]}" "${codec[@]}" -f flv "$url" <&0 &
+pid=$!
+trap 'kill -INT $pid; wait $pid; exit 0' INT
+wait $pid
+EOF
+    chmod +x "$1"
+}
+
+if [ ! -x "$PUSH" ]; then
+    if [ "${RTMPKIT_PUSH_STANDIN:-0}" = 1 ]; then
+        PUSH=$T/rtmp-push-standin
+        write_standin "$PUSH"
+        echo "NOTE: $BUILD/cli/rtmp-push missing: ffmpeg stands in for it"
+    else
+        fail build "$PUSH not built (RTMPKIT_PUSH_STANDIN=1 runs the test with ffmpeg in its place)"
+        it_finish; exit 1
+    fi
+fi
+
+SRC=$(gen_media push8 8 640x360 30)
+SRC_B=$(gen_media push8b 8 640x360 30 bframes)
+SRC10=$(gen_media push10 10)
+SRC2=$(gen_media push2 2)
+if [ ! -s "$SRC" ] || [ ! -s "$SRC_B" ] || [ ! -s "$SRC10" ] || [ ! -s "$SRC2" ]; then
+    fail gen_media "could not generate the sources"; it_finish; exit 1
+fi
+
+# ---- helpers ----
+
+# nginx_stat NAME: "absent", "published" (a client publishes NAME in app live) or
+# "idle" (listed, players only).
+nginx_stat() {
+    timeout 10 python3 - "$STAT_URL" "$1" <<'EOF'
+import sys, urllib.request, xml.etree.ElementTree as ET
+root = ET.fromstring(urllib.request.urlopen(sys.argv[1], timeout=5).read())
+state = "absent"
+for app in root.iter("application"):
+    if app.findtext("name") != "live":
+        continue
+    for s in app.iter("stream"):
+        if s.findtext("name") == sys.argv[2]:
+            state = "idle"
+            if any(c.find("publishing") is not None for c in s.iter("client")):
+                state = "published"
+print(state)
+EOF
+}
+
+# nginx_clean_unpublish NAME: nginx's log shows the publisher of NAME deleting its stream
+# before its connection went (a dropped connection logs "disconnect" first). Prints why not.
+nginx_clean_unpublish() {
+    local log=$SERVERS_DIR/nginx-error.log id
+    id=$(grep -F "publish: name='$1'" "$log" | tail -n1 | sed -n 's/.* \*\([0-9]*\) publish: .*/\1/p')
+    [ -n "$id" ] || { echo "no publish of '$1' in $log"; return 1; }
+    grep -E "\*$id (deleteStream|disconnect)," "$log" | head -n1 | grep -q deleteStream ||
+        { echo "nginx log: connection *$id disconnected before any deleteStream"; return 1; }
+}
+
+# unpublished NAME [players=0]: nginx no longer lists a publisher of NAME (bounded wait),
+# no longer lists the stream at all when nobody plays it, and saw a clean unpublish.
+unpublished() {
+    local want=absent st
+    [ "${2:-0}" = 1 ] && want=idle
+    wait_for "[ \"\$(nginx_stat '$1')\" = $want ]" 3 ||
+        { st=$(nginx_stat "$1"); echo "nginx /stat: stream '$1' is '$st', wanted '$want'"; return 1; }
+    [ -z "$SERVERS_DIR" ] || nginx_clean_unpublish "$1"
+}
+
+# start_recorder URL OUT: ffmpeg -i URL -c copy OUT in the background, returns once it has
+# asked for the stream (sets REC_PID, REC_LOG). nginx and NMS hold the player until a
+# publisher comes. ffmpeg never ends by itself when a live stream stops (NMS does not even
+# say so), and at a SIGINT while it waits for data it cannot finish the file (the first
+# signal waits for a packet, the second aborts the writes too): so -rw_timeout, it stops
+# after REC_IDLE s without data, having written the whole file.
+REC_IDLE=2
+start_recorder() {
+    REC_LOG=$2.rec.log
+    timeout -k 2 120 ffmpeg -nostdin -hide_banner -v debug -rw_timeout $((REC_IDLE * 1000000)) \
+        -i "$1" -c copy -f flv -y "$2" >"$REC_LOG" 2>&1 &
+    REC_PID=$!
+    IT_PIDS+=("$REC_PID")
+    wait_for "grep -q 'Sending play command' '$REC_LOG'" 10 ||
+        echo "start_recorder: ffmpeg did not start playing $1: $(tail -n 2 "$REC_LOG")" >&2
+    sleep 0.3  # the play command on its way to the server
+}
+
+# sigint PID: SIGINT once, like Ctrl-C, to the program that `timeout` (PID) runs. Not to
+# timeout itself: it would pass the signal on twice (to its child and to its process group)
+# and start its -k timer.
+sigint() {
+    local kid
+    kid=$(awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null)
+    kill -INT "${kid:-$1}" 2>/dev/null
+}
+
+# stop_recorder: after the publisher ended, the recorder's idle timeout ends it (bounded).
+stop_recorder() {
+    wait_pid "$REC_PID" $((REC_IDLE * 3 + 4))
+}
+
+# push_fg LOG TIMEOUT ARGS...: run rtmp-push in the foreground; sets PUSH_RC and PUSH_WALL
+# (seconds, wall time).
+push_fg() {
+    local log=$1 tmo=$2 t0; shift 2
+    t0=$(date +%s.%N)
+    timeout -k 2 "$tmo" "$PUSH" "$@" >"$log" 2>&1
+    PUSH_RC=$?
+    PUSH_WALL=$(echo "$(date +%s.%N) - $t0" | bc)
+}
+
+# push_bg LOG ARGS...: rtmp-push in the background (at most 120 s); sets PUSH_PID.
+push_bg() {
+    local log=$1; shift
+    timeout -k 2 120 "$PUSH" "$@" >"$log" 2>&1 &
+    PUSH_PID=$!
+    IT_PIDS+=("$PUSH_PID")
+}
+
+# same_content SRC OUT: packet counts, per-packet video and audio bytes, clean decode.
+same_content() {
+    local src=$1 out=$2 why="" errs
+    [ -s "$out" ] || { echo "no recording $out"; return 1; }
+    [ "$(count_packets "$out" v)" = "$(count_packets "$src" v)" ] ||
+        why+="video packets $(count_packets "$out" v) != $(count_packets "$src" v); "
+    [ "$(count_packets "$out" a)" = "$(count_packets "$src" a)" ] ||
+        why+="audio packets $(count_packets "$out" a) != $(count_packets "$src" a); "
+    cmp -s <(video_md5s "$src" v) <(video_md5s "$out" v) || why+="video bytes differ; "
+    cmp -s <(video_md5s "$src" a) <(video_md5s "$out" a) || why+="audio bytes differ; "
+    errs=$(decode_errors "$out")
+    [ -z "$errs" ] || why+="decode errors: $(echo "$errs" | head -3); "
+    [ -z "$why" ] || { echo "$why"; return 1; }
+}
+
+# decodes_clean FILE: some video, no decode errors.
+decodes_clean() {
+    local errs
+    [ "$(count_packets "$1" v)" -gt 0 ] || { echo "no video in '$1'"; return 1; }
+    errs=$(decode_errors "$1")
+    [ -z "$errs" ] || { echo "decode errors: $(echo "$errs" | head -3)"; return 1; }
+}
+
+# between X LO HI: LO <= X <= HI (numbers, may be fractional)
+between() {
+    awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x != "" && x + 0 >= lo && x + 0 <= hi) }' ||
+        { echo "$1 not in [$2, $3]"; return 1; }
+}
+
+# pts_ms FILE v|a: the pts of each packet (ms, for FLV and WebM/Matroska). (Not lib.sh's
+# packet_times: ffprobe prints its fields pts first, whatever -show_entries asks.)
+pts_ms() {
+    timeout 60 ffprobe -v error -select_streams "$2:0" -show_entries packet=pts -of csv=p=0 "$1" 2>/dev/null |
+        cut -d, -f1 | grep -v N/A
+}
+# span_ms FILE v|a: last pts - first pts; first_ms FILE v|a: the first (smallest) pts.
+span_ms() { pts_ms "$1" "$2" | awk 'NR == 1 || $1 < lo { lo = $1 } NR == 1 || $1 > hi { hi = $1 } END { if (NR) print hi - lo }'; }
+first_ms() { pts_ms "$1" "$2" | awk 'NR == 1 || $1 < lo { lo = $1 } END { if (NR) print lo }'; }
+
+# expect_error NAME STATUS PATTERN CMD...: exit status, one line on stderr matching
+# PATTERN, no hang.
+expect_error() {
+    local name=$1 want=$2 pattern=$3 rc; shift 3
+    timeout -k 2 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
+    if [ $rc = 124 ]; then
+        fail "$name" "still running after 30 s (wanted exit $want)"
+    elif [ $rc != "$want" ]; then
+        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
+    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
+        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
+    elif ! grep -qiE "$pattern" "$T/$name.err"; then
+        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
+    else
+        pass "$name"
+    fi
+}
+
+# ---- 1. copy path: the same packets, byte for byte, on both servers ----
+
+# copy_path CHECK SERVER_URL SRC NGINX(0|1)
+copy_path() {
+    local chk=$1 url src=$3 nginx=$4 out=$T/$1.flv
+    url=$2/live/$(uniq_name "$1")
+    start_recorder "$url" "$out"
+    push_fg "$T/$chk.push.log" 60 "$src" "$url"
+    check "$chk-exit-status" test "$PUSH_RC" = 0
+    [ "$nginx" = 1 ] && check "$chk-unpublished-while-played" unpublished "${url##*/}" 1
+    stop_recorder
+    [ "$nginx" = 1 ] && check "$chk-stream-gone" unpublished "${url##*/}" 0
+    check "$chk-same-packets-and-bytes" same_content "$src" "$out"
+}
+copy_path copy-nginx "$NGINX_URL" "$SRC" 1
+copy_path copy-nms "$NMS_URL" "$SRC" 0
+copy_path copy-bframes-nginx "$NGINX_URL" "$SRC_B" 1
+check copy-bframes-cts-kept cmp -s <(packet_times "$SRC_B" v | awk '{ print $2 - $1 }') \
+    <(packet_times "$T/copy-bframes-nginx.flv" v | awk '{ print $2 - $1 }')
+
+# ---- 2. encode path: VP9/Opus WebM (or MPEG-2/MP3) becomes H.264/AAC ----
+
+if ffmpeg -hide_banner -encoders 2>/dev/null | grep -q ' libvpx-vp9 ' &&
+   ffmpeg -hide_banner -encoders 2>/dev/null | grep -q ' libopus '; then
+    ENC_SRC=$DATA/push-vp9-opus-6s-640x360-30fps.webm
+    encargs=(-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 1M -g 30 -c:a libopus -b:a 96k -f webm)
+else
+    ENC_SRC=$DATA/push-mpeg2-mp3-6s-640x360-30fps.mkv
+    encargs=(-c:v mpeg2video -b:v 2M -g 30 -c:a libmp3lame -b:a 128k -f matroska)
+fi
+if [ ! -s "$ENC_SRC" ]; then
+    timeout 120 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 \
+        -f lavfi -i sine=frequency=440:beep_factor=4:sample_rate=48000 -t 6 -map 0:v -map 1:a \
+        -pix_fmt yuv420p "${encargs[@]}" "$ENC_SRC.tmp" && mv -f "$ENC_SRC.tmp" "$ENC_SRC"
+fi
+url=$NGINX_URL/live/$(uniq_name encode)
+out=$T/encode.flv
+start_recorder "$url" "$out"
+push_fg "$T/encode.push.log" 60 "$ENC_SRC" "$url"
+check encode-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check encode-codecs test "$(has_codecs "$out")" = "h264 aac"
+check encode-decodes decodes_clean "$out"
+src_frames=$(count_frames "$ENC_SRC" v)
+check encode-frame-count between "$(count_frames "$out" v)" $((src_frames - 1)) $((src_frames + 1))
+src_span=$(span_ms "$ENC_SRC" v)
+check encode-duration between "$(span_ms "$out" v)" $((src_span - 34)) $((src_span + 34))
+fa=$(first_ms "$out" a); fv=$(first_ms "$out" v)
+check encode-av-start between "$(awk -v a="$fa" -v v="$fv" 'BEGIN { if (a != "" && v != "") print a - v }')" -50 50
+
+# ---- 3. MPEG-TS (Annex B H.264, ADTS AAC) through a pipe on stdin ----
+
+TS=$DATA/push-ts-6s-640x360-30fps.ts
+if [ ! -s "$TS" ]; then
+    timeout 60 ffmpeg -nostdin -hide_banner -loglevel error -y -i "$(gen_media push6 6 640x360 30)" \
+        -c copy -bsf:v h264_mp4toannexb -f mpegts "$TS.tmp" && mv -f "$TS.tmp" "$TS"
+fi
+url=$NGINX_URL/live/$(uniq_name ts)
+out=$T/ts.flv
+start_recorder "$url" "$out"
+push_fg "$T/ts.push.log" 60 - "$url" < <(timeout 60 cat "$TS")
+check ts-stdin-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check ts-stdin-decodes decodes_clean "$out"
+check ts-stdin-frame-count test "$(count_frames "$out" v)" = "$(count_frames "$TS" v)"
+check ts-stdin-audio test "$(count_frames "$out" a)" -gt 0
+
+# ---- 4. the built-in test pattern ----
+
+url=$NGINX_URL/live/$(uniq_name testsrc)
+out=$T/testsrc.flv
+start_recorder "$url" "$out"
+push_fg "$T/testsrc.push.log" 30 --duration 5 testsrc "$url"
+check testsrc-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check testsrc-frames between "$(count_frames "$out" v)" 147 153
+check testsrc-30fps between "$(span_ms "$out" v)" 4833 5033   # 150 frames: 4967 ms
+check testsrc-audio between "$(span_ms "$out" a)" 4500 5200
+check testsrc-decodes decodes_clean "$out"
+# one frame as a picture: not one flat colour; and the clock moves (frames 1 s apart differ)
+timeout 30 ffmpeg -nostdin -v error -y -i "$out" -ss 1 -frames:v 1 "$T/testsrc1.png"
+range=$(timeout 30 ffprobe -v error -f lavfi -i "movie=$T/testsrc1.png,signalstats" \
+    -show_entries frame_tags=lavfi.signalstats.YMIN,lavfi.signalstats.YMAX -of csv=p=0 2>/dev/null |
+    awk -F, 'NR == 1 { print ($2 > $1 ? $2 - $1 : $1 - $2) }')
+check testsrc-picture-not-flat between "$range" 64 255
+frame_md5() {
+    timeout 30 ffmpeg -nostdin -v error -i "$1" -ss "$2" -frames:v 1 -f rawvideo -pix_fmt gray - 2>/dev/null | md5sum
+}
+m1=$(frame_md5 "$out" 1); m2=$(frame_md5 "$out" 2)
+check testsrc-picture-moves test -n "$m1" -a "$m1" != "$(echo -n | md5sum)" -a "$m1" != "$m2"
+
+# ---- 5. pacing: real time by default, as fast as possible with --no-pace ----
+
+name=$(uniq_name paced)
+push_fg "$T/paced.log" 30 "$SRC10" "$NGINX_URL/live/$name"
+check paced-exit-status test "$PUSH_RC" = 0
+check paced-wall-time between "$PUSH_WALL" 9.5 10.5
+check paced-unpublished unpublished "$name"
+name=$(uniq_name nopace)
+push_fg "$T/nopace.log" 30 --no-pace "$SRC10" "$NGINX_URL/live/$name"
+check nopace-exit-status test "$PUSH_RC" = 0
+check nopace-wall-time between "$PUSH_WALL" 0 5
+check nopace-unpublished unpublished "$name"
+
+# ---- 6. rejections: documented exit status, one line, no hang ----
+
+name=$(uniq_name inuse)
+push_bg "$T/inuse-first.log" --loop 0 "$SRC" "$NGINX_URL/live/$name"
+first=$PUSH_PID
+if wait_for "[ \"\$(nginx_stat '$name')\" = published ]" 10; then
+    expect_error in-use 13 'BadName|already' "$PUSH" "$SRC" "$NGINX_URL/live/$name"
+    check in-use-first-goes-on kill -0 "$first"
+else
+    fail in-use "the first publisher of '$name' never showed on nginx: $(head -c 300 "$T/inuse-first.log")"
+fi
+sigint "$first"; wait_pid "$first" 5
+
+expect_error unknown-app 7 'unknown application' "$PUSH" "$SRC2" "$NGINX_URL/noapp/$(uniq_name key)"
+expect_error input-missing 12 'no such file|not found|cannot open|cannot read' \
+    "$PUSH" "$T/does-not-exist.flv" "$NGINX_URL/live/$(uniq_name key)"
+printf 'this is not media\n%.0s' {1..200} >"$T/text.flv"
+expect_error input-text 12 'text\.flv|input|stream|format|invalid' \
+    "$PUSH" "$T/text.flv" "$NGINX_URL/live/$(uniq_name key)"
+expect_error bad-url 2 'URL' "$PUSH" "$SRC2" http://example.com/live/x
+expect_error refused 4 'refused' "$PUSH" "$SRC2" rtmp://127.0.0.1:1/live/x
+
+# ---- 7. SIGINT mid-stream: clean end, exit 0, the players got a good stream ----
+
+name=$(uniq_name sigint)
+out=$T/sigint.flv
+start_recorder "$NGINX_URL/live/$name" "$out"
+push_bg "$T/sigint.push.log" --loop 0 "$SRC" "$NGINX_URL/live/$name"
+sleep 4
+sigint "$PUSH_PID"
+t0=$(date +%s.%N)
+wait_pid "$PUSH_PID" 10; rc=$?
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+check sigint-exit-status test "$rc" = 0
+check sigint-exits-fast between "$took" 0 3
+check sigint-unpublished unpublished "$name" 1
+stop_recorder
+check sigint-recording-decodes decodes_clean "$out"
+check sigint-recording-length between "$(count_packets "$out" v)" 60 150
+
+# ---- 8. stream keys and tokens stay out of the logs, even at -vv ----
+
+name=$(uniq_name SECRETKEY123)
+push_fg "$T/secret.log" 30 -vv "$SRC2" "rtmp://127.0.0.1:$NGINX_PORT/live/$name?token=T0K3N"
+check secret-published test "$PUSH_RC" = 0 -a -s "$T/secret.log"
+check secrets-redacted test -z "$(grep -E 'SECRETKEY123|T0K3N' "$T/secret.log")"
+
+it_finish
