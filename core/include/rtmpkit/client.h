@@ -1,4 +1,4 @@
-/* A client: drives one engine over a transport (TCP today, TLS later) with timeouts. */
+/* A client: drives one engine over a transport (TCP, or TLS over TCP for rtmps) with timeouts. */
 #ifndef RTMPKIT_CLIENT_H
 #define RTMPKIT_CLIENT_H
 
@@ -23,6 +23,10 @@ typedef struct rtmpkit_client_config {
     const volatile sig_atomic_t *cancel;   /* when non-zero, waits return CANCELLED */
     rtmpkit_log *log;                /* not owned */
     rtmpkit_conn_config conn;        /* app and tc_url are taken from url when NULL */
+    /* rtmps: the server's certificate is verified against the system CA store, plus these */
+    const char *ca_file;             /* PEM CA certificates to trust too; NULL: none; not owned */
+    const char *ca_path;             /* a hashed directory of CA certificates; NULL: none */
+    int insecure;                    /* 1: no certificate or host check (warned on every connect) */
 } rtmpkit_client_config;
 
 RTMPKIT_API rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg);
