@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: install, build, start a local RTMP server
-# (nginx-rtmp on 127.0.0.1), publish a 10 s test pattern with tone to it, record the
-# stream with rtmp-dump, and show what was saved.
+# (nginx-rtmp on 127.0.0.1), publish 10 s of rtmp-push's test pattern (moving picture,
+# frame counter, clock, tone) to it, record the stream with rtmp-dump, and show what was
+# saved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -18,16 +19,11 @@ trap cleanup EXIT
 bash scripts/servers.sh start "$work/servers"
 url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/demo
 
-echo "demo: making a 10 s test pattern (H.264 + AAC)"
-ffmpeg -nostdin -hide_banner -loglevel error -y \
-  -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100 \
-  -t 10 -c:v libx264 -preset veryfast -bf 0 -g 30 -pix_fmt yuv420p -c:a aac -f flv "$work/pattern.flv"
-
-echo "demo: recording $url with rtmp-dump while ffmpeg publishes it"
+echo "demo: recording $url with rtmp-dump while rtmp-push publishes 10 s of its test pattern"
 "$build/cli/rtmp-dump" -v "$url" -o "$work/recorded.flv" &
 dump=$!
 sleep 1
-ffmpeg -nostdin -hide_banner -loglevel error -re -i "$work/pattern.flv" -c copy -f flv "$url"
+"$build/cli/rtmp-push" -v --duration 10 testsrc "$url"
 wait "$dump"
 
 echo "demo: saved $work/recorded.flv:"
