@@ -16,6 +16,9 @@
 #define QUEUE_FIFO_SIZE 4096                 /* tags remembered to measure queue latency */
 #define METADATA_MAX (64u * 1024)
 #define TIMECODE_INTERVAL_MS 1000
+/* Live sends keep the kernel's socket buffer small (Linux doubles this): what waits must
+ * wait in our queue, where frames can still be dropped. */
+#define LIVE_SEND_BUFFER (128 * 1024)
 
 /* Where each queued tag ends in the output byte stream, to know how much media time is
  * still waiting in the send queue. */
@@ -331,6 +334,8 @@ int main(int argc, char **argv)
         goto done;
     }
     p.cancel = cfg.cancel;
+    if (p.paced || rk_push_input_is_live(p.source))
+        rtmpkit_client_set_send_buffer(p.client, LIVE_SEND_BUFFER);
     err = push_stream(&p);
     if (err < 0 && !p.error_logged)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(p.client));

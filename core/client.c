@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
 #include <time.h>
 
 #include "rtmpkit/error.h"
@@ -364,8 +367,19 @@ int rtmpkit_client_queue_media(rtmpkit_client *cl, uint8_t type, uint32_t timest
 size_t rtmpkit_client_pending(rtmpkit_client *cl)
 {
     size_t len;
+    int unsent = 0;
     rtmpkit_conn_output(cl->conn, &len);
+    /* The kernel's send queue too: bytes written but not yet acknowledged by the peer. */
+    if (cl->transport && ioctl(cl->transport->fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
+        len += (size_t)unsent;
     return len;
+}
+
+int rtmpkit_client_set_send_buffer(rtmpkit_client *cl, int bytes)
+{
+    if (!cl->transport || setsockopt(cl->transport->fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) != 0)
+        return RTMPKIT_ENETWORK;
+    return 0;
 }
 
 /* Feeds the engine what has been read; while publishing, the server's words are only

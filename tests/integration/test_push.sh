@@ -2,10 +2,6 @@
 # rtmp-push against real servers (nginx-rtmp, node-media-server), with the ffmpeg CLI as
 # the independent recorder (started before the publisher, so no frame is missed) and
 # ffprobe as the verifier; nginx's /stat page and its log show how the publisher left.
-#
-# RTMPKIT_PUSH_STANDIN=1: when build/cli/rtmp-push does not exist, ffmpeg plays its part
-# (a script in $T speaking the rtmp-push command line). Only for working on this test:
-# the checks of exit statuses and messages are rtmp-push's own and fail with the stand-in.
 . "$(dirname "$0")/lib.sh"
 it_setup push
 need_servers
@@ -14,62 +10,9 @@ PUSH=$BUILD/cli/rtmp-push
 SERVERS_DIR=${IT_SERVERS_DIR:-${RTMPKIT_SERVERS_DIR:-}}   # for nginx-error.log, if known
 STAT_URL=http://127.0.0.1:$NGINX_HTTP_PORT/stat
 
-# ---- the ffmpeg stand-in (see above) ----
-write_standin() {
-    cat >"$1" <<'EOF'
-#!/usr/bin/env bash
-# ffmpeg as rtmp-push: rtmp-push [--loop N] [--no-pace] [--encode] [--duration S] [-q|-v|-vv] INPUT URL
-loop=1 pace=1 enc=0 dur="" ll=warning
-while [ $# -gt 2 ]; do
-    case $1 in
-        --loop) loop=$2; shift 2 ;;
-        --no-pace) pace=0; shift ;;
-        --encode) enc=1; shift ;;
-        --duration) dur=$2; shift 2 ;;
-        -q) ll=error; shift ;;
-        -v) ll=info; shift ;;
-        -vv) ll=debug; shift ;;
-        *) echo "stand-in: unsupported option $1" >&2; exit 2 ;;
-    esac
-done
-[ $# = 2 ] || { echo "usage: rtmp-push [options] INPUT URL" >&2; exit 2; }
-input=$1 url=$2
-in=() codec=()
-[ "$pace" = 1 ] && in+=(-re)
-if [ "$input" = testsrc ]; then
-    in+=(-f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100)
-    codec=(-map 0:v -map 1:a -c:v libx264 -pix_fmt yuv420p -g 60 -c:a aac)
-else
-    [ "$input" = - ] && input=pipe:0
-    [ "$loop" = 0 ] && in+=(-stream_loop -1)
-    [ "$loop" -gt 1 ] 2>/dev/null && in+=(-stream_loop $((loop - 1)))
-    in+=(-i "$input")
-    codecs=""
-    [ "$input" != pipe:0 ] && codecs=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$input" | sort | tr '\n' ' ')
-    if [ "$enc" = 1 ] || { [ "$input" != pipe:0 ] && [ "$codecs" != "aac h264 " ]; }; then
-        codec=(-c:v libx264 -pix_fmt yuv420p -c:a aac -ar 44100)
-    else
-        codec=(-c copy)
-    fi
-fi
-[ -n "$dur" ] && codec+=(-t "$dur")
-ffmpeg -nostdin -hide_banner -loglevel "$ll" "${in[@]}" "${codec[@]}" -f flv "$url" <&0 &
-pid=$!
-trap 'kill -INT $pid; wait $pid; exit 0' INT
-wait $pid
-EOF
-    chmod +x "$1"
-}
-
 if [ ! -x "$PUSH" ]; then
-    if [ "${RTMPKIT_PUSH_STANDIN:-0}" = 1 ]; then
-        PUSH=$T/rtmp-push-standin
-        write_standin "$PUSH"
-        echo "NOTE: $BUILD/cli/rtmp-push missing: ffmpeg stands in for it"
-    else
-        fail build "$PUSH not built (RTMPKIT_PUSH_STANDIN=1 runs the test with ffmpeg in its place)"
-        it_finish; exit 1
-    fi
+    fail build "$PUSH not built"
+    it_finish; exit 1
 fi
 
 SRC=$(gen_media push8 8 640x360 30)
@@ -372,7 +315,29 @@ stop_recorder
 check sigint-recording-decodes decodes_clean "$out"
 check sigint-recording-length between "$(count_packets "$out" v)" 60 150
 
-# ---- 8. stream keys and tokens stay out of the logs, even at -vv ----
+# ---- 8. a link slower than the stream: frames are dropped, latency stays bounded ----
+
+# A 2.5 Mbit/s paced stream through a proxy that passes 100 kB/s upstream. Without drops
+# the 10 s file would need ~30 s and latency would grow without bound.
+SRC_FAST=$(gen_media push10hi 10 1280x720 30 "bframes")
+proxy_port=19390
+run_bg "$T/proxy.log" python3 "$IT_ROOT/tests/servers/slow_proxy.py" --port $proxy_port --target "$NGINX_PORT" --rate 100000 --timeout 120
+proxy_pid=$BG_PID
+wait_for "grep -q listening '$T/proxy.log'" 10
+name=$(uniq_name slow)
+out=$T/slow.flv
+start_recorder "$NGINX_URL/live/$name" "$out"
+push_fg "$T/slow.log" 60 -v --queue 1000 "$SRC_FAST" "rtmp://127.0.0.1:$proxy_port/live/$name"
+stop_recorder
+check slow-exit-status test "$PUSH_RC" = 0
+check slow-bounded-time between "$PUSH_WALL" 9.5 16
+dropped=$(sed -n 's/.* \([0-9][0-9]*\) dropped$/\1/p' "$T/slow.log" | tail -n1)
+check slow-dropped-frames test "${dropped:-0}" -gt 0
+check slow-recording-decodes decodes_clean "$out"
+check slow-recording-has-fewer-frames between "$(count_packets "$out" v)" 10 "$(( $(count_packets "$SRC_FAST" v) - 1 ))"
+stop_pid "$proxy_pid"
+
+# ---- 9. stream keys and tokens stay out of the logs, even at -vv ----
 
 name=$(uniq_name SECRETKEY123)
 push_fg "$T/secret.log" 30 -vv "$SRC2" "rtmp://127.0.0.1:$NGINX_PORT/live/$name?token=T0K3N"
