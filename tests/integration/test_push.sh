@@ -275,6 +275,22 @@ check nopace-exit-status test "$PUSH_RC" = 0
 check nopace-wall-time between "$PUSH_WALL" 0 5
 check nopace-unpublished unpublished "$name"
 
+# --loop 2: twice the frames, time going on across the repeat (FLV and MP4 inputs take
+# different paths: the FLV reader and FFmpeg).
+ffmpeg -nostdin -loglevel error -y -i "$SRC2" -c copy "$T/src2.mp4"
+for input in "$SRC2" "$T/src2.mp4"; do
+    kind=${input##*.}
+    name=$(uniq_name "loop-$kind")
+    out=$T/loop-$kind.flv
+    start_recorder "$NGINX_URL/live/$name" "$out"
+    push_fg "$T/loop-$kind.log" 30 --loop 2 "$input" "$NGINX_URL/live/$name"
+    stop_recorder
+    check "loop-$kind-exit-status" test "$PUSH_RC" = 0
+    check "loop-$kind-twice-the-frames" test "$(count_packets "$out" v)" = $((2 * $(count_packets "$SRC2" v)))
+    check "loop-$kind-monotonic" check_monotonic "$out" 100
+    check "loop-$kind-lasts-twice" between "$PUSH_WALL" 3.8 5
+done
+
 # ---- 6. rejections: documented exit status, one line, no hang ----
 
 name=$(uniq_name inuse)
