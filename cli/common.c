@@ -23,6 +23,8 @@ enum arg_type {
     ARG_STRING,
     ARG_SIZE,       /* WxH into two ints: width, then height */
     ARG_FORMAT,     /* -f: the format of the next input */
+    ARG_PERCENT,    /* int 0..100 */
+    ARG_STATS,      /* optional argument: none or "text" -> text, "json" -> JSON lines */
 };
 
 struct option_spec {
@@ -53,14 +55,23 @@ static const struct option_spec option_table[] = {
     { "audio-bitrate", 0, ARG_INT, CLI_PUSH, OPT(audio_kbps), "KBPS", "AAC bit rate when encoding (default 128)" },
     { "gop", 0, ARG_INT, CLI_PUSH, OPT(gop), "FRAMES", "keyframe interval when encoding (default 2 s)" },
     { "preset", 0, ARG_STRING, CLI_PUSH, OPT(preset), "P", "x264 preset when encoding (default veryfast)" },
-    { "no-audio", 0, ARG_FLAG, CLI_PUSH, OPT(no_audio), NULL, "send no audio" },
-    { "no-video", 0, ARG_FLAG, CLI_PUSH, OPT(no_video), NULL, "send no video" },
+    { "no-audio", 0, ARG_FLAG, CLI_PUSH | CLI_PLAY, OPT(no_audio), NULL, "leave the audio out" },
+    { "no-video", 0, ARG_FLAG, CLI_PUSH | CLI_PLAY, OPT(no_video), NULL, "leave the video out" },
     { "queue", 0, ARG_INT, CLI_PUSH, OPT(queue_ms), "MS",
       "when the link is slower than the stream, drop frames beyond MS of queue (default 2000)" },
+    { "latency", 0, ARG_INT, CLI_PLAY, OPT(latency_ms), "MS",
+      "target latency: catch up when further than MS behind the live edge (default 500)" },
+    { "volume", 0, ARG_PERCENT, CLI_PLAY, OPT(volume), "0-100", "audio volume in percent (default 100)" },
+    { "fullscreen", 0, ARG_FLAG, CLI_PLAY, OPT(fullscreen), NULL, "start in fullscreen" },
+    { "title", 0, ARG_STRING, CLI_PLAY, OPT(title), "T", "window title (default: the URL, key redacted)" },
+    { "stats", 0, ARG_STATS, CLI_PLAY, OPT(stats), "[=json]",
+      "a stats line on stderr every second (JSON lines with --stats=json)" },
+    { "no-display", 0, ARG_FLAG, CLI_PLAY, OPT(no_display), NULL,
+      "decode only, no window and no sound (tests, benchmarks)" },
     { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
     { "recorded", 0, ARG_FLAG, CLI_DUMP, OPT(recorded), NULL, "ask for a recorded stream only (play start 0)" },
     { "start", 0, ARG_SECONDS, CLI_DUMP, OPT(start), "SEC", "start a recorded stream SEC seconds in" },
-    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(duration), "SEC", "stop after SEC seconds of media" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
       "after media stopped for SEC seconds, the stream has ended (default 5; 0: never)" },
@@ -75,6 +86,12 @@ static const struct option_spec option_table[] = {
       "give up connecting, handshaking or starting after SEC seconds (default 10)" },
     { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default 3000)" },
     { "simple-handshake", 0, ARG_FLAG, ALL_COMMANDS, OPT(simple_handshake), NULL, "send no FP9 digest in the handshake" },
+    { "ca-file", 0, ARG_STRING, ALL_COMMANDS, OPT(ca_file), "FILE",
+      "rtmps: also trust the CA certificates in FILE (PEM)" },
+    { "ca-path", 0, ARG_STRING, ALL_COMMANDS, OPT(ca_path), "DIR",
+      "rtmps: also trust the CA certificates in DIR (hashed, see openssl rehash)" },
+    { "insecure", 0, ARG_FLAG, ALL_COMMANDS, OPT(insecure), NULL,
+      "rtmps: do not verify the server's certificate (unsafe; warned on every run)" },
     { "ipv4", '4', ARG_FLAG, ALL_COMMANDS, OPT(ipv4), NULL, "use IPv4 only" },
     { "ipv6", '6', ARG_FLAG, ALL_COMMANDS, OPT(ipv6), NULL, "use IPv6 only" },
     { "quiet", 'q', ARG_FLAG, ALL_COMMANDS, OPT(quiet), NULL, "print errors only, no progress" },
@@ -105,7 +122,7 @@ static void print_help(enum cli_command command, const char *name)
             continue;
         snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
                  o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
-                 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+                 o->metavar && o->metavar[0] != '[' ? " " : "", o->metavar ? o->metavar : "");
         printf("  %-28s %s\n", left, o->help);
     }
     printf("\nExit status: 0 on success; see EXIT STATUS in %s(1) for each error.\n", name);
@@ -174,6 +191,25 @@ static int store_option(const struct option_spec *o, const char *arg, const char
         ((int *)field)[1] = (int)h;
         return 0;
     }
+    case ARG_PERCENT: {
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || v < 0 || v > 100) {
+            usage_error(name, "--%s wants a percentage from 0 to 100, not \"%s\"", o->name, arg);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case ARG_STATS:
+        if (!arg || strcmp(arg, "text") == 0) {
+            *(int *)field = CLI_STATS_TEXT;
+        } else if (strcmp(arg, "json") == 0) {
+            *(int *)field = CLI_STATS_JSON;
+        } else {
+            usage_error(name, "--%s takes no argument or =json, not \"%s\"", o->name, arg);
+            return -1;
+        }
+        return 0;
     case ARG_FORMAT:
         /* -f applies to the input that follows it: the first or the second. */
         if (opts->input)
@@ -220,9 +256,12 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
     opts->end_timeout = 5;
     opts->loop = 1;
     opts->queue_ms = 2000;
+    opts->latency_ms = 500;
+    opts->volume = 100;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
-        int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument : required_argument;
+        int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument
+                    : o->type == ARG_STATS ? optional_argument : required_argument;
         if (!(o->commands & command))
             continue;
         by_index[n] = o;
@@ -369,6 +408,9 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
     cfg->conn.page_url = opts->page_url;
     cfg->conn.simple_handshake = opts->simple_handshake;
     cfg->conn.buffer_ms = (uint32_t)opts->buffer_ms;
+    cfg->ca_file = opts->ca_file;
+    cfg->ca_path = opts->ca_path;
+    cfg->insecure = opts->insecure;
     cfg->cancel = cli_install_signals();
 }
 

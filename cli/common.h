@@ -40,6 +40,9 @@ struct cli_options {
     int ipv6;
     int simple_handshake;
     int buffer_ms;
+    const char *ca_file;     /* rtmps: a CA to trust besides the system store */
+    const char *ca_path;     /* rtmps: a directory of CAs (c_rehash'ed) */
+    int insecure;            /* rtmps: no certificate verification (warned) */
     /* rtmp-push */
     const char *input;
     const char *format;          /* -f before the input */
@@ -57,7 +60,16 @@ struct cli_options {
     int no_audio;
     int no_video;
     int queue_ms;
+    /* rtmp-play */
+    int latency_ms;              /* target end-to-end buffer */
+    int volume;                  /* 0..100 */
+    int fullscreen;
+    const char *title;
+    int stats;                   /* 0 off, 1 text line, 2 JSON lines (CLI_STATS_*) */
+    int no_display;
 };
+
+enum { CLI_STATS_OFF, CLI_STATS_TEXT, CLI_STATS_JSON };
 
 /* Parses argv for command. Returns -1 to go on, or the exit status to return now
  * (0 after --help / --version, 2 after a usage error, which it has reported). */

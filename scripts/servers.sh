@@ -7,6 +7,16 @@
 #
 # Ports (env): RTMPKIT_NGINX_PORT (19350), RTMPKIT_NGINX_HTTP_PORT (18080, stat/control),
 # RTMPKIT_NMS_PORT (19351), RTMPKIT_NMS_HTTP_PORT (18001, HTTP-FLV; 0 disables).
+# rtmps (TLS 1.2+; certificates made once per DIR in DIR/tls/ by the openssl CLI):
+#   RTMPKIT_NGINX_TLS_PORT (19443)          nginx stream module terminating TLS in front of
+#                                           the nginx-rtmp port; good certificate
+#   RTMPKIT_NMS_TLS_PORT (19444)            node-media-server's own rtmps; good certificate
+#   RTMPKIT_NGINX_TLS_EXPIRED_PORT (19445)  nginx stream: expired certificate (CA-signed)
+#   RTMPKIT_NGINX_TLS_WRONG_PORT (19446)    nginx stream: certificate for wrong.example (CA-signed)
+#   RTMPKIT_NGINX_TLS_SELF_PORT (19447)     nginx stream: self-signed certificate for localhost
+# DIR/tls/: ca.pem (the test CA: trust it with --ca-file), server.pem (localhost,
+#   127.0.0.1, ::1), expired.pem, wrong.pem, self.pem, each with its .key. Without
+#   nginx's stream module (libnginx-mod-stream) the nginx TLS ports stay closed (warned).
 #
 # nginx applications:  live    live on (idle streams: players of an unpublished name wait)
 #                      strict  live on, idle_streams off (such players are refused)
@@ -20,6 +30,11 @@ NGINX_PORT=${RTMPKIT_NGINX_PORT:-19350}
 NGINX_HTTP_PORT=${RTMPKIT_NGINX_HTTP_PORT:-18080}
 NMS_PORT=${RTMPKIT_NMS_PORT:-19351}
 NMS_HTTP_PORT=${RTMPKIT_NMS_HTTP_PORT:-18001}
+NGINX_TLS_PORT=${RTMPKIT_NGINX_TLS_PORT:-19443}
+NMS_TLS_PORT=${RTMPKIT_NMS_TLS_PORT:-19444}
+NGINX_TLS_EXPIRED_PORT=${RTMPKIT_NGINX_TLS_EXPIRED_PORT:-19445}
+NGINX_TLS_WRONG_PORT=${RTMPKIT_NGINX_TLS_WRONG_PORT:-19446}
+NGINX_TLS_SELF_PORT=${RTMPKIT_NGINX_TLS_SELF_PORT:-19447}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NMS_JS="$ROOT/tests/servers/nms-server.js"
 START_TIMEOUT=10
@@ -42,6 +57,94 @@ rtmp_module() {
     echo "$so"
 }
 
+stream_module() {  # prints the path of ngx_stream_module.so, or nothing
+    local so
+    so=$(dpkg -L libnginx-mod-stream 2>/dev/null | grep '/ngx_stream_module\.so$' | head -n1)
+    [ -n "$so" ] || so=/usr/lib/nginx/modules/ngx_stream_module.so
+    [ -f "$so" ] && echo "$so"
+}
+
+# make_tls DIR: a test CA and server certificates in DIR/tls (once; kept across starts).
+# EC P-256 keys, SHA-256; the CA-signed ones through `openssl ca`, which takes dates in
+# the past for the expired one (no faketime needed).
+make_tls() {
+    local d=$1/tls t
+    [ -s "$d/self.pem" ] && return 0
+    command -v openssl >/dev/null || die "openssl not installed (run scripts/setup.sh)"
+    t=$(mktemp -d "$1/.tls.XXXXXX") || die "cannot create a temp dir in $1"
+    mkdir -p "$t/db/new" && : >"$t/db/index.txt" && echo 1000 >"$t/db/serial"
+    cat >"$t/ca.cnf" <<EOF
+[ ca ]
+default_ca = testca
+[ testca ]
+database = $t/db/index.txt
+new_certs_dir = $t/db/new
+serial = $t/db/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+email_in_dn = no
+[ anything ]
+commonName = supplied
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = unused
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ server ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+[ wrong ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+subjectAltName = DNS:wrong.example
+EOF
+    local -a key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+    sign() {  # name subject extensions ca-options...
+        local n=$1 subj=$2 ext=$3; shift 3
+        timeout 30 openssl req -new "${key[@]}" -keyout "$t/$n.key" -out "$t/$n.csr" -subj "$subj" \
+            -config "$t/ca.cnf" &&
+        timeout 30 openssl ca -batch -notext -config "$t/ca.cnf" -cert "$t/ca.pem" -keyfile "$t/ca.key" \
+            -extensions "$ext" -in "$t/$n.csr" -out "$t/$n.pem" "$@"
+    }
+    {
+        timeout 30 openssl req -x509 "${key[@]}" -keyout "$t/ca.key" -out "$t/ca.pem" -days 3650 \
+            -subj "/CN=rtmpkit test CA" -config "$t/ca.cnf" -extensions v3_ca &&
+        sign server /CN=localhost server -days 3650 &&
+        sign expired /CN=localhost server -startdate 20200101000000Z -enddate 20200201000000Z &&
+        sign wrong /CN=wrong.example wrong -days 3650 &&
+        timeout 30 openssl req -x509 "${key[@]}" -keyout "$t/self.key" -out "$t/self.pem" -days 3650 \
+            -subj /CN=localhost -config "$t/ca.cnf" -extensions server
+    } >"$t/openssl.log" 2>&1 || {
+        cat "$t/openssl.log" >&2; rm -rf "$t"; die "openssl could not make the test certificates"
+    }
+    rm -rf "$d"
+    mkdir -p "$d" && cp "$t"/{ca,server,expired,wrong,self}.{pem,key} "$d"/ && chmod 600 "$d"/*.key \
+        || die "cannot write $d"
+    rm -rf "$t"
+}
+
+tls_server_block() {  # port certificate-name dir
+    cat <<EOF
+    server {
+        listen 127.0.0.1:$1 ssl;
+        ssl_certificate $3/tls/$2.pem;
+        ssl_certificate_key $3/tls/$2.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        proxy_pass 127.0.0.1:$NGINX_PORT;
+    }
+EOF
+}
+
 make_vod() {  # dir: a 5 s H.264 (no B-frames, GOP 1 s) + AAC FLV for nginx's vod app
     local d=$1
     mkdir -p "$d/vod"
@@ -55,8 +158,21 @@ make_vod() {  # dir: a 5 s H.264 (no B-frames, GOP 1 s) + AAC FLV for nginx's vo
 }
 
 write_nginx_conf() {  # dir
-    local d=$1 user_line=""
+    local d=$1 user_line="" stream_so stream_load="" stream_conf=""
     [ "$(id -u)" = 0 ] && user_line="user root;"
+    # rtmps: nginx's stream module terminates TLS and proxies to the rtmp port.
+    stream_so=$(stream_module)
+    if [ -n "$stream_so" ]; then
+        stream_load="load_module $stream_so;"
+        stream_conf="stream {
+$(tls_server_block "$NGINX_TLS_PORT" server "$d")
+$(tls_server_block "$NGINX_TLS_EXPIRED_PORT" expired "$d")
+$(tls_server_block "$NGINX_TLS_WRONG_PORT" wrong "$d")
+$(tls_server_block "$NGINX_TLS_SELF_PORT" self "$d")
+}"
+    else
+        echo "servers.sh: warning: nginx's stream module (libnginx-mod-stream) is missing: no rtmps on 127.0.0.1:$NGINX_TLS_PORT" >&2
+    fi
     # The IPv6 loopback too, when the machine has it (for rtmp://[::1]:port/ tests).
     local ipv6_listen=""
     grep -q ' lo$' /proc/net/if_inet6 2>/dev/null && ipv6_listen="        listen [::1]:$NGINX_PORT;"
@@ -64,6 +180,7 @@ write_nginx_conf() {  # dir
     cat >"$d/nginx.conf" <<EOF
 # Written by scripts/servers.sh; test servers only.
 load_module $(rtmp_module);
+$stream_load
 $user_line
 daemon on;
 master_process on;
@@ -104,6 +221,8 @@ http {
         location /control { rtmp_control all; }
     }
 }
+
+$stream_conf
 EOF
 }
 
@@ -127,7 +246,8 @@ start() {
     local d=$1 p
     mkdir -p "$d" || die "cannot create $d"
     d=$(cd "$d" && pwd)
-    for p in "$NGINX_PORT" "$NGINX_HTTP_PORT" "$NMS_PORT"; do
+    for p in "$NGINX_PORT" "$NGINX_HTTP_PORT" "$NMS_PORT" "$NGINX_TLS_PORT" "$NMS_TLS_PORT" \
+             "$NGINX_TLS_EXPIRED_PORT" "$NGINX_TLS_WRONG_PORT" "$NGINX_TLS_SELF_PORT"; do
         port_open "$p" && die "port 127.0.0.1:$p is already in use (servers still running? try: $0 stop $d)"
     done
     if [ "$NMS_HTTP_PORT" != 0 ] && port_open "$NMS_HTTP_PORT"; then
@@ -139,21 +259,28 @@ start() {
         || die "node-media-server missing in tests/servers/nms (run scripts/setup.sh)"
 
     make_vod "$d"
+    make_tls "$d"
     write_nginx_conf "$d"
     rm -f "$d/nginx.pid" "$d/nms.pid"
     timeout 10 nginx -e "$d/nginx-error.log" -p "$d" -c "$d/nginx.conf" >"$d/nginx-start.log" 2>&1 \
         || { cat "$d/nginx-start.log" >&2; die "nginx failed to start (config $d/nginx.conf)"; }
 
     node "$NMS_JS" --dir "$d" --rtmp-port "$NMS_PORT" --http-port "$NMS_HTTP_PORT" \
+        --rtmps-port "$NMS_TLS_PORT" --tls-cert "$d/tls/server.pem" --tls-key "$d/tls/server.key" \
         </dev/null >"$d/nms.log" 2>&1 &
     echo $! >"$d/nms.pid"
 
     wait_port nginx "$NGINX_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
     wait_port node-media-server "$NMS_PORT" "$d/nms.pid" "$d/nms.log" || { stop "$d"; exit 1; }
+    wait_port "node-media-server rtmps" "$NMS_TLS_PORT" "$d/nms.pid" "$d/nms.log" || { stop "$d"; exit 1; }
+    if [ -n "$(stream_module)" ]; then
+        wait_port "nginx rtmps" "$NGINX_TLS_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
+    fi
     echo "nginx-rtmp rtmp://127.0.0.1:$NGINX_PORT (apps live strict vod; http 127.0.0.1:$NGINX_HTTP_PORT) pid $(cat "$d/nginx.pid")"
     local http="http 127.0.0.1:$NMS_HTTP_PORT"
     [ "$NMS_HTTP_PORT" = 0 ] && http="http off"
     echo "node-media-server rtmp://127.0.0.1:$NMS_PORT ($http) pid $(cat "$d/nms.pid")"
+    echo "rtmps: nginx 127.0.0.1:$NGINX_TLS_PORT (expired :$NGINX_TLS_EXPIRED_PORT, wrong name :$NGINX_TLS_WRONG_PORT, self-signed :$NGINX_TLS_SELF_PORT), node-media-server 127.0.0.1:$NMS_TLS_PORT; CA $d/tls/ca.pem"
 }
 
 stop_pidfile() {  # pidfile name
@@ -187,6 +314,8 @@ status() {
     local d=$1 rc=0
     if pid_alive "$d/nginx.pid" && port_open "$NGINX_PORT"; then echo "nginx up"; else echo "nginx down"; rc=1; fi
     if pid_alive "$d/nms.pid" && port_open "$NMS_PORT"; then echo "node-media-server up"; else echo "node-media-server down"; rc=1; fi
+    if port_open "$NGINX_TLS_PORT"; then echo "nginx rtmps up"; else echo "nginx rtmps down"; rc=1; fi
+    if port_open "$NMS_TLS_PORT"; then echo "node-media-server rtmps up"; else echo "node-media-server rtmps down"; rc=1; fi
     return $rc
 }
 

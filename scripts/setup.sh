@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libssl-dev openssl
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev
   libsdl2-dev
-  ffmpeg rtmpdump nginx libnginx-mod-rtmp
+  ffmpeg rtmpdump nginx libnginx-mod-rtmp libnginx-mod-stream
   nodejs
   python3 procps psmisc time xvfb x11-utils imagemagick
 )

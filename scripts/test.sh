@@ -40,6 +40,7 @@ passed=$((passed + ok)); failed=$((failed + bad))
 # Integration tests: real servers for the whole run, each script prints PASS/FAIL lines.
 work=$(mktemp -d /tmp/rtmpkit-test.XXXXXX)
 if bash scripts/servers.sh start "$work/servers"; then
+  export RTMPKIT_SERVERS_DIR="$work/servers"   # the tests find DIR/tls, DIR/vod... there
   for t in tests/integration/test_*.sh; do
     [ -f "$t" ] || continue
     out="$work/$(basename "$t" .sh).log"

@@ -2,7 +2,9 @@
 // Starts node-media-server 4 (from tests/servers/nms/node_modules) for the integration
 // tests: RTMP on 127.0.0.1 only, optional HTTP-FLV, no admin API, no recording.
 // Usage: node nms-server.js --dir DIR [--rtmp-port N] [--http-port N] [--log-level L]
-//   --http-port 0 disables the HTTP listener.
+//          [--rtmps-port N --tls-cert PEM --tls-key PEM]
+//   --http-port 0 disables the HTTP listener; rtmps (NMS's own TLS listener) is on only
+//   with --rtmps-port and both TLS files.
 // Env: RTMPKIT_NMS_GRACE_MS shortens the 30 s publisher grace window of NMS 4.4
 //   (unset: NMS's own default, so tests see the real peer's behaviour).
 // Logs go to stdout (servers.sh redirects them to DIR/nms.log).
@@ -18,6 +20,9 @@ const { values: opt } = parseArgs({
     "rtmp-port": { type: "string", default: "19351" },
     "http-port": { type: "string", default: "18001" },
     "log-level": { type: "string", default: "info" },
+    "rtmps-port": { type: "string", default: "0" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
   },
   strict: true,
 });
@@ -35,6 +40,7 @@ const Context = require(path.join(pkg, "src", "core", "context.js"));
 
 const rtmpPort = Number(opt["rtmp-port"]);
 const httpPort = Number(opt["http-port"]);
+const rtmpsPort = Number(opt["rtmps-port"]);
 // NMS 4 only starts a listener whose port is set; omitting a section disables it.
 // No auth.jwt section: the admin API stays off. No record section: no recorder.
 const config = {
@@ -47,6 +53,13 @@ const config = {
 };
 if (httpPort > 0) {
   config.http = { port: httpPort };
+}
+if (rtmpsPort > 0) {
+  if (!opt["tls-cert"] || !opt["tls-key"]) {
+    console.error("nms-server.js: --rtmps-port needs --tls-cert and --tls-key");
+    process.exit(2);
+  }
+  config.rtmps = { port: rtmpsPort, cert: path.resolve(opt["tls-cert"]), key: path.resolve(opt["tls-key"]) };
 }
 
 const nms = new NodeMediaServer(config, null);
