@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ enum arg_type {
     ARG_FORMAT,     /* -f: the format of the next input */
     ARG_PERCENT,    /* int 0..100 */
     ARG_STATS,      /* optional argument: none or "text" -> text, "json" -> JSON lines */
+    ARG_CONN,       /* --conn: one more connect argument (repeatable), rk_connargs */
 };
 
 struct option_spec {
@@ -81,6 +83,16 @@ static const struct option_spec option_table[] = {
     { "flash-ver", 0, ARG_STRING, ALL_COMMANDS, OPT(flash_ver), "STR", "flashVer sent in connect" },
     { "swf-url", 0, ARG_STRING, ALL_COMMANDS, OPT(swf_url), "URL", "swfUrl sent in connect" },
     { "page-url", 0, ARG_STRING, ALL_COMMANDS, OPT(page_url), "URL", "pageUrl sent in connect" },
+    { "conn", 0, ARG_CONN, ALL_COMMANDS, OPT(conn_args), "TYPE:VALUE",
+      "one more connect argument, rtmpdump -C syntax (B:1 N:2 S:text Z: O:1 NS:name:text O:0); repeatable" },
+    { "server", 0, ARG_STRING, ALL_COMMANDS, OPT(server), "URL",
+      "the server up to the application (rtmp://host/app), instead of a URL argument; with --key" },
+    { "key", 0, ARG_STRING, ALL_COMMANDS, OPT(key), "KEY",
+      "the stream key (the stream name; visible in the process list: prefer --key-file or RTMP_STREAM_KEY)" },
+    { "key-file", 0, ARG_STRING, ALL_COMMANDS, OPT(key_file), "FILE", "read the stream key from the first line of FILE" },
+    { "user", 0, ARG_STRING, ALL_COMMANDS, OPT(user), "NAME", "user name for authmod=adobe/llnw server authentication" },
+    { "password", 0, ARG_STRING, ALL_COMMANDS, OPT(password), "PW",
+      "password for server authentication (visible in the process list: prefer RTMP_PASSWORD)" },
     { "timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(timeout), "SEC", "give up after SEC seconds without data (default 30)" },
     { "connect-timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(connect_timeout), "SEC",
       "give up connecting, handshaking or starting after SEC seconds (default 10)" },
@@ -210,6 +222,14 @@ static int store_option(const struct option_spec *o, const char *arg, const char
             return -1;
         }
         return 0;
+    case ARG_CONN: {
+        char why[300];
+        if (rk_connargs_add((rk_connargs *)field, arg, why, sizeof why) < 0) {
+            usage_error(name, "%s", why);
+            return -1;
+        }
+        return 0;
+    }
     case ARG_FORMAT:
         /* -f applies to the input that follows it: the first or the second. */
         if (opts->input)
@@ -228,16 +248,20 @@ static int store_option(const struct option_spec *o, const char *arg, const char
 static int take_positional(enum cli_command command, const char *name, const char **positional,
                            int count, struct cli_options *opts)
 {
-    int inputs = command == CLI_PUSH ? count - 1 : 0;
-    if (count == 0)
-        return usage_error(name, command == CLI_PUSH ? "no input and URL given" : "no URL given");
-    if (command == CLI_PUSH && count == 1)
-        return usage_error(name, "no URL given (rtmp-push INPUT URL)");
-    if ((command == CLI_PUSH && count > 3) || (command != CLI_PUSH && count > 1))
-        return usage_error(name, "unexpected argument \"%s\"", positional[command == CLI_PUSH ? 3 : 1]);
+    /* With --server the URL is not an argument. */
+    int urls = opts->server ? 0 : 1;
+    int inputs = command == CLI_PUSH ? count - urls : 0;
+    int max = (command == CLI_PUSH ? 2 : 0) + urls;
+    if (command == CLI_PUSH && inputs <= 0)
+        return usage_error(name, count == 0 ? "no input and URL given" : "no URL given (rtmp-push INPUT URL)");
+    if (command != CLI_PUSH && count < urls)
+        return usage_error(name, "no URL given");
+    if (count > max)
+        return usage_error(name, opts->server ? "unexpected argument \"%s\" (the URL is given by --server)"
+                                              : "unexpected argument \"%s\"", positional[max]);
     opts->input = inputs >= 1 ? positional[0] : NULL;
     opts->audio_input = inputs >= 2 ? positional[1] : NULL;
-    opts->url = positional[count - 1];
+    opts->url = urls ? positional[count - 1] : opts->server;
     return -1;
 }
 
@@ -323,6 +347,15 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
         return usage_error(name, "--live and --recorded exclude each other");
     if (opts->ipv4 && opts->ipv6)
         return usage_error(name, "-4 and -6 exclude each other");
+    if (opts->key && opts->key_file)
+        return usage_error(name, "--key and --key-file exclude each other");
+    if ((opts->key || opts->key_file) && opts->stream)
+        return usage_error(name, "--stream and a key (--key, --key-file) exclude each other");
+    {
+        char why[300];
+        if (rk_connargs_finish(&opts->conn_args, why, sizeof why) < 0)
+            return usage_error(name, "%s", why);
+    }
     return -1;
 }
 
@@ -335,8 +368,10 @@ void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *
         log->level = RTMPKIT_LOG_WARN + opts->verbose;
 }
 
+static int add_secret(rtmpkit_log *log, const char *s, int *err);
+
 /* Registers each query value of s (after its '?') as a secret. */
-static void add_query_secrets(rtmpkit_log *log, const char *s)
+static void add_query_secrets(rtmpkit_log *log, const char *s, int *err)
 {
     const char *q = s ? strchr(s, '?') : NULL;
     while (q && *q) {
@@ -350,41 +385,169 @@ static void add_query_secrets(rtmpkit_log *log, const char *s)
         if ((size_t)(end - value) < sizeof buf) {
             memcpy(buf, value, (size_t)(end - value));
             buf[end - value] = 0;
-            rtmpkit_log_add_secret(log, buf);
+            add_secret(log, buf, err);
         }
         q = *end ? end + 1 : end;
     }
 }
 
+#define KEY_FILE_MAX 4096
+
+/* Reads the first line of path (without its line end) into a new string in *out.
+ * Returns 0 or an error it has logged. */
+static int read_key_file(const char *path, rtmpkit_log *log, char **out)
+{
+    char *line = malloc(KEY_FILE_MAX + 2);
+    FILE *f;
+    size_t n;
+    *out = NULL;
+    if (!line)
+        return RTMPKIT_ENOMEM;
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f || !fgets(line, KEY_FILE_MAX + 2, f)) {
+        int e = errno;
+        if (f && f != stdin)
+            fclose(f);
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "cannot read the key file %s: %s", path,
+                     f ? "it is empty" : strerror(e));
+        free(line);
+        return RTMPKIT_EUSAGE;
+    }
+    if (f != stdin)
+        fclose(f);
+    n = strcspn(line, "\r\n");
+    if (n > KEY_FILE_MAX) {
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "the key in %s is longer than %d bytes", path, KEY_FILE_MAX);
+        free(line);
+        return RTMPKIT_EUSAGE;
+    }
+    line[n] = 0;
+    if (n == 0) {
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "the key file %s starts with an empty line", path);
+        free(line);
+        return RTMPKIT_EUSAGE;
+    }
+    *out = line;
+    return 0;
+}
+
+static const char *non_empty_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : NULL;
+}
+
+/* The URL may be redacted only if every secret is known: a full table is an error. */
+static int add_secret(rtmpkit_log *log, const char *s, int *err)
+{
+    int e = rtmpkit_log_add_secret(log, s);
+    if (e < 0 && *err == 0)
+        *err = e;
+    return e;
+}
+
+/* Replaces a copied field (user, password) of url. */
+static int set_field(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return RTMPKIT_ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
 int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_stream, rtmpkit_url *url)
 {
     char shown[512];
-    int err = rtmpkit_url_parse(opts->url, url);
+    char *key = NULL, *joined = NULL;
+    const char *password = opts->password, *env_key = non_empty_env("RTMP_STREAM_KEY");
+    int err = 0, secret_err = 0, have_url = 0;
+
+    /* Secrets first: nothing below may print one before it is known. */
+    if (opts->key_file && (err = read_key_file(opts->key_file, log, &key)) < 0)
+        goto fail;
+    if (opts->key && !(key = strdup(opts->key))) {
+        err = RTMPKIT_ENOMEM;
+        goto fail;
+    }
+    add_secret(log, key, &secret_err);
+    add_secret(log, env_key, &secret_err);
+    add_secret(log, opts->user, &secret_err);
+    add_secret(log, opts->password, &secret_err);
+    add_secret(log, non_empty_env("RTMP_PASSWORD"), &secret_err);
+
+    err = rtmpkit_url_parse(opts->url, url);
     if (err < 0) {
-        rtmpkit_url_redact_string(opts->url, hide_stream, shown, sizeof shown);
+        rtmpkit_url_redact_string(opts->url, hide_stream || key || env_key, shown, sizeof shown);
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s: %s (expected rtmp://host[:port]/app/stream)",
                      shown, rtmpkit_strerror(err));
-        return err;
+        goto fail;
     }
-    err = rtmpkit_url_override(url, opts->app, opts->stream, opts->tc_url);
+    have_url = 1;
+    /* RTMP_STREAM_KEY is the stream only when nothing else names one. */
+    if (!key && env_key && !url->stream[0] && !opts->stream && !(key = strdup(env_key))) {
+        err = RTMPKIT_ENOMEM;
+        goto fail;
+    }
+    if (key) {
+        /* OBS style: the whole path of the URL is the app, the key is the stream. */
+        if (!opts->app && url->stream[0]) {
+            size_t n = strlen(url->app) + 1 + strlen(url->stream) + 1;
+            const char *q = strchr(url->app, '?');
+            if (!(joined = malloc(n))) {
+                err = RTMPKIT_ENOMEM;
+                goto fail;
+            }
+            /* A query on the app (rtmp://host/app?x/inst cannot parse so) stays at the end. */
+            if (q)
+                snprintf(joined, n, "%.*s/%s%s", (int)(q - url->app), url->app, url->stream, q);
+            else
+                snprintf(joined, n, "%s/%s", url->app, url->stream);
+        }
+        err = rtmpkit_url_override(url, opts->app ? opts->app : joined, key, opts->tc_url);
+    } else {
+        err = rtmpkit_url_override(url, opts->app, opts->stream, opts->tc_url);
+    }
     if (err < 0) {
-        rtmpkit_url_free(url);
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
-        return err;
+        goto fail;
     }
-    rtmpkit_log_add_secret(log, url->user);
-    rtmpkit_log_add_secret(log, url->password);
-    add_query_secrets(log, url->app);
-    add_query_secrets(log, url->stream);
-    add_query_secrets(log, url->tc_url);
-    if (hide_stream)
-        rtmpkit_log_add_secret(log, url->stream);
+    if (!password && !url->password)
+        password = non_empty_env("RTMP_PASSWORD");
+    if ((opts->user && (err = set_field(&url->user, opts->user)) < 0)
+        || (password && (err = set_field(&url->password, password)) < 0)) {
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
+        goto fail;
+    }
+    add_secret(log, url->user, &secret_err);
+    add_secret(log, url->password, &secret_err);
+    add_query_secrets(log, url->app, &secret_err);
+    add_query_secrets(log, url->stream, &secret_err);
+    add_query_secrets(log, url->tc_url, &secret_err);
+    if (hide_stream || key)
+        add_secret(log, url->stream, &secret_err);
+    if (secret_err < 0) {
+        err = secret_err == RTMPKIT_ELIMIT ? RTMPKIT_EUSAGE : secret_err;
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "too many secret values (user, password, key, query values) "
+                     "to keep out of the log: at most %d", RTMPKIT_LOG_MAX_SECRETS);
+        goto fail;
+    }
     if (!url->stream[0]) {
-        rtmpkit_url_free(url);
-        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "the URL names no stream (rtmp://host/app/STREAM, or --stream)");
-        return RTMPKIT_EBAD_URL;
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "the URL names no stream (rtmp://host/app/STREAM, --stream, "
+                     "--key, --key-file or RTMP_STREAM_KEY)");
+        err = RTMPKIT_EBAD_URL;
+        goto fail;
     }
+    free(key);
+    free(joined);
     return 0;
+fail:
+    if (have_url)
+        rtmpkit_url_free(url);
+    free(key);
+    free(joined);
+    return err < 0 ? err : RTMPKIT_EINTERNAL;
 }
 
 static int seconds_to_ms(double s)
@@ -406,6 +569,10 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
     cfg->conn.flash_ver = opts->flash_ver;
     cfg->conn.swf_url = opts->swf_url;
     cfg->conn.page_url = opts->page_url;
+    if (opts->conn_args.len) {
+        cfg->conn.connect_args = opts->conn_args.data;
+        cfg->conn.connect_args_len = opts->conn_args.len;
+    }
     cfg->conn.simple_handshake = opts->simple_handshake;
     cfg->conn.buffer_ms = (uint32_t)opts->buffer_ms;
     cfg->ca_file = opts->ca_file;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "connargs.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/log.h"
 #include "rtmpkit/url.h"
@@ -26,6 +27,12 @@ struct cli_options {
     const char *flash_ver;
     const char *swf_url;
     const char *page_url;
+    rk_connargs conn_args;   /* --conn items, encoded as they come (rtmpdump's -C) */
+    const char *server;      /* OBS style: --server URL (up to the app) ... */
+    const char *key;         /* ... and --key KEY (the stream) */
+    const char *key_file;    /* the key in the first line of a file */
+    const char *user;        /* authmod=adobe/llnw user (else the URL's userinfo) */
+    const char *password;    /* (else the URL's, else RTMP_PASSWORD) */
     int live;
     int recorded;
     double start;            /* seconds, -1: not given */
@@ -78,9 +85,12 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
 /* Sets up the log for the options: level from -q/-v, prefix = command name. */
 void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *opts);
 
-/* Parses the URL with the --app/--stream/--tc-url overrides and registers every secret
- * in it (userinfo, query values, and the stream when hide_stream) with the log. Returns 0
- * or an error it has reported. */
+/* Parses the URL (or --server) with the --app/--stream/--tc-url overrides, takes the
+ * stream key from --key, --key-file or RTMP_STREAM_KEY (the URL is then the server up to
+ * the app, and the key the stream), the user and password from --user/--password, the
+ * URL's userinfo or RTMP_PASSWORD, and registers every secret (user, password, key, query
+ * values, and the stream when hide_stream) with the log before anything is logged.
+ * Returns 0 or an error it has reported. */
 int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_stream, rtmpkit_url *url);
 
 /* Fills a client config from the options. */

@@ -13,6 +13,7 @@
 #include <linux/sockios.h>
 #include <time.h>
 
+#include "auth.h"
 #include "rtmpkit/error.h"
 #include "tls.h"
 #include "transport.h"
@@ -23,6 +24,11 @@
 #define DEFAULT_WRITE_TIMEOUT_MS     10000
 #define CLOSE_FLUSH_MS               1000
 #define READ_BUFFER_SIZE             (64 * 1024)
+#define AUTH_MAX_RETRIES             2      /* authmod=adobe/llnw: "need auth", then the response */
+#define AUTH_QUERY_MAX               1024
+/* A server that closes this soon after NetStream.*.Start, before any media, refused the
+ * stream: node-media-server answers Start first and checks its ?sign= token after. */
+#define REFUSAL_WINDOW_MS            2000
 
 struct rtmpkit_client {
     rtmpkit_client_config cfg;
@@ -32,6 +38,10 @@ struct rtmpkit_client {
     size_t in_start;        /* bytes before this were consumed by the engine */
     size_t in_end;
     uint64_t last_read_ms;
+    rtmpkit_conn_config conn_cfg;   /* what each connect attempt's engine is made from */
+    uint64_t started_ms;    /* when Play.Start or Publish.Start arrived; 0: not yet */
+    int publishing;
+    int media_seen;         /* a media message arrived after Play.Start */
     char error[600];
 };
 
@@ -68,6 +78,7 @@ rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg)
         conn_cfg.tc_url = cfg->url->tc_url;
     if (!conn_cfg.log)
         conn_cfg.log = cfg->log;
+    cl->conn_cfg = conn_cfg;
     cl->conn = rtmpkit_conn_new(&conn_cfg);
     if (!cl->conn) {
         free(cl);
@@ -114,6 +125,17 @@ static int engine_error(rtmpkit_client *cl, int err)
     return set_error(cl, err, "%s", rtmpkit_conn_error_message(cl->conn));
 }
 
+/* The connection went away (what: why, for a plain loss). Right after the server said
+ * Start, before any media, that is the server refusing the stream after all. */
+static int connection_lost(rtmpkit_client *cl, const char *what)
+{
+    if (cl->started_ms && !cl->media_seen && monotonic_ms() - cl->started_ms < REFUSAL_WINDOW_MS)
+        return set_error(cl, cl->publishing ? RTMPKIT_EPUBLISH_REFUSED : RTMPKIT_ESTREAM_ERROR,
+                         "the server closed the connection right after NetStream.%s.Start: it refused "
+                         "the stream (a wrong or expired token?)", cl->publishing ? "Publish" : "Play");
+    return set_error(cl, RTMPKIT_ENETWORK, "%s", what);
+}
+
 /* Writes what the socket takes now. Returns 1 when everything went out, 0 when the
  * socket is full, or an error. */
 static int write_available(rtmpkit_client *cl)
@@ -128,7 +150,7 @@ static int write_available(rtmpkit_client *cl)
         if (n == RTMPKIT_EAGAIN)
             return 0;
         if (n <= 0)
-            return set_error(cl, RTMPKIT_ENETWORK, "connection lost while sending");
+            return connection_lost(cl, "connection lost while sending");
         rtmpkit_conn_output_done(cl->conn, (size_t)n);
     }
 }
@@ -167,11 +189,13 @@ static int read_available(rtmpkit_client *cl, const char *waiting_for)
         cl->last_read_ms = monotonic_ms();
         return n;
     }
+    if (n == 0 && waiting_for)
+        return set_error(cl, RTMPKIT_ENETWORK, "the server closed the connection while waiting for %s",
+                         waiting_for);
     if (n == 0)
-        return set_error(cl, RTMPKIT_ENETWORK, "the server closed the connection%s%s",
-                         waiting_for ? " while waiting for " : "", waiting_for ? waiting_for : "");
+        return connection_lost(cl, "the server closed the connection");
     if (n != RTMPKIT_EAGAIN)
-        return set_error(cl, RTMPKIT_ENETWORK, "connection lost");
+        return connection_lost(cl, "connection lost");
     return n;
 }
 
@@ -206,6 +230,8 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
         if (rtmpkit_conn_poll_event(cl->conn, ev)) {
             if (ev->type == RTMPKIT_EVENT_ERROR)
                 return engine_error(cl, ev->error);
+            if (ev->type == RTMPKIT_EVENT_MEDIA)
+                cl->media_seen = 1;
             return 1;
         }
         if ((n = flush_output(cl, cl->cfg.write_timeout_ms)) < 0)
@@ -266,12 +292,39 @@ static int start_tls(rtmpkit_client *cl)
     return 0;
 }
 
-int rtmpkit_client_connect(rtmpkit_client *cl)
+/* One connect attempt: a fresh TCP (and TLS) connection, handshake and connect, with
+ * auth_query (or nothing) appended to the app and the tcUrl. Returns 0 once connected. */
+static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_engine)
 {
     const rtmpkit_url *url = cl->cfg.url;
     uint8_t random[1536];
     char why[300] = "";
     int err;
+
+    if (cl->transport) {
+        cl->transport->ops->close(cl->transport);
+        cl->transport = NULL;
+    }
+    cl->in_start = cl->in_end = 0;
+    if (fresh_engine) {
+        rtmpkit_conn_config cc = cl->conn_cfg;
+        char *app = auth_query ? rk_auth_append_query(cc.app, auth_query) : NULL;
+        char *tc_url = auth_query ? rk_auth_append_query(cc.tc_url, auth_query) : NULL;
+        rtmpkit_conn *conn = NULL;
+        if (!auth_query || (app && tc_url)) {
+            if (auth_query) {
+                cc.app = app;
+                cc.tc_url = tc_url;
+            }
+            conn = rtmpkit_conn_new(&cc);
+        }
+        free(app);
+        free(tc_url);
+        if (!conn)
+            return set_error(cl, RTMPKIT_ENOMEM, "out of memory");
+        rtmpkit_conn_free(cl->conn);
+        cl->conn = conn;
+    }
 
     rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s%s%s port %d", strchr(url->host, ':') ? "[" : "",
                  url->host, strchr(url->host, ':') ? "]" : "", url->port);
@@ -300,9 +353,60 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     if (err == RTMPKIT_ETIMEOUT && !rtmpkit_conn_handshake_done(cl->conn))
         return set_error(cl, RTMPKIT_ETIMEOUT, "the server did not complete the RTMP handshake within %d ms",
                          cl->cfg.handshake_timeout_ms);
+    return err;
+}
+
+/* After a rejected connect: when the server asked for authmod=adobe or llnw, the query
+ * for the next attempt (0), else the error to report. attempt: retries made so far. */
+static int auth_next_query(rtmpkit_client *cl, int attempt, char *query, size_t cap)
+{
+    const rtmpkit_url *url = cl->cfg.url;
+    const char *description = rtmpkit_conn_connect_error(cl->conn);
+    enum rk_auth_method m = rk_auth_method_of(description);
+    const char *name = rk_auth_method_name(m);
+    uint8_t nonce_bytes[4];
+    char nonce[9], why[300], app[512];
+    int err;
+
+    if (m == RK_AUTH_NONE)
+        return RTMPKIT_EREJECTED;   /* the engine's message stands */
+    if (!url->user || !url->user[0] || !url->password)
+        return set_error(cl, RTMPKIT_EREJECTED, "the server wants authmod=%s: give user and password "
+                         "(rtmp://USER@host/..., or --user; and RTMP_PASSWORD or --password)", name);
+    if (RAND_bytes(nonce_bytes, sizeof nonce_bytes) != 1)
+        return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the authentication");
+    snprintf(nonce, sizeof nonce, "%02x%02x%02x%02x", nonce_bytes[0], nonce_bytes[1], nonce_bytes[2],
+             nonce_bytes[3]);
+    snprintf(app, sizeof app, "%.*s", (int)strcspn(cl->conn_cfg.app, "?"), cl->conn_cfg.app);
+    err = rk_auth_answer(description, url->user, url->password, app, nonce, query, cap, why, sizeof why);
+    if (err < 0)
+        return set_error(cl, err, "authentication failed: %s", why[0] ? why : rtmpkit_strerror(err));
+    if (attempt >= AUTH_MAX_RETRIES)
+        return set_error(cl, RTMPKIT_EREJECTED, "authentication failed: the server refused our authmod=%s "
+                         "response (%s)", name, rtmpkit_conn_error_message(cl->conn));
+    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "the server asks for authmod=%s: %s", name,
+                 strstr(query, "response=") ? "answering its challenge" : "sending the user name");
+    return 0;
+}
+
+int rtmpkit_client_connect(rtmpkit_client *cl)
+{
+    char query[AUTH_QUERY_MAX] = "";
+    int err, used = cl->transport != NULL;   /* connected before: the engine is spent */
+    cl->started_ms = 0;
+    cl->media_seen = 0;
+    for (int attempt = 0;; attempt++) {
+        err = connect_once(cl, query[0] ? query : NULL, attempt > 0 || used);
+        if (err != RTMPKIT_EREJECTED)
+            break;
+        if ((err = auth_next_query(cl, attempt, query, sizeof query)) < 0)
+            break;
+    }
     if (err < 0)
         return err;
-    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connected to application \"%s\"", url->app);
+    rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connected to application \"%.*s\"%s",
+                 (int)strcspn(cl->cfg.url->app, "?"), cl->cfg.url->app,
+                 query[0] ? " (authenticated)" : "");
     return 0;
 }
 
@@ -311,7 +415,12 @@ int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms)
     int err = rtmpkit_conn_play(cl->conn, name, start_ms);
     if (err < 0)
         return set_error(cl, err, "cannot start playing: %s", rtmpkit_strerror(err));
-    return wait_for(cl, RTMPKIT_EVENT_PLAY_START, "NetStream.Play.Start");
+    if ((err = wait_for(cl, RTMPKIT_EVENT_PLAY_START, "NetStream.Play.Start")) < 0)
+        return err;
+    cl->started_ms = monotonic_ms();
+    cl->publishing = 0;
+    cl->media_seen = 0;
+    return 0;
 }
 
 int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *type)
@@ -319,7 +428,11 @@ int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *typ
     int err = rtmpkit_conn_publish(cl->conn, name, type);
     if (err < 0)
         return set_error(cl, err, "cannot start publishing: %s", rtmpkit_strerror(err));
-    return wait_for(cl, RTMPKIT_EVENT_PUBLISH_START, "NetStream.Publish.Start");
+    if ((err = wait_for(cl, RTMPKIT_EVENT_PUBLISH_START, "NetStream.Publish.Start")) < 0)
+        return err;
+    cl->started_ms = monotonic_ms();
+    cl->publishing = 1;
+    return 0;
 }
 
 int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms)

@@ -94,6 +94,9 @@ struct rtmpkit_conn {
     int publisher;
     uint32_t buffer_ms;
     rtmpkit_log *log;
+    uint8_t *connect_args;  /* AMF0 values after the connect object; may be NULL */
+    size_t connect_args_len;
+    char *connect_error;    /* the server's description in the connect _error; NULL: none */
 
     enum conn_state state;
     rk_handshake handshake;
@@ -148,6 +151,13 @@ rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
     c->publisher = cfg->publisher;
     c->buffer_ms = cfg->buffer_ms ? cfg->buffer_ms : DEFAULT_BUFFER_MS;
     c->log = cfg->log;
+    if (cfg->connect_args && cfg->connect_args_len) {
+        c->connect_args = malloc(cfg->connect_args_len);
+        if (c->connect_args) {
+            memcpy(c->connect_args, cfg->connect_args, cfg->connect_args_len);
+            c->connect_args_len = cfg->connect_args_len;
+        }
+    }
     c->reader = rk_chunk_reader_new();
     c->events = calloc(MAX_EVENTS, sizeof *c->events);
     c->next_transaction_id = 1;
@@ -155,7 +165,8 @@ rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
     rk_buf_init(&c->out, RTMPKIT_MAX_PENDING_OUTPUT);
     rk_buf_init(&c->command, COMMAND_BUFFER_MAX);
     if (!c->app || !c->tc_url || !c->flash_ver || (cfg->swf_url && !c->swf_url)
-        || (cfg->page_url && !c->page_url) || !c->reader || !c->events) {
+        || (cfg->page_url && !c->page_url) || !c->reader || !c->events
+        || (cfg->connect_args_len && cfg->connect_args && !c->connect_args)) {
         rtmpkit_conn_free(c);
         return NULL;
     }
@@ -181,6 +192,8 @@ void rtmpkit_conn_free(rtmpkit_conn *c)
     free(c->flash_ver);
     free(c->swf_url);
     free(c->page_url);
+    free(c->connect_args);
+    free(c->connect_error);
     free(c->stream_name);
     free(c->publish_type);
     free(c->events);
@@ -229,6 +242,11 @@ static int fail(rtmpkit_conn *c, int err, const char *fmt, ...)
 const char *rtmpkit_conn_error_message(const rtmpkit_conn *c)
 {
     return c->error_message[0] ? c->error_message : "no error";
+}
+
+const char *rtmpkit_conn_connect_error(const rtmpkit_conn *c)
+{
+    return c->connect_error ? c->connect_error : "";
 }
 
 int rtmpkit_conn_poll_event(rtmpkit_conn *c, rtmpkit_event *ev)
@@ -373,6 +391,8 @@ static int send_connect(rtmpkit_conn *c)
     if (c->page_url)
         put_string_prop(b, "pageUrl", c->page_url);
     rk_amf0_put_object_end(b);
+    if (c->connect_args)
+        rk_put_bytes(b, c->connect_args, c->connect_args_len);
     if ((err = finish_command(c, CSID_COMMAND, 0)) < 0)
         return err;
     /* Our own chunk size, right after connect; later messages use it. */
@@ -380,7 +400,9 @@ static int send_connect(rtmpkit_conn *c)
         return err;
     c->writer.chunk_size = RTMPKIT_OUR_CHUNK_SIZE;
     c->state = STATE_CONNECTING;
-    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent connect (app \"%s\")", c->app);
+    /* Without the query: it may carry a token or an authentication response. */
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent connect (app \"%.*s\"%s)", (int)strcspn(c->app, "?"),
+                 c->app, c->connect_args_len ? ", with extra arguments" : "");
     return 0;
 }
 
@@ -635,9 +657,12 @@ static int handle_result(rtmpkit_conn *c, int is_error)
     }
     switch (kind) {
     case TX_CONNECT:
-        if (is_error)
+        if (is_error) {
+            free(c->connect_error);   /* kept whole: authentication parses it */
+            c->connect_error = strdup(description);
             return fail(c, RTMPKIT_EREJECTED, "%s%s%s", code[0] ? code : "connect rejected",
                         description[0] ? ": " : "", description);
+        }
         c->state = STATE_CONNECTED;
         rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "connected");
         return push_event(c, RTMPKIT_EVENT_CONNECTED) ? 0 : RTMPKIT_EINTERNAL;

@@ -7,6 +7,9 @@
 #
 # Ports (env): RTMPKIT_NGINX_PORT (19350), RTMPKIT_NGINX_HTTP_PORT (18080, stat/control),
 # RTMPKIT_NMS_PORT (19351), RTMPKIT_NMS_HTTP_PORT (18001, HTTP-FLV; 0 disables).
+# RTMPKIT_NMS_AUTH_PORT (19352): a second node-media-server with its play and publish
+#   auth on (?sign=EXPIRY-md5hex("/app/stream-EXPIRY-SECRET")); the secret is in
+#   DIR/nms-auth-secret (a fixed test value); its state in DIR/nms-auth/, log DIR/nms-auth.log.
 # rtmps (TLS 1.2+; certificates made once per DIR in DIR/tls/ by the openssl CLI):
 #   RTMPKIT_NGINX_TLS_PORT (19443)          nginx stream module terminating TLS in front of
 #                                           the nginx-rtmp port; good certificate
@@ -30,6 +33,8 @@ NGINX_PORT=${RTMPKIT_NGINX_PORT:-19350}
 NGINX_HTTP_PORT=${RTMPKIT_NGINX_HTTP_PORT:-18080}
 NMS_PORT=${RTMPKIT_NMS_PORT:-19351}
 NMS_HTTP_PORT=${RTMPKIT_NMS_HTTP_PORT:-18001}
+NMS_AUTH_PORT=${RTMPKIT_NMS_AUTH_PORT:-19352}
+NMS_AUTH_SECRET=rtmpkit-test-secret-5f3a9c
 NGINX_TLS_PORT=${RTMPKIT_NGINX_TLS_PORT:-19443}
 NMS_TLS_PORT=${RTMPKIT_NMS_TLS_PORT:-19444}
 NGINX_TLS_EXPIRED_PORT=${RTMPKIT_NGINX_TLS_EXPIRED_PORT:-19445}
@@ -246,7 +251,7 @@ start() {
     local d=$1 p
     mkdir -p "$d" || die "cannot create $d"
     d=$(cd "$d" && pwd)
-    for p in "$NGINX_PORT" "$NGINX_HTTP_PORT" "$NMS_PORT" "$NGINX_TLS_PORT" "$NMS_TLS_PORT" \
+    for p in "$NGINX_PORT" "$NGINX_HTTP_PORT" "$NMS_PORT" "$NMS_AUTH_PORT" "$NGINX_TLS_PORT" "$NMS_TLS_PORT" \
              "$NGINX_TLS_EXPIRED_PORT" "$NGINX_TLS_WRONG_PORT" "$NGINX_TLS_SELF_PORT"; do
         port_open "$p" && die "port 127.0.0.1:$p is already in use (servers still running? try: $0 stop $d)"
     done
@@ -261,7 +266,7 @@ start() {
     make_vod "$d"
     make_tls "$d"
     write_nginx_conf "$d"
-    rm -f "$d/nginx.pid" "$d/nms.pid"
+    rm -f "$d/nginx.pid" "$d/nms.pid" "$d/nms-auth.pid"
     timeout 10 nginx -e "$d/nginx-error.log" -p "$d" -c "$d/nginx.conf" >"$d/nginx-start.log" 2>&1 \
         || { cat "$d/nginx-start.log" >&2; die "nginx failed to start (config $d/nginx.conf)"; }
 
@@ -269,10 +274,15 @@ start() {
         --rtmps-port "$NMS_TLS_PORT" --tls-cert "$d/tls/server.pem" --tls-key "$d/tls/server.key" \
         </dev/null >"$d/nms.log" 2>&1 &
     echo $! >"$d/nms.pid"
+    echo "$NMS_AUTH_SECRET" >"$d/nms-auth-secret"
+    node "$NMS_JS" --dir "$d/nms-auth" --rtmp-port "$NMS_AUTH_PORT" --http-port 0 \
+        --auth-secret-file "$d/nms-auth-secret" </dev/null >"$d/nms-auth.log" 2>&1 &
+    echo $! >"$d/nms-auth.pid"
 
     wait_port nginx "$NGINX_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
     wait_port node-media-server "$NMS_PORT" "$d/nms.pid" "$d/nms.log" || { stop "$d"; exit 1; }
     wait_port "node-media-server rtmps" "$NMS_TLS_PORT" "$d/nms.pid" "$d/nms.log" || { stop "$d"; exit 1; }
+    wait_port "node-media-server with auth" "$NMS_AUTH_PORT" "$d/nms-auth.pid" "$d/nms-auth.log" || { stop "$d"; exit 1; }
     if [ -n "$(stream_module)" ]; then
         wait_port "nginx rtmps" "$NGINX_TLS_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
     fi
@@ -280,6 +290,7 @@ start() {
     local http="http 127.0.0.1:$NMS_HTTP_PORT"
     [ "$NMS_HTTP_PORT" = 0 ] && http="http off"
     echo "node-media-server rtmp://127.0.0.1:$NMS_PORT ($http) pid $(cat "$d/nms.pid")"
+    echo "node-media-server with play/publish auth rtmp://127.0.0.1:$NMS_AUTH_PORT (secret in $d/nms-auth-secret) pid $(cat "$d/nms-auth.pid")"
     echo "rtmps: nginx 127.0.0.1:$NGINX_TLS_PORT (expired :$NGINX_TLS_EXPIRED_PORT, wrong name :$NGINX_TLS_WRONG_PORT, self-signed :$NGINX_TLS_SELF_PORT), node-media-server 127.0.0.1:$NMS_TLS_PORT; CA $d/tls/ca.pem"
 }
 
@@ -307,6 +318,7 @@ stop() {
     [ -d "$d" ] || return 0
     stop_pidfile "$d/nginx.pid" nginx
     stop_pidfile "$d/nms.pid" node-media-server
+    stop_pidfile "$d/nms-auth.pid" "node-media-server with auth"
     return 0
 }
 
@@ -315,6 +327,7 @@ status() {
     if pid_alive "$d/nginx.pid" && port_open "$NGINX_PORT"; then echo "nginx up"; else echo "nginx down"; rc=1; fi
     if pid_alive "$d/nms.pid" && port_open "$NMS_PORT"; then echo "node-media-server up"; else echo "node-media-server down"; rc=1; fi
     if port_open "$NGINX_TLS_PORT"; then echo "nginx rtmps up"; else echo "nginx rtmps down"; rc=1; fi
+    if pid_alive "$d/nms-auth.pid" && port_open "$NMS_AUTH_PORT"; then echo "node-media-server with auth up"; else echo "node-media-server with auth down"; rc=1; fi
     if port_open "$NMS_TLS_PORT"; then echo "node-media-server rtmps up"; else echo "node-media-server rtmps down"; rc=1; fi
     return $rc
 }

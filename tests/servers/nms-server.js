@@ -2,9 +2,12 @@
 // Starts node-media-server 4 (from tests/servers/nms/node_modules) for the integration
 // tests: RTMP on 127.0.0.1 only, optional HTTP-FLV, no admin API, no recording.
 // Usage: node nms-server.js --dir DIR [--rtmp-port N] [--http-port N] [--log-level L]
-//          [--rtmps-port N --tls-cert PEM --tls-key PEM]
+//          [--rtmps-port N --tls-cert PEM --tls-key PEM] [--auth-secret-file FILE]
 //   --http-port 0 disables the HTTP listener; rtmps (NMS's own TLS listener) is on only
-//   with --rtmps-port and both TLS files.
+//   with --rtmps-port and both TLS files. --auth-secret-file turns on NMS 4's play and
+//   publish auth with the secret in FILE's first line: a client must add
+//   ?sign=EXPIRY-md5hex("/app/stream-EXPIRY-SECRET") to the stream name (EXPIRY: Unix
+//   seconds, not in the past); NMS answers Start and then closes a wrong one.
 // Env: RTMPKIT_NMS_GRACE_MS shortens the 30 s publisher grace window of NMS 4.4
 //   (unset: NMS's own default, so tests see the real peer's behaviour).
 // Logs go to stdout (servers.sh redirects them to DIR/nms.log).
@@ -23,6 +26,7 @@ const { values: opt } = parseArgs({
     "rtmps-port": { type: "string", default: "0" },
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
+    "auth-secret-file": { type: "string" },
   },
   strict: true,
 });
@@ -51,6 +55,14 @@ const config = {
   auth: { play: false, publish: false, secret: "" },
   notify: { url: "" },
 };
+if (opt["auth-secret-file"]) {
+  const secret = fs.readFileSync(path.resolve(opt["auth-secret-file"]), "utf8").split(/\r?\n/)[0];
+  if (!secret) {
+    console.error("nms-server.js: the auth secret file is empty");
+    process.exit(2);
+  }
+  config.auth = { play: true, publish: true, secret };
+}
 if (httpPort > 0) {
   config.http = { port: httpPort };
 }

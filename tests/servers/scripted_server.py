@@ -22,9 +22,27 @@ client's error comes from what it parsed, not from an EOF):
                          128-byte chunk of a 1000-byte video message) on each of 70
                          chunk streams (csid 3..72): more than RK_MAX_CHUNK_STREAMS (64)
   chunk-size-zero        handshake, on connect send Set Chunk Size 0
+  auth-adobe             server authentication, authmod=adobe (FMS/Wowza style), the
+                         whole exchange over three connections: a connect without
+                         "authmod=adobe" in its app gets _error "code=403 need auth;
+                         authmod=adobe"; one with "?authmod=adobe&user=U" gets
+                         "?reason=needauth&user=U&salt=..&challenge=..&opaque=.." (or
+                         "?reason=nosuchuser"); one with "&challenge=C2&response=R" is
+                         checked against base64(md5(base64(md5(U salt P)) opaque C2)),
+                         computed here with hashlib/base64, and gets _result or
+                         "?reason=authfailed". app and tcUrl must carry the same query.
+  auth-llnw              the same for authmod=llnw: "?reason=needauth&user=U&nonce=..",
+                         then response = md5hex(md5hex(U:live:P) ":" nonce ":" nc ":"
+                         cnonce ":" qop ":" md5hex("publish:/" app "/_definst_")).
+  After a successful authentication the connection serves one stream: createStream,
+  then play (StreamBegin, Play.Reset, Play.Start, 10 AAC audio messages, Play.Stop)
+  or publish (Publish.Start, then reads until the client closes).
+  --user / --password (defaults rtmpuser / S3cretPassw0rd) set the credentials.
 """
 
 import argparse
+import base64
+import hashlib
 import os
 import signal
 import socket
@@ -36,6 +54,11 @@ import time
 HANDSHAKE_SIZE = 1536
 CHUNK_SIZE = 128  # ours, never changed
 REJECT_DESCRIPTION = "[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : "
+AUTH = {"user": "rtmpuser", "password": "S3cretPassw0rd"}   # --user / --password
+ADOBE_SALT = "Zk9vQmFy"
+ADOBE_CHALLENGE = "Q2hhbGxlbmdl"
+ADOBE_OPAQUE = "T3BhcXVlMTIz"
+LLNW_NONCE = "bGxud05vbmNlNDI="
 
 
 def log(msg):
@@ -64,6 +87,53 @@ def amf_object(pairs):
         kb = k.encode()
         out += struct.pack(">H", len(kb)) + kb + v
     return out + b"\x00\x00\x09"
+
+
+def amf_bool(v):
+    return b"\x01" + (b"\x01" if v else b"\x00")
+
+
+def amf_decode(b, p=0, depth=0):
+    """One AMF0 value at p: (value, next position). Enough for a client's commands."""
+    t = b[p]
+    p += 1
+    if t == 0x00:
+        return struct.unpack(">d", b[p:p + 8])[0], p + 8
+    if t == 0x01:
+        return b[p] != 0, p + 1
+    if t in (0x02, 0x0C):
+        w = 2 if t == 0x02 else 4
+        n = int.from_bytes(b[p:p + w], "big")
+        return b[p + w:p + w + n].decode("utf-8", "replace"), p + w + n
+    if t in (0x05, 0x06):
+        return None, p
+    if t in (0x03, 0x08):
+        if t == 0x08:
+            p += 4
+        obj = {}
+        while True:
+            n = int.from_bytes(b[p:p + 2], "big")
+            if n == 0 and b[p + 2] == 0x09:
+                return obj, p + 3
+            key = b[p + 2:p + 2 + n].decode("utf-8", "replace")
+            obj[key], p = amf_decode(b, p + 2 + n, depth + 1)
+    if t == 0x0A:
+        n = int.from_bytes(b[p:p + 4], "big")
+        p += 4
+        out = []
+        for _ in range(n):
+            v, p = amf_decode(b, p, depth + 1)
+            out.append(v)
+        return out, p
+    raise ValueError("AMF0 type %d not handled" % t)
+
+
+def amf_decode_all(b):
+    out, p = [], 0
+    while p < len(b):
+        v, p = amf_decode(b, p)
+        out.append(v)
+    return out
 
 
 def amf_read_command(payload):
@@ -209,6 +279,136 @@ def wait_connect(sock):
                     return tid
 
 
+def read_commands(sock, reader):
+    """Blocks for the next command messages: a list of decoded value lists."""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError("client closed")
+        out = []
+        for mtype, payload in reader.feed(data):
+            if mtype in (20, 17):
+                try:
+                    out.append(amf_decode_all(payload[1:] if mtype == 17 else payload))
+                except (ValueError, IndexError, struct.error) as e:
+                    log("undecodable command: %s" % e)
+        if out:
+            return out
+
+
+def query_of(s):
+    """The raw name=value pairs after the first '?' (no decoding: base64 stays as sent)."""
+    if "?" not in s:
+        return {}
+    out = {}
+    for item in s.split("?", 1)[1].split("&"):
+        k, _, v = item.partition("=")
+        out[k] = v
+    return out
+
+
+def md5_b64(s):
+    return base64.b64encode(hashlib.md5(s.encode()).digest()).decode()
+
+
+def md5_hex(s):
+    return hashlib.md5(s.encode()).hexdigest()
+
+
+def auth_check(method, app, tc_url):
+    """(accepted, description for the _error) for one connect's app and tcUrl."""
+    tag = "[ AccessManager.Reject ] : [ authmod=%s ] : " % method
+    q = query_of(app)
+    if q != query_of(tc_url):
+        log("app and tcUrl queries differ: %r / %r" % (app, tc_url))
+        return False, tag + "?reason=authfailed"
+    if q.get("authmod") != method:
+        return False, "[ AccessManager.Reject ] : [ code=403 need auth; authmod=%s ] : " % method
+    if q.get("user") != AUTH["user"]:
+        return False, tag + "?reason=nosuchuser"
+    if "response" not in q:
+        if method == "adobe":
+            return False, tag + "?reason=needauth&user=%s&salt=%s&challenge=%s&opaque=%s" % (
+                AUTH["user"], ADOBE_SALT, ADOBE_CHALLENGE, ADOBE_OPAQUE)
+        return False, tag + "?reason=needauth&user=%s&nonce=%s" % (AUTH["user"], LLNW_NONCE)
+    if method == "adobe":
+        # FFmpeg's do_adobe_auth: the opaque when the server gave one, else the challenge
+        want = md5_b64(md5_b64(AUTH["user"] + ADOBE_SALT + AUTH["password"]) + ADOBE_OPAQUE + q.get("challenge", ""))
+        ok = q.get("opaque") == ADOBE_OPAQUE and q.get("challenge") and q["response"] == want
+    else:
+        bare_app = app.split("?", 1)[0]
+        ha1 = md5_hex("%s:live:%s" % (AUTH["user"], AUTH["password"]))
+        ha2 = md5_hex("publish:/%s%s" % (bare_app, "" if "/" in bare_app else "/_definst_"))
+        want = md5_hex(":".join([ha1, q.get("nonce", ""), q.get("nc", ""), q.get("cnonce", ""), "auth", ha2]))
+        ok = (q.get("nonce") == LLNW_NONCE and q.get("nc") == "00000001" and q.get("cnonce")
+              and q["response"] == want)
+    log("auth %s response %s" % (method, "accepted" if ok else "wrong"))
+    if ok:
+        return True, ""
+    return False, tag + "?reason=authfailed" + ("&opaque=" + ADOBE_OPAQUE if method == "adobe" else "")
+
+
+def status(sid, level, code, description):
+    return message_chunks(5, 20, sid, amf_string("onStatus") + amf_number(0) + amf_null()
+                          + amf_object([("level", amf_string(level)), ("code", amf_string(code)),
+                                        ("description", amf_string(description))]))
+
+
+def serve_stream(sock, reader):
+    """After connect: createStream, then play (a few audio messages, Play.Stop) or publish."""
+    sid = 1
+    while True:
+        for values in read_commands(sock, reader):
+            name = values[0] if values else None
+            tid = values[1] if len(values) > 1 else 0
+            log("client command %r" % name)
+            if name == "createStream":
+                sock.sendall(command("_result", tid, amf_null(), amf_number(sid)))
+            elif name == "publish":
+                sock.sendall(status(sid, "status", "NetStream.Publish.Start", "publishing"))
+            elif name == "play":
+                out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
+                out += status(sid, "status", "NetStream.Play.Reset", "reset")
+                out += status(sid, "status", "NetStream.Play.Start", "started")
+                out += message_chunks(4, 8, sid, b"\xaf\x00\x12\x10")    # AAC LC 44.1 kHz stereo
+                for i in range(10):
+                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes(20), timestamp=i * 23)
+                out += status(sid, "status", "NetStream.Play.Stop", "stopped")
+                sock.sendall(out)
+                log("sent the stream")
+
+
+def serve_auth(sock, method):
+    handshake(sock)
+    reader = ChunkReader()
+    while True:
+        for values in read_commands(sock, reader):
+            if not values or values[0] != "connect":
+                continue
+            tid = values[1] if len(values) > 1 else 0
+            obj = values[2] if len(values) > 2 and isinstance(values[2], dict) else {}
+            extra = values[3:]
+            log("connect app %r%s" % (obj.get("app", "").split("?")[0],
+                                      " extra %r" % (extra,) if extra else ""))
+            ok, description = auth_check(method, obj.get("app", ""), obj.get("tcUrl", ""))
+            if not ok:
+                sock.sendall(command("_error", tid, amf_null(),
+                                     amf_object([("level", amf_string("error")),
+                                                 ("code", amf_string("NetConnection.Connect.Rejected")),
+                                                 ("description", amf_string(description))])))
+                time.sleep(0.2)
+                return
+            sock.sendall(command("_result", tid,
+                                 amf_object([("fmsVer", amf_string("FMS/3,5,7,7009")),
+                                             ("capabilities", amf_number(31))]),
+                                 amf_object([("level", amf_string("status")),
+                                             ("code", amf_string("NetConnection.Connect.Success")),
+                                             ("description", amf_string("Connection succeeded.")),
+                                             ("objectEncoding", amf_number(0))])))
+            serve_stream(sock, reader)
+            return
+
+
 def command(name, tid, cmdobj, info):
     return message_chunks(3, 20, 0, amf_string(name) + amf_number(tid) + cmdobj + info)
 
@@ -218,6 +418,9 @@ def serve(sock, mode):
         return
     if mode == "silent":
         drain(sock)
+        return
+    if mode in ("auth-adobe", "auth-llnw"):
+        serve_auth(sock, mode[5:])
         return
     if mode == "bad-version":
         handshake(sock, version=6)
@@ -274,7 +477,7 @@ def handle(sock, addr, mode):
 
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
-         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero")
+         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw")
 
 
 def main():
@@ -283,7 +486,10 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--mode", required=True, choices=MODES)
     ap.add_argument("--timeout", type=float, default=60.0, help="exit after this many seconds")
+    ap.add_argument("--user", default=AUTH["user"], help="auth-* modes: the user name")
+    ap.add_argument("--password", default=AUTH["password"], help="auth-* modes: the password")
     args = ap.parse_args()
+    AUTH["user"], AUTH["password"] = args.user, args.password
 
     def on_signal(signum, frame):
         raise SystemExit(0)

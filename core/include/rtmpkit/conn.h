@@ -28,6 +28,10 @@ typedef struct rtmpkit_conn_config {
     int publisher;             /* connect as a publisher (FMLE flashVer, type nonprivate) */
     uint32_t buffer_ms;        /* SetBufferLength for play; 0: 3000 */
     rtmpkit_log *log;          /* not owned; may be NULL */
+    /* Extra connect arguments: AMF0 values appended after the command object (rtmpdump's
+     * -C, see --conn). Copied; NULL/0: none. */
+    const uint8_t *connect_args;
+    size_t connect_args_len;
 } rtmpkit_conn_config;
 
 enum rtmpkit_event_type {
@@ -92,6 +96,10 @@ RTMPKIT_API int rtmpkit_conn_close_stream(rtmpkit_conn *c);
 
 /* One line that says what went wrong last, with the server's words when it gave any. */
 RTMPKIT_API const char *rtmpkit_conn_error_message(const rtmpkit_conn *c);
+
+/* The description of the server's connect _error, as the server wrote it (not scrubbed
+ * of secrets: for authentication, never for a log line), or "" when there was none. */
+RTMPKIT_API const char *rtmpkit_conn_connect_error(const rtmpkit_conn *c);
 
 /* Counters, for stats. */
 RTMPKIT_API uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c);

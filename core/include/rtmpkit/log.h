@@ -15,7 +15,7 @@ enum rtmpkit_log_level {
     RTMPKIT_LOG_TRACE,
 };
 
-#define RTMPKIT_LOG_MAX_SECRETS 8
+#define RTMPKIT_LOG_MAX_SECRETS 32
 #define RTMPKIT_LOG_LINE_MAX    1024
 
 /* Receives one finished line (no newline), already scrubbed of secrets. */
