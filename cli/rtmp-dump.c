@@ -164,20 +164,27 @@ static int write_tag(struct recording *rec, uint8_t type, uint32_t timestamp, co
     return write_all(rec, iov, 3);
 }
 
-static int open_recording(struct recording *rec, const char *path)
+static void init_recording(struct recording *rec, const char *path)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->path = path;
+    rec->fd = -1;
+    rec->duration_offset = rec->filesize_offset = -1;
+}
+
+/* The file is created when the first tag arrives: a stream refused or never published
+ * leaves no empty file behind. */
+static int open_output(struct recording *rec)
 {
     uint8_t header[RTMPKIT_FLV_HEADER_SIZE];
     struct iovec iov = { header, sizeof header };
     struct stat st;
-    memset(rec, 0, sizeof *rec);
-    rec->path = path;
-    rec->duration_offset = rec->filesize_offset = -1;
-    if (strcmp(path, "-") == 0) {
+    if (strcmp(rec->path, "-") == 0) {
         rec->fd = STDOUT_FILENO;
     } else {
-        rec->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        rec->fd = open(rec->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (rec->fd < 0) {
-            snprintf(rec->error, sizeof rec->error, "cannot create %s: %s", path, strerror(errno));
+            snprintf(rec->error, sizeof rec->error, "cannot create %s: %s", rec->path, strerror(errno));
             return RTMPKIT_EOUTPUT;
         }
     }
@@ -244,8 +251,10 @@ static int is_metadata(const uint8_t *data, size_t len)
 
 static int record_media(struct recording *rec, const rtmpkit_event *ev)
 {
-    int config = is_config_tag(ev->media_type, ev->data, ev->length);
+    int config = is_config_tag(ev->media_type, ev->data, ev->length), err;
     uint32_t ts = output_time(rec, ev->media_type, ev->timestamp, config);
+    if (rec->fd < 0 && (err = open_output(rec)) < 0)
+        return err;
     if (ev->media_type == RTMPKIT_FLV_DATA && rec->duration_offset < 0 && is_metadata(ev->data, ev->length))
         return write_metadata(rec, ts, ev->data, ev->length);
     return write_tag(rec, ev->media_type, ts, ev->data, ev->length);
@@ -405,11 +414,7 @@ int main(int argc, char **argv)
             rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
         goto done;
     }
-    /* The file is created only once the server said the stream plays. */
-    if ((err = open_recording(&rec, path)) < 0) {
-        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rec.error);
-        goto done;
-    }
+    init_recording(&rec, path);
     have_file = 1;
     err = record_stream(client, &rec, &opts, &log);
     if (err == RTMPKIT_EOUTPUT)
@@ -419,7 +424,7 @@ int main(int argc, char **argv)
 done:
     if (client)
         rtmpkit_client_close(client);
-    if (have_file) {
+    if (have_file && rec.fd >= 0) {
         int finish = finish_recording(&rec);
         if (finish < 0 && err >= 0) {
             rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rec.error);
