@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh            # all benchmarks
 #   scripts/bench.sh record     # recording: rtmp-dump vs rtmpdump vs ffmpeg -c copy
+#   scripts/bench.sh play       # playing: rtmp-play vs ffplay (first frame, latency, CPU, memory)
 #
 # Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh.
 set -euo pipefail
@@ -182,11 +183,138 @@ bench_push() {
   echo "ratio rtmp-push/ffmpeg: cpu $(ratio "${cpu[rtmp-push]}" "${cpu[ffmpeg]}")"
 }
 
+# Playing: time to first frame and steady end-to-end latency of rtmp-play and ffplay
+# (default, and -fflags nobuffer -flags low_delay -framedrop) on one live stream through
+# nginx-rtmp, one player at a time on a private Xvfb; then CPU and peak RSS of each while
+# playing 1080p30 for $play_seconds s (all at once, same stream). Latency is read off the
+# screen: the publisher draws its wall-clock time (ms, 20 bits) as black/white blocks
+# into each frame (setpts from RTCTIME, geq), a screenshot decodes the blocks of the frame
+# shown and subtracts it from the time of the screenshot.
+# play_ratios LABEL1 ARRAY1 LABEL2 ARRAY2: rtmp-play over each ffplay variant measured.
+play_ratios() {
+  local -n first=$2 second=$4
+  local other
+  for other in ffplay ffplay-lowdelay; do
+    [ -n "${first[rtmp-play]:-}" ] && [ -n "${first[$other]:-}" ] || continue
+    printf 'ratios rtmp-play/%-16s %s %s, %s %s\n' "$other:" "$1" "$(num_ratio "${first[rtmp-play]}" "${first[$other]}")" \
+      "$3" "$(num_ratio "${second[rtmp-play]:-}" "${second[$other]:-}")"
+  done
+}
+
+# num_ratio A B: A / B, or n/a when either is not a number.
+num_ratio() {
+  if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then ratio "$1" "$2"; else echo n/a; fi
+}
+
+bench_play() {
+  local play_seconds=${BENCH_PLAY_SECONDS:-30} disp=$((100 + RANDOM % 400)) name url base_us tool
+  local -a players
+  read -r -a players <<<"${BENCH_PLAYERS:-rtmp-play ffplay ffplay-lowdelay}"
+  [ -x "$build/cli/rtmp-play" ] || { echo "bench: $build/cli/rtmp-play not built" >&2; return 1; }
+  Xvfb ":$disp" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+  local xvfb=$!
+  export DISPLAY=:$disp SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=/dev/null
+  sleep 1
+  name=benchplay$$
+  url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/$name
+  base_us=$(date +%s%6N)
+  echo
+  echo "== playing: 640x360 30 fps H.264 (x264 ultrafast zerolatency, GOP 1 s) + AAC, ffmpeg -re through nginx-rtmp"
+  ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi \
+    -i "color=c=gray:s=640x360:r=30,setpts='(RTCTIME-$base_us)/(TB*1000000)',geq=lum='if(lt(Y,64),255*mod(floor(T*1000/pow(2,floor(X/32))),2),128)':cb=128:cr=128" \
+    -f lavfi -i "sine=f=440:r=48000" -c:v libx264 -preset ultrafast -tune zerolatency -g 30 -pix_fmt yuv420p \
+    -c:a aac -b:a 128k -f flv "$url" >"$work/play-publisher.log" 2>&1 &
+  local publisher=$!
+  sleep 3
+  # play_cmd TOOL URL: the command line of one player.
+  play_cmd() {
+    case $1 in
+      rtmp-play) echo "$build/cli/rtmp-play -q $2" ;;
+      ffplay) echo "ffplay -hide_banner -nostats $2" ;;
+      ffplay-lowdelay) echo "ffplay -hide_banner -nostats -fflags nobuffer -flags low_delay -framedrop $2" ;;
+    esac
+  }
+  # shown_ms: decodes the publisher's clock from the player's window on a screenshot;
+  # prints "capture_time_ms shown_ms" or nothing.
+  shown_ms() {
+    local geo x y t0 t1 bits
+    geo=$(xwininfo -root -tree 2>/dev/null | grep -E ' 640x360\+' | head -n1 | awk '{ print $NF }' || true)
+    [ -n "$geo" ] || return 0
+    x=$(echo "$geo" | cut -d+ -f2); y=$(echo "$geo" | cut -d+ -f3)
+    t0=$(date +%s%3N)
+    import -window root "$work/play-shot.png" 2>/dev/null || return 0
+    t1=$(date +%s%3N)
+    bits=$(convert "$work/play-shot.png" -crop "640x1+$x+$((y + 32))" +repage -scale '20x1!' -depth 8 gray:- 2>/dev/null | od -An -tu1 -v)
+    # All blocks grey: nothing shown yet.
+    echo "$bits" | awk -v t=$(((t0 + t1) / 2)) -v base=$((base_us / 1000)) '
+      { for (i = 1; i <= NF; i++) { v[n++] = $i } }
+      END { ms = 0; grey = 0
+            for (i = 0; i < n; i++) { if (v[i] > 96 && v[i] < 160) grey++; if (v[i] >= 128) ms += 2 ^ i }
+            if (n != 20 || grey > 3) exit
+            now = (t - base) % 1048576; lat = now - ms; if (lat < 0) lat += 1048576
+            print t, lat }'
+  }
+  declare -A ttff lat
+  for tool in "${players[@]}"; do
+    local start pid i s lats=""
+    start=$(date +%s%3N)
+    # shellcheck disable=SC2046
+    $(play_cmd "$tool" "$url") >"$work/play-$tool.log" 2>&1 &
+    pid=$!
+    ttff[$tool]=timeout
+    for i in $(seq 300); do
+      s=$(shown_ms)
+      if [ -n "$s" ]; then ttff[$tool]=$(( ${s%% *} - start )); break; fi
+      sleep 0.02
+    done
+    sleep 3
+    for i in $(seq 10); do
+      s=$(shown_ms)
+      [ -n "$s" ] && lats+="${s#* } "
+      sleep 0.4
+    done
+    lat[$tool]=$(echo "$lats" | tr ' ' '\n' | { grep . || true; } | sort -n | awk '{ a[n++] = $1 } END { if (n) print a[int(n / 2)]; else print "n/a" }')
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  kill -TERM "$publisher" 2>/dev/null || true
+  wait "$publisher" 2>/dev/null || true
+  printf '%-16s %14s %20s\n' player first_frame_ms "latency_ms (median)"
+  for tool in "${players[@]}"; do
+    printf '%-16s %14s %20s\n' "$tool" "${ttff[$tool]}" "${lat[$tool]}"
+  done
+  play_ratios "first frame" ttff "latency" lat
+
+  # CPU and peak memory: 1080p30 for $play_seconds s, one player at a time.
+  local src
+  src=$(seconds=$((play_seconds + 5)); media_1080p)
+  echo
+  echo "== playing 1080p30 6 Mbit/s H.264 + AAC for $play_seconds s, one player at a time (window on Xvfb, audio to SDL's disk driver)"
+  declare -A cpu rss
+  for tool in "${players[@]}"; do
+    url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/${name}hd$tool
+    # shellcheck disable=SC2046
+    measure "play-$tool" $(play_cmd "$tool" "$url")
+    sleep 1
+    ffmpeg -nostdin -hide_banner -loglevel error -re -i "$src" -t "$play_seconds" -c copy -f flv "$url" || true
+    kill -TERM "${CMD_PID[play-$tool]}" 2>/dev/null || true
+    wait "${TIME_PID[play-$tool]}" 2>/dev/null || true
+    read -r cpu[$tool] rss[$tool] <<<"$(cpu_rss "play-$tool")"
+  done
+  printf '%-16s %8s %12s\n' player cpu_s peak_rss_MB
+  for tool in "${players[@]}"; do
+    printf '%-16s %8s %12s\n' "$tool" "${cpu[$tool]}" "${rss[$tool]}"
+  done
+  play_ratios "cpu" cpu "peak rss" rss
+  kill -TERM "$xvfb" 2>/dev/null || true
+}
+
 bash scripts/servers.sh start "$work/servers" >/dev/null
 what=${1:-all}
 case $what in
   record) bench_record ;;
   push) bench_push ;;
-  all) bench_record; bench_push ;;
-  *) echo "bench: unknown benchmark '$what' (record, push, all)" >&2; exit 2 ;;
+  play) bench_play ;;
+  all) bench_record; bench_push; bench_play ;;
+  *) echo "bench: unknown benchmark '$what' (record, push, play, all)" >&2; exit 2 ;;
 esac

@@ -1,0 +1,522 @@
+#include "decode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+
+#include "rtmpkit/error.h"
+
+/* Sequence headers larger than this are not a decoder configuration we accept. */
+#define MAX_EXTRADATA (1024 * 1024)
+
+struct rk_decoder {
+    enum rk_decoder_kind kind;
+    AVCodecContext *ctx;
+    AVCodecContext *old;          /* the decoder before a reopen, until its frames are out */
+    AVPacket *pkt;
+    enum AVCodecID codec_id;      /* of the open decoder */
+    uint8_t *extradata;           /* the sequence header it was opened with */
+    size_t extradata_len;
+    int sample_rate, channels;    /* audio: what the legacy header said */
+    int need_keyframe;            /* video: after a (re)open, frames wait for a keyframe */
+    char describe[96];
+    char error[160];
+};
+
+/* One parsed tag body. */
+struct tag {
+    enum AVCodecID codec_id;
+    int config;                   /* a sequence header */
+    int end;                      /* end of sequence */
+    int keyframe;
+    int command;                  /* video command frame, metadata: nothing to decode */
+    int32_t cts;                  /* composition time offset, ms */
+    const uint8_t *data;          /* the payload after the headers */
+    size_t len;
+    int sample_rate, channels;    /* legacy audio header */
+    int pass_extradata;           /* config payload is decoder extradata */
+};
+
+static uint32_t fourcc(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+static int32_t si24(const uint8_t *p)
+{
+    int32_t v = (int32_t)((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]);
+    return v & 0x800000 ? v - 0x1000000 : v;
+}
+
+static enum AVCodecID video_fourcc_codec(uint32_t f)
+{
+    switch (f) {
+    case FCC('a', 'v', 'c', '1'): return AV_CODEC_ID_H264;
+    case FCC('h', 'v', 'c', '1'): return AV_CODEC_ID_HEVC;
+    case FCC('a', 'v', '0', '1'): return AV_CODEC_ID_AV1;
+    case FCC('v', 'p', '0', '9'): return AV_CODEC_ID_VP9;
+    case FCC('v', 'p', '0', '8'): return AV_CODEC_ID_VP8;
+    }
+    return AV_CODEC_ID_NONE;
+}
+
+static enum AVCodecID audio_fourcc_codec(uint32_t f)
+{
+    switch (f) {
+    case FCC('m', 'p', '4', 'a'): return AV_CODEC_ID_AAC;
+    case FCC('O', 'p', 'u', 's'): return AV_CODEC_ID_OPUS;
+    case FCC('f', 'L', 'a', 'C'): return AV_CODEC_ID_FLAC;
+    case FCC('a', 'c', '-', '3'): return AV_CODEC_ID_AC3;
+    case FCC('e', 'c', '-', '3'): return AV_CODEC_ID_EAC3;
+    case FCC('.', 'm', 'p', '3'): return AV_CODEC_ID_MP3;
+    }
+    return AV_CODEC_ID_NONE;
+}
+
+/* Returns 0 with *t filled, or -1 when the body is too short or not understood. */
+static int parse_video(const uint8_t *b, size_t len, struct tag *t)
+{
+    memset(t, 0, sizeof *t);
+    if (len < 1)
+        return -1;
+    if (b[0] & 0x80) {   /* Enhanced RTMP */
+        int frame_type = (b[0] >> 4) & 7, packet_type = b[0] & 0x0F;
+        size_t hdr = 5;
+        if (len < 5)
+            return -1;
+        t->codec_id = video_fourcc_codec(fourcc(b + 1));
+        t->keyframe = frame_type == 1;
+        if (frame_type == 5 || packet_type == 4 || packet_type > 5) {
+            t->command = 1;   /* command frame, metadata, multitrack, ModEx: not handled */
+            return 0;
+        }
+        if (packet_type == 0 || packet_type == 5) {
+            t->config = 1;
+            t->pass_extradata = 1;
+        } else if (packet_type == 2) {
+            t->end = 1;
+        } else if (packet_type == 1 && (t->codec_id == AV_CODEC_ID_H264 || t->codec_id == AV_CODEC_ID_HEVC)) {
+            if (len < 8)
+                return -1;
+            t->cts = si24(b + 5);
+            hdr = 8;
+        }
+        t->data = b + hdr;
+        t->len = len - hdr;
+        return 0;
+    }
+    int frame_type = b[0] >> 4, codec = b[0] & 0x0F;
+    t->keyframe = frame_type == 1;
+    if (frame_type == 5) {
+        t->command = 1;
+        return 0;
+    }
+    switch (codec) {
+    case 2: t->codec_id = AV_CODEC_ID_FLV1; break;
+    case 3: t->codec_id = AV_CODEC_ID_FLASHSV; break;
+    case 4: t->codec_id = AV_CODEC_ID_VP6F; break;
+    case 6: t->codec_id = AV_CODEC_ID_FLASHSV2; break;
+    case 7: t->codec_id = AV_CODEC_ID_H264; break;
+    case 12: t->codec_id = AV_CODEC_ID_HEVC; break;   /* the common non-standard extension */
+    default: return -1;
+    }
+    if (codec == 7 || codec == 12) {
+        if (len < 5)
+            return -1;
+        t->config = b[1] == 0;
+        t->pass_extradata = t->config;
+        t->end = b[1] == 2;
+        t->cts = si24(b + 2);
+        t->data = b + 5;
+        t->len = len - 5;
+    } else if (codec == 4) {
+        /* VP6: one byte of size adjustment, which FFmpeg takes as extradata. */
+        if (len < 2)
+            return -1;
+        t->data = b + 2;
+        t->len = len - 2;
+    } else {
+        t->data = b + 1;
+        t->len = len - 1;
+    }
+    return 0;
+}
+
+static int parse_audio(const uint8_t *b, size_t len, struct tag *t)
+{
+    static const int rates[4] = { 5512, 11025, 22050, 44100 };
+    memset(t, 0, sizeof *t);
+    if (len < 1)
+        return -1;
+    int format = b[0] >> 4, bits16 = (b[0] >> 1) & 1;
+    t->keyframe = 1;
+    t->sample_rate = rates[(b[0] >> 2) & 3];
+    t->channels = (b[0] & 1) + 1;
+    if (format == 9) {   /* Enhanced RTMP: packet type, FourCC */
+        int packet_type = b[0] & 0x0F;
+        if (len < 5)
+            return -1;
+        t->codec_id = audio_fourcc_codec(fourcc(b + 1));
+        t->sample_rate = t->channels = 0;
+        if (packet_type == 0) {
+            t->config = 1;
+            t->pass_extradata = 1;
+        } else if (packet_type == 2) {
+            t->end = 1;
+        } else if (packet_type != 1) {
+            t->command = 1;   /* multichannel config, multitrack, ModEx */
+            return 0;
+        }
+        t->data = b + 5;
+        t->len = len - 5;
+        return 0;
+    }
+    switch (format) {
+    case 0: case 3: t->codec_id = bits16 ? AV_CODEC_ID_PCM_S16LE : AV_CODEC_ID_PCM_U8; break;
+    case 1: t->codec_id = AV_CODEC_ID_ADPCM_SWF; break;
+    case 2: t->codec_id = AV_CODEC_ID_MP3; break;
+    case 4: t->codec_id = AV_CODEC_ID_NELLYMOSER; t->sample_rate = 16000; t->channels = 1; break;
+    case 5: t->codec_id = AV_CODEC_ID_NELLYMOSER; t->sample_rate = 8000; t->channels = 1; break;
+    case 6: t->codec_id = AV_CODEC_ID_NELLYMOSER; break;
+    case 7: t->codec_id = AV_CODEC_ID_PCM_ALAW; t->sample_rate = 8000; break;
+    case 8: t->codec_id = AV_CODEC_ID_PCM_MULAW; t->sample_rate = 8000; break;
+    case 10: t->codec_id = AV_CODEC_ID_AAC; break;
+    case 11: t->codec_id = AV_CODEC_ID_SPEEX; t->sample_rate = 16000; t->channels = 1; break;
+    case 14: t->codec_id = AV_CODEC_ID_MP3; t->sample_rate = 8000; break;
+    default: return -1;
+    }
+    if (format == 10) {
+        if (len < 2)
+            return -1;
+        t->config = b[1] == 0;
+        t->pass_extradata = t->config;
+        t->data = b + 2;
+        t->len = len - 2;
+    } else {
+        t->data = b + 1;
+        t->len = len - 1;
+    }
+    return 0;
+}
+
+static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct tag *t)
+{
+    return kind == RK_DECODER_VIDEO ? parse_video(b, len, t) : parse_audio(b, len, t);
+}
+
+void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info)
+{
+    struct tag t;
+    memset(info, 0, sizeof *info);
+    if (parse(kind, body, len, &t) < 0 || t.command)
+        return;
+    info->config = t.config;
+    info->keyframe = t.keyframe;
+    info->frame = !t.config && !t.end && t.len > 0;
+}
+
+rk_decoder *rk_decoder_new(enum rk_decoder_kind kind)
+{
+    rk_decoder *d = av_mallocz(sizeof *d);
+    if (!d)
+        return NULL;
+    d->kind = kind;
+    d->codec_id = AV_CODEC_ID_NONE;
+    if (!(d->pkt = av_packet_alloc())) {
+        av_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static void close_codec(rk_decoder *d)
+{
+    avcodec_free_context(&d->ctx);
+    av_freep(&d->extradata);
+    d->extradata_len = 0;
+    d->codec_id = AV_CODEC_ID_NONE;
+}
+
+void rk_decoder_free(rk_decoder *d)
+{
+    if (!d)
+        return;
+    close_codec(d);
+    avcodec_free_context(&d->old);
+    av_packet_free(&d->pkt);
+    av_free(d);
+}
+
+static const AVCodec *find_decoder(enum AVCodecID id)
+{
+    /* FFmpeg's own AV1 decoder needs a hardware accelerator: prefer dav1d. */
+    if (id == AV_CODEC_ID_AV1) {
+        const AVCodec *c = avcodec_find_decoder_by_name("libdav1d");
+        if (c)
+            return c;
+    }
+    return avcodec_find_decoder(id);
+}
+
+/* Opens a decoder for t (with its config payload as extradata when it is one). */
+static int open_codec(rk_decoder *d, const struct tag *t)
+{
+    const AVCodec *codec = find_decoder(t->codec_id);
+    const uint8_t *extra = NULL;
+    size_t extra_len = 0;
+    int err;
+
+    close_codec(d);
+    if (!codec) {
+        snprintf(d->error, sizeof d->error, "no decoder for %s", avcodec_get_name(t->codec_id));
+        return RTMPKIT_EINPUT;
+    }
+    if (t->pass_extradata && t->codec_id != AV_CODEC_ID_VP9) {
+        extra = t->data;
+        extra_len = t->len;
+    } else if (t->codec_id == AV_CODEC_ID_VP6F) {
+        extra = t->data - 1;   /* the size adjustment byte */
+        extra_len = 1;
+    }
+    if (!(d->ctx = avcodec_alloc_context3(codec)))
+        return RTMPKIT_ENOMEM;
+    d->ctx->pkt_timebase = (AVRational){ 1, 1000 };
+    if (extra_len > 0 && extra_len <= MAX_EXTRADATA) {
+        if (!(d->ctx->extradata = av_mallocz(extra_len + AV_INPUT_BUFFER_PADDING_SIZE)))
+            return RTMPKIT_ENOMEM;
+        memcpy(d->ctx->extradata, extra, extra_len);
+        d->ctx->extradata_size = (int)extra_len;
+    }
+    if (d->kind == RK_DECODER_AUDIO) {
+        if (t->sample_rate > 0)
+            d->ctx->sample_rate = t->sample_rate;
+        if (t->channels > 0)
+            av_channel_layout_default(&d->ctx->ch_layout, t->channels);
+    } else {
+        /* Two threads: frame threading costs one frame of delay and halves 1080p decode time. */
+        d->ctx->thread_count = 2;
+    }
+    if ((err = avcodec_open2(d->ctx, codec, NULL)) < 0) {
+        snprintf(d->error, sizeof d->error, "cannot open the %s decoder: %s", codec->name, av_err2str(err));
+        avcodec_free_context(&d->ctx);
+        return RTMPKIT_EINPUT;
+    }
+    d->codec_id = t->codec_id;
+    d->sample_rate = t->sample_rate;
+    d->channels = t->channels;
+    if (t->config && t->len > 0 && t->len <= MAX_EXTRADATA) {
+        if (!(d->extradata = av_malloc(t->len)))
+            return RTMPKIT_ENOMEM;
+        memcpy(d->extradata, t->data, t->len);
+        d->extradata_len = t->len;
+    }
+    d->need_keyframe = d->kind == RK_DECODER_VIDEO;
+    snprintf(d->describe, sizeof d->describe, "%s", codec->name);
+    return 0;
+}
+
+/* A frame whose stream parameters differ from the open decoder's needs a new one. */
+static int needs_reopen(const rk_decoder *d, const struct tag *t)
+{
+    if (!d->ctx || d->codec_id != t->codec_id)
+        return 1;
+    if (t->config)
+        return d->extradata_len != t->len || memcmp(d->extradata, t->data, t->len) != 0;
+    /* Legacy audio headers without a sequence header carry rate and channels. */
+    if (d->kind == RK_DECODER_AUDIO && !d->extradata && t->sample_rate &&
+        (t->sample_rate != d->sample_rate || t->channels != d->channels))
+        return 1;
+    return 0;
+}
+
+int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms)
+{
+    struct tag t;
+    int err;
+    if (parse(d->kind, body, len, &t) < 0 || t.command || t.codec_id == AV_CODEC_ID_NONE)
+        return 0;
+    if (t.end) {
+        rk_decoder_drain(d);
+        return 0;
+    }
+    if (t.config) {
+        if (needs_reopen(d, &t)) {
+            /* The frames the old decoder still holds come out before the new ones. */
+            if (d->ctx) {
+                avcodec_free_context(&d->old);
+                avcodec_send_packet(d->ctx, NULL);
+                d->old = d->ctx;
+                d->ctx = NULL;
+            }
+            if ((err = open_codec(d, &t)) < 0)
+                return err;
+        }
+        return 0;
+    }
+    if (t.len == 0)
+        return 0;
+    /* Codecs that need a sequence header (H.264, HEVC, AAC...) wait for one. */
+    if (!d->ctx || d->codec_id != t.codec_id) {
+        if (t.codec_id == AV_CODEC_ID_H264 || t.codec_id == AV_CODEC_ID_HEVC || t.codec_id == AV_CODEC_ID_AAC ||
+            t.codec_id == AV_CODEC_ID_AV1 || t.codec_id == AV_CODEC_ID_OPUS || t.codec_id == AV_CODEC_ID_FLAC)
+            return 0;
+    }
+    if (needs_reopen(d, &t) && (err = open_codec(d, &t)) < 0)
+        return err;
+    if (d->need_keyframe) {
+        if (!t.keyframe)
+            return 0;
+        d->need_keyframe = 0;
+    }
+    av_packet_unref(d->pkt);
+    if ((err = av_new_packet(d->pkt, (int)t.len)) < 0)
+        return RTMPKIT_ENOMEM;
+    memcpy(d->pkt->data, t.data, t.len);
+    d->pkt->dts = dts_ms;
+    d->pkt->pts = dts_ms + t.cts;
+    if (t.keyframe)
+        d->pkt->flags |= AV_PKT_FLAG_KEY;
+    err = avcodec_send_packet(d->ctx, d->pkt);
+    if (err == AVERROR(EAGAIN)) {
+        /* The caller did not take all frames; it will, and this frame is lost. */
+        snprintf(d->error, sizeof d->error, "decoder full: a frame was dropped");
+        return RTMPKIT_EAGAIN;
+    }
+    if (err < 0) {
+        snprintf(d->error, sizeof d->error, "%s: %s", d->describe, av_err2str(err));
+        return RTMPKIT_EINPUT;
+    }
+    return 1;
+}
+
+int rk_decoder_receive(rk_decoder *d, AVFrame *frame)
+{
+    int err;
+    if (d->old) {
+        if (avcodec_receive_frame(d->old, frame) == 0) {
+            frame->pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+            return 1;
+        }
+        avcodec_free_context(&d->old);
+    }
+    if (!d->ctx)
+        return 0;
+    err = avcodec_receive_frame(d->ctx, frame);
+    if (err == AVERROR_EOF) {
+        avcodec_flush_buffers(d->ctx);   /* drained: ready for the next segment */
+        return 0;
+    }
+    if (err < 0)
+        return 0;
+    frame->pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+    if (d->kind == RK_DECODER_VIDEO)
+        snprintf(d->describe, sizeof d->describe, "%s %dx%d", d->ctx->codec->name, frame->width, frame->height);
+    else
+        snprintf(d->describe, sizeof d->describe, "%s %d Hz %d ch", d->ctx->codec->name, frame->sample_rate,
+                 frame->ch_layout.nb_channels);
+    return 1;
+}
+
+void rk_decoder_drain(rk_decoder *d)
+{
+    if (d->ctx)
+        avcodec_send_packet(d->ctx, NULL);
+}
+
+const char *rk_decoder_describe(const rk_decoder *d)
+{
+    return d->describe;
+}
+
+const char *rk_decoder_error(const rk_decoder *d)
+{
+    return d->error;
+}
+
+struct rk_resampler {
+    SwrContext *swr;
+    int out_rate, out_channels;
+    int in_rate, in_format;
+    AVChannelLayout in_layout;
+};
+
+rk_resampler *rk_resampler_new(int out_rate, int out_channels)
+{
+    rk_resampler *r = av_mallocz(sizeof *r);
+    if (!r)
+        return NULL;
+    r->out_rate = out_rate;
+    r->out_channels = out_channels;
+    r->in_format = -1;
+    return r;
+}
+
+void rk_resampler_free(rk_resampler *r)
+{
+    if (!r)
+        return;
+    swr_free(&r->swr);
+    av_channel_layout_uninit(&r->in_layout);
+    av_free(r);
+}
+
+/* (Re)creates the converter when the input format changes. */
+static int setup_swr(rk_resampler *r, const AVFrame *f)
+{
+    AVChannelLayout out_layout;
+    if (r->swr && r->in_rate == f->sample_rate && r->in_format == f->format &&
+        av_channel_layout_compare(&r->in_layout, &f->ch_layout) == 0)
+        return 0;
+    swr_free(&r->swr);
+    av_channel_layout_uninit(&r->in_layout);
+    av_channel_layout_default(&out_layout, r->out_channels);
+    /* FFmpeg 5.1 takes the layouts as non-const. */
+    if (av_channel_layout_copy(&r->in_layout, &f->ch_layout) < 0)
+        return RTMPKIT_ENOMEM;
+    if (swr_alloc_set_opts2(&r->swr, &out_layout, AV_SAMPLE_FMT_S16, r->out_rate, &r->in_layout,
+                            (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL) < 0)
+        return RTMPKIT_ENOMEM;
+    /* Always through the resampler, so that the speed can be changed by compensation. */
+    av_opt_set_int(r->swr, "flags", SWR_FLAG_RESAMPLE, 0);
+    if (swr_init(r->swr) < 0) {
+        swr_free(&r->swr);
+        return RTMPKIT_EINPUT;
+    }
+    r->in_rate = f->sample_rate;
+    r->in_format = f->format;
+    return 0;
+}
+
+int rk_resample(rk_resampler *r, const AVFrame *frame, double speed, int16_t **out, int *out_cap)
+{
+    int err, want, n;
+    if (frame->sample_rate <= 0 || frame->nb_samples <= 0)
+        return 0;
+    if ((err = setup_swr(r, frame)) < 0)
+        return err;
+    want = (int)av_rescale_rnd(swr_get_delay(r->swr, frame->sample_rate) + frame->nb_samples, r->out_rate,
+                               frame->sample_rate, AV_ROUND_UP) + 64;
+    if (speed > 1.001 || speed < 0.999) {
+        int out_n = (int)((int64_t)frame->nb_samples * r->out_rate / frame->sample_rate);
+        int delta = (int)(out_n / speed) - out_n;
+        swr_set_compensation(r->swr, delta, out_n);
+    } else {
+        swr_set_compensation(r->swr, 0, 0);
+    }
+    if (want > *out_cap) {
+        int16_t *p = av_realloc(*out, (size_t)want * (size_t)r->out_channels * sizeof(int16_t));
+        if (!p)
+            return RTMPKIT_ENOMEM;
+        *out = p;
+        *out_cap = want;
+    }
+    uint8_t *dst = (uint8_t *)*out;
+    n = swr_convert(r->swr, &dst, *out_cap, (const uint8_t **)frame->extended_data, frame->nb_samples);
+    return n < 0 ? RTMPKIT_EINPUT : n;
+}

@@ -1,0 +1,56 @@
+/* FLV tag bodies -> decoded frames, with libavcodec. Legacy FLV codecs (H.264, the H.263 /
+ * VP6 / screen video of old Flash, AAC, MP3, PCM, ADPCM, Nellymoser, G.711, Speex) and
+ * Enhanced RTMP FourCCs (avc1 hvc1 av01 vp09; mp4a Opus fLaC ac-3 ec-3 .mp3).
+ * A sequence header that differs from the current one (a new resolution, another codec)
+ * reopens the decoder. Not thread-safe: one thread per decoder. */
+#ifndef RK_DECODE_H
+#define RK_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavutil/frame.h>
+
+enum rk_decoder_kind { RK_DECODER_VIDEO, RK_DECODER_AUDIO };
+
+typedef struct rk_decoder rk_decoder;
+
+/* Returns NULL when out of memory. */
+rk_decoder *rk_decoder_new(enum rk_decoder_kind kind);
+void rk_decoder_free(rk_decoder *d);
+
+/* What one tag body says, without decoding. */
+struct rk_tag_info {
+    int config;        /* a sequence header (decoder configuration) */
+    int keyframe;      /* video: a keyframe (or any audio frame) */
+    int frame;         /* carries a coded frame */
+};
+void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info);
+
+/* Feeds one tag body whose (unwrapped, monotonic) timestamp is dts_ms. Sequence headers
+ * (re)configure the decoder; frames are decoded. Returns 1 when a frame was sent to the
+ * decoder, 0 when the tag was only configuration or was skipped (unknown codec, a command
+ * frame, no keyframe yet after a reopen), or a negative RTMPKIT_E* error that names a
+ * corrupt frame (the decoder goes on with the next one). */
+int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms);
+/* Takes the next decoded frame into frame (pts in ms in frame->pts). Returns 1 with a
+ * frame, 0 when none is ready. */
+int rk_decoder_receive(rk_decoder *d, AVFrame *frame);
+/* End of a segment: the frames still inside the decoder come out of rk_decoder_receive;
+ * the decoder then accepts the next segment's frames. */
+void rk_decoder_drain(rk_decoder *d);
+/* "h264 1280x720", "aac 44100 Hz 2 ch", or "" before the first sequence header. */
+const char *rk_decoder_describe(const rk_decoder *d);
+/* The last error's words ("" when none). */
+const char *rk_decoder_error(const rk_decoder *d);
+
+/* Audio: converts decoded frames to interleaved signed 16-bit samples at a fixed rate and
+ * channel count; speed > 1 plays faster (fewer output samples, slightly higher pitch). */
+typedef struct rk_resampler rk_resampler;
+rk_resampler *rk_resampler_new(int out_rate, int out_channels);
+void rk_resampler_free(rk_resampler *r);
+/* Converts frame into *out (grown as needed; the caller frees it with av_free). Returns
+ * the number of output sample frames, or a negative error. */
+int rk_resample(rk_resampler *r, const AVFrame *frame, double speed, int16_t **out, int *out_cap);
+
+#endif

@@ -1,0 +1,59 @@
+/* SDL2 output: a window showing video frames with their aspect ratio kept, and an audio
+ * device fed from a bounded queue of timestamped samples whose playback position is the
+ * audio clock. The window functions belong to the thread that called rk_window_open (SDL
+ * wants one thread for video); rk_audio_* are thread-safe. */
+#ifndef RK_RENDER_H
+#define RK_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavutil/frame.h>
+
+typedef struct rk_window rk_window;
+
+/* Initialises SDL video; the window itself appears with the first frame. title is copied.
+ * Returns 0, or a negative error with the reason in err. */
+int rk_window_open(rk_window **out, const char *title, int fullscreen, char *err, size_t err_len);
+void rk_window_close(rk_window *w);
+/* Uploads and shows one frame (any pixel format: converted when SDL cannot take it). */
+int rk_window_show(rk_window *w, const AVFrame *frame);
+/* Creates the window now (width x height, black) if no frame made it yet: for a stream
+ * without video, or to show a title while waiting. */
+int rk_window_ensure(rk_window *w, int width, int height);
+/* Draws the last frame again (after a resize or an expose), or black before the first. */
+void rk_window_redraw(rk_window *w);
+void rk_window_set_title(rk_window *w, const char *title);
+void rk_window_toggle_fullscreen(rk_window *w);
+/* The last frame shown: the window keeps it while the stream is away. */
+int rk_window_has_frame(const rk_window *w);
+
+typedef struct rk_audio rk_audio;
+
+/* Opens the default audio device (SDL_AUDIODRIVER chooses the driver) for signed 16-bit
+ * samples; the rate and channels obtained are in *rate and *channels. max_queue_ms bounds
+ * rk_audio_write. Returns 0, or a negative error with the reason in err. */
+int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int *rate, int *channels,
+                  char *err, size_t err_len);
+void rk_audio_close(rk_audio *a);
+/* Queues n sample frames whose first one has time pts_ms. Returns 0, or RTMPKIT_EAGAIN
+ * when the queue holds max_queue_ms already (nothing was queued). The samples are copied. */
+int rk_audio_write(rk_audio *a, const int16_t *samples, int n, int64_t pts_ms);
+/* The time of the sample being heard now. Returns 1 with *pts_ms, 0 before any sample was
+ * played or when the output starved for a while (then the clock is not to be trusted). */
+int rk_audio_clock(rk_audio *a, int64_t *pts_ms);
+/* The time just after the last queued sample (-1 when nothing was ever queued). */
+int64_t rk_audio_queued_end(rk_audio *a);
+/* Drops queued samples older than pts_ms (catching up with the live edge). Returns the
+ * number of milliseconds dropped. */
+int rk_audio_drop_before(rk_audio *a, int64_t pts_ms);
+/* Empties the queue (a new segment). */
+void rk_audio_flush(rk_audio *a);
+void rk_audio_set_volume(rk_audio *a, int volume);   /* 0..100 */
+int rk_audio_volume(rk_audio *a);
+void rk_audio_toggle_mute(rk_audio *a);
+int rk_audio_muted(rk_audio *a);
+/* Sample frames of silence played because the queue was empty (underruns). */
+uint64_t rk_audio_silence(rk_audio *a);
+
+#endif
