@@ -26,14 +26,16 @@ trap cleanup EXIT
 command -v rtmpdump >/dev/null && command -v ffmpeg >/dev/null || bash scripts/setup.sh
 [ -x "$build/cli/rtmp-dump" ] || bash scripts/build.sh
 
-# A 1080p30 H.264 (6 Mbit/s) + AAC file of $seconds seconds, made once.
+# media_1080p [SECONDS]: a 1080p30 H.264 (6 Mbit/s) + AAC file ($seconds by default),
+# made once.
 media_1080p() {
-  local f=$cache/1080p30-6M-${seconds}s.flv
+  local secs=${1:-$seconds}
+  local f=$cache/1080p30-6M-${secs}s.flv
   if [ ! -s "$f" ]; then
     echo "bench: generating $f" >&2
     ffmpeg -nostdin -hide_banner -loglevel error -y \
       -f lavfi -i "testsrc2=size=1920x1080:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-      -t "$seconds" -c:v libx264 -preset ultrafast -b:v 6M -maxrate 6M -bufsize 12M -g 60 -bf 0 \
+      -t "$secs" -c:v libx264 -preset ultrafast -b:v 6M -maxrate 6M -bufsize 12M -g 60 -bf 0 \
       -pix_fmt yuv420p -c:a aac -b:a 128k -f flv "$f.tmp"
     mv "$f.tmp" "$f"
   fi
@@ -111,19 +113,6 @@ bench_record() {
   echo "ratios rtmp-dump/ffmpeg:   cpu $(ratio "${cpu[rtmp-dump]}" "${cpu[ffmpeg]}"), peak rss $(ratio "${rss[rtmp-dump]}" "${rss[ffmpeg]}")"
 }
 
-# A 1080p30 6 Mbit/s FLV of $1 seconds (H.264 + AAC), made once.
-media_1080p_long() {
-  local secs=$1 f=$cache/1080p30-6M-${1}s.flv
-  if [ ! -s "$f" ]; then
-    echo "bench: generating $f (once)" >&2
-    ffmpeg -nostdin -hide_banner -loglevel error -y \
-      -f lavfi -i "testsrc2=size=1920x1080:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-      -t "$secs" -c:v libx264 -preset ultrafast -b:v 6M -maxrate 6M -bufsize 12M -g 60 -bf 0 \
-      -pix_fmt yuv420p -c:a aac -b:a 128k -f flv "$f.tmp"
-    mv "$f.tmp" "$f"
-  fi
-  echo "$f"
-}
 
 # timed NAME CMD...: runs CMD in the foreground under GNU time; sets WALL CPU RSS_MB.
 timed() {
@@ -136,7 +125,7 @@ timed() {
 
 bench_push() {
   local src url base=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live
-  src=$(media_1080p_long 120)
+  src=$(media_1080p 120)
   echo
   echo "== unpaced publish, -c copy: 2 min of 1080p30 6 Mbit/s FLV ($(du -m "$src" | cut -f1) MB) to nginx-rtmp"
   printf '%-10s %8s %8s %12s\n' tool wall_s cpu_s peak_rss_MB

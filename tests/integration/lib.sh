@@ -254,6 +254,24 @@ check() {
     if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "${out:-"'$*' failed"}"; fi
 }
 
+# expect_error NAME STATUS PATTERN CMD...: CMD (bounded to 30 s) exits with STATUS and
+# prints exactly one line on stderr, matching the extended regex PATTERN (any case).
+expect_error() {
+    local name=$1 want=$2 pattern=$3 rc; shift 3
+    timeout -k 2 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
+    if [ $rc = 124 ]; then
+        fail "$name" "still running after 30 s (wanted exit $want)"
+    elif [ $rc != "$want" ]; then
+        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
+    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
+        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
+    elif ! grep -qiE -e "$pattern" "$T/$name.err"; then
+        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
+    else
+        pass "$name"
+    fi
+}
+
 # it_finish: summary line; returns 1 if any check failed (or none ran). Keeps $T on
 # failure for a post-mortem.
 it_finish() {

@@ -24,21 +24,6 @@ fi
 SRC=$(gen_media auth6 6)
 [ -s "$SRC" ] || { fail gen_media "could not generate the source"; it_finish; exit 1; }
 
-# expect_error NAME STATUS PATTERN CMD...: exit status, one line on stderr matching PATTERN.
-expect_error() {
-    local name=$1 want=$2 pattern=$3 rc; shift 3
-    timeout 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
-    if [ $rc != "$want" ]; then
-        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
-    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
-        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
-    elif ! grep -qiE -e "$pattern" "$T/$name.err"; then
-        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
-    else
-        pass "$name"
-    fi
-}
-
 # scripted MODE: starts the scripted server on a free port; sets SPORT and SLOG.
 scripted() {
     SLOG=$T/scripted-$1.log

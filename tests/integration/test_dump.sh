@@ -158,21 +158,6 @@ fi
 
 # ---- errors: one clear line, the documented exit status, no hang ----
 
-# expect_error NAME STATUS PATTERN CMD...: exit status, one line on stderr matching PATTERN.
-expect_error() {
-    local name=$1 want=$2 pattern=$3 rc; shift 3
-    timeout 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
-    if [ $rc != "$want" ]; then
-        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
-    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
-        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
-    elif ! grep -qiE "$pattern" "$T/$name.err"; then
-        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
-    else
-        pass "$name"
-    fi
-}
-
 expect_error bad-url 2 'invalid RTMP URL' "$DUMP" http://example.com/x -o "$T/x.flv"
 expect_error bad-option 2 'unknown option' "$DUMP" --bogus "$NGINX_URL/live/x"
 expect_error bad-number 2 'timeout' "$DUMP" --timeout abc "$NGINX_URL/live/x"

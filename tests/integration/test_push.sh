@@ -153,24 +153,6 @@ pts_ms() {
 span_ms() { pts_ms "$1" "$2" | awk 'NR == 1 || $1 < lo { lo = $1 } NR == 1 || $1 > hi { hi = $1 } END { if (NR) print hi - lo }'; }
 first_ms() { pts_ms "$1" "$2" | awk 'NR == 1 || $1 < lo { lo = $1 } END { if (NR) print lo }'; }
 
-# expect_error NAME STATUS PATTERN CMD...: exit status, one line on stderr matching
-# PATTERN, no hang.
-expect_error() {
-    local name=$1 want=$2 pattern=$3 rc; shift 3
-    timeout -k 2 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
-    if [ $rc = 124 ]; then
-        fail "$name" "still running after 30 s (wanted exit $want)"
-    elif [ $rc != "$want" ]; then
-        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
-    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
-        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
-    elif ! grep -qiE "$pattern" "$T/$name.err"; then
-        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
-    else
-        pass "$name"
-    fi
-}
-
 # ---- 1. copy path: the same packets, byte for byte, on both servers ----
 
 # copy_path CHECK SERVER_URL SRC NGINX(0|1)

@@ -84,22 +84,6 @@ check ca-path-video-frames awk -v n="$(count_packets "$T/capath.flv" v)" 'BEGIN 
 
 # ---- bad certificates: refused by default, exit 15, one line naming the reason ----
 
-# expect_error NAME STATUS PATTERN CMD...: exit status, one line on stderr matching PATTERN,
-# within 30 s.
-expect_error() {
-    local name=$1 want=$2 pattern=$3 rc; shift 3
-    timeout 30 "$@" >"$T/$name.out" 2>"$T/$name.err"; rc=$?
-    if [ $rc != "$want" ]; then
-        fail "$name" "exit $rc, wanted $want: $(head -c 300 "$T/$name.err")"
-    elif [ "$(wc -l <"$T/$name.err")" != 1 ]; then
-        fail "$name" "not one line: $(head -c 300 "$T/$name.err")"
-    elif ! grep -qiE "$pattern" "$T/$name.err"; then
-        fail "$name" "message '$(cat "$T/$name.err")' lacks /$pattern/"
-    else
-        pass "$name"
-    fi
-}
-
 x=$(uniq_name refused)
 expect_error expired 15 'verification failed.*expired' \
     "$DUMP" --ca-file "$CA" "rtmps://localhost:$EXPIRED_PORT/live/$x" -o "$T/x.flv"
