@@ -1,4 +1,4 @@
-/* Byte transports under the client: TCP today, TLS over TCP later, behind one vtable. */
+/* Byte transports under the client: TCP here, TLS over TCP in tls.c, behind one vtable. */
 #ifndef RK_TRANSPORT_H
 #define RK_TRANSPORT_H
 

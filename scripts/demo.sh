@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: install, build, start a local RTMP server
 # (nginx-rtmp on 127.0.0.1), publish 10 s of rtmp-push's test pattern (moving picture,
-# frame counter, clock, tone) to it, record the stream with rtmp-dump, and show what was
-# saved.
+# frame counter, clock, tone) to it, record the stream with rtmp-dump and play it with
+# rtmp-play (in a window when there is a display), and show what was saved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,18 +19,22 @@ trap cleanup EXIT
 bash scripts/servers.sh start "$work/servers"
 url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/demo
 
-echo "demo: recording $url with rtmp-dump while rtmp-push publishes 10 s of its test pattern"
+echo "demo: rtmp-push publishes 10 s of its test pattern; rtmp-dump records it, rtmp-play plays it"
 "$build/cli/rtmp-dump" -v "$url" -o "$work/recorded.flv" &
 dump=$!
+# A window with sound where there is a display; else decode only, with the stats.
+play_args=(--stats)
+[ -n "${DISPLAY:-}" ] || play_args+=(--no-display)
+"$build/cli/rtmp-play" "${play_args[@]}" "$url" 2>"$work/play-stats.txt" &
+play=$!
 sleep 1
 "$build/cli/rtmp-push" -v --duration 10 testsrc "$url"
 wait "$dump"
+wait "$play" || true
+echo "demo: rtmp-play's last stats line:"
+grep -v '^$' "$work/play-stats.txt" | tail -n 1 | sed 's/^/  /'
 
 echo "demo: saved $work/recorded.flv:"
 ffprobe -v error -count_packets -show_entries format=duration,size:stream=codec_name,width,height,nb_read_packets \
   -of default=noprint_wrappers=1 "$work/recorded.flv" | sed 's/^/  /'
-if [ -n "${DISPLAY:-}" ] && command -v ffplay >/dev/null; then
-  echo "demo: playing it back (close the window to finish)"
-  ffplay -hide_banner -loglevel error -autoexit "$work/recorded.flv" || true
-fi
 echo "demo: done; files in $work"
