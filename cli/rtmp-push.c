@@ -49,7 +49,14 @@ static const rtmpkit_conn *conn_of(struct pusher *p)
     return rtmpkit_client_conn(p->client);
 }
 
-static uint64_t bytes_sent(struct pusher *p)
+/* Bytes the server has acknowledged, at the TCP level. */
+static uint64_t bytes_delivered(struct pusher *p)
+{
+    return rtmpkit_conn_bytes_queued(conn_of(p)) - rtmpkit_client_undelivered(p->client);
+}
+
+/* Bytes handed to the kernel. */
+static uint64_t bytes_written(struct pusher *p)
 {
     return rtmpkit_conn_bytes_queued(conn_of(p)) - rtmpkit_client_pending(p->client);
 }
@@ -58,7 +65,7 @@ static uint64_t bytes_sent(struct pusher *p)
  * tag not yet fully sent. */
 static int64_t queue_latency_ms(struct pusher *p)
 {
-    uint64_t sent = bytes_sent(p);
+    uint64_t sent = bytes_delivered(p);
     while (p->fifo_count > 0 && p->fifo[p->fifo_head].end_byte <= sent) {
         p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
         p->fifo_count--;
@@ -163,10 +170,10 @@ static int send_timecode(struct pusher *p, int64_t dts_ms)
  * write timeout. */
 static int drain_to(struct pusher *p, size_t max_pending, int timeout_ms)
 {
-    uint64_t last_progress = cli_monotonic_ms(), last_sent = bytes_sent(p);
+    uint64_t last_progress = cli_monotonic_ms(), last_sent = bytes_written(p);
     while (rtmpkit_client_pending(p->client) > max_pending) {
         int err = rtmpkit_client_pump(p->client, 100);
-        uint64_t now = cli_monotonic_ms(), sent = bytes_sent(p);
+        uint64_t now = cli_monotonic_ms(), sent = bytes_written(p);
         if (err < 0)
             return err;
         if (sent != last_sent) {

@@ -480,8 +480,14 @@ int rtmpkit_client_queue_media(rtmpkit_client *cl, uint8_t type, uint32_t timest
 size_t rtmpkit_client_pending(rtmpkit_client *cl)
 {
     size_t len;
-    int unsent = 0;
     rtmpkit_conn_output(cl->conn, &len);
+    return len;
+}
+
+size_t rtmpkit_client_undelivered(rtmpkit_client *cl)
+{
+    int unsent = 0;
+    size_t len = rtmpkit_client_pending(cl);
     /* The kernel's send queue too: bytes written but not yet acknowledged by the peer. */
     if (cl->transport && ioctl(cl->transport->fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
         len += (size_t)unsent;

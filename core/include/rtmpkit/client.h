@@ -57,8 +57,11 @@ RTMPKIT_API int rtmpkit_client_queue_media(rtmpkit_client *cl, uint8_t type, uin
  * waits the whole time for server messages, so it doubles as a pacing sleep. Returns 0, or
  * a negative error (the server's error status, a lost connection, CANCELLED). */
 RTMPKIT_API int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms);
-/* Bytes queued but not yet delivered: ours, plus the kernel's unacknowledged send queue. */
+/* Bytes queued here and not yet written to the socket. */
 RTMPKIT_API size_t rtmpkit_client_pending(rtmpkit_client *cl);
+/* Bytes not yet delivered: ours plus the kernel's unacknowledged send queue (what a live
+ * publisher's latency is made of). */
+RTMPKIT_API size_t rtmpkit_client_undelivered(rtmpkit_client *cl);
 /* Caps the kernel's send buffer (SO_SNDBUF) of the connection: a live publisher keeps
  * its backlog where it can still drop frames, not in a socket buffer of megabytes. */
 RTMPKIT_API int rtmpkit_client_set_send_buffer(rtmpkit_client *cl, int bytes);
