@@ -288,6 +288,7 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->audio_kbps = opts->audio_kbps;
     so->gop_frames = opts->gop;
     so->preset = opts->preset;
+    so->duration = opts->duration;
     so->log = log;
     so->cancel = cli_install_signals();   /* a signal ends a blocking read of stdin or a device */
 }

@@ -370,7 +370,16 @@ static int drain_encoder(rk_push_source *s, struct track *t)
 
 static int encode_frame(rk_push_source *s, struct track *t, const AVFrame *f)
 {
-    int ret = t->kind == VIDEO ? rk_venc_send(t->venc, f) : rk_aenc_send(t->aenc, f);
+    int ret;
+    /* --duration: the encoder is flushed at the limit, so every frame before it comes out
+     * (cutting its output by dts instead would lose the last B-frames of the GOP). */
+    if (f && s->opts.duration > 0 && f->pts >= (int64_t)(s->opts.duration * 1000)) {
+        if ((ret = encode_frame(s, t, NULL)) < 0)
+            return ret;
+        t->eof = 1;
+        return 0;
+    }
+    ret = t->kind == VIDEO ? rk_venc_send(t->venc, f) : rk_aenc_send(t->aenc, f);
     return ret < 0 ? ret : drain_encoder(s, t);
 }
 

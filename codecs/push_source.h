@@ -38,6 +38,7 @@ struct rk_push_source_options {
     int audio_kbps;             /* 0: 128 */
     int gop_frames;             /* 0: 2 s worth */
     const char *preset;         /* x264 preset; NULL: "veryfast" */
+    double duration;            /* seconds: encoded tracks end (flushed) at this time; 0: no end */
     rtmpkit_log *log;           /* not owned */
     /* Added: when not NULL, a nonzero *cancel (set by a signal handler) makes a blocking
      * open or read of a file, stdin or device give up with RTMPKIT_ECANCELLED. */

@@ -210,6 +210,22 @@ video_md5s() {
         -f framemd5 - 2>/dev/null | awk -F', *' '!/^#/ && NF >= 6 { print $5, $6 }'
 }
 
+# same_packets SRC OUT: OUT has SRC's video and audio packets, the same number and the
+# same bytes (per-packet checksums), and decodes cleanly. Prints why not.
+same_packets() {
+    local src=$1 out=$2 why="" errs
+    [ -s "$out" ] || { echo "no file $out"; return 1; }
+    [ "$(count_packets "$out" v)" = "$(count_packets "$src" v)" ] ||
+        why+="video packets $(count_packets "$out" v) != $(count_packets "$src" v); "
+    [ "$(count_packets "$out" a)" = "$(count_packets "$src" a)" ] ||
+        why+="audio packets $(count_packets "$out" a) != $(count_packets "$src" a); "
+    cmp -s <(video_md5s "$src" v) <(video_md5s "$out" v) || why+="video bytes differ; "
+    cmp -s <(video_md5s "$src" a) <(video_md5s "$out" a) || why+="audio bytes differ; "
+    errs=$(decode_errors "$out")
+    [ -z "$errs" ] || why+="decode errors: $(echo "$errs" | head -3); "
+    [ -z "$why" ] || { echo "$why"; return 1; }
+}
+
 # has_codecs FILE: prints "video_codec audio_codec" (e.g. "h264 aac"; "none" if absent).
 has_codecs() {
     local v a
