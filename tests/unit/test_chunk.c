@@ -733,6 +733,29 @@ static void test_abort(void)
 /* RK_MAX_MESSAGE_SIZE (16 MiB) is above MAX_LEN, so no header can pass it today; the
  * partial-bytes arithmetic below assumes 2 * MAX_LEN + 2 == RK_MAX_PARTIAL_BYTES. */
 
+/* A reader holding partial messages (first chunks only, on chunk streams 10, 11, ...) of
+ * RK_MAX_PARTIAL_BYTES - keep bytes in all: keep bytes are left under the cap. */
+static rk_chunk_reader *reader_with_partials(uint32_t keep)
+{
+    rk_chunk_reader *r = rk_chunk_reader_new();
+    uint8_t p[128] = { 0 };
+    uint32_t left = RK_MAX_PARTIAL_BYTES - keep, csid = 10;
+    gotlist g = { .n = 0 };
+    rk_buf b;
+    rk_buf_init(&b, 1024);
+    while (left > 0) {
+        uint32_t len = left < RK_MAX_MESSAGE_SIZE ? left : RK_MAX_MESSAGE_SIZE;
+        rk_buf_reset(&b);
+        hdr(&b, 0, csid++, 0, len, 9, 1, 0);
+        rk_put_bytes(&b, p, sizeof p);
+        CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
+        left -= len;
+    }
+    CHECK_INT(g.n, 0);
+    rk_buf_free(&b);
+    return r;
+}
+
 static void test_limits(void)
 {
     rk_buf b;
@@ -784,17 +807,8 @@ static void test_limits(void)
 
     /* Too many partial bytes: partial messages that leave 2 bytes of the cap. */
     {
-        uint32_t left = RK_MAX_PARTIAL_BYTES, csid = 10;
         char why[160];
-        r = rk_chunk_reader_new();
-        while (left > 2) {
-            uint32_t len = left - 2 < RK_MAX_MESSAGE_SIZE ? left - 2 : RK_MAX_MESSAGE_SIZE;
-            rk_buf_reset(&b);
-            hdr(&b, 0, csid++, 0, len, 9, 1, 0);
-            rk_put_bytes(&b, p, 128);
-            CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
-            left -= len;
-        }
+        r = reader_with_partials(2);
         rk_buf_reset(&b);
         hdr(&b, 0, 6, 0, 2, 9, 1, 0);          /* partial for a moment: fits exactly */
         rk_put_bytes(&b, p, 2);
@@ -813,32 +827,13 @@ static void test_limits(void)
 
     /* An abort gives the bytes back. */
     {
-        uint32_t left = RK_MAX_PARTIAL_BYTES, csid = 10;
-        r = rk_chunk_reader_new();
-        while (left > 0) {
-            uint32_t len = left < RK_MAX_MESSAGE_SIZE ? left : RK_MAX_MESSAGE_SIZE;
-            rk_buf_reset(&b);
-            hdr(&b, 0, csid++, 0, len, 9, 1, 0);
-            rk_put_bytes(&b, p, 128);
-            CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
-            left -= len;
-        }
+        r = reader_with_partials(0);
         rk_buf_reset(&b);
         hdr(&b, 0, 6, 0, 100, 9, 1, 0);
         rk_put_bytes(&b, p, 100);
         CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
         rk_chunk_reader_free(r);
-        r = rk_chunk_reader_new();
-        left = RK_MAX_PARTIAL_BYTES;
-        csid = 10;
-        while (left > 0) {
-            uint32_t len = left < RK_MAX_MESSAGE_SIZE ? left : RK_MAX_MESSAGE_SIZE;
-            rk_buf_reset(&b);
-            hdr(&b, 0, csid++, 0, len, 9, 1, 0);
-            rk_put_bytes(&b, p, 128);
-            CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
-            left -= len;
-        }
+        r = reader_with_partials(0);
         rk_chunk_reader_abort(r, 10);
         rk_buf_reset(&b);
         hdr(&b, 0, 6, 0, 100, 9, 1, 0);
