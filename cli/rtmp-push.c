@@ -20,11 +20,12 @@
  * wait in our queue, where frames can still be dropped. */
 #define LIVE_SEND_BUFFER (128 * 1024)
 
-/* Where each queued tag ends in the output byte stream, to know how much media time is
- * still waiting in the send queue. */
+/* Where each queued tag ends in the output byte stream, and the moment it was due: when
+ * it was queued, or, for an input faster than real time (a file piped in), its moment in
+ * real time. How late the oldest undelivered tag is, is the latency our queue adds. */
 struct queued_tag {
     uint64_t end_byte;
-    int64_t dts_ms;
+    uint64_t due_ms;
 };
 
 struct pusher {
@@ -33,6 +34,7 @@ struct pusher {
     const struct cli_options *opts;
     rtmpkit_log *log;
     int paced;
+    uint64_t start_ms;          /* monotonic time at which stream time 0 was due */
     struct queued_tag fifo[QUEUE_FIFO_SIZE];
     size_t fifo_head, fifo_count;
     int64_t last_dts_ms;
@@ -61,29 +63,30 @@ static uint64_t bytes_written(struct pusher *p)
     return rtmpkit_conn_bytes_queued(conn_of(p)) - rtmpkit_client_pending(p->client);
 }
 
-/* Media time waiting in the send queue: newest queued dts minus the dts of the oldest
- * tag not yet fully sent. */
+/* How late the oldest tag not yet delivered is (0 when none is late). A burst of input
+ * that the link carries faster than real time is not late, so it is not dropped. */
 static int64_t queue_latency_ms(struct pusher *p)
 {
-    uint64_t sent = bytes_delivered(p);
+    uint64_t sent = bytes_delivered(p), now = cli_monotonic_ms();
     while (p->fifo_count > 0 && p->fifo[p->fifo_head].end_byte <= sent) {
         p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
         p->fifo_count--;
     }
-    if (p->fifo_count == 0)
+    if (p->fifo_count == 0 || p->fifo[p->fifo_head].due_ms >= now)
         return 0;
-    return p->last_dts_ms - p->fifo[p->fifo_head].dts_ms;
+    return (int64_t)(now - p->fifo[p->fifo_head].due_ms);
 }
 
 static void remember_queued(struct pusher *p, int64_t dts_ms)
 {
+    uint64_t now = cli_monotonic_ms(), due = p->start_ms + (uint64_t)(dts_ms > 0 ? dts_ms : 0);
     size_t tail;
     if (p->fifo_count == QUEUE_FIFO_SIZE) {   /* forget the oldest: an estimate is enough */
         p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
         p->fifo_count--;
     }
     tail = (p->fifo_head + p->fifo_count) % QUEUE_FIFO_SIZE;
-    p->fifo[tail] = (struct queued_tag){ rtmpkit_conn_bytes_queued(conn_of(p)), dts_ms };
+    p->fifo[tail] = (struct queued_tag){ rtmpkit_conn_bytes_queued(conn_of(p)), due > now ? due : now };
     p->fifo_count++;
     p->last_dts_ms = dts_ms;
 }
@@ -208,11 +211,11 @@ static int push_stream(struct pusher *p)
     struct cli_progress progress;
     int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
     int write_timeout_ms = opts->timeout > 0 ? (int)(opts->timeout * 1000) : 10000;
-    uint64_t start_ms = cli_monotonic_ms();
     int64_t next_timecode_ms = 0;
     int err = 0;
 
     cli_progress_init(&progress, opts);
+    p->start_ms = cli_monotonic_ms();
     for (;;) {
         rk_tag tag;
         int n;
@@ -232,7 +235,7 @@ static int push_stream(struct pusher *p)
         if (p->paced) {
             /* Real time: wait for the tag's moment, serving the connection meanwhile. */
             for (;;) {
-                uint64_t now = cli_monotonic_ms(), due = start_ms + (uint64_t)tag.dts_ms;
+                uint64_t now = cli_monotonic_ms(), due = p->start_ms + (uint64_t)tag.dts_ms;
                 if (now >= due)
                     break;
                 if ((err = rtmpkit_client_pump(p->client, (int)(due - now))) < 0)

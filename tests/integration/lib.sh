@@ -175,8 +175,11 @@ count_frames() {
 }
 
 # decode_errors FILE: decode everything; prints the error lines (empty when clean).
+# The frames keep the input's millisecond time base: in the default 1/fps one, two frames
+# whose ms timestamps round to one slot (a recording joined mid-stream is rebased to its
+# first audio tag) make the null muxer complain, which is no decoding error.
 decode_errors() {
-    timeout 120 ffmpeg -nostdin -hide_banner -v error -i "$1" -f null - 2>&1
+    timeout 120 ffmpeg -nostdin -hide_banner -v error -i "$1" -enc_time_base -1 -f null - 2>&1
     [ $? -eq 124 ] && echo "decode_errors: timeout decoding $1"
     return 0
 }
@@ -232,6 +235,17 @@ has_codecs() {
     v=$(timeout 30 ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 "$1" 2>/dev/null | head -n1)
     a=$(timeout 30 ffprobe -v error -select_streams a:0 -show_entries stream=codec_name -of csv=p=0 "$1" 2>/dev/null | head -n1)
     echo "${v:-none} ${a:-none}"
+}
+
+# between X LO HI: LO <= X <= HI (numbers, may be fractional)
+between() {
+    awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x != "" && x + 0 >= lo && x + 0 <= hi) }' ||
+        { echo "$1 not in [$2, $3]"; return 1; }
+}
+
+# seconds_since T0: wall seconds since T0 (a `date +%s.%N` reading), with a fraction.
+seconds_since() {
+    awk -v t0="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", now - t0 }'
 }
 
 # wait_for 'COND' TIMEOUT_S: evaluate COND (a shell command string; functions work)

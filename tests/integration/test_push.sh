@@ -103,7 +103,7 @@ push_fg() {
     t0=$(date +%s.%N)
     timeout -k 2 "$tmo" "$PUSH" "$@" >"$log" 2>&1
     PUSH_RC=$?
-    PUSH_WALL=$(echo "$(date +%s.%N) - $t0" | bc)
+    PUSH_WALL=$(seconds_since "$t0")
 }
 
 # push_bg LOG ARGS...: rtmp-push in the background (at most 120 s); sets PUSH_PID.
@@ -120,12 +120,6 @@ decodes_clean() {
     [ "$(count_packets "$1" v)" -gt 0 ] || { echo "no video in '$1'"; return 1; }
     errs=$(decode_errors "$1")
     [ -z "$errs" ] || { echo "decode errors: $(echo "$errs" | head -3)"; return 1; }
-}
-
-# between X LO HI: LO <= X <= HI (numbers, may be fractional)
-between() {
-    awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x != "" && x + 0 >= lo && x + 0 <= hi) }' ||
-        { echo "$1 not in [$2, $3]"; return 1; }
 }
 
 # pts_ms FILE v|a: the pts of each packet (ms, for FLV and WebM/Matroska). (Not lib.sh's
@@ -290,7 +284,7 @@ sleep 4
 sigint "$PUSH_PID"
 t0=$(date +%s.%N)
 wait_pid "$PUSH_PID" 10; rc=$?
-took=$(echo "$(date +%s.%N) - $t0" | bc)
+took=$(seconds_since "$t0")
 check sigint-exit-status test "$rc" = 0
 check sigint-exits-fast between "$took" 0 3
 check sigint-unpublished unpublished "$name" 1
@@ -318,6 +312,22 @@ dropped=$(sed -n 's/.* \([0-9][0-9]*\) dropped$/\1/p' "$T/slow.log" | tail -n1)
 check slow-dropped-frames test "${dropped:-0}" -gt 0
 check slow-recording-decodes decodes_clean "$out"
 check slow-recording-has-fewer-frames between "$(count_packets "$out" v)" 10 "$(( $(count_packets "$SRC_FAST" v) - 1 ))"
+stop_pid "$proxy_pid"
+
+# A file piped in faster than real time through a link that keeps up with real time
+# (400 kB/s for a ~1 Mbit/s stream): the burst waits in the queue for seconds, yet no
+# frame is late for its moment, so none is dropped (a queue measured in media time did).
+run_bg "$T/proxy-burst.log" python3 "$IT_ROOT/tests/servers/slow_proxy.py" --port $proxy_port --target "$NGINX_PORT" --rate 400000 --timeout 120
+proxy_pid=$BG_PID
+wait_for "grep -q listening '$T/proxy-burst.log'" 10
+name=$(uniq_name burst)
+out=$T/burst.flv
+start_recorder "$NGINX_URL/live/$name" "$out"
+push_fg "$T/burst.log" 60 -v - "rtmp://127.0.0.1:$proxy_port/live/$name" < "$TS"
+stop_recorder
+check burst-exit-status test "$PUSH_RC" = 0
+check burst-none-dropped grep -q ', 0 dropped$' "$T/burst.log"
+check burst-all-frames test "$(count_frames "$out" v)" = "$(count_frames "$TS" v)"
 stop_pid "$proxy_pid"
 
 # ---- 9. stream keys and tokens stay out of the logs, even at -vv ----
