@@ -328,8 +328,10 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
 
     rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s%s%s port %d", strchr(url->host, ':') ? "[" : "",
                  url->host, strchr(url->host, ':') ? "]" : "", url->port);
+    /* Logged at the error level so that -q (errors only) still shows it: the design
+     * promises a warning on every run. */
     if (url->tls && cl->cfg.insecure)
-        rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_WARN, "TLS certificate verification is off (--insecure)");
+        rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_ERROR, "warning: TLS certificate verification is off (--insecure)");
     err = rk_tcp_connect(url->host, url->port, cl->cfg.ip_family, cl->cfg.connect_timeout_ms,
                          cl->cfg.cancel, &cl->transport, why, sizeof why);
     if (err < 0)
