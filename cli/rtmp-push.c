@@ -110,14 +110,18 @@ static int should_drop(struct pusher *p, const rk_tag *tag)
     return tag->type == 8 && latency > 4 * limit;
 }
 
-/* The source's onMetaData goes out as "@setDataFrame" "onMetaData" {...}. */
+/* The source's onMetaData goes out as "@setDataFrame" "onMetaData" {...}; any other data
+ * tag (onCuePoint, onTextData...) as it is: servers take whatever follows "@setDataFrame"
+ * for the stream's metadata (nginx would replace it with the cue point). */
 static int send_tag(struct pusher *p, const rk_tag *tag)
 {
+    static const uint8_t on_metadata[] = "\x02\x00\x0aonMetaData";   /* AMF0 string */
     const uint8_t *data = tag->data;
     size_t size = tag->size;
     uint32_t timestamp = (uint32_t)tag->dts_ms;   /* 32-bit RTMP time wraps by design */
     int err;
-    if (tag->type == 18 && (tag->flags & RK_TAG_CONFIG)) {
+    if (tag->type == 18 && size >= sizeof on_metadata - 1
+        && memcmp(data, on_metadata, sizeof on_metadata - 1) == 0) {
         rk_buf_reset(&p->metadata);
         rk_amf0_put_string(&p->metadata, "@setDataFrame");
         rk_put_bytes(&p->metadata, tag->data, tag->size);
