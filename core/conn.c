@@ -480,6 +480,9 @@ static int send_play(rtmpkit_conn *c)
     rk_amf0_put_number(&c->command, c->play_start);
     if ((err = finish_command(c, CSID_STREAM, c->stream_id)) < 0)
         return err;
+    /* The name is left out: it may be a stream key. */
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent play (start %g, buffer %u ms)", c->play_start,
+                 (unsigned)c->buffer_ms);
     rk_wb32(args, c->stream_id);
     rk_wb32(args + 4, c->buffer_ms);
     return send_user_control(c, UC_SET_BUFFER_LENGTH, args, sizeof args);

@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh            # all benchmarks
 #   scripts/bench.sh record     # recording: rtmp-dump vs rtmpdump vs ffmpeg -c copy
+#   scripts/bench.sh push       # publishing: rtmp-push vs ffmpeg (unpaced copy; live encoding)
 #   scripts/bench.sh play       # playing: rtmp-play vs ffplay (first frame, latency, CPU, memory)
 #
 # Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh.
@@ -14,6 +15,12 @@ build=${RTMPKIT_BUILD:-$root/build}
 seconds=${BENCH_SECONDS:-20}
 export RTMPKIT_NGINX_PORT=${RTMPKIT_NGINX_PORT:-19550} RTMPKIT_NGINX_HTTP_PORT=${RTMPKIT_NGINX_HTTP_PORT:-18280}
 export RTMPKIT_NMS_PORT=${RTMPKIT_NMS_PORT:-19551} RTMPKIT_NMS_HTTP_PORT=${RTMPKIT_NMS_HTTP_PORT:-18201}
+# Every other listener of scripts/servers.sh too, so a benchmark can run beside the tests.
+export RTMPKIT_NMS_AUTH_PORT=${RTMPKIT_NMS_AUTH_PORT:-19552}
+export RTMPKIT_NGINX_TLS_PORT=${RTMPKIT_NGINX_TLS_PORT:-19643} RTMPKIT_NMS_TLS_PORT=${RTMPKIT_NMS_TLS_PORT:-19644}
+export RTMPKIT_NGINX_TLS_EXPIRED_PORT=${RTMPKIT_NGINX_TLS_EXPIRED_PORT:-19645}
+export RTMPKIT_NGINX_TLS_WRONG_PORT=${RTMPKIT_NGINX_TLS_WRONG_PORT:-19646}
+export RTMPKIT_NGINX_TLS_SELF_PORT=${RTMPKIT_NGINX_TLS_SELF_PORT:-19647}
 cache=${RTMPKIT_BENCH_DIR:-/tmp/rtmpkit-bench}
 mkdir -p "$cache"
 work=$(mktemp -d /tmp/rtmpkit-bench-run.XXXXXX)
@@ -115,10 +122,17 @@ bench_record() {
 
 
 # timed NAME CMD...: runs CMD in the foreground under GNU time; sets WALL CPU RSS_MB.
+# A run that fails is reported, and makes the whole benchmark exit non-zero: figures of a
+# command that gave up early would look excellent.
+BENCH_FAILED=0
 timed() {
-  local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-  read -r WALL u s rss <"$work/$name.time"
+  local name=$1 rc=0; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "bench: $name failed (exit $rc): $(grep -v '^Command exited' "$work/$name.err" | tail -n 1)" >&2
+    BENCH_FAILED=1
+  fi
+  read -r WALL u s rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$work/$name.time")
   CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
   RSS_MB=$(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }')
 }
@@ -307,3 +321,4 @@ case $what in
   all) bench_record; bench_push; bench_play ;;
   *) echo "bench: unknown benchmark '$what' (record, push, play, all)" >&2; exit 2 ;;
 esac
+[ "$BENCH_FAILED" = 0 ] || { echo "bench: some runs failed: their figures do not count" >&2; exit 1; }

@@ -18,11 +18,18 @@ passed=0
 failed=0
 
 # Unit tests and fuzz replay, through meson (each test program counts once).
+rm -f "$RTMPKIT_BUILD/meson-logs/testlog.json"
 meson test -C "$RTMPKIT_BUILD" --suite unit --suite fuzz --print-errorlogs --no-rebuild >/tmp/rtmpkit-meson-test.log 2>&1
+meson_rc=$?
 counts=$(python3 - "$RTMPKIT_BUILD/meson-logs/testlog.json" <<'PY'
 import json, sys
 ok = bad = 0
-for line in open(sys.argv[1]):
+try:
+    lines = open(sys.argv[1]).readlines()
+except OSError as e:
+    lines = []
+    print("FAIL meson test left no results (%s)" % e, file=sys.stderr)
+for line in lines:
     r = json.loads(line)
     if r.get("result") == "OK":
         ok += 1
@@ -33,6 +40,11 @@ print(ok, bad)
 PY
 )
 read -r ok bad <<<"$counts"
+# No results, or meson failing with every test OK, is a failure too.
+if [ "${ok:-0}" -eq 0 ] || { [ "$meson_rc" -ne 0 ] && [ "${bad:-0}" -eq 0 ]; }; then
+  echo "FAIL unit: meson test exited $meson_rc with ${ok:-0} tests passed"
+  bad=$(( ${bad:-0} + 1 ))
+fi
 echo "unit and fuzz replay: $ok passed, $bad failed"
 [ "$bad" -gt 0 ] && grep -E 'check failed|is .*expected|FAIL|ERROR' /tmp/rtmpkit-meson-test.log | head -40
 passed=$((passed + ok)); failed=$((failed + bad))

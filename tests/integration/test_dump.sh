@@ -94,9 +94,11 @@ name=$(uniq_name sigterm)
 publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
 wait_published 10
 run_bg "$T/sigterm.log" "$DUMP" "$NGINX_URL/live/$name" -o "$T/sigterm.flv"
-sleep 3
-# The first bytes are on disk at once, not after seconds of buffering.
-check early-bytes-on-disk awk -v s="$(stat -c %s "$T/sigterm.flv")" 'BEGIN { exit !(s > 100000) }'
+# The file grows tag by tag from the start, not in blocks of a buffer: sampled every
+# 0.1 s for 3 s it shows many sizes (a 256 KiB buffer, as ffmpeg's, would show two).
+for i in $(seq 30); do stat -c %s "$T/sigterm.flv" 2>/dev/null || echo 0; sleep 0.1; done >"$T/sizes.txt"
+check early-bytes-on-disk test "$(sed -n 15p "$T/sizes.txt")" -gt 0
+check bytes-reach-disk-per-tag test "$(sort -u "$T/sizes.txt" | wc -l)" -ge 15
 stop_pid "$BG_PID"
 check sigterm-exit-status test $? = 0
 check sigterm-metadata-duration awk -v d="$(info "$T/sigterm.flv" meta_duration)" 'BEGIN { exit !(d > 2 && d < 4.5) }'
@@ -117,6 +119,16 @@ kill9_tags=$(info "$T/kill9.flv" video)
 check kill9-readable test "$(count_packets "$T/kill9.flv" v)" = "$((kill9_tags - 1))"
 check kill9-recorded test "$kill9_tags" -gt 30
 check kill9-decodes test -z "$(decode_errors "$T/kill9.flv" | grep -v -i 'truncat\|end of file\|partial')"
+
+# SIGINT (Ctrl-C) finishes the file as SIGTERM does; --live asks for the live stream only.
+run_bg "$T/sigint.log" "$DUMP" -vv --live "$NGINX_URL/live/$name" -o "$T/sigint.flv"
+sleep 3
+kill -INT "$BG_PID"
+wait_pid "$BG_PID" 10
+check sigint-exit-status test $? = 0
+check sigint-live-requested grep -q 'sent play (start -1,' "$T/sigint.log"
+check sigint-metadata-duration awk -v d="$(info "$T/sigint.flv" meta_duration)" 'BEGIN { exit !(d > 1.5 && d < 4.5) }'
+check sigint-complete test "$(info "$T/sigint.flv" complete)" = 1
 stop_pid "$PUBLISH_PID"
 
 # --wait: the publisher stops and comes back; both parts land in one file.
@@ -164,6 +176,16 @@ else
     fail ipv6 "this machine has no IPv6 loopback: rtmp://[::1] cannot be tested"
 fi
 
+# ---- --help, --version ----
+
+timeout 5 "$DUMP" --help >"$T/help.out" 2>"$T/help.err"
+check help-exit-status test $? = 0
+check help-usage grep -q '^Usage: rtmp-dump rtmp://' "$T/help.out"
+check help-lists-options grep -q -- '--output FILE' "$T/help.out"
+timeout 5 "$DUMP" --version >"$T/version.out" 2>&1
+check version-exit-status test $? = 0
+check version-line grep -qE '^rtmp-dump [0-9]+\.[0-9]+\.[0-9]+$' "$T/version.out"
+
 # ---- errors: one clear line, the documented exit status, no hang ----
 
 expect_error bad-url 2 'invalid RTMP URL' "$DUMP" http://example.com/x -o "$T/x.flv"
@@ -182,12 +204,12 @@ expect_error disk-full 10 'cannot write.*No space' "$DUMP" "$NGINX_URL/live/$nam
 stop_pid "$PUBLISH_PID"
 
 port=19370
-for mode in silent handshake-then-silent bad-version close reject-connect bad-chunk chunk-size-zero many-streams; do
+for mode in silent handshake-then-silent connect-then-silent bad-version close reject-connect bad-chunk chunk-size-zero many-streams; do
     port=$((port + 1))
     run_bg "$T/scripted-$mode.log" python3 "$SCRIPTED" --port $port --mode "$mode" --timeout 30
     wait_for "grep -q listening '$T/scripted-$mode.log'" 10
     case $mode in
-    silent|handshake-then-silent) want=5; pattern='handshake|timed out|no answer' ;;
+    silent|handshake-then-silent|connect-then-silent) want=5; pattern='handshake|timed out|no answer' ;;
     bad-version) want=6; pattern='handshake' ;;
     close) want=6; pattern='closed' ;;
     reject-connect) want=7; pattern='authmod=adobe' ;;
@@ -196,6 +218,18 @@ for mode in silent handshake-then-silent bad-version close reject-connect bad-ch
     expect_error "scripted-$mode" $want "$pattern" "$DUMP" --connect-timeout 2 "rtmp://127.0.0.1:$port/live/x" -o "$T/x.flv"
     stop_pid "$BG_PID"
 done
+
+# 32-bit wire time wrapping mid-stream (extended timestamps before it): the file's time
+# goes on from 0 in 23 ms steps, never back to 0.
+port=$((port + 1))
+run_bg "$T/scripted-wrap.log" python3 "$SCRIPTED" --port $port --mode wrap --timeout 30
+wait_for "grep -q listening '$T/scripted-wrap.log'" 10
+timeout 20 "$DUMP" -q --connect-timeout 2 "rtmp://127.0.0.1:$port/live/x" -o "$T/wrap.flv"
+check wrap-exit-status test $? = 0
+check wrap-frames test "$(info "$T/wrap.flv" audio)" = 31
+check wrap-last-time test "$(info "$T/wrap.flv" last_ts)" = $((29 * 23))
+check wrap-monotonic check_monotonic "$T/wrap.flv" 0
+stop_pid "$BG_PID"
 
 # Secrets never reach the log, at the highest verbosity.
 "$DUMP" -vv --timeout 2 "rtmp://user:pa55word@127.0.0.1:$NGINX_PORT/live/$(uniq_name key)?token=T0PSECRET" \

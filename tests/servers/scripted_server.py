@@ -22,6 +22,9 @@ client's error comes from what it parsed, not from an EOF):
                          128-byte chunk of a 1000-byte video message) on each of 70
                          chunk streams (csid 3..72): more than RK_MAX_CHUNK_STREAMS (64)
   chunk-size-zero        handshake, on connect send Set Chunk Size 0
+  wrap                   a well-behaved server whose play sends 30 AAC frames 23 ms apart
+                         from wire time 2^32 - 230 (extended timestamps, then the 32-bit
+                         wrap to 0 after the tenth), then Play.Stop
   auth-adobe             server authentication, authmod=adobe (FMS/Wowza style), the
                          whole exchange over three connections: a connect without
                          "authmod=adobe" in its app gets _error "code=403 need auth;
@@ -161,13 +164,15 @@ def basic_header(fmt, csid):
 
 
 def message_chunks(csid, mtype, stream_id, payload, timestamp=0):
-    """A whole message as fmt 0 + fmt 3 chunks of CHUNK_SIZE."""
+    """A whole message as fmt 0 + fmt 3 chunks of CHUNK_SIZE. From 0xFFFFFF on the
+    timestamp goes in the extended field, repeated on every fmt 3 chunk."""
+    extended = struct.pack(">I", timestamp) if timestamp >= 0xFFFFFF else b""
     out = basic_header(0, csid)
-    out += struct.pack(">I", timestamp)[1:] + struct.pack(">I", len(payload))[1:]
-    out += bytes([mtype]) + struct.pack("<I", stream_id)
+    out += (b"\xff\xff\xff" if extended else struct.pack(">I", timestamp)[1:]) + struct.pack(">I", len(payload))[1:]
+    out += bytes([mtype]) + struct.pack("<I", stream_id) + extended
     for i in range(0, max(len(payload), 1), CHUNK_SIZE):
         if i:
-            out += basic_header(3, csid)
+            out += basic_header(3, csid) + extended
         out += payload[i:i + CHUNK_SIZE]
     return out
 
@@ -265,7 +270,8 @@ def handshake(sock, version=3):
 
 
 def wait_connect(sock):
-    """Reads chunks until the connect command; returns its transaction id."""
+    """Reads chunks until the connect command; returns its transaction id and the reader
+    (which knows the client's chunk size)."""
     reader = ChunkReader()
     while True:
         data = sock.recv(65536)
@@ -276,7 +282,7 @@ def wait_connect(sock):
                 name, tid = amf_read_command(payload[1:] if mtype == 17 else payload)
                 log("client command %r tid %s" % (name, tid))
                 if name == "connect":
-                    return tid
+                    return tid, reader
 
 
 def read_commands(sock, reader):
@@ -354,8 +360,14 @@ def status(sid, level, code, description):
                                         ("description", amf_string(description))]))
 
 
-def serve_stream(sock, reader):
-    """After connect: createStream, then play (a few audio messages, Play.Stop) or publish."""
+# The "wrap" mode's stream: its wire time starts this close to 2^32 and wraps to 0.
+WRAP_START = 0xFFFFFFFF - 229
+WRAP_FRAMES = 30
+
+
+def serve_stream(sock, reader, start=0, frames=10):
+    """After connect: createStream, then play (frames audio messages 23 ms apart from wire
+    time start, modulo 2^32, then Play.Stop) or publish."""
     sid = 1
     while True:
         for values in read_commands(sock, reader):
@@ -370,9 +382,10 @@ def serve_stream(sock, reader):
                 out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
                 out += status(sid, "status", "NetStream.Play.Reset", "reset")
                 out += status(sid, "status", "NetStream.Play.Start", "started")
-                out += message_chunks(4, 8, sid, b"\xaf\x00\x12\x10")    # AAC LC 44.1 kHz stereo
-                for i in range(10):
-                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes(20), timestamp=i * 23)
+                out += message_chunks(4, 8, sid, b"\xaf\x00\x12\x10", timestamp=start)   # AAC LC 44.1 kHz stereo
+                for i in range(frames):
+                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes(20),
+                                          timestamp=(start + i * 23) & 0xFFFFFFFF)
                 out += status(sid, "status", "NetStream.Play.Stop", "stopped")
                 sock.sendall(out)
                 log("sent the stream")
@@ -431,8 +444,8 @@ def serve(sock, mode):
     if mode == "handshake-then-silent":
         drain(sock)
         return
-    tid = wait_connect(sock)
-    if mode == "connect-then-silent":
+    tid, reader = wait_connect(sock)
+    if mode in ("connect-then-silent", "wrap"):
         sock.sendall(command("_result", tid,
                              amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
                                          ("capabilities", amf_number(31))]),
@@ -440,6 +453,9 @@ def serve(sock, mode):
                                          ("code", amf_string("NetConnection.Connect.Success")),
                                          ("description", amf_string("Connection succeeded.")),
                                          ("objectEncoding", amf_number(0))])))
+        if mode == "wrap":
+            serve_stream(sock, reader, WRAP_START, WRAP_FRAMES)
+            return
     elif mode == "reject-connect":
         sock.sendall(command("_error", tid, amf_null(),
                              amf_object([("level", amf_string("error")),
@@ -477,7 +493,8 @@ def handle(sock, addr, mode):
 
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
-         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw")
+         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
+         "wrap")
 
 
 def main():
