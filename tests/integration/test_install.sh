@@ -41,12 +41,12 @@ int main(void)
 }
 EOF
 export PKG_CONFIG_PATH=${pc%/*}
-flags=$(pkg-config --define-prefix --cflags --libs rtmpkit 2>"$T/pkg-config.err")
+flags=$(pkg-config --define-variable=prefix="$prefix" --cflags --libs rtmpkit 2>"$T/pkg-config.err")
 check install-pkgconfig-flags test -n "$flags"
 # shellcheck disable=SC2086
 timeout 60 cc -Wall -Werror -o "$T/client" "$T/client.c" $flags 2>"$T/cc.err"
 check install-client-builds test $? = 0
-libdir=$(pkg-config --define-prefix --variable=libdir rtmpkit)
+libdir=$(pkg-config --define-variable=prefix="$prefix" --variable=libdir rtmpkit)
 out=$(LD_LIBRARY_PATH=$libdir timeout 10 "$T/client" 2>&1)
 check install-client-runs test $? = 0
 check install-client-output test "$out" = "live|rtmp://example.com/live/***|connection refused"
