@@ -9,6 +9,9 @@
 #include "rtmpkit/error.h"
 
 #define NAME "rtmp-play"
+/* Below this, the sound device's own buffer and one frame interval already exceed the
+ * target: the player would drop and speed up all the time. */
+#define MIN_LATENCY_MS 50
 
 static enum rk_player_stats stats_mode(int stats)
 {
@@ -69,6 +72,12 @@ int main(int argc, char **argv)
     cli_log_init(&log, NAME, &opts);
     if (opts.no_audio && opts.no_video) {
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--no-audio and --no-video leave nothing to play (try --help)");
+        err = RTMPKIT_EUSAGE;
+        goto done;
+    }
+    if (opts.latency_ms < MIN_LATENCY_MS) {
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--latency %d is below %d ms, which no stream can keep (try --help)",
+                     opts.latency_ms, MIN_LATENCY_MS);
         err = RTMPKIT_EUSAGE;
         goto done;
     }

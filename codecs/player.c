@@ -911,7 +911,8 @@ static void print_stats(struct rk_player *pl, struct view *v, uint64_t t, double
         fprintf(stderr, "{\"t_ms\":%llu,\"fps\":%.1f,\"video_frames\":%llu,\"shown\":%llu,\"dropped\":%llu,"
                 "\"packets_dropped\":%llu,\"audio_frames\":%llu,\"audio_dropped_ms\":%llu,"
                 "\"clock_ms\":%lld,\"edge_ms\":%lld,\"buffer_ms\":%lld,\"av_offset_ms\":%.1f,"
-                "\"av_max_ms\":%d,\"av_samples\":%d,\"master\":\"%s\",\"speed\":%.2f,",
+                "\"av_max_ms\":%d,\"av_samples\":%d,\"master\":\"%s\",\"speed\":%.2f,"
+                "\"shown_pts_ms\":%lld,\"target_ms\":%d,",
                 (unsigned long long)(t - v->stats_start_ms), fps,
                 (unsigned long long)atomic_load(&pl->video_frames), (unsigned long long)atomic_load(&pl->frames_shown),
                 (unsigned long long)atomic_load(&pl->frames_dropped),
@@ -919,7 +920,7 @@ static void print_stats(struct rk_player *pl, struct view *v, uint64_t t, double
                 (unsigned long long)atomic_load(&pl->audio_frames),
                 (unsigned long long)atomic_load(&pl->audio_dropped_ms),
                 (long long)v->last_clock, (long long)edge, (long long)buffer, av, v->av_max, v->av_count,
-                v->audio_master ? "audio" : "video", speed);
+                v->audio_master ? "audio" : "video", speed, (long long)v->last_shown_pts, pl->opts.latency_ms);
         if (latency >= 0)
             fprintf(stderr, "\"latency_ms\":%lld,", (long long)latency);
         fprintf(stderr, "\"waiting\":%s,\"video\":\"%s\",\"audio\":\"%s\"}\n",
