@@ -6,7 +6,8 @@
 
 /* X(NAME, value, exit status, message). Values are negative; 0 is success.
  * The exit status is what rtmp-push, rtmp-play and rtmp-dump return for that error;
- * the man pages list the same table (generated from here by scripts/gen-exit-codes.sh). */
+ * the man pages' EXIT STATUS sections list the same table (man/gen-man.c makes them
+ * from here at build time). */
 #define RTMPKIT_ERROR_TABLE(X) \
     X(NOMEM,            -1,  1, "out of memory") \
     X(INTERNAL,         -2,  1, "internal error") \
