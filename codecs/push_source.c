@@ -76,6 +76,9 @@ struct track {
     int seen_key;               /* video: leading non-keyframes are dropped */
     int64_t last_raw_dts;       /* ms, to estimate missing packet durations */
     int64_t delta_ms;
+    int seen_dts;               /* a packet had a dts: later ones without get dts = pts */
+    int leading_no_dts;         /* video: packets before that, with a pts only */
+    int64_t first_pts_ms;       /* the first of those packets' pts */
     /* for describe() and onMetaData */
     const char *in_codec;
     int width, height;
@@ -323,6 +326,21 @@ static void note_extent(struct track *t, int64_t pts, int64_t dur)
         in->end_ms = pts + dur;
 }
 
+/* Matroska stores no dts: FFmpeg derives it from the pts of the frames that follow, so
+ * the first video_delay packets of a stream with B-frames have none. Using their pts
+ * would put them after the next frames' dts (clamped, their composition times lost): they
+ * get the dts of the frames before the first pts instead, one frame apart. */
+static int64_t leading_dts(struct track *t, int64_t pts)
+{
+    int delay = t->st->codecpar->video_delay;
+    int64_t dts;
+    if (t->leading_no_dts == 0)
+        t->first_pts_ms = pts;
+    dts = t->first_pts_ms - llrint((delay - t->leading_no_dts) * 1000.0 / (t->fps > 0 ? t->fps : 30));
+    t->leading_no_dts++;
+    return dts < pts ? dts : pts;
+}
+
 /* A packet's (pts, dts) in ms with the loop offset; its duration feeds the extent. */
 static void packet_times(struct track *t, const AVPacket *pkt, int64_t *pts, int64_t *dts)
 {
@@ -335,6 +353,10 @@ static void packet_times(struct track *t, const AVPacket *pkt, int64_t *pts, int
     } else {
         *dts = av_rescale_q(d, t->st->time_base, ms_tb);
         *pts = av_rescale_q(p, t->st->time_base, ms_tb);
+        if (pkt->dts != AV_NOPTS_VALUE)
+            t->seen_dts = 1;
+        else if (t->kind == VIDEO && !t->seen_dts && t->st->codecpar->video_delay > 0)
+            *dts = leading_dts(t, *pts);
     }
     if (t->last_raw_dts != INT64_MIN && *dts > t->last_raw_dts)
         t->delta_ms = *dts - t->last_raw_dts;
@@ -514,6 +536,9 @@ static int rewind_input(rk_push_source *s, struct input *in)
     }
     if (in->end_ms > in->first_ms)
         in->offset_ms += in->end_ms - in->first_ms;
+    for (int i = 0; i < NTRACKS; i++)
+        if (s->tr[i].in == in)
+            s->tr[i].seen_dts = s->tr[i].leading_no_dts = 0;   /* a new start, maybe without dts again */
     if (in->loops_left > 0)
         in->loops_left--;
     rtmpkit_logf(s->log, RTMPKIT_LOG_DEBUG, "looping %s (offset %lld ms)", in->name,
