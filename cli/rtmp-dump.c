@@ -9,11 +9,10 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
-#include "amf.h"
 #include "bytes.h"
+#include "flv_meta.h"
 
 #define NAME "rtmp-dump"
 #define METADATA_MAX (1024 * 1024)
@@ -198,55 +197,23 @@ static int open_output(struct recording *rec)
  * values are patched in place when the recording ends. */
 static int write_metadata(struct recording *rec, uint32_t timestamp, const uint8_t *data, size_t len)
 {
-    rtmpkit_amf values[2];
     rk_buf b;
-    size_t duration_pos = 0, filesize_pos = 0;
+    size_t duration_at, filesize_at;
     uint64_t tag_start = rec->bytes;
-    int n = rtmpkit_amf0_decode_all(data, len, values, 2);
     int err;
 
-    if (n != 2 || (values[1].type != RTMPKIT_AMF_ECMA_ARRAY && values[1].type != RTMPKIT_AMF_OBJECT)) {
-        if (n > 0)
-            for (int i = 0; i < n; i++)
-                rtmpkit_amf_free(&values[i]);
-        return write_tag(rec, RTMPKIT_FLV_DATA, timestamp, data, len);   /* keep as received */
-    }
     rk_buf_init(&b, METADATA_MAX);
-    rk_amf0_put_string(&b, "onMetaData");
-    rk_amf0_put_ecma_array_start(&b, (uint32_t)values[1].count + 2);
-    for (size_t i = 0; i < values[1].count; i++) {
-        const rtmpkit_amf_prop *p = &values[1].props[i];
-        if (strcmp(p->key, "duration") == 0 || strcmp(p->key, "filesize") == 0)
-            continue;
-        rk_amf0_put_key(&b, p->key);
-        rk_amf0_put_value(&b, &p->value);
-    }
-    rk_amf0_put_key(&b, "duration");
-    duration_pos = b.len + 1;   /* after the number marker */
-    rk_amf0_put_number(&b, 0);
-    rk_amf0_put_key(&b, "filesize");
-    filesize_pos = b.len + 1;
-    rk_amf0_put_number(&b, 0);
-    rk_amf0_put_object_end(&b);
-    if (b.err) {
-        err = write_tag(rec, RTMPKIT_FLV_DATA, timestamp, data, len);
+    if (rk_flv_metadata_with_totals(data, len, &b, &duration_at, &filesize_at) < 0) {
+        err = write_tag(rec, RTMPKIT_FLV_DATA, timestamp, data, len);   /* keep as received */
     } else {
         err = write_tag(rec, RTMPKIT_FLV_DATA, timestamp, b.data, b.len);
         if (err == 0 && rec->seekable) {
-            rec->duration_offset = (off_t)(tag_start + RTMPKIT_FLV_TAG_HEADER_SIZE + duration_pos);
-            rec->filesize_offset = (off_t)(tag_start + RTMPKIT_FLV_TAG_HEADER_SIZE + filesize_pos);
+            rec->duration_offset = (off_t)(tag_start + RTMPKIT_FLV_TAG_HEADER_SIZE + duration_at);
+            rec->filesize_offset = (off_t)(tag_start + RTMPKIT_FLV_TAG_HEADER_SIZE + filesize_at);
         }
     }
     rk_buf_free(&b);
-    rtmpkit_amf_free(&values[0]);
-    rtmpkit_amf_free(&values[1]);
     return err;
-}
-
-static int is_metadata(const uint8_t *data, size_t len)
-{
-    static const uint8_t name[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a' };
-    return len >= sizeof name && memcmp(data, name, sizeof name) == 0;
 }
 
 static int record_media(struct recording *rec, const rtmpkit_event *ev)
@@ -255,7 +222,7 @@ static int record_media(struct recording *rec, const rtmpkit_event *ev)
     uint32_t ts = output_time(rec, ev->media_type, ev->timestamp, config);
     if (rec->fd < 0 && (err = open_output(rec)) < 0)
         return err;
-    if (ev->media_type == RTMPKIT_FLV_DATA && rec->duration_offset < 0 && is_metadata(ev->data, ev->length))
+    if (ev->media_type == RTMPKIT_FLV_DATA && rec->duration_offset < 0 && rk_flv_is_metadata(ev->data, ev->length))
         return write_metadata(rec, ts, ev->data, ev->length);
     return write_tag(rec, ev->media_type, ts, ev->data, ev->length);
 }

@@ -1,6 +1,11 @@
 #include "rtmpkit/flv.h"
 
+#include <string.h>
+
+#include "amf.h"
 #include "bytes.h"
+#include "flv_meta.h"
+#include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 
 #define FLV_AUDIO_FLAG 0x04
@@ -72,4 +77,51 @@ int rtmpkit_flv_read_tag(const uint8_t *buf, size_t len, rtmpkit_flv_tag *tag)
     if (tag->type != RTMPKIT_FLV_AUDIO && tag->type != RTMPKIT_FLV_VIDEO && tag->type != RTMPKIT_FLV_DATA)
         return RTMPKIT_EPROTOCOL;
     return (int)(size + RTMPKIT_FLV_TAG_HEADER_SIZE + 4);
+}
+
+/* AMF0 string "onMetaData". */
+static const uint8_t on_metadata[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a' };
+
+int rk_flv_is_metadata(const uint8_t *data, size_t len)
+{
+    return len >= sizeof on_metadata && memcmp(data, on_metadata, sizeof on_metadata) == 0;
+}
+
+/* Appends "key": 0.0 and returns where the double is. */
+static size_t put_zero_number(rk_buf *out, const char *key)
+{
+    size_t at;
+    rk_amf0_put_key(out, key);
+    at = out->len + 1;   /* after the number marker */
+    rk_amf0_put_number(out, 0);
+    return at;
+}
+
+int rk_flv_metadata_with_totals(const uint8_t *data, size_t len, rk_buf *out,
+                                size_t *duration_at, size_t *filesize_at)
+{
+    rtmpkit_amf values[2];
+    const rtmpkit_amf *props = &values[1];
+    int n = rk_flv_is_metadata(data, len) ? rtmpkit_amf0_decode_all(data, len, values, 2) : 0;
+    int err = RTMPKIT_EPROTOCOL;
+
+    if (n != 2 || (props->type != RTMPKIT_AMF_ECMA_ARRAY && props->type != RTMPKIT_AMF_OBJECT))
+        goto done;
+    rk_amf0_put_string(out, "onMetaData");
+    rk_amf0_put_ecma_array_start(out, (uint32_t)props->count + 2);
+    for (size_t i = 0; i < props->count; i++) {
+        const rtmpkit_amf_prop *p = &props->props[i];
+        if (strcmp(p->key, "duration") == 0 || strcmp(p->key, "filesize") == 0)
+            continue;
+        rk_amf0_put_key(out, p->key);
+        rk_amf0_put_value(out, &p->value);
+    }
+    *duration_at = put_zero_number(out, "duration");
+    *filesize_at = put_zero_number(out, "filesize");
+    rk_amf0_put_object_end(out);
+    err = out->err;
+done:
+    for (int i = 0; i < n; i++)
+        rtmpkit_amf_free(&values[i]);
+    return err;
 }

@@ -1,5 +1,8 @@
+#include "amf.h"
 #include "bytes.h"
 #include "check.h"
+#include "flv_meta.h"
+#include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 
@@ -50,8 +53,93 @@ static void test_write_read(void)
     CHECK_INT(rtmpkit_flv_read_header(file, 13, &flags), RTMPKIT_EPROTOCOL);
 }
 
+/* A publisher's onMetaData: width, an old duration and filesize, a nested object. */
+static void put_source_metadata(rk_buf *b, int as_object)
+{
+    rk_amf0_put_string(b, "onMetaData");
+    if (as_object)
+        rk_put_u8(b, 0x03);
+    else
+        rk_amf0_put_ecma_array_start(b, 4);
+    rk_amf0_put_key(b, "duration");
+    rk_amf0_put_number(b, 99);
+    rk_amf0_put_key(b, "width");
+    rk_amf0_put_number(b, 640);
+    rk_amf0_put_key(b, "filesize");
+    rk_amf0_put_number(b, 12345);
+    rk_amf0_put_key(b, "encoder");
+    rk_amf0_put_string(b, "Lavf59");
+    rk_amf0_put_object_end(b);
+}
+
+static void test_metadata_with_totals(void)
+{
+    for (int as_object = 0; as_object <= 1; as_object++) {
+        rk_buf in, out;
+        size_t duration_at = 0, filesize_at = 0;
+        rtmpkit_amf v[2];
+        rk_buf_init(&in, 4096);
+        rk_buf_init(&out, 4096);
+        put_source_metadata(&in, as_object);
+        CHECK(rk_flv_is_metadata(in.data, in.len));
+        CHECK_INT(rk_flv_metadata_with_totals(in.data, in.len, &out, &duration_at, &filesize_at), 0);
+        /* The patch offsets hold the doubles of duration and filesize, in that order, last. */
+        CHECK(duration_at > 0 && filesize_at == duration_at + 8 + 2 + 8 + 1);
+        CHECK_MEM(out.data + duration_at - 1 - 8, "duration", 8);
+        CHECK_MEM(out.data + filesize_at - 1 - 8, "filesize", 8);
+        CHECK_INT(out.data[filesize_at + 8], 0);        /* then the object end 00 00 09 */
+        CHECK_INT(out.data[filesize_at + 10], 9);
+        CHECK_INT(out.len, filesize_at + 8 + 3);
+        /* Same properties, the old totals gone, zeros in their place. */
+        CHECK_INT(rtmpkit_amf0_decode_all(out.data, out.len, v, 2), 2);
+        CHECK_STR(v[0].string, "onMetaData");
+        CHECK_INT(v[1].type, RTMPKIT_AMF_ECMA_ARRAY);
+        CHECK_INT(v[1].count, 4);
+        if (v[1].count == 4) {
+            CHECK_STR(v[1].props[0].key, "width");
+            CHECK_INT(v[1].props[0].value.number, 640);
+            CHECK_STR(v[1].props[1].key, "encoder");
+            CHECK_STR(v[1].props[1].value.string, "Lavf59");
+            CHECK_STR(v[1].props[2].key, "duration");
+            CHECK_INT(v[1].props[2].value.number, 0);
+            CHECK_STR(v[1].props[3].key, "filesize");
+            CHECK_INT(v[1].props[3].value.number, 0);
+        }
+        rtmpkit_amf_free(&v[0]);
+        rtmpkit_amf_free(&v[1]);
+        rk_buf_free(&in);
+        rk_buf_free(&out);
+    }
+}
+
+static void test_metadata_refused(void)
+{
+    static const uint8_t cue_point[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'C', 'u', 'e', 'P', 'o', 'i', 'n', 't', 0x05 };
+    static const uint8_t no_array[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 0x05 };
+    static const uint8_t cut[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 0x08, 0, 0, 0, 1, 0, 5, 'w' };
+    rk_buf out, big;
+    size_t d, f;
+    rk_buf_init(&out, 4096);
+    CHECK(!rk_flv_is_metadata(cue_point, sizeof cue_point));
+    CHECK(!rk_flv_is_metadata(no_array, 12));   /* shorter than the name */
+    CHECK_INT(rk_flv_metadata_with_totals(cue_point, sizeof cue_point, &out, &d, &f), RTMPKIT_EPROTOCOL);
+    CHECK_INT(rk_flv_metadata_with_totals(no_array, sizeof no_array, &out, &d, &f), RTMPKIT_EPROTOCOL);
+    CHECK_INT(rk_flv_metadata_with_totals(cut, sizeof cut, &out, &d, &f), RTMPKIT_EPROTOCOL);
+    CHECK_INT(out.len, 0);
+    /* An output cap too small for the copy is the buffer's error, not a silent cut. */
+    rk_buf_init(&big, 4096);
+    put_source_metadata(&big, 0);
+    rk_buf_free(&out);
+    rk_buf_init(&out, 16);
+    CHECK(rk_flv_metadata_with_totals(big.data, big.len, &out, &d, &f) < 0);
+    rk_buf_free(&out);
+    rk_buf_free(&big);
+}
+
 int main(void)
 {
     test_write_read();
+    test_metadata_with_totals();
+    test_metadata_refused();
     return check_report("flv");
 }
