@@ -59,12 +59,14 @@ check bframes-pts-match cmp -s <(packet_times "$SRC_B" v | awk '{ print $2 - $1 
 
 # Standard output, through a pipe.
 name=$(uniq_name stdout)
-( "$DUMP" -q "$NGINX_URL/live/$name" -o - >"$T/stdout.flv" 2>"$T/stdout.err" ) &
+( "$DUMP" -q "$NGINX_URL/live/$name" -o - 2>"$T/stdout.err" | cat >"$T/stdout.flv"
+  echo "${PIPESTATUS[0]}" >"$T/stdout.rc" ) &
 pipe_pid=$!
 sleep 0.5
 publish_ffmpeg "$SRC" "$NGINX_URL/live/$name"
 wait_publisher 60
 wait_pid $pipe_pid 20
+check stdout-exit-status test "$(cat "$T/stdout.rc" 2>/dev/null)" = 0
 check stdout-same-frames same_content "$SRC" "$T/stdout.flv"
 
 # The progress line: on a terminal (script(1) gives it one), not with -q, not in a pipe.
