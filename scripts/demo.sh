@@ -14,6 +14,12 @@ build=${RTMPKIT_BUILD:-$root/build}
 work=$(mktemp -d /tmp/rtmpkit-demo.XXXXXX)
 export RTMPKIT_NGINX_PORT=${RTMPKIT_NGINX_PORT:-19450} RTMPKIT_NGINX_HTTP_PORT=${RTMPKIT_NGINX_HTTP_PORT:-18180}
 export RTMPKIT_NMS_PORT=${RTMPKIT_NMS_PORT:-19451} RTMPKIT_NMS_HTTP_PORT=${RTMPKIT_NMS_HTTP_PORT:-18101}
+# The other listeners of scripts/servers.sh too, so the demo can run beside the tests.
+export RTMPKIT_NMS_AUTH_PORT=${RTMPKIT_NMS_AUTH_PORT:-19452}
+export RTMPKIT_NGINX_TLS_PORT=${RTMPKIT_NGINX_TLS_PORT:-19543} RTMPKIT_NMS_TLS_PORT=${RTMPKIT_NMS_TLS_PORT:-19544}
+export RTMPKIT_NGINX_TLS_EXPIRED_PORT=${RTMPKIT_NGINX_TLS_EXPIRED_PORT:-19545}
+export RTMPKIT_NGINX_TLS_WRONG_PORT=${RTMPKIT_NGINX_TLS_WRONG_PORT:-19546}
+export RTMPKIT_NGINX_TLS_SELF_PORT=${RTMPKIT_NGINX_TLS_SELF_PORT:-19547}
 cleanup() { bash scripts/servers.sh stop "$work/servers" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bash scripts/servers.sh start "$work/servers"
