@@ -1,8 +1,23 @@
-/* The FLV reader over arbitrary bytes: header, then tags until an error or the end. */
+/* The FLV reader over arbitrary bytes: header, then tags until an error or the end;
+ * each data tag also goes through the recorder's onMetaData rewrite. */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
+#include "flv_meta.h"
 #include "rtmpkit/flv.h"
+
+/* The rewrite's patch offsets must point at 8 bytes inside what it wrote. */
+static void rewrite_metadata(const rtmpkit_flv_tag *tag)
+{
+    rk_buf out;
+    size_t duration_at = 0, filesize_at = 0;
+    rk_buf_init(&out, 64 * 1024);
+    if (rk_flv_metadata_with_totals(tag->data, tag->size, &out, &duration_at, &filesize_at) == 0
+        && (duration_at + 8 > out.len || filesize_at + 8 > out.len))
+        __builtin_trap();
+    rk_buf_free(&out);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tag.size)
             sink = tag.data[tag.size - 1];   /* the tag's bytes must be inside the input */
         (void)sink;
+        if (tag.type == RTMPKIT_FLV_DATA)
+            rewrite_metadata(&tag);
         used += (size_t)n;
     }
     return 0;
