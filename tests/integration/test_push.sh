@@ -132,6 +132,17 @@ pts_ms() {
 span_ms() { pts_ms "$1" "$2" | awk 'NR == 1 || $1 < lo { lo = $1 } NR == 1 || $1 > hi { hi = $1 } END { if (NR) print hi - lo }'; }
 first_ms() { pts_ms "$1" "$2" | awk 'NR == 1 || $1 < lo { lo = $1 } END { if (NR) print lo }'; }
 
+# cts_ms FILE: each video packet's composition time (pts - dts, ms), in file order, in any
+# container (times in seconds; packets without a dts and side-data lines are left out).
+cts_ms() {
+    timeout 60 ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,dts_time -of csv=p=0 "$1" 2>/dev/null |
+        awk -F, 'NF == 2 && $1 ~ /^-?[0-9.]+$/ && $2 ~ /^-?[0-9.]+$/ {
+            d = ($1 - $2) * 1000; printf "%d\n", d < 0 ? d - 0.5 : d + 0.5 }'
+}
+# has_bframes_cts FILE: some video packets have a composition time (the source has B-frames,
+# so a cts comparison that passes cannot be two columns of zeros).
+has_bframes_cts() { [ "$(cts_ms "$1" | grep -cv '^0$')" -gt 0 ] || { echo "no packet of '$1' has a composition time"; return 1; }; }
+
 # ---- 1. copy path: the same packets, byte for byte, on both servers ----
 
 # copy_path CHECK SERVER_URL SRC NGINX(0|1)
@@ -151,6 +162,27 @@ copy_path copy-nms "$NMS_URL" "$SRC" 0
 copy_path copy-bframes-nginx "$NGINX_URL" "$SRC_B" 1
 check copy-bframes-cts-kept cmp -s <(packet_times "$SRC_B" v | awk '{ print $2 - $1 }') \
     <(packet_times "$T/copy-bframes-nginx.flv" v | awk '{ print $2 - $1 }')
+check copy-bframes-source-has-cts has_bframes_cts "$SRC_B"
+
+# The same B-frame stream in MP4 and Matroska (ffmpeg -c copy), read by FFmpeg instead of
+# our FLV reader: the same packets, and the composition times of the FLV it was made from
+# (Matroska stores no dts: FFmpeg derives it, and the first frames have none).
+for kind in mp4 mkv; do
+    src=$T/srcb.$kind
+    timeout 60 ffmpeg -nostdin -loglevel error -y -i "$SRC_B" -c copy "$src"
+    copy_path "copy-bframes-$kind" "$NGINX_URL" "$src" 1
+    check "copy-bframes-$kind-cts-kept" cmp -s <(cts_ms "$SRC_B") <(cts_ms "$T/copy-bframes-$kind.flv")
+done
+
+# FLV on stdin (FFmpeg's FLV demuxer, not our reader): byte-identical too.
+url=$NGINX_URL/live/$(uniq_name flvstdin)
+out=$T/flv-stdin.flv
+start_recorder "$url" "$out"
+push_fg "$T/flv-stdin.push.log" 60 - "$url" < "$SRC_B"
+check flv-stdin-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check flv-stdin-same-packets-and-bytes same_packets "$SRC_B" "$out"
+check flv-stdin-cts-kept cmp -s <(cts_ms "$SRC_B") <(cts_ms "$out")
 
 # ---- 2. encode path: VP9/Opus WebM (or MPEG-2/MP3) becomes H.264/AAC ----
 
@@ -182,6 +214,32 @@ check encode-duration between "$(span_ms "$out" v)" $((src_span - 34)) $((src_sp
 fa=$(first_ms "$out" a); fv=$(first_ms "$out" v)
 check encode-av-start between "$(awk -v a="$fa" -v v="$fv" 'BEGIN { if (a != "" && v != "") print a - v }')" -50 50
 
+# The encoding options, on an H.264/AAC source that would otherwise be copied: 640x360
+# 30 fps 8 s becomes 320x240 15 fps (~120 frames), a keyframe every 15 frames and no
+# other, ~400 kbit/s, x264's ultrafast preset (its SEI says cabac=0; veryfast has 1).
+url=$NGINX_URL/live/$(uniq_name encopts)
+out=$T/encode-opts.flv
+start_recorder "$url" "$out"
+push_fg "$T/encode-opts.push.log" 60 --encode --size 320x240 --fps 15 --gop 15 --preset ultrafast \
+    --video-bitrate 400 "$SRC" "$url"
+check encode-opts-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check encode-opts-decodes decodes_clean "$out"
+check encode-opts-size test "$(timeout 30 ffprobe -v error -select_streams v:0 -show_entries stream=width,height \
+    -of csv=s=x:p=0 "$out" 2>/dev/null)" = 320x240
+check encode-opts-frame-rate test "$(timeout 30 ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate \
+    -of csv=p=0 "$out" 2>/dev/null)" = 15/1
+n=$(count_frames "$out" v)
+check encode-opts-frame-count between "$n" 119 121
+check encode-opts-span between "$(span_ms "$out" v)" 7800 8034   # 120 frames 66.7 ms apart
+keys=$(timeout 60 ffprobe -v error -select_streams v:0 -show_entries packet=flags -of csv=p=0 "$out" 2>/dev/null |
+    awk '$1 ~ /^[K_][D_]/ { if ($1 ~ /^K/) printf "%d ", n; n++ }')
+check encode-opts-gop test "$keys" = "$(seq -s ' ' 0 15 $((n - 1))) "
+kbps=$(timeout 60 ffprobe -v error -select_streams v:0 -show_entries packet=size -of csv=p=0 "$out" 2>/dev/null |
+    awk '{ b += $1 } END { print b * 8 / 8 / 1000 }')
+check encode-opts-bitrate between "$kbps" 250 600
+check encode-opts-preset grep -qa 'x264 - core.* cabac=0 .*keyint=15 .*bitrate=400 ' "$out"
+
 # ---- 3. MPEG-TS (Annex B H.264, ADTS AAC) through a pipe on stdin ----
 
 TS=$DATA/push-ts-6s-640x360-30fps.ts
@@ -198,6 +256,20 @@ stop_recorder
 check ts-stdin-decodes decodes_clean "$out"
 check ts-stdin-frame-count test "$(count_frames "$out" v)" = "$(count_frames "$TS" v)"
 check ts-stdin-audio test "$(count_frames "$out" a)" -gt 0
+
+# B-frames in MPEG-TS: Annex B converted, and the composition times carried (those of the
+# FLV the TS was made from).
+TS_B=$T/srcb.ts
+timeout 60 ffmpeg -nostdin -loglevel error -y -i "$SRC_B" -c copy -bsf:v h264_mp4toannexb -f mpegts "$TS_B"
+url=$NGINX_URL/live/$(uniq_name tsb)
+out=$T/ts-bframes.flv
+start_recorder "$url" "$out"
+push_fg "$T/ts-bframes.push.log" 60 - "$url" < <(timeout 60 cat "$TS_B")
+check ts-bframes-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check ts-bframes-decodes decodes_clean "$out"
+check ts-bframes-frame-count test "$(count_frames "$out" v)" = "$(count_frames "$TS_B" v)"
+check ts-bframes-cts-kept cmp -s <(cts_ms "$SRC_B") <(cts_ms "$out")
 
 # ---- 4. the built-in test pattern ----
 
@@ -222,6 +294,18 @@ frame_md5() {
 }
 m1=$(frame_md5 "$out" 1); m2=$(frame_md5 "$out" 2)
 check testsrc-picture-moves test -n "$m1" -a "$m1" != "$(echo -n | md5sum)" -a "$m1" != "$m2"
+
+# A device-like live input through -f: libavdevice's lavfi, raw pictures encoded, for 3 s.
+url=$NGINX_URL/live/$(uniq_name lavfi)
+out=$T/lavfi.flv
+start_recorder "$url" "$out"
+push_fg "$T/lavfi.push.log" 30 --duration 3 -f lavfi "testsrc=size=640x360:rate=30" "$url"
+check lavfi-exit-status test "$PUSH_RC" = 0
+stop_recorder
+check lavfi-codecs test "$(has_codecs "$out")" = "h264 none"
+check lavfi-frames between "$(count_frames "$out" v)" 88 92
+check lavfi-30fps between "$(span_ms "$out" v)" 2866 3000   # 90 frames: 2967 ms
+check lavfi-decodes decodes_clean "$out"
 
 # ---- 5. pacing: real time by default, as fast as possible with --no-pace ----
 
@@ -269,8 +353,15 @@ expect_error unknown-app 7 'unknown application' "$PUSH" "$SRC2" "$NGINX_URL/noa
 expect_error input-missing 12 'no such file|not found|cannot open|cannot read' \
     "$PUSH" "$T/does-not-exist.flv" "$NGINX_URL/live/$(uniq_name key)"
 printf 'this is not media\n%.0s' {1..200} >"$T/text.flv"
-expect_error input-text 12 'text\.flv|input|stream|format|invalid' \
+expect_error input-text 12 'cannot (open|read) .*text\.flv: invalid data' \
     "$PUSH" "$T/text.flv" "$NGINX_URL/live/$(uniq_name key)"
+# A file FFmpeg opens, with a subtitle stream only.
+printf '1\n00:00:00,000 --> 00:00:01,000\nhello\n\n2\n00:00:01,500 --> 00:00:02,500\nworld\n' >"$T/sub.srt"
+timeout 30 ffmpeg -nostdin -loglevel error -y -i "$T/sub.srt" "$T/subtitles.mkv"
+check no-stream-input-is-subtitles test "$(timeout 30 ffprobe -v error -show_entries stream=codec_type \
+    -of csv=p=0 "$T/subtitles.mkv" 2>/dev/null | tr '\n' ' ')" = "subtitle "
+expect_error no-stream 12 'subtitles\.mkv: no usable audio or video stream' \
+    "$PUSH" "$T/subtitles.mkv" "$NGINX_URL/live/$(uniq_name key)"
 expect_error bad-url 2 'URL' "$PUSH" "$SRC2" http://example.com/live/x
 expect_error refused 4 'refused' "$PUSH" "$SRC2" rtmp://127.0.0.1:1/live/x
 
@@ -336,5 +427,68 @@ name=$(uniq_name SECRETKEY123)
 push_fg "$T/secret.log" 30 -vv "$SRC2" "rtmp://127.0.0.1:$NGINX_PORT/live/$name?token=T0K3N"
 check secret-published test "$PUSH_RC" = 0 -a -s "$T/secret.log"
 check secrets-redacted test -z "$(grep -E 'SECRETKEY123|T0K3N' "$T/secret.log")"
+
+# ---- 10. FLV data tags: only onMetaData goes out as "@setDataFrame" ----
+
+# nginx takes any "@setDataFrame" message for the stream's metadata: an onCuePoint sent so
+# replaced it, and nginx sent its players an onMetaData of width 0, height 0. A cue point
+# goes out as it is (nginx passes it to nobody). The recorder is rtmp-dump, which keeps
+# every data message nginx sends (ffmpeg writes an onMetaData of its own).
+DUMP=$BUILD/cli/rtmp-dump
+# with_cue_point SRC OUT MS: SRC with an onCuePoint data tag before the first tag at MS.
+with_cue_point() {
+    timeout 30 python3 - "$@" <<'EOF'
+import struct, sys
+src, dst, at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+d = open(src, "rb").read()
+pos = struct.unpack(">I", d[5:9])[0] + 4
+out = bytearray(d[:pos])
+def s(v): return b"\x02" + struct.pack(">H", len(v)) + v
+body = (s(b"onCuePoint") + b"\x03" + struct.pack(">H", 4) + b"name" + s(b"rtmpkit-cue") +
+        struct.pack(">H", 4) + b"time" + b"\x00" + struct.pack(">d", at / 1000) + b"\x00\x00\x09")
+done = False
+while pos + 11 <= len(d):
+    size = struct.unpack(">I", b"\0" + d[pos + 1:pos + 4])[0]
+    ts = struct.unpack(">I", b"\0" + d[pos + 4:pos + 7])[0]
+    if not done and ts >= at:
+        out += bytes([18]) + struct.pack(">I", len(body))[1:] + struct.pack(">I", at)[1:] + b"\0\0\0\0"
+        out += body + struct.pack(">I", 11 + len(body))
+        done = True
+    out += d[pos:pos + 15 + size]
+    pos += 15 + size
+open(dst, "wb").write(out)
+sys.exit(0 if done else 1)
+EOF
+}
+# meta_widths FILE: the width in each onMetaData data tag of an FLV, one per line.
+meta_widths() {
+    timeout 30 python3 - "$1" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+pos = struct.unpack(">I", d[5:9])[0] + 4
+while pos + 11 <= len(d):
+    size = struct.unpack(">I", b"\0" + d[pos + 1:pos + 4])[0]
+    body = d[pos + 11:pos + 11 + size]
+    if d[pos] & 0x1F == 18 and body.startswith(b"\x02\x00\x0aonMetaData"):
+        i = body.find(b"\x00\x05width\x00")
+        print("none" if i < 0 else "%g" % struct.unpack(">d", body[i + 8:i + 16])[0])
+    pos += 15 + size
+EOF
+}
+if with_cue_point "$SRC2" "$T/cue.flv" 1000; then
+    name=$(uniq_name cue)
+    out=$T/cue-dump.flv
+    run_bg "$T/cue-dump.log" timeout -k 2 60 "$DUMP" -v --end-timeout 2 "$NGINX_URL/live/$name" -o "$out"
+    dump_pid=$BG_PID
+    wait_for "grep -q 'connected to application' '$T/cue-dump.log'" 10
+    sleep 0.3   # the play command on its way
+    push_fg "$T/cue.push.log" 30 "$T/cue.flv" "$NGINX_URL/live/$name"
+    check cue-exit-status test "$PUSH_RC" = 0
+    wait_pid "$dump_pid" 10
+    check cue-recorded test "$(count_packets "$out" v)" = "$(count_packets "$SRC2" v)"
+    check cue-metadata-kept test "$(meta_widths "$out" | sort -u | tr '\n' ' ')" = "320 "
+else
+    fail cue-source "could not add a cue point to $SRC2"
+fi
 
 it_finish
