@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""A TCP proxy on 127.0.0.1 that forwards both ways and, on SIGUSR1 (or --after S seconds
+after the first connection), stops forwarding server -> client for --stall S seconds:
+what the server sends meanwhile is read and held here, then written to the client at
+once. A stalled network in front of a player, without stopping the player itself.
+  stall_proxy.py --port P --target PORT --stall S [--after S] [--timeout S]
+Prints "listening" when ready, "stall" and "release BYTES" around each stall; serves
+connections until --timeout or SIGTERM."""
+import argparse
+import signal
+import socket
+import sys
+import threading
+import time
+
+# Until this monotonic time, server -> client bytes are held (0: not stalled).
+held_until = 0.0
+lock = threading.Lock()
+
+
+def stall(seconds):
+    global held_until
+    with lock:
+        held_until = time.monotonic() + seconds
+    print("stall", flush=True)
+
+
+def shut(*socks):
+    for s in socks:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def pump(src, dst, holds):
+    backlog = bytearray()
+    held = False
+    try:
+        src.settimeout(0.05)
+        while True:
+            try:
+                data = src.recv(65536)
+                if not data:
+                    break
+                backlog += data
+            except socket.timeout:
+                pass
+            # Reading goes on during a stall, so the server is never blocked by us.
+            if holds and time.monotonic() < held_until:
+                held = True
+                continue
+            if backlog:
+                if held:
+                    print("release %d" % len(backlog), flush=True)
+                    held = False
+                dst.sendall(backlog)
+                backlog.clear()
+    except OSError:
+        pass
+    shut(src, dst)
+
+
+def handle(client, target):
+    try:
+        server = socket.create_connection(("127.0.0.1", target), timeout=5)
+    except OSError:
+        client.close()
+        return
+    threading.Thread(target=pump, args=(client, server, False), daemon=True).start()
+    threading.Thread(target=pump, args=(server, client, True), daemon=True).start()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--target", type=int, required=True)
+    ap.add_argument("--stall", type=float, required=True)
+    ap.add_argument("--after", type=float, default=0, help="stall this long after the first connection")
+    ap.add_argument("--timeout", type=float, default=120)
+    a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGUSR1, lambda *_: stall(a.stall))
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", a.port))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    print("listening", flush=True)
+    deadline = time.monotonic() + a.timeout
+    stall_at = None
+    while time.monotonic() < deadline:
+        if stall_at is not None and time.monotonic() >= stall_at:
+            stall_at = None
+            stall(a.stall)
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            continue
+        if a.after > 0 and stall_at is None:
+            stall_at = time.monotonic() + a.after
+            a.after = 0
+        handle(c, a.target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
