@@ -50,6 +50,7 @@ static const struct option_spec option_table[] = {
     { "format", 'f', ARG_FORMAT, CLI_PUSH, OPT(format), "FMT", "format of the next input (v4l2, alsa, pulse, x11grab, mpegts...)" },
     { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default 1)" },
     { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
+    { "pace", 0, ARG_FLAG, CLI_PUSH, OPT(pace), NULL, "send stdin or a device in real time too, by its timestamps (ffmpeg -re)" },
     { "encode", 0, ARG_FLAG, CLI_PUSH, OPT(encode), NULL, "encode to H.264/AAC even when the input already is" },
     { "size", 0, ARG_SIZE, CLI_PUSH, OPT(width), "WxH", "encoded picture size (default: the input's)" },
     { "fps", 0, ARG_SECONDS, CLI_PUSH, OPT(fps), "N", "encoded frame rate (default: the input's)" },

@@ -57,6 +57,7 @@ struct cli_options {
     const char *audio_format;    /* -f before the second input */
     int loop;                    /* times to play the input, 0 forever */
     int no_pace;
+    int pace;
     int encode;
     int width, height;           /* --size */
     double fps;

@@ -8,6 +8,7 @@
 #include "amf.h"
 #include "bytes.h"
 #include "common.h"
+#include "flv_meta.h"
 #include "push_input.h"
 #include "rtmpkit/error.h"
 
@@ -115,13 +116,11 @@ static int should_drop(struct pusher *p, const rk_tag *tag)
  * for the stream's metadata (nginx would replace it with the cue point). */
 static int send_tag(struct pusher *p, const rk_tag *tag)
 {
-    static const uint8_t on_metadata[] = "\x02\x00\x0aonMetaData";   /* AMF0 string */
     const uint8_t *data = tag->data;
     size_t size = tag->size;
     uint32_t timestamp = (uint32_t)tag->dts_ms;   /* 32-bit RTMP time wraps by design */
     int err;
-    if (tag->type == 18 && size >= sizeof on_metadata - 1
-        && memcmp(data, on_metadata, sizeof on_metadata - 1) == 0) {
+    if (tag->type == 18 && rk_flv_is_metadata(data, size)) {
         rk_buf_reset(&p->metadata);
         rk_amf0_put_string(&p->metadata, "@setDataFrame");
         rk_put_bytes(&p->metadata, tag->data, tag->size);
@@ -327,10 +326,16 @@ int main(int argc, char **argv)
         err = RTMPKIT_EUSAGE;
         goto done;
     }
+    if (opts.pace && opts.no_pace) {
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--pace and --no-pace exclude each other");
+        err = RTMPKIT_EUSAGE;
+        goto done;
+    }
     source_options(&opts, &log, &source_opts);
     if ((err = rk_push_input_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
-    p.paced = !opts.no_pace && !rk_push_input_is_live(p.source);
+    /* Files in real time; stdin and devices as they come, unless --pace. */
+    p.paced = opts.pace || (!opts.no_pace && !rk_push_input_is_live(p.source));
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_push_input_describe(p.source));
 
     cli_client_config(&opts, &url, &log, &cfg);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "flv_meta.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 #include "tags.h"
@@ -99,16 +100,13 @@ static int rewind_to_data(rk_flv_source *s)
     return 0;
 }
 
-/* AMF0 string "onMetaData": the one data tag that is the stream's configuration. */
-static const uint8_t ON_METADATA[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a' };
-
 /* Sequence headers and onMetaData. Other data tags (onCuePoint, onTextData...) are
  * timed media: sent at their place as they are, since a server takes any
  * "@setDataFrame" for the metadata (nginx replaces the stream's with it). */
 static int is_config(const rtmpkit_flv_tag *t)
 {
     if (t->type == RTMPKIT_FLV_DATA)
-        return t->size >= sizeof ON_METADATA && memcmp(t->data, ON_METADATA, sizeof ON_METADATA) == 0;
+        return rk_flv_is_metadata(t->data, t->size);
     if (t->size < 2)
         return 0;
     if (t->type == RTMPKIT_FLV_VIDEO)

@@ -319,6 +319,16 @@ push_fg "$T/nopace.log" 30 --no-pace "$SRC10" "$NGINX_URL/live/$name"
 check nopace-exit-status test "$PUSH_RC" = 0
 check nopace-wall-time between "$PUSH_WALL" 0 5
 check nopace-unpublished unpublished "$name"
+# --pace: stdin in real time too (6 s of MPEG-TS piped in at once take 6 s, all frames).
+name=$(uniq_name pace-stdin)
+out=$T/pace-stdin.flv
+start_recorder "$NGINX_URL/live/$name" "$out"
+push_fg "$T/pace-stdin.log" 30 --pace - "$NGINX_URL/live/$name" < "$TS"
+stop_recorder
+check pace-stdin-exit-status test "$PUSH_RC" = 0
+check pace-stdin-wall-time between "$PUSH_WALL" 5.5 7.0
+check pace-stdin-frames test "$(count_frames "$out" v)" = "$(count_frames "$TS" v)"
+expect_error pace-and-no-pace 2 'exclude each other' "$PUSH" --pace --no-pace "$SRC2" "$NGINX_URL/live/x"
 
 # --loop 2: twice the frames, time going on across the repeat (FLV and MP4 inputs take
 # different paths: the FLV reader and FFmpeg).
