@@ -143,7 +143,7 @@ bench_push() {
   echo
   echo "== unpaced publish, -c copy: 2 min of 1080p30 6 Mbit/s FLV ($(du -m "$src" | cut -f1) MB) to nginx-rtmp"
   printf '%-10s %8s %8s %12s\n' tool wall_s cpu_s peak_rss_MB
-  declare -A wall cpu rss
+  declare -A wall cpu rss late
   local run tool
   for run in 1 2 3; do
     timed rtmp-push "$build/cli/rtmp-push" -q --no-pace "$src" "$base/np-ours-$run-$$"
@@ -160,9 +160,11 @@ bench_push() {
   echo "ratios rtmp-push/ffmpeg: wall $(ratio "${wall[rtmp-push]}" "${wall[ffmpeg]}"), cpu $(ratio "${cpu[rtmp-push]}" "${cpu[ffmpeg]}"), peak rss $(ratio "${rss[rtmp-push]}" "${rss[ffmpeg]}")"
 
   echo
-  echo "== encoding: 20 s of a 720p30 test pattern + tone to H.264 veryfast / AAC, live-paced, to nginx-rtmp"
-  printf '%-10s %8s %12s %14s %12s\n' tool cpu_s peak_rss_MB late_median_ms late_p95_ms
-  for tool in rtmp-push ffmpeg; do
+  echo "== encoding: 20 s of lavfi testsrc2 720p30 + a 1 kHz tone to H.264 veryfast 2500k GOP 60 / AAC 128k, live-paced, to nginx-rtmp"
+  echo "   (the same generated input and settings for both; rtmp-push's own testsrc for reference)"
+  printf '%-16s %8s %12s %14s %12s\n' tool cpu_s peak_rss_MB late_median_ms late_p95_ms
+  local lavfi_v="testsrc2=size=1280x720:rate=30" lavfi_a="sine=frequency=1000:sample_rate=48000"
+  for tool in rtmp-push ffmpeg rtmp-push-testsrc; do
     local name=enc-$tool-$$
     # The receiver waits on the stream first; it reads the publisher's start time from a
     # file when the first frame arrives.
@@ -170,20 +172,24 @@ bench_push() {
     local recv=$!
     sleep 1
     date +%s.%N >"$work/start-$tool"
-    if [ "$tool" = rtmp-push ]; then
-      timed "$tool" "$build/cli/rtmp-push" -q --duration 20 --size 1280x720 --fps 30 --preset veryfast "testsrc" "$base/$name"
-    else
-      timed "$tool" ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i "testsrc2=size=1280x720:rate=30" \
-        -re -f lavfi -i "sine=frequency=1000:sample_rate=48000" -t 20 -c:v libx264 -preset veryfast -b:v 2500k \
-        -g 60 -c:a aac -b:a 128k -f flv "$base/$name"
-    fi
+    case $tool in
+    rtmp-push)
+      timed "$tool" "$build/cli/rtmp-push" -q --pace --duration 20 -f lavfi "$lavfi_v" -f lavfi "$lavfi_a" \
+        --preset veryfast --video-bitrate 2500 --gop 60 --audio-bitrate 128 "$base/$name" ;;
+    ffmpeg)
+      timed "$tool" ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i "$lavfi_v" \
+        -re -f lavfi -i "$lavfi_a" -t 20 -c:v libx264 -preset veryfast -b:v 2500k \
+        -g 60 -c:a aac -b:a 128k -f flv "$base/$name" ;;
+    rtmp-push-testsrc)
+      timed "$tool" "$build/cli/rtmp-push" -q --duration 20 --size 1280x720 --fps 30 --preset veryfast "testsrc" "$base/$name" ;;
+    esac
     wait "$recv" 2>/dev/null || true
-    printf '%-10s %8s %12s %14s %12s\n' "$tool" "$CPU" "$RSS_MB" \
+    printf '%-16s %8s %12s %14s %12s\n' "$tool" "$CPU" "$RSS_MB" \
       "$(sed -n 's/.*median_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")" "$(sed -n 's/.*p95_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")"
-    cpu[$tool]=$CPU
+    cpu[$tool]=$CPU late[$tool]=$(sed -n 's/.*median_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")
   done
   echo "late = arrival at a receiver (rtmp-dump through nginx) minus the frame's due time from the publisher's start"
-  echo "ratio rtmp-push/ffmpeg: cpu $(ratio "${cpu[rtmp-push]}" "${cpu[ffmpeg]}")"
+  echo "ratios rtmp-push/ffmpeg (same input): cpu $(ratio "${cpu[rtmp-push]}" "${cpu[ffmpeg]}"), late median $(ratio "${late[rtmp-push]:-}" "${late[ffmpeg]:-}")"
 }
 
 # Playing: time to first frame and steady end-to-end latency of rtmp-play and ffplay
