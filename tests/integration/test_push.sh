@@ -247,29 +247,27 @@ if [ ! -s "$TS" ]; then
     timeout 60 ffmpeg -nostdin -hide_banner -loglevel error -y -i "$(gen_media push6 6 640x360 30)" \
         -c copy -bsf:v h264_mp4toannexb -f mpegts "$TS.tmp" && mv -f "$TS.tmp" "$TS"
 fi
-url=$NGINX_URL/live/$(uniq_name ts)
-out=$T/ts.flv
-start_recorder "$url" "$out"
-push_fg "$T/ts.push.log" 60 - "$url" < <(timeout 60 cat "$TS")
-check ts-stdin-exit-status test "$PUSH_RC" = 0
-stop_recorder
-check ts-stdin-decodes decodes_clean "$out"
-check ts-stdin-frame-count test "$(count_frames "$out" v)" = "$(count_frames "$TS" v)"
-check ts-stdin-audio test "$(count_frames "$out" a)" -gt 0
+# push_ts_stdin NAME TS: TS piped into rtmp-push, recorded by ffmpeg as $T/NAME.flv:
+# exit status, clean decoding, every video frame.
+push_ts_stdin() {
+    local name=$1 ts=$2 url
+    url=$NGINX_URL/live/$(uniq_name "$1")
+    start_recorder "$url" "$T/$name.flv"
+    push_fg "$T/$name.push.log" 60 - "$url" < <(timeout 60 cat "$ts")
+    check "$name-exit-status" test "$PUSH_RC" = 0
+    stop_recorder
+    check "$name-decodes" decodes_clean "$T/$name.flv"
+    check "$name-frame-count" test "$(count_frames "$T/$name.flv" v)" = "$(count_frames "$ts" v)"
+}
+push_ts_stdin ts-stdin "$TS"
+check ts-stdin-audio test "$(count_frames "$T/ts-stdin.flv" a)" -gt 0
 
 # B-frames in MPEG-TS: Annex B converted, and the composition times carried (those of the
 # FLV the TS was made from).
 TS_B=$T/srcb.ts
 timeout 60 ffmpeg -nostdin -loglevel error -y -i "$SRC_B" -c copy -bsf:v h264_mp4toannexb -f mpegts "$TS_B"
-url=$NGINX_URL/live/$(uniq_name tsb)
-out=$T/ts-bframes.flv
-start_recorder "$url" "$out"
-push_fg "$T/ts-bframes.push.log" 60 - "$url" < <(timeout 60 cat "$TS_B")
-check ts-bframes-exit-status test "$PUSH_RC" = 0
-stop_recorder
-check ts-bframes-decodes decodes_clean "$out"
-check ts-bframes-frame-count test "$(count_frames "$out" v)" = "$(count_frames "$TS_B" v)"
-check ts-bframes-cts-kept cmp -s <(cts_ms "$SRC_B") <(cts_ms "$out")
+push_ts_stdin ts-bframes "$TS_B"
+check ts-bframes-cts-kept cmp -s <(cts_ms "$SRC_B") <(cts_ms "$T/ts-bframes.flv")
 
 # ---- 4. the built-in test pattern ----
 
