@@ -54,6 +54,15 @@ headless_counts "$SRC_NOVIDEO" audio-only
 # --no-audio / --no-video on a stream that has both: nothing of that track, all of the other.
 headless_counts "$SRC10" no-audio-flag --no-audio
 headless_counts "$SRC10" no-video-flag --no-video
+# Legacy FLV codecs decode too: Sorenson H.263 (codec id 2) video and MP3 audio.
+SRC_LEGACY=$DATA/play-legacy-4s-h263-mp3.flv
+if [ ! -s "$SRC_LEGACY" ]; then
+    timeout 60 ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=25 \
+        -f lavfi -i sine=frequency=440:sample_rate=44100 -t 4 -c:v flv -q:v 5 -g 25 \
+        -c:a libmp3lame -b:a 96k -f flv "$SRC_LEGACY.tmp" && mv -f "$SRC_LEGACY.tmp" "$SRC_LEGACY"
+fi
+check legacy-source test "$(has_codecs "$SRC_LEGACY")" = "flv1 mp3"
+headless_counts "$SRC_LEGACY" legacy-codecs
 
 # 2. Resolution change mid-stream: one FLV whose second half has a new sequence header
 #    (320x240 then 640x360), published in one session.
