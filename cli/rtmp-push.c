@@ -78,9 +78,15 @@ static int64_t queue_latency_ms(struct pusher *p)
     return (int64_t)(now - p->fifo[p->fifo_head].due_ms);
 }
 
+/* The monotonic time of a stream time in real time. */
+static uint64_t moment_of(const struct pusher *p, int64_t dts_ms)
+{
+    return p->start_ms + (uint64_t)(dts_ms > 0 ? dts_ms : 0);
+}
+
 static void remember_queued(struct pusher *p, int64_t dts_ms)
 {
-    uint64_t now = cli_monotonic_ms(), due = p->start_ms + (uint64_t)(dts_ms > 0 ? dts_ms : 0);
+    uint64_t now = cli_monotonic_ms(), due = moment_of(p, dts_ms);
     size_t tail;
     if (p->fifo_count == QUEUE_FIFO_SIZE) {   /* forget the oldest: an estimate is enough */
         p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
@@ -238,7 +244,7 @@ static int push_stream(struct pusher *p)
         if (p->paced) {
             /* Real time: wait for the tag's moment, serving the connection meanwhile. */
             for (;;) {
-                uint64_t now = cli_monotonic_ms(), due = p->start_ms + (uint64_t)tag.dts_ms;
+                uint64_t now = cli_monotonic_ms(), due = moment_of(p, tag.dts_ms);
                 if (now >= due)
                     break;
                 if ((err = rtmpkit_client_pump(p->client, (int)(due - now))) < 0)

@@ -184,9 +184,9 @@ bench_push() {
       timed "$tool" "$build/cli/rtmp-push" -q --duration 20 --size 1280x720 --fps 30 --preset veryfast "testsrc" "$base/$name" ;;
     esac
     wait "$recv" 2>/dev/null || true
-    printf '%-16s %8s %12s %14s %12s\n' "$tool" "$CPU" "$RSS_MB" \
-      "$(sed -n 's/.*median_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")" "$(sed -n 's/.*p95_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")"
     cpu[$tool]=$CPU late[$tool]=$(sed -n 's/.*median_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")
+    printf '%-16s %8s %12s %14s %12s\n' "$tool" "$CPU" "$RSS_MB" "${late[$tool]}" \
+      "$(sed -n 's/.*p95_ms=\([^ ]*\).*/\1/p' "$work/lat-$tool")"
   done
   echo "late = arrival at a receiver (rtmp-dump through nginx) minus the frame's due time from the publisher's start"
   echo "ratios rtmp-push/ffmpeg (same input): cpu $(ratio "${cpu[rtmp-push]}" "${cpu[ffmpeg]}"), late median $(ratio "${late[rtmp-push]:-}" "${late[ffmpeg]:-}")"

@@ -397,9 +397,13 @@ check sigint-recording-length between "$(count_packets "$out" v)" 60 150
 # the 10 s file would need ~30 s and latency would grow without bound.
 SRC_FAST=$(gen_media push10hi 10 1280x720 30 "bframes")
 proxy_port=19390
-run_bg "$T/proxy.log" python3 "$IT_ROOT/tests/servers/slow_proxy.py" --port $proxy_port --target "$NGINX_PORT" --rate 100000 --timeout 120
-proxy_pid=$BG_PID
-wait_for "grep -q listening '$T/proxy.log'" 10
+# start_slow_proxy RATE LOG: slow_proxy.py in front of nginx on proxy_port (sets proxy_pid).
+start_slow_proxy() {
+    run_bg "$2" python3 "$IT_ROOT/tests/servers/slow_proxy.py" --port $proxy_port --target "$NGINX_PORT" --rate "$1" --timeout 120
+    proxy_pid=$BG_PID
+    wait_for "grep -q listening '$2'" 10
+}
+start_slow_proxy 100000 "$T/proxy.log"
 name=$(uniq_name slow)
 out=$T/slow.flv
 start_recorder "$NGINX_URL/live/$name" "$out"
@@ -416,9 +420,7 @@ stop_pid "$proxy_pid"
 # A file piped in faster than real time through a link that keeps up with real time
 # (400 kB/s for a ~1 Mbit/s stream): the burst waits in the queue for seconds, yet no
 # frame is late for its moment, so none is dropped (a queue measured in media time did).
-run_bg "$T/proxy-burst.log" python3 "$IT_ROOT/tests/servers/slow_proxy.py" --port $proxy_port --target "$NGINX_PORT" --rate 400000 --timeout 120
-proxy_pid=$BG_PID
-wait_for "grep -q listening '$T/proxy-burst.log'" 10
+start_slow_proxy 400000 "$T/proxy-burst.log"
 name=$(uniq_name burst)
 out=$T/burst.flv
 start_recorder "$NGINX_URL/live/$name" "$out"

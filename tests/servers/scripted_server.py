@@ -22,6 +22,9 @@ client's error comes from what it parsed, not from an EOF):
                          128-byte chunk of a 1000-byte video message) on each of 70
                          chunk streams (csid 3..72): more than RK_MAX_CHUNK_STREAMS (64)
   chunk-size-zero        handshake, on connect send Set Chunk Size 0
+  syn-drop               never accepts: a full accept queue (backlog 0, filled by the
+                         server's own connections) makes the kernel drop further SYNs,
+                         so a client's connect waits as for a silent host
   wrap                   a well-behaved server whose play sends 30 AAC frames 23 ms apart
                          from wire time 2^32 - 230 (extended timestamps, then the 32-bit
                          wrap to 0 after the tenth), then Play.Stop
@@ -494,7 +497,22 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
-         "wrap")
+         "syn-drop", "wrap")
+
+
+def fill_accept_queue(address):
+    """Connections of our own that nobody accepts, until the queue is full."""
+    held = []
+    for _ in range(4):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect(address)
+        except BlockingIOError:
+            pass
+        held.append(c)
+    time.sleep(0.1)
+    return held
 
 
 def main():
@@ -516,12 +534,16 @@ def main():
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((args.host, args.port))
-    srv.listen(16)
+    srv.listen(0 if args.mode == "syn-drop" else 16)
     srv.settimeout(0.2)
+    held = fill_accept_queue(srv.getsockname()) if args.mode == "syn-drop" else []
     print("listening %s:%d" % srv.getsockname(), flush=True)
     deadline = time.monotonic() + args.timeout
     try:
         while time.monotonic() < deadline:
+            if held:
+                time.sleep(0.2)   # syn-drop: never accept
+                continue
             try:
                 sock, addr = srv.accept()
             except socket.timeout:
