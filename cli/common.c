@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/rtmpkit.h"
 
@@ -26,7 +27,7 @@ enum arg_type {
     ARG_FORMAT,     /* -f: the format of the next input */
     ARG_PERCENT,    /* int 0..100 */
     ARG_STATS,      /* optional argument: none or "text" -> text, "json" -> JSON lines */
-    ARG_CONN,       /* --conn: one more connect argument (repeatable), rk_connargs */
+    ARG_CONN,       /* --conn: one more connect argument (repeatable), rtmpkit_connargs */
 };
 
 struct option_spec {
@@ -225,7 +226,7 @@ static int store_option(const struct option_spec *o, const char *arg, const char
         return 0;
     case ARG_CONN: {
         char why[300];
-        if (rk_connargs_add((rk_connargs *)field, arg, why, sizeof why) < 0) {
+        if (rtmpkit_connargs_add((rtmpkit_connargs *)field, arg, why, sizeof why) < 0) {
             usage_error(name, "%s", why);
             return -1;
         }
@@ -354,7 +355,7 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
         return usage_error(name, "--stream and a key (--key, --key-file) exclude each other");
     {
         char why[300];
-        if (rk_connargs_finish(&opts->conn_args, why, sizeof why) < 0)
+        if (rtmpkit_connargs_finish(&opts->conn_args, why, sizeof why) < 0)
             return usage_error(name, "%s", why);
     }
     return -1;
@@ -607,13 +608,6 @@ const volatile sig_atomic_t *cli_install_signals(void)
     return &stop_requested;
 }
 
-uint64_t cli_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void cli_format_bytes(char *buf, size_t len, uint64_t bytes)
 {
     if (bytes < 1000)
@@ -634,7 +628,7 @@ void cli_progress_init(struct cli_progress *p, const struct cli_options *opts)
 
 void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)
 {
-    uint64_t now = cli_monotonic_ms();
+    uint64_t now = rtmpkit_monotonic_ms();
     char line[256];
     va_list ap;
     if (!p->enabled || (!force && p->drawn && now - p->last_draw_ms < PROGRESS_INTERVAL_MS))

@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "connargs.h"
+#include "rtmpkit/connargs.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/log.h"
 #include "rtmpkit/url.h"
@@ -27,7 +27,7 @@ struct cli_options {
     const char *flash_ver;
     const char *swf_url;
     const char *page_url;
-    rk_connargs conn_args;   /* --conn items, encoded as they come (rtmpdump's -C) */
+    rtmpkit_connargs conn_args;   /* --conn items, encoded as they come (rtmpdump's -C) */
     const char *server;      /* OBS style: --server URL (up to the app) ... */
     const char *key;         /* ... and --key KEY (the stream) */
     const char *key_file;    /* the key in the first line of a file */
@@ -113,7 +113,6 @@ void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cli_progress_end(struct cli_progress *p);
 
-uint64_t cli_monotonic_ms(void);
 /* "1.5 MB" style sizes. */
 void cli_format_bytes(char *buf, size_t len, uint64_t bytes);
 

@@ -9,10 +9,11 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
-#include "bytes.h"
-#include "flv_meta.h"
+#include "rtmpkit/bytes.h"
+#include "rtmpkit/flv.h"
 
 #define NAME "rtmp-dump"
 #define METADATA_MAX (1024 * 1024)
@@ -197,13 +198,13 @@ static int open_output(struct recording *rec)
  * values are patched in place when the recording ends. */
 static int write_metadata(struct recording *rec, uint32_t timestamp, const uint8_t *data, size_t len)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     size_t duration_at, filesize_at;
     uint64_t tag_start = rec->bytes;
     int err;
 
-    rk_buf_init(&b, METADATA_MAX);
-    if (rk_flv_metadata_with_totals(data, len, &b, &duration_at, &filesize_at) < 0) {
+    rtmpkit_buf_init(&b, METADATA_MAX);
+    if (rtmpkit_flv_metadata_with_totals(data, len, &b, &duration_at, &filesize_at) < 0) {
         err = write_tag(rec, RTMPKIT_FLV_DATA, timestamp, data, len);   /* keep as received */
     } else {
         err = write_tag(rec, RTMPKIT_FLV_DATA, timestamp, b.data, b.len);
@@ -212,7 +213,7 @@ static int write_metadata(struct recording *rec, uint32_t timestamp, const uint8
             rec->filesize_offset = (off_t)(tag_start + RTMPKIT_FLV_TAG_HEADER_SIZE + filesize_at);
         }
     }
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     return err;
 }
 
@@ -222,19 +223,19 @@ static int record_media(struct recording *rec, const rtmpkit_event *ev)
     uint32_t ts = output_time(rec, ev->media_type, ev->timestamp, config);
     if (rec->fd < 0 && (err = open_output(rec)) < 0)
         return err;
-    if (ev->media_type == RTMPKIT_FLV_DATA && rec->duration_offset < 0 && rk_flv_is_metadata(ev->data, ev->length))
+    if (ev->media_type == RTMPKIT_FLV_DATA && rec->duration_offset < 0 && rtmpkit_flv_is_metadata(ev->data, ev->length))
         return write_metadata(rec, ts, ev->data, ev->length);
     return write_tag(rec, ev->media_type, ts, ev->data, ev->length);
 }
 
 static void patch_double(struct recording *rec, off_t offset, double value)
 {
-    rk_buf b;
-    rk_buf_init(&b, 8);
-    rk_put_f64(&b, value);
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 8);
+    rtmpkit_put_f64(&b, value);
     if (!b.err && pwrite(rec->fd, b.data, 8, offset) != 8)
         snprintf(rec->error, sizeof rec->error, "cannot update the metadata of %s: %s", rec->path, strerror(errno));
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 /* Writes duration, file size and the real audio/video flags in place; closes. */
@@ -259,7 +260,7 @@ static int finish_recording(struct recording *rec)
 static void draw_progress(struct cli_progress *p, const struct recording *rec, uint64_t started_ms, int force)
 {
     char size[32];
-    double elapsed = (double)(cli_monotonic_ms() - started_ms) / 1000.0;
+    double elapsed = (double)(rtmpkit_monotonic_ms() - started_ms) / 1000.0;
     cli_format_bytes(size, sizeof size, rec->bytes);
     cli_progress_draw(p, force, "recorded %02d:%02d:%02d  %s  %.0f kbit/s",
                       (int)(rec->last_out_ms / 3600000), (int)(rec->last_out_ms / 60000 % 60),
@@ -293,7 +294,7 @@ static int record_stream(rtmpkit_client *client, struct recording *rec, const st
             break;
         if (ev.type == RTMPKIT_EVENT_MEDIA) {
             if (!started)
-                started = cli_monotonic_ms();
+                started = rtmpkit_monotonic_ms();
             if ((err = record_media(rec, &ev)) < 0)
                 break;
             draw_progress(&progress, rec, started, 0);

@@ -5,11 +5,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/amf.h"
+#include "rtmpkit/bytes.h"
 #include "common.h"
-#include "flv_meta.h"
+#include "rtmpkit/flv.h"
 #include "push_input.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 
 #define NAME "rtmp-push"
@@ -42,7 +43,7 @@ struct pusher {
     int waiting_for_keyframe;   /* video dropped until the next keyframe */
     uint64_t video_sent, audio_sent, dropped;
     uint64_t bytes_queued_media;
-    rk_buf metadata;            /* "@setDataFrame" + the source's onMetaData */
+    rtmpkit_buf metadata;            /* "@setDataFrame" + the source's onMetaData */
     const volatile sig_atomic_t *cancel;
     int error_logged;           /* the failure was reported where it happened */
 };
@@ -68,7 +69,7 @@ static uint64_t bytes_written(struct pusher *p)
  * that the link carries faster than real time is not late, so it is not dropped. */
 static int64_t queue_latency_ms(struct pusher *p)
 {
-    uint64_t sent = bytes_delivered(p), now = cli_monotonic_ms();
+    uint64_t sent = bytes_delivered(p), now = rtmpkit_monotonic_ms();
     while (p->fifo_count > 0 && p->fifo[p->fifo_head].end_byte <= sent) {
         p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
         p->fifo_count--;
@@ -86,7 +87,7 @@ static uint64_t moment_of(const struct pusher *p, int64_t dts_ms)
 
 static void remember_queued(struct pusher *p, int64_t dts_ms)
 {
-    uint64_t now = cli_monotonic_ms(), due = moment_of(p, dts_ms);
+    uint64_t now = rtmpkit_monotonic_ms(), due = moment_of(p, dts_ms);
     size_t tail;
     if (p->fifo_count == QUEUE_FIFO_SIZE) {   /* forget the oldest: an estimate is enough */
         p->fifo_head = (p->fifo_head + 1) % QUEUE_FIFO_SIZE;
@@ -126,10 +127,10 @@ static int send_tag(struct pusher *p, const rk_tag *tag)
     size_t size = tag->size;
     uint32_t timestamp = (uint32_t)tag->dts_ms;   /* 32-bit RTMP time wraps by design */
     int err;
-    if (tag->type == 18 && rk_flv_is_metadata(data, size)) {
-        rk_buf_reset(&p->metadata);
-        rk_amf0_put_string(&p->metadata, "@setDataFrame");
-        rk_put_bytes(&p->metadata, tag->data, tag->size);
+    if (tag->type == 18 && rtmpkit_flv_is_metadata(data, size)) {
+        rtmpkit_buf_reset(&p->metadata);
+        rtmpkit_amf0_put_string(&p->metadata, "@setDataFrame");
+        rtmpkit_put_bytes(&p->metadata, tag->data, tag->size);
         if (!p->metadata.err) {
             data = p->metadata.data;
             size = p->metadata.len;
@@ -156,25 +157,25 @@ static int send_timecode(struct pusher *p, int64_t dts_ms)
     struct timespec now;
     struct tm local;
     char date[16], time_of_day[24];
-    rk_buf b;
+    rtmpkit_buf b;
     int err;
     clock_gettime(CLOCK_REALTIME, &now);
     localtime_r(&now.tv_sec, &local);
     strftime(date, sizeof date, "%d-%m-%y", &local);
     snprintf(time_of_day, sizeof time_of_day, "%02d:%02d:%02d.%03ld", local.tm_hour, local.tm_min,
              local.tm_sec, now.tv_nsec / 1000000);
-    rk_buf_init(&b, 256);
-    rk_amf0_put_string(&b, "onFI");
-    rk_amf0_put_ecma_array_start(&b, 3);
-    rk_amf0_put_key(&b, "sd");
-    rk_amf0_put_string(&b, date);
-    rk_amf0_put_key(&b, "st");
-    rk_amf0_put_string(&b, time_of_day);
-    rk_amf0_put_key(&b, "rtmpkit_utc_ms");
-    rk_amf0_put_number(&b, (double)now.tv_sec * 1000 + (double)(now.tv_nsec / 1000000));
-    rk_amf0_put_object_end(&b);
+    rtmpkit_buf_init(&b, 256);
+    rtmpkit_amf0_put_string(&b, "onFI");
+    rtmpkit_amf0_put_ecma_array_start(&b, 3);
+    rtmpkit_amf0_put_key(&b, "sd");
+    rtmpkit_amf0_put_string(&b, date);
+    rtmpkit_amf0_put_key(&b, "st");
+    rtmpkit_amf0_put_string(&b, time_of_day);
+    rtmpkit_amf0_put_key(&b, "rtmpkit_utc_ms");
+    rtmpkit_amf0_put_number(&b, (double)now.tv_sec * 1000 + (double)(now.tv_nsec / 1000000));
+    rtmpkit_amf0_put_object_end(&b);
     err = b.err ? b.err : rtmpkit_client_queue_media(p->client, 18, (uint32_t)dts_ms, b.data, b.len);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     return err;
 }
 
@@ -182,10 +183,10 @@ static int send_timecode(struct pusher *p, int64_t dts_ms)
  * write timeout. */
 static int drain_to(struct pusher *p, size_t max_pending, int timeout_ms)
 {
-    uint64_t last_progress = cli_monotonic_ms(), last_sent = bytes_written(p);
+    uint64_t last_progress = rtmpkit_monotonic_ms(), last_sent = bytes_written(p);
     while (rtmpkit_client_pending(p->client) > max_pending) {
         int err = rtmpkit_client_pump(p->client, 100);
-        uint64_t now = cli_monotonic_ms(), sent = bytes_written(p);
+        uint64_t now = rtmpkit_monotonic_ms(), sent = bytes_written(p);
         if (err < 0)
             return err;
         if (sent != last_sent) {
@@ -224,7 +225,7 @@ static int push_stream(struct pusher *p)
     int err = 0;
 
     cli_progress_init(&progress, opts);
-    p->start_ms = cli_monotonic_ms();
+    p->start_ms = rtmpkit_monotonic_ms();
     for (;;) {
         rk_tag tag;
         int n;
@@ -244,7 +245,7 @@ static int push_stream(struct pusher *p)
         if (p->paced) {
             /* Real time: wait for the tag's moment, serving the connection meanwhile. */
             for (;;) {
-                uint64_t now = cli_monotonic_ms(), due = moment_of(p, tag.dts_ms);
+                uint64_t now = rtmpkit_monotonic_ms(), due = moment_of(p, tag.dts_ms);
                 if (now >= due)
                     break;
                 if ((err = rtmpkit_client_pump(p->client, (int)(due - now))) < 0)
@@ -320,7 +321,7 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     memset(&p, 0, sizeof p);
-    rk_buf_init(&p.metadata, METADATA_MAX);
+    rtmpkit_buf_init(&p.metadata, METADATA_MAX);
     cli_log_init(&log, NAME, &opts);
     p.opts = &opts;
     p.log = &log;
@@ -375,7 +376,7 @@ done:
     }
     if (p.source)
         rk_push_input_close(p.source);
-    rk_buf_free(&p.metadata);
+    rtmpkit_buf_free(&p.metadata);
     if (have_url)
         rtmpkit_url_free(&url);
     rtmpkit_log_cleanup(&log);

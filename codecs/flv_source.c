@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "flv_meta.h"
+#include "rtmpkit/flv.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 #include "tags.h"
@@ -106,7 +106,7 @@ static int rewind_to_data(rk_flv_source *s)
 static int is_config(const rtmpkit_flv_tag *t)
 {
     if (t->type == RTMPKIT_FLV_DATA)
-        return rk_flv_is_metadata(t->data, t->size);
+        return rtmpkit_flv_is_metadata(t->data, t->size);
     if (t->size < 2)
         return 0;
     if (t->type == RTMPKIT_FLV_VIDEO)

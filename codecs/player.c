@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "player.h"
 #include "render.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
@@ -145,13 +146,6 @@ struct rk_player {
 
     struct view view;
 };
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int64_t utc_now_ms(void)
 {
@@ -422,7 +416,7 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     }
     if ((kind == RK_DECODER_VIDEO && pl->opts.no_video) || (kind == RK_DECODER_AUDIO && pl->opts.no_audio))
         return;
-    atomic_store(&pl->last_media_ms, now_ms());
+    atomic_store(&pl->last_media_ms, rtmpkit_monotonic_ms());
     atomic_store(&pl->waiting, 0);
     if (info.frame) {
         if (ts > atomic_load(&pl->edge_ts))
@@ -458,9 +452,9 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 static int no_media_is_the_end(struct rk_player *pl)
 {
     uint64_t last = atomic_load(&pl->last_media_ms);
-    if (last && now_ms() - last > NO_MEDIA_WAITING_MS)
+    if (last && rtmpkit_monotonic_ms() - last > NO_MEDIA_WAITING_MS)
         atomic_store(&pl->waiting, 1);
-    if (pl->headless && last && now_ms() - last > HEADLESS_END_MS) {
+    if (pl->headless && last && rtmpkit_monotonic_ms() - last > HEADLESS_END_MS) {
         rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %d s: the stream has ended",
                      HEADLESS_END_MS / 1000);
         return 1;
@@ -687,10 +681,10 @@ static void play_audio(struct rk_player *pl, rk_resampler *rs, const AVFrame *fr
     int target = pl->opts.latency_ms, n;
     double speed = 1.0;
     if (!pl->audio_start_ms)
-        pl->audio_start_ms = now_ms();
+        pl->audio_start_ms = rtmpkit_monotonic_ms();
     if (rk_audio_clock(pl->audio, &clock)) {
         /* Right after the start a server's GOP cache puts us behind: drop at once then. */
-        int hard = now_ms() - pl->audio_start_ms < START_MS ? target : target + CATCHUP_HARD_MS;
+        int hard = rtmpkit_monotonic_ms() - pl->audio_start_ms < START_MS ? target : target + CATCHUP_HARD_MS;
         delay = edge - clock;
         if (delay > hard) {
             /* Far behind: skip what is older than the low mark. */
@@ -837,7 +831,7 @@ static void show_frame(struct rk_player *pl, struct view *v, AVFrame *f, int64_t
  * many ms until the next frame is due (for the wait). */
 static int present(struct rk_player *pl, struct view *v)
 {
-    uint64_t t = now_ms();
+    uint64_t t = rtmpkit_monotonic_ms();
     int64_t clock, head, next;
     if ((head = fq_pts(&pl->fq, 0)) == INT64_MIN)
         return 10;
@@ -1023,12 +1017,12 @@ static void end_stats_interval(struct rk_player *pl, struct view *v, uint64_t t,
 
 static void run_window(struct rk_player *pl, struct view *v)
 {
-    uint64_t last_stats = now_ms(), last_title = 0, started = now_ms();
+    uint64_t last_stats = rtmpkit_monotonic_ms(), last_title = 0, started = rtmpkit_monotonic_ms();
     v->stats_start_ms = started;
     while (!atomic_load(&pl->quit) && !*pl->cancel) {
         uint64_t t;
         handle_window_events(pl, v, pl->opts.no_video ? 20 : present(pl, v));
-        t = now_ms();
+        t = rtmpkit_monotonic_ms();
         /* No picture yet after a second (audio only, or waiting): show the window anyway. */
         if (!rk_window_has_frame(v->win) && t - started > 1000)
             rk_window_ensure(v->win, 640, 360);
@@ -1048,7 +1042,7 @@ static void run_window(struct rk_player *pl, struct view *v)
 
 static void run_headless(struct rk_player *pl, struct view *v)
 {
-    uint64_t last_stats = now_ms(), last_count = 0;
+    uint64_t last_stats = rtmpkit_monotonic_ms(), last_count = 0;
     v->stats_start_ms = last_stats;
     while (!*pl->cancel) {
         uint64_t t;
@@ -1056,7 +1050,7 @@ static void run_headless(struct rk_player *pl, struct view *v)
         int done = atomic_load(&pl->net_done) && (pl->opts.no_video || atomic_load(&pl->video_thread_done)) &&
                    (pl->opts.no_audio || atomic_load(&pl->audio_threads_done));
         usleep(50 * 1000);
-        t = now_ms();
+        t = rtmpkit_monotonic_ms();
         if (pl->opts.stats && t - last_stats >= STATS_INTERVAL_MS) {
             uint64_t n = atomic_load(&pl->video_frames);
             v->last_clock = atomic_load(&pl->edge_ts);

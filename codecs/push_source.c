@@ -12,7 +12,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/time.h>
 
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "encode.h"
 #include "rtmpkit/error.h"
 #include "tags.h"
@@ -69,7 +69,7 @@ struct track {
     struct queue q;
     int eof;
     int have_config;
-    rk_buf config;              /* sequence header tag body */
+    rtmpkit_buf config;              /* sequence header tag body */
     int length_size;            /* video: NAL length size of the input packets, 0: Annex B.
                                  * Known from the extradata, never guessed per packet: a
                                  * 256..511-byte NAL has a length that looks like 00 00 01. */
@@ -96,7 +96,7 @@ struct rk_push_source {
     struct qtag *cur;           /* the tag last returned */
     AVPacket *pkt, *opkt;
     AVFrame *frame;
-    rk_buf scratch;
+    rtmpkit_buf scratch;
     int have_base;
     int64_t base, last_out;
     int live;
@@ -143,7 +143,7 @@ static int queue_span_over(const struct queue *q, int64_t max_ms)
 }
 
 /* Queues a copy of body as a tag. */
-static int enqueue(struct queue *q, uint8_t type, int64_t dts, uint32_t flags, const rk_buf *body)
+static int enqueue(struct queue *q, uint8_t type, int64_t dts, uint32_t flags, const rtmpkit_buf *body)
 {
     struct qtag *t;
 
@@ -179,7 +179,7 @@ static int fail_av(rk_push_source *s, const char *what, const char *name, int av
 /* ---- video tags ---- */
 
 /* The sequence header tag body for extradata (H.264 avcC / Annex B, or AAC ASC). */
-static int config_body(struct track *t, const uint8_t *extra, size_t len, rk_buf *body, int *length_size)
+static int config_body(struct track *t, const uint8_t *extra, size_t len, rtmpkit_buf *body, int *length_size)
 {
     if (t->kind == AUDIO) {
         rk_flv_put_aac(body, RK_AAC_SEQUENCE_HEADER, extra, len);
@@ -199,7 +199,7 @@ static int video_config_from_extradata(struct track *t, const uint8_t *extra, si
     int ret;
     if (!extra || !len)
         return 0;
-    rk_buf_reset(&t->config);
+    rtmpkit_buf_reset(&t->config);
     /* Annex B extradata means Annex B packets: length_size 0. */
     if ((ret = config_body(t, extra, len, &t->config, &t->length_size)) < 0)
         return ret;
@@ -210,7 +210,7 @@ static int video_config_from_extradata(struct track *t, const uint8_t *extra, si
 /* The first keyframe of an Annex B stream without extradata carries SPS/PPS in band. */
 static int video_config_inband(rk_push_source *s, struct track *t, const uint8_t *p, size_t n)
 {
-    rk_buf_reset(&t->config);
+    rtmpkit_buf_reset(&t->config);
     rk_flv_put_avc(&t->config, RK_FLV_FRAME_KEY, RK_AVC_SEQUENCE_HEADER, 0, NULL, 0);
     if (t->length_size != 0 || rk_avcc_from_annexb(p, n, &t->config) < 0) {
         rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: H.264 without SPS/PPS before the first keyframe",
@@ -226,7 +226,7 @@ static int video_config_inband(rk_push_source *s, struct track *t, const uint8_t
 static int emit_video(rk_push_source *s, struct track *t, const uint8_t *p, size_t n,
                       int64_t pts, int64_t dts, int container_key)
 {
-    rk_buf *b = &s->scratch;
+    rtmpkit_buf *b = &s->scratch;
     rk_h264_info info;
     int annexb = t->length_size == 0;
     int key, ret;
@@ -243,13 +243,13 @@ static int emit_video(rk_push_source *s, struct track *t, const uint8_t *p, size
             return ret;
         t->seen_key = 1;
     }
-    rk_buf_reset(b);
+    rtmpkit_buf_reset(b);
     rk_flv_put_avc(b, key ? RK_FLV_FRAME_KEY : info.droppable ? RK_FLV_FRAME_DISPOSABLE : RK_FLV_FRAME_INTER,
                    RK_AVC_NALU, (int32_t)(pts - dts), NULL, 0);
     if (annexb)
         rk_annexb_to_avcc(p, n, 0, b);
     else
-        rk_put_bytes(b, p, n);
+        rtmpkit_put_bytes(b, p, n);
     return enqueue(&t->q, 9, dts, (key ? RK_TAG_KEYFRAME : 0) | (info.droppable ? RK_TAG_DROPPABLE : 0), b);
 }
 
@@ -257,7 +257,7 @@ static int emit_video(rk_push_source *s, struct track *t, const uint8_t *p, size
 
 static int audio_config(struct track *t, const uint8_t *asc, size_t len)
 {
-    rk_buf_reset(&t->config);
+    rtmpkit_buf_reset(&t->config);
     rk_flv_put_aac(&t->config, RK_AAC_SEQUENCE_HEADER, asc, len);
     t->have_config = !t->config.err;
     return t->config.err;
@@ -284,7 +284,7 @@ static int emit_adts(rk_push_source *s, struct track *t, const uint8_t *p, size_
             t->sample_rate = h.sample_rate;
             t->channels = h.channels;
         }
-        rk_buf_reset(&s->scratch);
+        rtmpkit_buf_reset(&s->scratch);
         rk_flv_put_aac(&s->scratch, RK_AAC_RAW, p + h.header_size, (size_t)(h.frame_size - h.header_size));
         if ((ret = enqueue(&t->q, 8, dts + i * 1024 * 1000 / h.sample_rate, 0, &s->scratch)) < 0)
             return ret;
@@ -309,7 +309,7 @@ static int emit_audio(rk_push_source *s, struct track *t, const uint8_t *p, size
 {
     if (is_adts(t, p, n))
         return emit_adts(s, t, p, n, dts);
-    rk_buf_reset(&s->scratch);
+    rtmpkit_buf_reset(&s->scratch);
     rk_flv_put_aac(&s->scratch, RK_AAC_RAW, p, n);
     return enqueue(&t->q, 8, dts, 0, &s->scratch);
 }
@@ -449,11 +449,11 @@ static int config_update(rk_push_source *s, struct track *t, const AVPacket *pkt
     size_t len = 0;
     const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, &len);
     int length_size = t->length_size, ret = 0;
-    rk_buf body;
+    rtmpkit_buf body;
 
     if (!extra || !len)
         return 0;
-    rk_buf_init(&body, 1 << 20);
+    rtmpkit_buf_init(&body, 1 << 20);
     if (config_body(t, extra, len, &body, &length_size) < 0) {
         rtmpkit_logf(s->log, RTMPKIT_LOG_WARN, "%s: ignoring a malformed new configuration", t->in->name);
         goto done;
@@ -462,13 +462,13 @@ static int config_update(rk_push_source *s, struct track *t, const AVPacket *pkt
         goto done;
     if (t->have_config && (ret = enqueue(&t->q, t->kind == VIDEO ? 9 : 8, dts, RK_TAG_CONFIG, &body)) < 0)
         goto done;
-    rk_buf_free(&t->config);
+    rtmpkit_buf_free(&t->config);
     t->config = body;
-    rk_buf_init(&body, 1 << 20);
+    rtmpkit_buf_init(&body, 1 << 20);
     t->length_size = length_size;
     t->have_config = 1;
 done:
-    rk_buf_free(&body);
+    rtmpkit_buf_free(&body);
     return ret;
 }
 
@@ -776,7 +776,7 @@ static void init_track(struct track *t, int kind, struct input *in, int index)
     t->index = index;
     t->st = in->fmt ? in->fmt->streams[index] : NULL;
     t->last_raw_dts = INT64_MIN;
-    rk_buf_init(&t->config, 1 << 20);
+    rtmpkit_buf_init(&t->config, 1 << 20);
 }
 
 static int pick_streams(rk_push_source *s)
@@ -948,7 +948,7 @@ static int prefetch(rk_push_source *s)
     return 0;
 }
 
-static int push_header_tag(rk_push_source *s, uint8_t type, const rk_buf *body)
+static int push_header_tag(rk_push_source *s, uint8_t type, const rtmpkit_buf *body)
 {
     return enqueue(&s->head, type, 0, RK_TAG_CONFIG, body);
 }
@@ -966,7 +966,7 @@ static int build_header(rk_push_source *s)
 
     if (s->main_in.fmt && !s->live && s->opts.loop == 1 && s->main_in.fmt->duration > 0)
         m.duration = s->main_in.fmt->duration / (double)AV_TIME_BASE;
-    rk_buf_reset(&s->scratch);
+    rtmpkit_buf_reset(&s->scratch);
     rk_flv_put_metadata(&s->scratch, &m);
     if ((ret = push_header_tag(s, 18, &s->scratch)) < 0)
         return ret;
@@ -1017,7 +1017,7 @@ static int alloc_source(rk_push_source **out, const struct rk_push_source_option
     *out = s;
     s->opts = *opts;
     s->log = opts->log;
-    rk_buf_init(&s->scratch, TAG_MAX_BYTES);
+    rtmpkit_buf_init(&s->scratch, TAG_MAX_BYTES);
     if (!(s->pkt = av_packet_alloc()) || !(s->opkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
         return RTMPKIT_ENOMEM;
     return 0;
@@ -1078,7 +1078,7 @@ void rk_push_source_close(rk_push_source *s)
         rk_venc_close(t->venc);
         rk_aenc_close(t->aenc);
         queue_free(&t->q);
-        rk_buf_free(&t->config);
+        rtmpkit_buf_free(&t->config);
     }
     close_input(&s->main_in);
     close_input(&s->audio_in);
@@ -1087,6 +1087,6 @@ void rk_push_source_close(rk_push_source *s)
     av_packet_free(&s->pkt);
     av_packet_free(&s->opkt);
     av_frame_free(&s->frame);
-    rk_buf_free(&s->scratch);
+    rtmpkit_buf_free(&s->scratch);
     free(s);
 }

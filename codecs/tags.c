@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "amf.h"
+#include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 
 /* ---- Annex B ---- */
@@ -55,7 +55,7 @@ int rk_h264_is_annexb(const uint8_t *buf, size_t len)
     return len >= 4 && buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 1;
 }
 
-int rk_annexb_to_avcc(const uint8_t *buf, size_t len, int drop_param_sets, rk_buf *out)
+int rk_annexb_to_avcc(const uint8_t *buf, size_t len, int drop_param_sets, rtmpkit_buf *out)
 {
     rk_annexb_iter it;
     const uint8_t *nal;
@@ -76,8 +76,8 @@ int rk_annexb_to_avcc(const uint8_t *buf, size_t len, int drop_param_sets, rk_bu
             out->err = RTMPKIT_EINPUT;
             break;
         }
-        rk_put_u32(out, (uint32_t)n);
-        rk_put_bytes(out, nal, n);
+        rtmpkit_put_u32(out, (uint32_t)n);
+        rtmpkit_put_bytes(out, nal, n);
         count++;
     }
     return out->err ? out->err : count;
@@ -121,12 +121,12 @@ int rk_h264_frame_info(const uint8_t *buf, size_t len, int length_size, rk_h264_
         while (rk_annexb_next(&it, &nal, &n))
             note_nal(info, nal, n, &ref_slices);
     } else if (length_size == 1 || length_size == 2 || length_size == 4) {
-        rk_reader r;
-        rk_reader_init(&r, buf, len);
-        while (rk_reader_left(&r) && !r.err) {
-            uint32_t n = length_size == 4 ? rk_read_u32(&r)
-                       : length_size == 2 ? rk_read_u16(&r) : rk_read_u8(&r);
-            const uint8_t *nal = rk_read_bytes(&r, n);
+        rtmpkit_reader r;
+        rtmpkit_reader_init(&r, buf, len);
+        while (rtmpkit_reader_left(&r) && !r.err) {
+            uint32_t n = length_size == 4 ? rtmpkit_read_u32(&r)
+                       : length_size == 2 ? rtmpkit_read_u16(&r) : rtmpkit_read_u8(&r);
+            const uint8_t *nal = rtmpkit_read_bytes(&r, n);
             if (nal)
                 note_nal(info, nal, n, &ref_slices);
         }
@@ -159,15 +159,15 @@ static void add_param_set(struct param_sets *ps, const uint8_t *nal, size_t n)
     }
 }
 
-static void put_param_sets(rk_buf *out, const struct param_sets *ps)
+static void put_param_sets(rtmpkit_buf *out, const struct param_sets *ps)
 {
     for (int i = 0; i < ps->count; i++) {
-        rk_put_u16(out, (uint16_t)ps->len[i]);
-        rk_put_bytes(out, ps->nal[i], ps->len[i]);
+        rtmpkit_put_u16(out, (uint16_t)ps->len[i]);
+        rtmpkit_put_bytes(out, ps->nal[i], ps->len[i]);
     }
 }
 
-int rk_avcc_from_annexb(const uint8_t *buf, size_t len, rk_buf *out)
+int rk_avcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out)
 {
     struct param_sets sps = { .count = 0 }, pps = { .count = 0 };
     rk_annexb_iter it;
@@ -187,43 +187,43 @@ int rk_avcc_from_annexb(const uint8_t *buf, size_t len, rk_buf *out)
         return RTMPKIT_EINPUT;
     /* version, profile, compatibility, level from the first SPS; 4-byte lengths. The
      * High-profile extension (chroma format, bit depths) is optional and left out. */
-    rk_put_u8(out, 1);
-    rk_put_u8(out, sps.nal[0][1]);
-    rk_put_u8(out, sps.nal[0][2]);
-    rk_put_u8(out, sps.nal[0][3]);
-    rk_put_u8(out, 0xff);
-    rk_put_u8(out, (uint8_t)(0xe0 | sps.count));
+    rtmpkit_put_u8(out, 1);
+    rtmpkit_put_u8(out, sps.nal[0][1]);
+    rtmpkit_put_u8(out, sps.nal[0][2]);
+    rtmpkit_put_u8(out, sps.nal[0][3]);
+    rtmpkit_put_u8(out, 0xff);
+    rtmpkit_put_u8(out, (uint8_t)(0xe0 | sps.count));
     put_param_sets(out, &sps);
-    rk_put_u8(out, (uint8_t)pps.count);
+    rtmpkit_put_u8(out, (uint8_t)pps.count);
     put_param_sets(out, &pps);
     return out->err;
 }
 
 /* Skips count length-prefixed parameter sets. */
-static void skip_param_sets(rk_reader *r, int count)
+static void skip_param_sets(rtmpkit_reader *r, int count)
 {
     for (int i = 0; i < count && !r->err; i++)
-        rk_skip(r, rk_read_u16(r));
+        rtmpkit_skip(r, rtmpkit_read_u16(r));
 }
 
 int rk_avcc_length_size(const uint8_t *avcc, size_t len)
 {
-    rk_reader r;
+    rtmpkit_reader r;
     int length_size;
 
-    rk_reader_init(&r, avcc, len);
-    if (rk_read_u8(&r) != 1)
+    rtmpkit_reader_init(&r, avcc, len);
+    if (rtmpkit_read_u8(&r) != 1)
         return r.err ? r.err : RTMPKIT_EINPUT;
-    rk_skip(&r, 3);
-    length_size = (rk_read_u8(&r) & 3) + 1;
-    skip_param_sets(&r, rk_read_u8(&r) & 0x1f);
-    skip_param_sets(&r, rk_read_u8(&r));
+    rtmpkit_skip(&r, 3);
+    length_size = (rtmpkit_read_u8(&r) & 3) + 1;
+    skip_param_sets(&r, rtmpkit_read_u8(&r) & 0x1f);
+    skip_param_sets(&r, rtmpkit_read_u8(&r));
     if (r.err)
         return r.err;
     return length_size == 3 ? RTMPKIT_EINPUT : length_size;
 }
 
-int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rk_buf *out, int *length_size)
+int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rtmpkit_buf *out, int *length_size)
 {
     int ret;
 
@@ -231,7 +231,7 @@ int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rk_buf *out, int *l
         if ((ret = rk_avcc_length_size(extra, len)) < 0)
             return ret;
         *length_size = ret;
-        rk_put_bytes(out, extra, len);
+        rtmpkit_put_bytes(out, extra, len);
         return out->err;
     }
     *length_size = 4;
@@ -240,24 +240,24 @@ int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rk_buf *out, int *l
 
 /* ---- tag bodies ---- */
 
-void rk_flv_put_avc(rk_buf *out, int frame_type, int packet_type, int32_t cts,
+void rk_flv_put_avc(rtmpkit_buf *out, int frame_type, int packet_type, int32_t cts,
                     const uint8_t *payload, size_t len)
 {
     if (cts > 0x7fffff)
         cts = 0x7fffff;
     if (cts < -0x800000)
         cts = -0x800000;
-    rk_put_u8(out, (uint8_t)(frame_type << 4 | 7));
-    rk_put_u8(out, (uint8_t)packet_type);
-    rk_put_u24(out, (uint32_t)cts & 0xffffff);
-    rk_put_bytes(out, payload, len);
+    rtmpkit_put_u8(out, (uint8_t)(frame_type << 4 | 7));
+    rtmpkit_put_u8(out, (uint8_t)packet_type);
+    rtmpkit_put_u24(out, (uint32_t)cts & 0xffffff);
+    rtmpkit_put_bytes(out, payload, len);
 }
 
-void rk_flv_put_aac(rk_buf *out, int packet_type, const uint8_t *payload, size_t len)
+void rk_flv_put_aac(rtmpkit_buf *out, int packet_type, const uint8_t *payload, size_t len)
 {
-    rk_put_u8(out, 0xaf);
-    rk_put_u8(out, (uint8_t)packet_type);
-    rk_put_bytes(out, payload, len);
+    rtmpkit_put_u8(out, 0xaf);
+    rtmpkit_put_u8(out, (uint8_t)packet_type);
+    rtmpkit_put_bytes(out, payload, len);
 }
 
 /* ---- ADTS ---- */
@@ -301,10 +301,10 @@ void rk_aac_asc_from_adts(const rk_adts *h, uint8_t asc[2])
 
 /* ---- onMetaData ---- */
 
-static void put_number_prop(rk_buf *b, const char *key, double v)
+static void put_number_prop(rtmpkit_buf *b, const char *key, double v)
 {
-    rk_amf0_put_key(b, key);
-    rk_amf0_put_number(b, v);
+    rtmpkit_amf0_put_key(b, key);
+    rtmpkit_amf0_put_number(b, v);
 }
 
 static uint32_t count_meta(const rk_flv_meta *m)
@@ -317,10 +317,10 @@ static uint32_t count_meta(const rk_flv_meta *m)
     return n;
 }
 
-void rk_flv_put_metadata(rk_buf *out, const rk_flv_meta *m)
+void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
 {
-    rk_amf0_put_string(out, "onMetaData");
-    rk_amf0_put_ecma_array_start(out, count_meta(m));
+    rtmpkit_amf0_put_string(out, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(out, count_meta(m));
     if (m->duration > 0)
         put_number_prop(out, "duration", m->duration);
     if (m->has_video) {
@@ -342,12 +342,12 @@ void rk_flv_put_metadata(rk_buf *out, const rk_flv_meta *m)
             put_number_prop(out, "audiosamplerate", m->audiosamplerate);
         if (m->audiosamplesize > 0)
             put_number_prop(out, "audiosamplesize", m->audiosamplesize);
-        rk_amf0_put_key(out, "stereo");
-        rk_amf0_put_bool(out, m->stereo);
+        rtmpkit_amf0_put_key(out, "stereo");
+        rtmpkit_amf0_put_bool(out, m->stereo);
     }
     if (m->encoder) {
-        rk_amf0_put_key(out, "encoder");
-        rk_amf0_put_string(out, m->encoder);
+        rtmpkit_amf0_put_key(out, "encoder");
+        rtmpkit_amf0_put_string(out, m->encoder);
     }
-    rk_amf0_put_object_end(out);
+    rtmpkit_amf0_put_object_end(out);
 }

@@ -1,6 +1,6 @@
 /* Packets -> FLV tag bodies, at the byte level: H.264 Annex B and avcC, AAC ADTS and
  * AudioSpecificConfig, the AVC/AAC tag headers, onMetaData. No FFmpeg types here, so
- * every function can be unit tested on byte arrays. Functions that build into an rk_buf
+ * every function can be unit tested on byte arrays. Functions that build into an rtmpkit_buf
  * append to it and leave errors sticky in it (check b->err once). */
 #ifndef RK_TAGS_H
 #define RK_TAGS_H
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 
 /* H.264 NAL unit types we care about. */
 enum {
@@ -53,7 +53,7 @@ int rk_h264_is_annexb(const uint8_t *buf, size_t len);
  * length. Empty NALs are skipped; AUD NALs are dropped (the FLV tag delimits the access
  * unit); SPS/PPS are dropped too when drop_param_sets (they are in the avcC). Returns
  * the number of NALs written or a negative error (out->err). */
-int rk_annexb_to_avcc(const uint8_t *buf, size_t len, int drop_param_sets, rk_buf *out);
+int rk_annexb_to_avcc(const uint8_t *buf, size_t len, int drop_param_sets, rtmpkit_buf *out);
 
 /* What a frame holds, from its NAL headers. */
 typedef struct rk_h264_info {
@@ -71,7 +71,7 @@ int rk_h264_frame_info(const uint8_t *buf, size_t len, int length_size, rk_h264_
  * an Annex B buffer (extradata, or a keyframe with in-band parameter sets). Returns 0,
  * RTMPKIT_EINPUT when there is no SPS or no PPS or the SPS is shorter than 4 bytes, or
  * a buffer error. */
-int rk_avcc_from_annexb(const uint8_t *buf, size_t len, rk_buf *out);
+int rk_avcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out);
 
 /* Checks an avcC (first byte 1) and returns its NAL length size (1, 2 or 4) or
  * RTMPKIT_EINPUT / RTMPKIT_ETRUNCATED when it is malformed. */
@@ -80,16 +80,16 @@ int rk_avcc_length_size(const uint8_t *avcc, size_t len);
 /* The sequence header payload for any H.264 extradata: an avcC as is (validated), or one
  * built from Annex B SPS/PPS. *length_size gets the NAL length size frames will use in
  * the FLV stream (the avcC's, or 4 for a built one). */
-int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rk_buf *out, int *length_size);
+int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rtmpkit_buf *out, int *length_size);
 
 /* Appends an AVC video tag body: frame type, codec 7, packet type, CTS (pts - dts,
  * clamped to signed 24 bits), then payload. */
-void rk_flv_put_avc(rk_buf *out, int frame_type, int packet_type, int32_t cts,
+void rk_flv_put_avc(rtmpkit_buf *out, int frame_type, int packet_type, int32_t cts,
                     const uint8_t *payload, size_t len);
 
 /* Appends an AAC audio tag body: 0xAF (AAC, 44 kHz, 16 bit, stereo as the spec asks),
  * packet type, payload. */
-void rk_flv_put_aac(rk_buf *out, int packet_type, const uint8_t *payload, size_t len);
+void rk_flv_put_aac(rtmpkit_buf *out, int packet_type, const uint8_t *payload, size_t len);
 
 /* A parsed ADTS header. */
 typedef struct rk_adts {
@@ -126,6 +126,6 @@ typedef struct rk_flv_meta {
 } rk_flv_meta;
 
 /* Appends the body of a data tag: the string "onMetaData" and an ECMA array. */
-void rk_flv_put_metadata(rk_buf *out, const rk_flv_meta *m);
+void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m);
 
 #endif

@@ -1,24 +1,9 @@
-/* Internal AMF0 encoding into an rk_buf (errors are sticky in the buffer). */
+/* Internal to the AMF decoders: the caps of one decode call. The encoders are public (rtmpkit/amf.h). */
 #ifndef RK_AMF_H
 #define RK_AMF_H
 
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "rtmpkit/amf.h"
-
-void rk_amf0_put_number(rk_buf *b, double v);
-void rk_amf0_put_bool(rk_buf *b, int v);
-/* Strings longer than 65535 bytes are written as long strings. */
-void rk_amf0_put_string(rk_buf *b, const char *s);
-void rk_amf0_put_string_len(rk_buf *b, const char *s, size_t len);
-void rk_amf0_put_null(rk_buf *b);
-void rk_amf0_put_object_start(rk_buf *b);
-void rk_amf0_put_ecma_array_start(rk_buf *b, uint32_t count);
-/* A property name inside an object or ECMA array (no type marker). */
-void rk_amf0_put_key(rk_buf *b, const char *key);
-/* Ends an object or an ECMA array: 00 00 09. */
-void rk_amf0_put_object_end(rk_buf *b);
-/* Encodes a whole value tree (AMF0 only; AMF3 values come out as their AMF0 twins). */
-void rk_amf0_put_value(rk_buf *b, const rtmpkit_amf *v);
 
 /* Shared by the AMF0 and AMF3 decoders (amf0.c, amf3.c): the caps of one top-level
  * decode call, so that an AMF3 value inside AMF0 (0x11) counts against the same limits. */
@@ -39,6 +24,6 @@ int rk_amf_add_prop(rtmpkit_amf *map, rk_amf_budget *bg, const uint8_t *key, siz
                     rtmpkit_amf **value);
 /* Decodes one AMF3 value (fresh reference tables) from r at nesting depth depth into *out,
  * which is left NULL on failure. Returns 0 or a negative error. */
-int rk_amf3_read(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg);
+int rk_amf3_read(rtmpkit_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg);
 
 #endif

@@ -1,4 +1,4 @@
-/* AMF0: decode under caps (depth, element count, copied bytes), encode into an rk_buf. */
+/* AMF0: decode under caps (depth, element count, copied bytes), encode into an rtmpkit_buf. */
 #include "amf.h"
 
 #include <limits.h>
@@ -106,12 +106,12 @@ int rk_amf_add_prop(rtmpkit_amf *map, rk_amf_budget *bg, const uint8_t *key, siz
     return 0;
 }
 
-static int amf0_value(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg);
+static int amf0_value(rtmpkit_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg);
 
 /* Reads a string of n bytes into a STRING value. */
-static int amf0_string(rk_reader *r, size_t n, rtmpkit_amf *out, rk_amf_budget *bg)
+static int amf0_string(rtmpkit_reader *r, size_t n, rtmpkit_amf *out, rk_amf_budget *bg)
 {
-    const uint8_t *p = rk_read_bytes(r, n);
+    const uint8_t *p = rtmpkit_read_bytes(r, n);
     int rc;
     if (!p)
         return r->err;
@@ -124,17 +124,17 @@ static int amf0_string(rk_reader *r, size_t n, rtmpkit_amf *out, rk_amf_budget *
 }
 
 /* Properties until the 00 00 09 end marker; out is already an OBJECT or ECMA_ARRAY. */
-static int amf0_props(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
+static int amf0_props(rtmpkit_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
 {
     for (;;) {
-        size_t klen = rk_read_u16(r);
-        const uint8_t *key = rk_read_bytes(r, klen);
+        size_t klen = rtmpkit_read_u16(r);
+        const uint8_t *key = rtmpkit_read_bytes(r, klen);
         rtmpkit_amf *value;
         int rc;
         if (r->err)
             return r->err;
-        if (klen == 0 && rk_reader_left(r) > 0 && r->p[0] == AMF0_OBJECT_END) {
-            rk_skip(r, 1);
+        if (klen == 0 && rtmpkit_reader_left(r) > 0 && r->p[0] == AMF0_OBJECT_END) {
+            rtmpkit_skip(r, 1);
             return 0;
         }
         rc = rk_amf_add_prop(out, bg, key, klen, &value);
@@ -146,14 +146,14 @@ static int amf0_props(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *
     }
 }
 
-static int amf0_strict_array(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
+static int amf0_strict_array(rtmpkit_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
 {
-    uint32_t n = rk_read_u32(r);
+    uint32_t n = rtmpkit_read_u32(r);
     if (r->err)
         return r->err;
     /* The count comes from the peer: each item takes at least one byte, so a count the
      * remaining bytes cannot hold fails before anything is allocated. */
-    if (n > rk_reader_left(r))
+    if (n > rtmpkit_reader_left(r))
         return RTMPKIT_ETRUNCATED;
     if (n > RTMPKIT_AMF_MAX_ELEMENTS - bg->elements)
         return RTMPKIT_ELIMIT;
@@ -175,30 +175,30 @@ static int amf0_strict_array(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_b
 }
 
 /* depth is the number of containers around this value. */
-static int amf0_value(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
+static int amf0_value(rtmpkit_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
 {
     int rc = rk_amf_count(bg);
     uint8_t marker;
     if (rc < 0)
         return rc;
-    marker = rk_read_u8(r);
+    marker = rtmpkit_read_u8(r);
     if (r->err)
         return r->err;
     switch (marker) {
     case AMF0_NUMBER:
-        out->number = rk_read_f64(r);
+        out->number = rtmpkit_read_f64(r);
         out->type = RTMPKIT_AMF_NUMBER;
         break;
     case AMF0_BOOLEAN:
-        out->boolean = rk_read_u8(r) != 0;
+        out->boolean = rtmpkit_read_u8(r) != 0;
         out->type = RTMPKIT_AMF_BOOLEAN;
         break;
     case AMF0_STRING:
-        rc = amf0_string(r, rk_read_u16(r), out, bg);
+        rc = amf0_string(r, rtmpkit_read_u16(r), out, bg);
         break;
     case AMF0_LONG_STRING:
     case AMF0_XML_DOCUMENT:
-        rc = amf0_string(r, rk_read_u32(r), out, bg);
+        rc = amf0_string(r, rtmpkit_read_u32(r), out, bg);
         break;
     case AMF0_NULL:
         break;
@@ -209,12 +209,12 @@ static int amf0_value(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *
     case AMF0_REFERENCE:
         /* A back reference to an earlier complex value. No RTMP server sends one; we
          * read its index and yield undefined rather than copy (or fail the message). */
-        rk_skip(r, 2);
+        rtmpkit_skip(r, 2);
         out->type = RTMPKIT_AMF_UNDEFINED;
         break;
     case AMF0_DATE:
-        out->number = rk_read_f64(r);
-        rk_skip(r, 2);   /* time zone: reserved, should be 0 */
+        out->number = rtmpkit_read_f64(r);
+        rtmpkit_skip(r, 2);   /* time zone: reserved, should be 0 */
         out->type = RTMPKIT_AMF_DATE;
         break;
     case AMF0_OBJECT:
@@ -228,9 +228,9 @@ static int amf0_value(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *
             break;
         }
         if (marker == AMF0_TYPED_OBJECT)
-            rk_skip(r, rk_read_u16(r));   /* the class name */
+            rtmpkit_skip(r, rtmpkit_read_u16(r));   /* the class name */
         else if (marker == AMF0_ECMA_ARRAY)
-            (void)rk_read_u32(r);         /* a count hint only: encoders get it wrong */
+            (void)rtmpkit_read_u32(r);         /* a count hint only: encoders get it wrong */
         if (r->err)
             return r->err;
         out->type = marker == AMF0_ECMA_ARRAY ? RTMPKIT_AMF_ECMA_ARRAY : RTMPKIT_AMF_OBJECT;
@@ -247,7 +247,7 @@ static int amf0_value(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *
     return r->err;
 }
 
-static int decode_one(rk_reader *r, rtmpkit_amf *out, rk_amf_budget *bg)
+static int decode_one(rtmpkit_reader *r, rtmpkit_amf *out, rk_amf_budget *bg)
 {
     int rc;
     amf_clear(out);
@@ -260,27 +260,27 @@ static int decode_one(rk_reader *r, rtmpkit_amf *out, rk_amf_budget *bg)
 int rtmpkit_amf0_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out)
 {
     rk_amf_budget bg = { 0, 0 };
-    rk_reader r;
+    rtmpkit_reader r;
     int rc;
     if (!out)
         return RTMPKIT_EINTERNAL;
     if (len > INT_MAX)
         len = INT_MAX;   /* so that the count of bytes consumed fits the return value */
-    rk_reader_init(&r, buf, len);
+    rtmpkit_reader_init(&r, buf, len);
     rc = decode_one(&r, out, &bg);
-    return rc < 0 ? rc : (int)(len - rk_reader_left(&r));
+    return rc < 0 ? rc : (int)(len - rtmpkit_reader_left(&r));
 }
 
 int rtmpkit_amf0_decode_all(const uint8_t *buf, size_t len, rtmpkit_amf *out, size_t max)
 {
     rk_amf_budget bg = { 0, 0 };
-    rk_reader r;
+    rtmpkit_reader r;
     size_t n = 0;
     int rc = 0;
     if (!out && max)
         return RTMPKIT_EINTERNAL;
-    rk_reader_init(&r, buf, len);
-    while (rk_reader_left(&r) > 0) {
+    rtmpkit_reader_init(&r, buf, len);
+    while (rtmpkit_reader_left(&r) > 0) {
         if (n == max || n == INT_MAX)
             break;   /* the caller wants no more: later arguments are not looked at */
         rc = decode_one(&r, &out[n], &bg);
@@ -322,109 +322,109 @@ double rtmpkit_amf_get_number(const rtmpkit_amf *v, const char *key, double dflt
     return v && v->type == RTMPKIT_AMF_NUMBER ? v->number : dflt;
 }
 
-/* Encoding. Every write goes through the rk_buf, whose error is sticky. */
+/* Encoding. Every write goes through the rtmpkit_buf, whose error is sticky. */
 
-static void fail_buf(rk_buf *b, int err)
+static void fail_buf(rtmpkit_buf *b, int err)
 {
     if (!b->err)
         b->err = err;
 }
 
-void rk_amf0_put_number(rk_buf *b, double v)
+void rtmpkit_amf0_put_number(rtmpkit_buf *b, double v)
 {
-    rk_put_u8(b, AMF0_NUMBER);
-    rk_put_f64(b, v);
+    rtmpkit_put_u8(b, AMF0_NUMBER);
+    rtmpkit_put_f64(b, v);
 }
 
-void rk_amf0_put_bool(rk_buf *b, int v)
+void rtmpkit_amf0_put_bool(rtmpkit_buf *b, int v)
 {
-    rk_put_u8(b, AMF0_BOOLEAN);
-    rk_put_u8(b, v ? 1 : 0);
+    rtmpkit_put_u8(b, AMF0_BOOLEAN);
+    rtmpkit_put_u8(b, v ? 1 : 0);
 }
 
-void rk_amf0_put_string(rk_buf *b, const char *s)
+void rtmpkit_amf0_put_string(rtmpkit_buf *b, const char *s)
 {
     s = s ? s : "";
-    rk_amf0_put_string_len(b, s, strlen(s));
+    rtmpkit_amf0_put_string_len(b, s, strlen(s));
 }
 
-void rk_amf0_put_string_len(rk_buf *b, const char *s, size_t len)
+void rtmpkit_amf0_put_string_len(rtmpkit_buf *b, const char *s, size_t len)
 {
     if (len <= 0xffff) {
-        rk_put_u8(b, AMF0_STRING);
-        rk_put_u16(b, (uint16_t)len);
+        rtmpkit_put_u8(b, AMF0_STRING);
+        rtmpkit_put_u16(b, (uint16_t)len);
     } else if (len <= 0xffffffffu) {
-        rk_put_u8(b, AMF0_LONG_STRING);
-        rk_put_u32(b, (uint32_t)len);
+        rtmpkit_put_u8(b, AMF0_LONG_STRING);
+        rtmpkit_put_u32(b, (uint32_t)len);
     } else {
         fail_buf(b, RTMPKIT_ELIMIT);
         return;
     }
-    rk_put_bytes(b, s, len);
+    rtmpkit_put_bytes(b, s, len);
 }
 
-void rk_amf0_put_null(rk_buf *b)
+void rtmpkit_amf0_put_null(rtmpkit_buf *b)
 {
-    rk_put_u8(b, AMF0_NULL);
+    rtmpkit_put_u8(b, AMF0_NULL);
 }
 
-void rk_amf0_put_object_start(rk_buf *b)
+void rtmpkit_amf0_put_object_start(rtmpkit_buf *b)
 {
-    rk_put_u8(b, AMF0_OBJECT);
+    rtmpkit_put_u8(b, AMF0_OBJECT);
 }
 
-void rk_amf0_put_ecma_array_start(rk_buf *b, uint32_t count)
+void rtmpkit_amf0_put_ecma_array_start(rtmpkit_buf *b, uint32_t count)
 {
-    rk_put_u8(b, AMF0_ECMA_ARRAY);
-    rk_put_u32(b, count);
+    rtmpkit_put_u8(b, AMF0_ECMA_ARRAY);
+    rtmpkit_put_u32(b, count);
 }
 
-static void put_key_len(rk_buf *b, const char *key, size_t len)
+static void put_key_len(rtmpkit_buf *b, const char *key, size_t len)
 {
     if (len > 0xffff) {   /* AMF0 keys have a 16-bit length: no way to write it */
         fail_buf(b, RTMPKIT_ELIMIT);
         return;
     }
-    rk_put_u16(b, (uint16_t)len);
-    rk_put_bytes(b, key, len);
+    rtmpkit_put_u16(b, (uint16_t)len);
+    rtmpkit_put_bytes(b, key, len);
 }
 
-void rk_amf0_put_key(rk_buf *b, const char *key)
+void rtmpkit_amf0_put_key(rtmpkit_buf *b, const char *key)
 {
     key = key ? key : "";
     put_key_len(b, key, strlen(key));
 }
 
-void rk_amf0_put_object_end(rk_buf *b)
+void rtmpkit_amf0_put_object_end(rtmpkit_buf *b)
 {
     static const uint8_t end[3] = { 0, 0, AMF0_OBJECT_END };
-    rk_put_bytes(b, end, sizeof end);
+    rtmpkit_put_bytes(b, end, sizeof end);
 }
 
-static void put_value(rk_buf *b, const rtmpkit_amf *v, int depth)
+static void put_value(rtmpkit_buf *b, const rtmpkit_amf *v, int depth)
 {
     if (b->err)
         return;
     switch (v->type) {
     case RTMPKIT_AMF_NUMBER:
-        rk_amf0_put_number(b, v->number);
+        rtmpkit_amf0_put_number(b, v->number);
         return;
     case RTMPKIT_AMF_BOOLEAN:
-        rk_amf0_put_bool(b, v->boolean);
+        rtmpkit_amf0_put_bool(b, v->boolean);
         return;
     case RTMPKIT_AMF_STRING:
-        rk_amf0_put_string_len(b, v->string ? v->string : "", v->string ? v->length : 0);
+        rtmpkit_amf0_put_string_len(b, v->string ? v->string : "", v->string ? v->length : 0);
         return;
     case RTMPKIT_AMF_NULL:
-        rk_amf0_put_null(b);
+        rtmpkit_amf0_put_null(b);
         return;
     case RTMPKIT_AMF_UNDEFINED:
-        rk_put_u8(b, AMF0_UNDEFINED);
+        rtmpkit_put_u8(b, AMF0_UNDEFINED);
         return;
     case RTMPKIT_AMF_DATE:
-        rk_put_u8(b, AMF0_DATE);
-        rk_put_f64(b, v->number);
-        rk_put_u16(b, 0);
+        rtmpkit_put_u8(b, AMF0_DATE);
+        rtmpkit_put_f64(b, v->number);
+        rtmpkit_put_u16(b, 0);
         return;
     case RTMPKIT_AMF_OBJECT:
     case RTMPKIT_AMF_ECMA_ARRAY:
@@ -440,28 +440,28 @@ static void put_value(rk_buf *b, const rtmpkit_amf *v, int depth)
         return;
     }
     if (v->type == RTMPKIT_AMF_STRICT_ARRAY) {
-        rk_put_u8(b, AMF0_STRICT_ARRAY);
-        rk_put_u32(b, v->items ? (uint32_t)v->count : 0);
+        rtmpkit_put_u8(b, AMF0_STRICT_ARRAY);
+        rtmpkit_put_u32(b, v->items ? (uint32_t)v->count : 0);
         for (size_t i = 0; v->items && i < v->count; i++)
             put_value(b, &v->items[i], depth + 1);
         return;
     }
     if (v->type == RTMPKIT_AMF_OBJECT)
-        rk_amf0_put_object_start(b);
+        rtmpkit_amf0_put_object_start(b);
     else
-        rk_amf0_put_ecma_array_start(b, v->props ? (uint32_t)v->count : 0);
+        rtmpkit_amf0_put_ecma_array_start(b, v->props ? (uint32_t)v->count : 0);
     for (size_t i = 0; v->props && i < v->count; i++) {
         const rtmpkit_amf_prop *p = &v->props[i];
         put_key_len(b, p->key ? p->key : "", p->key ? p->key_length : 0);
         put_value(b, &p->value, depth + 1);
     }
-    rk_amf0_put_object_end(b);
+    rtmpkit_amf0_put_object_end(b);
 }
 
-void rk_amf0_put_value(rk_buf *b, const rtmpkit_amf *v)
+void rtmpkit_amf0_put_value(rtmpkit_buf *b, const rtmpkit_amf *v)
 {
     if (!v) {
-        rk_amf0_put_null(b);
+        rtmpkit_amf0_put_null(b);
         return;
     }
     put_value(b, v, 0);

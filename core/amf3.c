@@ -47,7 +47,7 @@ struct a3_obj {
 };
 
 struct a3_ctx {
-    rk_reader *r;
+    rtmpkit_reader *r;
     rk_amf_budget *bg;
     struct a3_str *strs;
     size_t nstrs, capstrs;
@@ -78,16 +78,16 @@ static int table_grow(void **arr, size_t *cap, size_t n, size_t size)
 }
 
 /* U29: 1 to 4 bytes, 7 bits each in the first three, 8 in the fourth. */
-static uint32_t read_u29(rk_reader *r)
+static uint32_t read_u29(rtmpkit_reader *r)
 {
     uint32_t v = 0;
     for (int i = 0; i < 3; i++) {
-        uint8_t b = rk_read_u8(r);
+        uint8_t b = rtmpkit_read_u8(r);
         v = v << 7 | (b & 0x7f);
         if (!(b & 0x80))
             return v;
     }
-    return v << 8 | rk_read_u8(r);
+    return v << 8 | rtmpkit_read_u8(r);
 }
 
 /* UTF-8-vr: an inline string (added to the table unless empty) or a reference. */
@@ -104,7 +104,7 @@ static int read_str(struct a3_ctx *c, struct a3_str *out)
         return 0;
     }
     out->len = h >> 1;
-    out->p = rk_read_bytes(c->r, out->len);
+    out->p = rtmpkit_read_bytes(c->r, out->len);
     if (!out->p)
         return c->r->err;
     if (out->len == 0)
@@ -219,7 +219,7 @@ static int a3_bytes(struct a3_ctx *c, rtmpkit_amf *out, int depth)
         return c->r->err;
     if (!(h & 1))
         return obj_ref(c, h >> 1, out, depth);
-    p = rk_read_bytes(c->r, h >> 1);
+    p = rtmpkit_read_bytes(c->r, h >> 1);
     if (!p)
         return c->r->err;
     rc = obj_add(c, &idx);
@@ -241,7 +241,7 @@ static int a3_date(struct a3_ctx *c, rtmpkit_amf *out, int depth)
         return c->r->err;
     if (!(h & 1))
         return obj_ref(c, h >> 1, out, depth);
-    out->number = rk_read_f64(c->r);
+    out->number = rtmpkit_read_f64(c->r);
     if (c->r->err)
         return c->r->err;
     out->type = RTMPKIT_AMF_DATE;
@@ -294,7 +294,7 @@ static int a3_array(struct a3_ctx *c, rtmpkit_amf *out, int depth)
     if (rc < 0)
         return rc;
     /* Then n dense values: each takes a byte at least, so check before allocating. */
-    if (n > rk_reader_left(c->r))
+    if (n > rtmpkit_reader_left(c->r))
         return RTMPKIT_ETRUNCATED;
     if (n > RTMPKIT_AMF_MAX_ELEMENTS - c->bg->elements)
         return RTMPKIT_ELIMIT;
@@ -346,7 +346,7 @@ static int read_traits(struct a3_ctx *c, uint32_t h, struct a3_traits *t)
     rc = read_str(c, &cls);
     if (rc < 0)
         return rc;
-    if (n > rk_reader_left(c->r))   /* each name takes a byte at least */
+    if (n > rtmpkit_reader_left(c->r))   /* each name takes a byte at least */
         return RTMPKIT_ETRUNCATED;
     rc = table_grow((void **)&c->traits, &c->captraits, c->ntraits, sizeof *c->traits);
     if (rc < 0)
@@ -390,7 +390,7 @@ static int a3_object(struct a3_ctx *c, rtmpkit_amf *out, int depth)
         if (rc < 0)
             return rc;
     }
-    if (t.count > rk_reader_left(c->r))   /* each sealed value takes a byte at least */
+    if (t.count > rtmpkit_reader_left(c->r))   /* each sealed value takes a byte at least */
         return RTMPKIT_ETRUNCATED;
     rc = obj_add(c, &idx);
     if (rc < 0)
@@ -413,12 +413,12 @@ static int a3_object(struct a3_ctx *c, rtmpkit_amf *out, int depth)
 
 static int a3_value(struct a3_ctx *c, rtmpkit_amf *out, int depth)
 {
-    rk_reader *r = c->r;
+    rtmpkit_reader *r = c->r;
     int rc = rk_amf_count(c->bg);
     uint8_t marker;
     if (rc < 0)
         return rc;
-    marker = rk_read_u8(r);
+    marker = rtmpkit_read_u8(r);
     if (r->err)
         return r->err;
     switch (marker) {
@@ -441,7 +441,7 @@ static int a3_value(struct a3_ctx *c, rtmpkit_amf *out, int depth)
         return r->err;
     }
     case AMF3_DOUBLE:
-        out->number = rk_read_f64(r);
+        out->number = rtmpkit_read_f64(r);
         out->type = RTMPKIT_AMF_NUMBER;
         return r->err;
     case AMF3_STRING: {
@@ -464,7 +464,7 @@ static int a3_value(struct a3_ctx *c, rtmpkit_amf *out, int depth)
     }
 }
 
-int rk_amf3_read(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
+int rk_amf3_read(rtmpkit_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
 {
     struct a3_ctx c;
     int rc;
@@ -489,13 +489,13 @@ int rk_amf3_read(rk_reader *r, rtmpkit_amf *out, int depth, rk_amf_budget *bg)
 int rtmpkit_amf3_decode(const uint8_t *buf, size_t len, rtmpkit_amf *out)
 {
     rk_amf_budget bg = { 0, 0 };
-    rk_reader r;
+    rtmpkit_reader r;
     int rc;
     if (!out)
         return RTMPKIT_EINTERNAL;
     if (len > 0x7fffffff)
         len = 0x7fffffff;
-    rk_reader_init(&r, buf, len);
+    rtmpkit_reader_init(&r, buf, len);
     rc = rk_amf3_read(&r, out, 0, &bg);
-    return rc < 0 ? rc : (int)(len - rk_reader_left(&r));
+    return rc < 0 ? rc : (int)(len - rtmpkit_reader_left(&r));
 }

@@ -177,9 +177,9 @@ static int read_header(rk_chunk_reader *r, const uint8_t *p, size_t avail, rk_me
     if (avail < hlen + header_size[fmt])
         return 0;
     if (fmt <= 2)
-        field = rk_rb24(p + hlen);
+        field = rtmpkit_rb24(p + hlen);
     if (fmt <= 1) {
-        length = rk_rb24(p + hlen + 3);
+        length = rtmpkit_rb24(p + hlen + 3);
         type = p[hlen + 6];
     }
     if (fmt == 0)
@@ -190,7 +190,7 @@ static int read_header(rk_chunk_reader *r, const uint8_t *p, size_t avail, rk_me
         if (field == TS_EXTENDED) {
             if (avail < hlen + 4)
                 return 0;
-            field = rk_rb32(p + hlen);
+            field = rtmpkit_rb32(p + hlen);
             hlen += 4;
             ext = 1;
         }
@@ -199,7 +199,7 @@ static int read_header(rk_chunk_reader *r, const uint8_t *p, size_t avail, rk_me
          * take the 4 bytes only when they hold the value we expect. */
         if (avail < hlen + 4)
             return 0;
-        if (rk_rb32(p + hlen) == c->ts_field)
+        if (rtmpkit_rb32(p + hlen) == c->ts_field)
             hlen += 4;
     }
 
@@ -343,7 +343,7 @@ static uint8_t *put_basic(uint8_t *p, int fmt, uint32_t csid)
 /* last[].used: 0 free, 1 last header was fmt 0 (no delta yet), 2 delta holds the last
  * delta sent. A new message gets fmt 3 only in state 2: after fmt 0, peers disagree on
  * what a fmt-3 header means (ffmpeg re-applies the absolute time, nginx-rtmp adds 0). */
-int rk_chunk_write(rk_chunk_writer *w, rk_buf *out, uint32_t csid, uint8_t type,
+int rk_chunk_write(rk_chunk_writer *w, rtmpkit_buf *out, uint32_t csid, uint8_t type,
                    uint32_t stream_id, uint32_t timestamp, const uint8_t *data, uint32_t len)
 {
     int slot = -1, free_slot = -1, fmt, ext;
@@ -388,17 +388,17 @@ int rk_chunk_write(rk_chunk_writer *w, rk_buf *out, uint32_t csid, uint8_t type,
     bs = basic_size(csid);
     nchunks = len ? (len + (size_t)cs - 1) / cs : 1;
     total = bs + header_size[fmt] + (ext ? 4 : 0) + len + (nchunks - 1) * (bs + (ext ? 4 : 0));
-    p = rk_buf_reserve(out, total);
+    p = rtmpkit_buf_reserve(out, total);
     if (!p)
         return out->err ? out->err : RTMPKIT_ENOMEM;
 
     p = put_basic(p, fmt, csid);
     if (fmt <= 2) {
-        rk_wb24(p, ext ? TS_EXTENDED : field);
+        rtmpkit_wb24(p, ext ? TS_EXTENDED : field);
         p += 3;
     }
     if (fmt <= 1) {
-        rk_wb24(p, len);
+        rtmpkit_wb24(p, len);
         p[3] = type;
         p += 4;
     }
@@ -410,7 +410,7 @@ int rk_chunk_write(rk_chunk_writer *w, rk_buf *out, uint32_t csid, uint8_t type,
         p += 4;
     }
     if (ext) {
-        rk_wb32(p, field);
+        rtmpkit_wb32(p, field);
         p += 4;
     }
     for (off = 0; off < len;) {
@@ -418,7 +418,7 @@ int rk_chunk_write(rk_chunk_writer *w, rk_buf *out, uint32_t csid, uint8_t type,
         if (off > 0) {
             p = put_basic(p, 3, csid);
             if (ext) {
-                rk_wb32(p, field);
+                rtmpkit_wb32(p, field);
                 p += 4;
             }
         }

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 
 #define RK_DEFAULT_CHUNK_SIZE    128
 #define RK_MAX_CHUNK_SIZE        0x7FFFFFFFu
@@ -60,7 +60,7 @@ void rk_chunk_writer_init(rk_chunk_writer *w);
 /* Appends one message as chunks of w->chunk_size to out. csid 2..65599. The timestamp
  * is 32-bit absolute; extended timestamps are written when needed, repeated on fmt-3
  * chunks. Returns 0 or the error in out. */
-int rk_chunk_write(rk_chunk_writer *w, rk_buf *out, uint32_t csid, uint8_t type,
+int rk_chunk_write(rk_chunk_writer *w, rtmpkit_buf *out, uint32_t csid, uint8_t type,
                    uint32_t stream_id, uint32_t timestamp, const uint8_t *data, uint32_t len);
 
 #endif

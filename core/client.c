@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "tls.h"
 #include "transport.h"
@@ -44,13 +45,6 @@ struct rtmpkit_client {
     int media_seen;         /* a media message arrived after Play.Start */
     char error[600];
 };
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int or_default(int value, int dflt)
 {
@@ -129,7 +123,7 @@ static int engine_error(rtmpkit_client *cl, int err)
  * Start, before any media, that is the server refusing the stream after all. */
 static int connection_lost(rtmpkit_client *cl, const char *what)
 {
-    if (cl->started_ms && !cl->media_seen && monotonic_ms() - cl->started_ms < REFUSAL_WINDOW_MS)
+    if (cl->started_ms && !cl->media_seen && rtmpkit_monotonic_ms() - cl->started_ms < REFUSAL_WINDOW_MS)
         return set_error(cl, cl->publishing ? RTMPKIT_EPUBLISH_REFUSED : RTMPKIT_ESTREAM_ERROR,
                          "the server closed the connection right after NetStream.%s.Start: it refused "
                          "the stream (a wrong or expired token?)", cl->publishing ? "Publish" : "Play");
@@ -158,10 +152,10 @@ static int write_available(rtmpkit_client *cl)
 /* Writes the engine's pending output, waiting at most timeout_ms when the socket is full. */
 static int flush_output(rtmpkit_client *cl, int timeout_ms)
 {
-    uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)timeout_ms;
     for (;;) {
         int n = write_available(cl);
-        uint64_t now = monotonic_ms();
+        uint64_t now = rtmpkit_monotonic_ms();
         if (n != 0)
             return n < 0 ? n : 0;
         if (now >= deadline)
@@ -186,7 +180,7 @@ static int read_available(rtmpkit_client *cl, const char *waiting_for)
     n = cl->transport->ops->read(cl->transport, cl->in + cl->in_end, sizeof cl->in - cl->in_end);
     if (n > 0) {
         cl->in_end += (size_t)n;
-        cl->last_read_ms = monotonic_ms();
+        cl->last_read_ms = rtmpkit_monotonic_ms();
         return n;
     }
     if (n == 0 && waiting_for)
@@ -207,7 +201,7 @@ static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_
         uint64_t now;
         if (n != RTMPKIT_EAGAIN)
             return n;
-        now = monotonic_ms();
+        now = rtmpkit_monotonic_ms();
         if (now >= deadline)
             return set_error(cl, RTMPKIT_ETIMEOUT, "no answer from the server for %.1f s%s%s",
                              (double)(now - cl->last_read_ms) / 1000,
@@ -237,7 +231,7 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
         if ((n = flush_output(cl, cl->cfg.write_timeout_ms)) < 0)
             return n;
         if (cl->in_start < cl->in_end) {
-            n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, monotonic_ms());
+            n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, rtmpkit_monotonic_ms());
             if (n < 0)
                 return engine_error(cl, n);
             cl->in_start += (size_t)n;
@@ -255,7 +249,7 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
 /* Waits for an event of the wanted type; other events before it are dropped (logged). */
 static int wait_for(rtmpkit_client *cl, enum rtmpkit_event_type wanted, const char *what)
 {
-    uint64_t deadline = monotonic_ms() + (uint64_t)cl->cfg.handshake_timeout_ms;
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)cl->cfg.handshake_timeout_ms;
     rtmpkit_event ev;
     for (;;) {
         int n = next_event(cl, &ev, deadline, what);
@@ -338,7 +332,7 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
         return set_error(cl, err, "%s", why[0] ? why : rtmpkit_strerror(err));
     if (url->tls && (err = start_tls(cl)) < 0)
         return err;
-    cl->last_read_ms = monotonic_ms();
+    cl->last_read_ms = rtmpkit_monotonic_ms();
     if (RAND_bytes(random, sizeof random) != 1)
         return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the handshake");
     if ((err = rtmpkit_conn_start(cl->conn, (uint64_t)time(NULL) * 1000, random)) < 0)
@@ -419,7 +413,7 @@ int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms)
         return set_error(cl, err, "cannot start playing: %s", rtmpkit_strerror(err));
     if ((err = wait_for(cl, RTMPKIT_EVENT_PLAY_START, "NetStream.Play.Start")) < 0)
         return err;
-    cl->started_ms = monotonic_ms();
+    cl->started_ms = rtmpkit_monotonic_ms();
     cl->publishing = 0;
     cl->media_seen = 0;
     return 0;
@@ -432,19 +426,19 @@ int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *typ
         return set_error(cl, err, "cannot start publishing: %s", rtmpkit_strerror(err));
     if ((err = wait_for(cl, RTMPKIT_EVENT_PUBLISH_START, "NetStream.Publish.Start")) < 0)
         return err;
-    cl->started_ms = monotonic_ms();
+    cl->started_ms = rtmpkit_monotonic_ms();
     cl->publishing = 1;
     return 0;
 }
 
 int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms)
 {
-    uint64_t give_up = timeout_ms > 0 ? monotonic_ms() + (uint64_t)timeout_ms : UINT64_MAX;
+    uint64_t give_up = timeout_ms > 0 ? rtmpkit_monotonic_ms() + (uint64_t)timeout_ms : UINT64_MAX;
     /* The idle deadline moves with every byte received. */
     for (;;) {
         uint64_t idle_deadline = cl->last_read_ms + (uint64_t)cl->cfg.idle_timeout_ms;
         int n = next_event(cl, ev, idle_deadline < give_up ? idle_deadline : give_up, NULL);
-        uint64_t now = monotonic_ms();
+        uint64_t now = rtmpkit_monotonic_ms();
         if (n != RTMPKIT_ETIMEOUT)
             return n;
         if (now >= cl->last_read_ms + (uint64_t)cl->cfg.idle_timeout_ms)
@@ -509,7 +503,7 @@ static int process_input(rtmpkit_client *cl)
 {
     while (cl->in_start < cl->in_end) {
         rtmpkit_event ev;
-        int n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, monotonic_ms());
+        int n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, rtmpkit_monotonic_ms());
         if (n < 0)
             return engine_error(cl, n);
         cl->in_start += (size_t)n;
@@ -524,7 +518,7 @@ static int process_input(rtmpkit_client *cl)
 
 int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms)
 {
-    uint64_t deadline = monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         int all_sent, n;
         uint64_t now;
@@ -538,7 +532,7 @@ int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms)
         }
         if (n != RTMPKIT_EAGAIN)
             return n;
-        now = monotonic_ms();
+        now = rtmpkit_monotonic_ms();
         if (now >= deadline)
             return 0;
         n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, !all_sent),

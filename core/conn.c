@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "chunk.h"
 #include "handshake.h"
 #include "rtmpkit/error.h"
@@ -102,8 +102,8 @@ struct rtmpkit_conn {
     rk_handshake handshake;
     rk_chunk_reader *reader;
     rk_chunk_writer writer;
-    rk_buf out;
-    rk_buf command;         /* scratch for building one command body */
+    rtmpkit_buf out;
+    rtmpkit_buf command;         /* scratch for building one command body */
 
     uint64_t bytes_received;
     uint64_t bytes_sent;    /* taken out of out by the driver */
@@ -162,8 +162,8 @@ rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
     c->events = calloc(MAX_EVENTS, sizeof *c->events);
     c->next_transaction_id = 1;
     rk_chunk_writer_init(&c->writer);
-    rk_buf_init(&c->out, RTMPKIT_MAX_PENDING_OUTPUT);
-    rk_buf_init(&c->command, COMMAND_BUFFER_MAX);
+    rtmpkit_buf_init(&c->out, RTMPKIT_MAX_PENDING_OUTPUT);
+    rtmpkit_buf_init(&c->command, COMMAND_BUFFER_MAX);
     if (!c->app || !c->tc_url || !c->flash_ver || (cfg->swf_url && !c->swf_url)
         || (cfg->page_url && !c->page_url) || !c->reader || !c->events
         || (cfg->connect_args_len && cfg->connect_args && !c->connect_args)) {
@@ -198,8 +198,8 @@ void rtmpkit_conn_free(rtmpkit_conn *c)
     free(c->publish_type);
     free(c->events);
     rk_chunk_reader_free(c->reader);
-    rk_buf_free(&c->out);
-    rk_buf_free(&c->command);
+    rtmpkit_buf_free(&c->out);
+    rtmpkit_buf_free(&c->command);
     free(c);
 }
 
@@ -285,7 +285,7 @@ void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n)
     if (n > c->out.len)
         n = c->out.len;
     c->bytes_sent += n;
-    rk_buf_consume(&c->out, n);
+    rtmpkit_buf_consume(&c->out, n);
 }
 
 static int send_message(rtmpkit_conn *c, uint32_t csid, uint8_t type, uint32_t stream_id,
@@ -303,7 +303,7 @@ static int send_message(rtmpkit_conn *c, uint32_t csid, uint8_t type, uint32_t s
 static int send_control(rtmpkit_conn *c, uint8_t type, uint32_t value)
 {
     uint8_t body[4];
-    rk_wb32(body, value);
+    rtmpkit_wb32(body, value);
     return send_message(c, CSID_CONTROL, type, 0, 0, body, sizeof body);
 }
 
@@ -320,8 +320,8 @@ static int send_user_control(rtmpkit_conn *c, uint16_t event, const uint8_t *arg
 static double begin_command(rtmpkit_conn *c, const char *name, enum transaction_kind kind, int tracked)
 {
     double id = 0;
-    rk_buf_reset(&c->command);
-    rk_amf0_put_string(&c->command, name);
+    rtmpkit_buf_reset(&c->command);
+    rtmpkit_amf0_put_string(&c->command, name);
     if (tracked) {
         id = c->next_transaction_id++;
         for (int i = 0; i < RTMPKIT_MAX_TRANSACTIONS; i++) {
@@ -331,7 +331,7 @@ static double begin_command(rtmpkit_conn *c, const char *name, enum transaction_
             }
         }
     }
-    rk_amf0_put_number(&c->command, id);
+    rtmpkit_amf0_put_number(&c->command, id);
     return id;
 }
 
@@ -355,24 +355,24 @@ static int take_transaction(rtmpkit_conn *c, double id, enum transaction_kind *k
     return -1;
 }
 
-static void put_string_prop(rk_buf *b, const char *key, const char *value)
+static void put_string_prop(rtmpkit_buf *b, const char *key, const char *value)
 {
-    rk_amf0_put_key(b, key);
-    rk_amf0_put_string(b, value);
+    rtmpkit_amf0_put_key(b, key);
+    rtmpkit_amf0_put_string(b, value);
 }
 
-static void put_number_prop(rk_buf *b, const char *key, double value)
+static void put_number_prop(rtmpkit_buf *b, const char *key, double value)
 {
-    rk_amf0_put_key(b, key);
-    rk_amf0_put_number(b, value);
+    rtmpkit_amf0_put_key(b, key);
+    rtmpkit_amf0_put_number(b, value);
 }
 
 static int send_connect(rtmpkit_conn *c)
 {
-    rk_buf *b = &c->command;
+    rtmpkit_buf *b = &c->command;
     int err;
     begin_command(c, "connect", TX_CONNECT, 1);
-    rk_amf0_put_object_start(b);
+    rtmpkit_amf0_put_object_start(b);
     put_string_prop(b, "app", c->app);
     if (c->publisher)
         put_string_prop(b, "type", "nonprivate");
@@ -381,8 +381,8 @@ static int send_connect(rtmpkit_conn *c)
         put_string_prop(b, "swfUrl", c->swf_url);
     put_string_prop(b, "tcUrl", c->tc_url);
     if (!c->publisher) {
-        rk_amf0_put_key(b, "fpad");
-        rk_amf0_put_bool(b, 0);
+        rtmpkit_amf0_put_key(b, "fpad");
+        rtmpkit_amf0_put_bool(b, 0);
         put_number_prop(b, "capabilities", 15);
         put_number_prop(b, "audioCodecs", 4071);
         put_number_prop(b, "videoCodecs", 252);
@@ -390,9 +390,9 @@ static int send_connect(rtmpkit_conn *c)
     }
     if (c->page_url)
         put_string_prop(b, "pageUrl", c->page_url);
-    rk_amf0_put_object_end(b);
+    rtmpkit_amf0_put_object_end(b);
     if (c->connect_args)
-        rk_put_bytes(b, c->connect_args, c->connect_args_len);
+        rtmpkit_put_bytes(b, c->connect_args, c->connect_args_len);
     if ((err = finish_command(c, CSID_COMMAND, 0)) < 0)
         return err;
     /* Our own chunk size, right after connect; later messages use it. */
@@ -421,7 +421,7 @@ int rtmpkit_conn_start(rtmpkit_conn *c, uint64_t now_ms, const uint8_t *random)
 static int send_create_stream(rtmpkit_conn *c)
 {
     begin_command(c, "createStream", TX_CREATE_STREAM, 1);
-    rk_amf0_put_null(&c->command);
+    rtmpkit_amf0_put_null(&c->command);
     c->state = STATE_CREATING_STREAM;
     return finish_command(c, CSID_COMMAND, 0);
 }
@@ -429,8 +429,8 @@ static int send_create_stream(rtmpkit_conn *c)
 static int send_name_command(rtmpkit_conn *c, const char *command, const char *name)
 {
     begin_command(c, command, TX_IGNORED, 1);
-    rk_amf0_put_null(&c->command);
-    rk_amf0_put_string(&c->command, name);
+    rtmpkit_amf0_put_null(&c->command);
+    rtmpkit_amf0_put_string(&c->command, name);
     return finish_command(c, CSID_COMMAND, 0);
 }
 
@@ -475,25 +475,25 @@ static int send_play(rtmpkit_conn *c)
     uint8_t args[8];
     int err;
     begin_command(c, "play", TX_IGNORED, 0);
-    rk_amf0_put_null(&c->command);
-    rk_amf0_put_string(&c->command, c->stream_name);
-    rk_amf0_put_number(&c->command, c->play_start);
+    rtmpkit_amf0_put_null(&c->command);
+    rtmpkit_amf0_put_string(&c->command, c->stream_name);
+    rtmpkit_amf0_put_number(&c->command, c->play_start);
     if ((err = finish_command(c, CSID_STREAM, c->stream_id)) < 0)
         return err;
     /* The name is left out: it may be a stream key. */
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent play (start %g, buffer %u ms)", c->play_start,
                  (unsigned)c->buffer_ms);
-    rk_wb32(args, c->stream_id);
-    rk_wb32(args + 4, c->buffer_ms);
+    rtmpkit_wb32(args, c->stream_id);
+    rtmpkit_wb32(args + 4, c->buffer_ms);
     return send_user_control(c, UC_SET_BUFFER_LENGTH, args, sizeof args);
 }
 
 static int send_publish(rtmpkit_conn *c)
 {
     begin_command(c, "publish", TX_IGNORED, 0);
-    rk_amf0_put_null(&c->command);
-    rk_amf0_put_string(&c->command, c->stream_name);
-    rk_amf0_put_string(&c->command, c->publish_type);
+    rtmpkit_amf0_put_null(&c->command);
+    rtmpkit_amf0_put_string(&c->command, c->stream_name);
+    rtmpkit_amf0_put_string(&c->command, c->publish_type);
     return finish_command(c, CSID_STREAM, c->stream_id);
 }
 
@@ -516,8 +516,8 @@ int rtmpkit_conn_close_stream(rtmpkit_conn *c)
     if (c->publish_type && (err = send_name_command(c, "FCUnpublish", c->stream_name)) < 0)
         return err;
     begin_command(c, "deleteStream", TX_IGNORED, 0);
-    rk_amf0_put_null(&c->command);
-    rk_amf0_put_number(&c->command, c->stream_id);
+    rtmpkit_amf0_put_null(&c->command);
+    rtmpkit_amf0_put_number(&c->command, c->stream_id);
     err = finish_command(c, CSID_COMMAND, 0);
     c->state = STATE_CLOSED;
     return err;
@@ -530,7 +530,7 @@ static int handle_set_chunk_size(rtmpkit_conn *c, const rk_message *m)
     uint32_t size;
     if (m->length < 4)
         return fail(c, RTMPKIT_EPROTOCOL, "Set Chunk Size message of %u bytes", m->length);
-    size = rk_rb32(m->data);
+    size = rtmpkit_rb32(m->data);
     if (size == 0 || size > RK_MAX_CHUNK_SIZE)
         return fail(c, RTMPKIT_EPROTOCOL, "the server set an invalid chunk size (%u)", size);
     rk_chunk_reader_set_chunk_size(c->reader, size);
@@ -777,18 +777,18 @@ static int handle_data(rtmpkit_conn *c, uint32_t timestamp, const uint8_t *data,
  * which maps to the message's own timestamp. */
 static int handle_aggregate(rtmpkit_conn *c, const rk_message *m)
 {
-    rk_reader r;
+    rtmpkit_reader r;
     uint32_t first_ts = 0;
     int first = 1, err;
-    rk_reader_init(&r, m->data, m->length);
-    while (rk_reader_left(&r) > 0) {
-        uint8_t type = rk_read_u8(&r);
-        uint32_t size = rk_read_u24(&r);
-        uint32_t ts = rk_read_u24(&r);
-        ts |= (uint32_t)rk_read_u8(&r) << 24;
-        rk_skip(&r, 3);
-        const uint8_t *body = rk_read_bytes(&r, size);
-        rk_skip(&r, 4);
+    rtmpkit_reader_init(&r, m->data, m->length);
+    while (rtmpkit_reader_left(&r) > 0) {
+        uint8_t type = rtmpkit_read_u8(&r);
+        uint32_t size = rtmpkit_read_u24(&r);
+        uint32_t ts = rtmpkit_read_u24(&r);
+        ts |= (uint32_t)rtmpkit_read_u8(&r) << 24;
+        rtmpkit_skip(&r, 3);
+        const uint8_t *body = rtmpkit_read_bytes(&r, size);
+        rtmpkit_skip(&r, 4);
         if (r.err)
             return fail(c, RTMPKIT_EPROTOCOL, "aggregate message with a truncated tag");
         if (first) {
@@ -817,7 +817,7 @@ static int handle_message(rtmpkit_conn *c, const rk_message *m)
         return handle_set_chunk_size(c, m);
     case MSG_ABORT:
         if (m->length >= 4)
-            rk_chunk_reader_abort(c->reader, rk_rb32(m->data));
+            rk_chunk_reader_abort(c->reader, rtmpkit_rb32(m->data));
         return 0;
     case MSG_ACK:
         return 0;
@@ -826,7 +826,7 @@ static int handle_message(rtmpkit_conn *c, const rk_message *m)
     case MSG_WINDOW_ACK_SIZE:
         if (m->length < 4)
             return fail(c, RTMPKIT_EPROTOCOL, "Window Ack Size message of %u bytes", m->length);
-        c->peer_window = rk_rb32(m->data);
+        c->peer_window = rtmpkit_rb32(m->data);
         return 0;
     case MSG_SET_PEER_BANDWIDTH:
         /* Answer once with our own window, as Flash Player does. */

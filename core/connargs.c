@@ -1,5 +1,5 @@
 /* rtmpdump's -C connect-argument syntax, encoded as AMF0. */
-#include "connargs.h"
+#include "rtmpkit/connargs.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "rtmpkit/error.h"
 
-void rk_connargs_init(rk_connargs *a)
+void rtmpkit_connargs_init(rtmpkit_connargs *a)
 {
     memset(a, 0, sizeof *a);
 }
@@ -29,13 +29,13 @@ static int bad(char *why, size_t cap, int err, const char *fmt, ...)
     return err;
 }
 
-int rk_connargs_add(rk_connargs *a, const char *item, char *why, size_t why_cap)
+int rtmpkit_connargs_add(rtmpkit_connargs *a, const char *item, char *why, size_t why_cap)
 {
     const char *value, *name = NULL;
     size_t name_len = 0;
     char type;
     int named, depth = a->depth, err = 0;
-    rk_buf b;
+    rtmpkit_buf b;
 
     if (why && why_cap)
         why[0] = 0;
@@ -64,8 +64,8 @@ int rk_connargs_add(rk_connargs *a, const char *item, char *why, size_t why_cap)
     if (type == 'O' && strcmp(value, "0") == 0) {
         if (depth == 0)
             return bad(why, why_cap, RTMPKIT_EUSAGE, "--conn \"%s\": O:0 ends an object, but none is open", item);
-        rk_buf_init(&b, RK_CONNARGS_MAX - a->len);
-        rk_amf0_put_object_end(&b);
+        rtmpkit_buf_init(&b, RTMPKIT_CONNARGS_MAX - a->len);
+        rtmpkit_amf0_put_object_end(&b);
         depth--;
         goto append;
     }
@@ -74,10 +74,10 @@ int rk_connargs_add(rk_connargs *a, const char *item, char *why, size_t why_cap)
     if (!named && depth > 0)
         return bad(why, why_cap, RTMPKIT_EUSAGE, "--conn \"%s\": inside an object every field needs a name (N%c:NAME:...)", item, type);
 
-    rk_buf_init(&b, RK_CONNARGS_MAX - a->len);
+    rtmpkit_buf_init(&b, RTMPKIT_CONNARGS_MAX - a->len);
     if (named) {
-        rk_put_u16(&b, (uint16_t)(name_len > 0xffff ? 0xffff : name_len));
-        rk_put_bytes(&b, name, name_len > 0xffff ? 0xffff : name_len);
+        rtmpkit_put_u16(&b, (uint16_t)(name_len > 0xffff ? 0xffff : name_len));
+        rtmpkit_put_bytes(&b, name, name_len > 0xffff ? 0xffff : name_len);
     }
     switch (type) {
     case 'B':
@@ -85,7 +85,7 @@ int rk_connargs_add(rk_connargs *a, const char *item, char *why, size_t why_cap)
             err = bad(why, why_cap, RTMPKIT_EUSAGE, "--conn \"%s\": a boolean is 0 or 1", item);
             break;
         }
-        rk_amf0_put_bool(&b, value[0] == '1');
+        rtmpkit_amf0_put_bool(&b, value[0] == '1');
         break;
     case 'N': {
         char *end = NULL;
@@ -94,48 +94,48 @@ int rk_connargs_add(rk_connargs *a, const char *item, char *why, size_t why_cap)
             err = bad(why, why_cap, RTMPKIT_EUSAGE, "--conn \"%s\": \"%s\" is not a number", item, value);
             break;
         }
-        rk_amf0_put_number(&b, v);
+        rtmpkit_amf0_put_number(&b, v);
         break;
     }
     case 'S':
-        rk_amf0_put_string(&b, value);
+        rtmpkit_amf0_put_string(&b, value);
         break;
     case 'Z':
         if (value[0]) {
             err = bad(why, why_cap, RTMPKIT_EUSAGE, "--conn \"%s\": null takes no value (Z:)", item);
             break;
         }
-        rk_amf0_put_null(&b);
+        rtmpkit_amf0_put_null(&b);
         break;
     case 'O':
         if (strcmp(value, "1") != 0) {
             err = bad(why, why_cap, RTMPKIT_EUSAGE, "--conn \"%s\": O:1 starts an object, O:0 ends it", item);
             break;
         }
-        if (depth >= RK_CONNARGS_MAX_DEPTH) {
+        if (depth >= RTMPKIT_CONNARGS_MAX_DEPTH) {
             err = bad(why, why_cap, RTMPKIT_ELIMIT, "--conn \"%s\": objects nested more than %d deep", item,
-                      RK_CONNARGS_MAX_DEPTH);
+                      RTMPKIT_CONNARGS_MAX_DEPTH);
             break;
         }
-        rk_amf0_put_object_start(&b);
+        rtmpkit_amf0_put_object_start(&b);
         depth++;
         break;
     }
 append:
     if (!err && b.err)
         err = bad(why, why_cap, RTMPKIT_ELIMIT, "--conn: the connect arguments take more than %d bytes",
-                  RK_CONNARGS_MAX);
+                  RTMPKIT_CONNARGS_MAX);
     if (!err) {
         if (b.len)
             memcpy(a->data + a->len, b.data, b.len);
         a->len += b.len;
         a->depth = depth;
     }
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     return err;
 }
 
-int rk_connargs_finish(const rk_connargs *a, char *why, size_t why_cap)
+int rtmpkit_connargs_finish(const rtmpkit_connargs *a, char *why, size_t why_cap)
 {
     if (a->depth > 0)
         return bad(why, why_cap, RTMPKIT_EUSAGE, "--conn: %d object%s opened with O:1 but not closed with O:0",

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "amf.h"
-#include "bytes.h"
-#include "flv_meta.h"
+#include "rtmpkit/bytes.h"
+#include "rtmpkit/flv.h"
 #include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 
@@ -18,23 +18,23 @@ void rtmpkit_flv_write_header(uint8_t out[RTMPKIT_FLV_HEADER_SIZE], int has_audi
     out[2] = 'V';
     out[3] = 1;
     out[4] = (uint8_t)((has_audio ? FLV_AUDIO_FLAG : 0) | (has_video ? FLV_VIDEO_FLAG : 0));
-    rk_wb32(out + 5, 9);
-    rk_wb32(out + 9, 0);
+    rtmpkit_wb32(out + 5, 9);
+    rtmpkit_wb32(out + 9, 0);
 }
 
 void rtmpkit_flv_write_tag_header(uint8_t out[RTMPKIT_FLV_TAG_HEADER_SIZE], uint8_t type,
                                   uint32_t data_size, uint32_t timestamp)
 {
     out[0] = type;
-    rk_wb24(out + 1, data_size);
-    rk_wb24(out + 4, timestamp & 0xFFFFFF);
+    rtmpkit_wb24(out + 1, data_size);
+    rtmpkit_wb24(out + 4, timestamp & 0xFFFFFF);
     out[7] = (uint8_t)(timestamp >> 24);
-    rk_wb24(out + 8, 0);
+    rtmpkit_wb24(out + 8, 0);
 }
 
 void rtmpkit_flv_write_tag_trailer(uint8_t out[4], uint32_t data_size)
 {
-    rk_wb32(out, data_size + RTMPKIT_FLV_TAG_HEADER_SIZE);
+    rtmpkit_wb32(out, data_size + RTMPKIT_FLV_TAG_HEADER_SIZE);
 }
 
 int rtmpkit_flv_read_header(const uint8_t *buf, size_t len, int *flags)
@@ -44,7 +44,7 @@ int rtmpkit_flv_read_header(const uint8_t *buf, size_t len, int *flags)
         return 0;
     if (buf[0] != 'F' || buf[1] != 'L' || buf[2] != 'V')
         return RTMPKIT_EPROTOCOL;
-    data_offset = rk_rb32(buf + 5);
+    data_offset = rtmpkit_rb32(buf + 5);
     /* The header may announce extra bytes before the first PreviousTagSize; cap them. */
     if (data_offset < 9 || data_offset > 1024)
         return RTMPKIT_EPROTOCOL;
@@ -63,16 +63,16 @@ int rtmpkit_flv_read_tag(const uint8_t *buf, size_t len, rtmpkit_flv_tag *tag)
     /* Bits 5-7 of the type byte are reserved / the filter flag; reject encrypted tags. */
     if (buf[0] & 0xE0)
         return RTMPKIT_EPROTOCOL;
-    size = rk_rb24(buf + 1);
+    size = rtmpkit_rb24(buf + 1);
     if ((size_t)size + RTMPKIT_FLV_TAG_HEADER_SIZE + 4 > len)
         return 0;
-    previous = rk_rb32(buf + RTMPKIT_FLV_TAG_HEADER_SIZE + size);
+    previous = rtmpkit_rb32(buf + RTMPKIT_FLV_TAG_HEADER_SIZE + size);
     /* Some writers leave PreviousTagSize at 0; anything else must match. */
     if (previous != 0 && previous != size + RTMPKIT_FLV_TAG_HEADER_SIZE)
         return RTMPKIT_EPROTOCOL;
     tag->type = buf[0] & 0x1F;
     tag->size = size;
-    tag->timestamp = rk_rb24(buf + 4) | (uint32_t)buf[7] << 24;
+    tag->timestamp = rtmpkit_rb24(buf + 4) | (uint32_t)buf[7] << 24;
     tag->data = buf + RTMPKIT_FLV_TAG_HEADER_SIZE;
     if (tag->type != RTMPKIT_FLV_AUDIO && tag->type != RTMPKIT_FLV_VIDEO && tag->type != RTMPKIT_FLV_DATA)
         return RTMPKIT_EPROTOCOL;
@@ -82,43 +82,43 @@ int rtmpkit_flv_read_tag(const uint8_t *buf, size_t len, rtmpkit_flv_tag *tag)
 /* AMF0 string "onMetaData". */
 static const uint8_t on_metadata[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a' };
 
-int rk_flv_is_metadata(const uint8_t *data, size_t len)
+int rtmpkit_flv_is_metadata(const uint8_t *data, size_t len)
 {
     return len >= sizeof on_metadata && memcmp(data, on_metadata, sizeof on_metadata) == 0;
 }
 
 /* Appends "key": 0.0 and returns where the double is. */
-static size_t put_zero_number(rk_buf *out, const char *key)
+static size_t put_zero_number(rtmpkit_buf *out, const char *key)
 {
     size_t at;
-    rk_amf0_put_key(out, key);
+    rtmpkit_amf0_put_key(out, key);
     at = out->len + 1;   /* after the number marker */
-    rk_amf0_put_number(out, 0);
+    rtmpkit_amf0_put_number(out, 0);
     return at;
 }
 
-int rk_flv_metadata_with_totals(const uint8_t *data, size_t len, rk_buf *out,
+int rtmpkit_flv_metadata_with_totals(const uint8_t *data, size_t len, rtmpkit_buf *out,
                                 size_t *duration_at, size_t *filesize_at)
 {
     rtmpkit_amf values[2];
     const rtmpkit_amf *props = &values[1];
-    int n = rk_flv_is_metadata(data, len) ? rtmpkit_amf0_decode_all(data, len, values, 2) : 0;
+    int n = rtmpkit_flv_is_metadata(data, len) ? rtmpkit_amf0_decode_all(data, len, values, 2) : 0;
     int err = RTMPKIT_EPROTOCOL;
 
     if (n != 2 || (props->type != RTMPKIT_AMF_ECMA_ARRAY && props->type != RTMPKIT_AMF_OBJECT))
         goto done;
-    rk_amf0_put_string(out, "onMetaData");
-    rk_amf0_put_ecma_array_start(out, (uint32_t)props->count + 2);
+    rtmpkit_amf0_put_string(out, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(out, (uint32_t)props->count + 2);
     for (size_t i = 0; i < props->count; i++) {
         const rtmpkit_amf_prop *p = &props->props[i];
         if (strcmp(p->key, "duration") == 0 || strcmp(p->key, "filesize") == 0)
             continue;
-        rk_amf0_put_key(out, p->key);
-        rk_amf0_put_value(out, &p->value);
+        rtmpkit_amf0_put_key(out, p->key);
+        rtmpkit_amf0_put_value(out, &p->value);
     }
     *duration_at = put_zero_number(out, "duration");
     *filesize_at = put_zero_number(out, "filesize");
-    rk_amf0_put_object_end(out);
+    rtmpkit_amf0_put_object_end(out);
     err = out->err;
 done:
     for (int i = 0; i < n; i++)

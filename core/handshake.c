@@ -63,12 +63,12 @@ static int digest_matches(const uint8_t *packet, int scheme, const uint8_t *key,
 }
 
 int rk_handshake_start(rk_handshake *h, int use_digest, uint32_t epoch_ms,
-                       const uint8_t random[RK_HANDSHAKE_SIZE], rk_buf *out)
+                       const uint8_t random[RK_HANDSHAKE_SIZE], rtmpkit_buf *out)
 {
     memset(h, 0, sizeof *h);
     h->digest = use_digest ? 1 : 0;
     memcpy(h->c1, random, RK_HANDSHAKE_SIZE);
-    rk_wb32(h->c1, epoch_ms);
+    rtmpkit_wb32(h->c1, epoch_ms);
     if (h->digest) {
         size_t off;
         memcpy(h->c1 + 4, fp9_version, 4);
@@ -78,8 +78,8 @@ int rk_handshake_start(rk_handshake *h, int use_digest, uint32_t epoch_ms,
     } else {
         memset(h->c1 + 4, 0, 4);
     }
-    rk_put_u8(out, 3);
-    rk_put_bytes(out, h->c1, RK_HANDSHAKE_SIZE);
+    rtmpkit_put_u8(out, 3);
+    rtmpkit_put_bytes(out, h->c1, RK_HANDSHAKE_SIZE);
     return out->err ? out->err : 0;
 }
 
@@ -99,7 +99,7 @@ static void check_s1(rk_handshake *h)
         h->server_digest = 1;
 }
 
-int rk_handshake_feed(rk_handshake *h, const uint8_t *buf, size_t len, rk_buf *out)
+int rk_handshake_feed(rk_handshake *h, const uint8_t *buf, size_t len, rtmpkit_buf *out)
 {
     size_t used = 0;
     if (h->done)
@@ -124,7 +124,7 @@ int rk_handshake_feed(rk_handshake *h, const uint8_t *buf, size_t len, rk_buf *o
             check_s1(h);
     }
     if (h->have == sizeof h->in) {
-        rk_put_bytes(out, h->in + 1, RK_HANDSHAKE_SIZE);   /* C2 echoes S1 */
+        rtmpkit_put_bytes(out, h->in + 1, RK_HANDSHAKE_SIZE);   /* C2 echoes S1 */
         if (out->err)
             return out->err;
         h->done = 1;

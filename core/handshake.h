@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 
 #define RK_HANDSHAKE_SIZE 1536
 
@@ -21,7 +21,7 @@ typedef struct rk_handshake {
  * digest, the rest from random (RK_HANDSHAKE_SIZE bytes supplied by the caller so that
  * tests are repeatable). Appends C0+C1 to out. Returns 0 or an error from out. */
 int rk_handshake_start(rk_handshake *h, int use_digest, uint32_t epoch_ms,
-                       const uint8_t random[RK_HANDSHAKE_SIZE], rk_buf *out);
+                       const uint8_t random[RK_HANDSHAKE_SIZE], rtmpkit_buf *out);
 
 /* Feeds server bytes. Consumes at most up to the end of S2 (anything after belongs to
  * the chunk stream) and returns the count consumed, or a negative error:
@@ -30,7 +30,7 @@ int rk_handshake_start(rk_handshake *h, int use_digest, uint32_t epoch_ms,
  * matched; a mismatch is accepted, because nginx-rtmp and node-media-server echo C1 as
  * S1 when they do not recognise the client digest. Once S2 is complete it appends C2
  * (an echo of S1) to out and sets done. */
-int rk_handshake_feed(rk_handshake *h, const uint8_t *buf, size_t len, rk_buf *out);
+int rk_handshake_feed(rk_handshake *h, const uint8_t *buf, size_t len, rtmpkit_buf *out);
 
 /* FP9 digest helpers, exposed for tests: offset of the digest in a 1536-byte packet
  * for scheme 0 (offset bytes at 8..11) or 1 (at 772..775). */

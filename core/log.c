@@ -10,6 +10,11 @@
 #define SECRET_MASK "***"
 #define SECRET_MIN_LENGTH 3
 
+/* Owned copies of the strings to scrub, allocated with the first one. */
+struct rtmpkit_log_secrets {
+    char *items[RTMPKIT_LOG_MAX_SECRETS];
+};
+
 void rtmpkit_log_init(rtmpkit_log *log, const char *prefix)
 {
     memset(log, 0, sizeof *log);
@@ -19,22 +24,28 @@ void rtmpkit_log_init(rtmpkit_log *log, const char *prefix)
 
 void rtmpkit_log_cleanup(rtmpkit_log *log)
 {
-    for (int i = 0; i < RTMPKIT_LOG_MAX_SECRETS; i++) {
-        free(log->secrets[i]);
-        log->secrets[i] = NULL;
-    }
+    if (!log->secrets)
+        return;
+    for (int i = 0; i < RTMPKIT_LOG_MAX_SECRETS; i++)
+        free(log->secrets->items[i]);
+    free(log->secrets);
+    log->secrets = NULL;
 }
 
 int rtmpkit_log_add_secret(rtmpkit_log *log, const char *secret)
 {
+    char **items;
     if (!secret || strlen(secret) < SECRET_MIN_LENGTH)
         return 0;
+    if (!log->secrets && !(log->secrets = calloc(1, sizeof *log->secrets)))
+        return RTMPKIT_ENOMEM;
+    items = log->secrets->items;
     for (int i = 0; i < RTMPKIT_LOG_MAX_SECRETS; i++) {
-        if (log->secrets[i] && strcmp(log->secrets[i], secret) == 0)
+        if (items[i] && strcmp(items[i], secret) == 0)
             return 0;
-        if (!log->secrets[i]) {
-            log->secrets[i] = strdup(secret);
-            return log->secrets[i] ? 0 : RTMPKIT_ENOMEM;
+        if (!items[i]) {
+            items[i] = strdup(secret);
+            return items[i] ? 0 : RTMPKIT_ENOMEM;
         }
     }
     return RTMPKIT_ELIMIT;
@@ -57,11 +68,11 @@ static void scrub_one(char *line, size_t cap, const char *secret)
 
 void rtmpkit_log_scrub(const rtmpkit_log *log, char *line, size_t cap)
 {
-    if (!log)
+    if (!log || !log->secrets)
         return;
     for (int i = 0; i < RTMPKIT_LOG_MAX_SECRETS; i++)
-        if (log->secrets[i])
-            scrub_one(line, cap, log->secrets[i]);
+        if (log->secrets->items[i])
+            scrub_one(line, cap, log->secrets->items[i]);
 }
 
 void rtmpkit_logf(const rtmpkit_log *log, int level, const char *fmt, ...)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 
 /* Any value works: it only names our BIO type for BIO_find_type(). */
@@ -35,13 +36,6 @@ struct tls_transport {
     short read_wants;       /* what the last SSL_read waits for: POLLIN or POLLOUT */
     short write_wants;      /* what the last SSL_write waits for */
 };
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- the BIO over the TCP transport ---- */
 
@@ -372,7 +366,7 @@ int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_m
                 const volatile sig_atomic_t *cancel, rk_transport **out,
                 char *why, size_t why_len)
 {
-    uint64_t deadline = monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
     struct tls_transport *tt = calloc(1, sizeof *tt);
     BIO *bio = NULL;
     char text[200];
@@ -427,7 +421,7 @@ int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_m
             err = handshake_failure(tt, o, e, why, why_len);
             goto fail;
         }
-        now = monotonic_ms();
+        now = rtmpkit_monotonic_ms();
         ready = now < deadline ? rk_wait_fd(tt->base.fd, events, (int)(deadline - now), cancel) : 0;
         if (ready == 0) {
             snprintf(why, why_len, "no TLS answer from %s within %d ms (is this an rtmps port?)",

@@ -13,23 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 
 #define CANCEL_CHECK_MS 100
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int rk_wait_fd(int fd, short events, int timeout_ms, const volatile sig_atomic_t *cancel)
 {
-    uint64_t deadline = monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         struct pollfd p = { .fd = fd, .events = events };
-        uint64_t now = monotonic_ms();
+        uint64_t now = rtmpkit_monotonic_ms();
         int slice, n;
         if (cancel && *cancel)
             return RTMPKIT_ECANCELLED;
@@ -91,7 +85,7 @@ static int connect_address(const struct addrinfo *ai, uint64_t deadline,
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     int err = RTMPKIT_ENETWORK, so_error = 0, one = 1;
     socklen_t len = sizeof so_error;
-    uint64_t now = monotonic_ms();
+    uint64_t now = rtmpkit_monotonic_ms();
     if (fd < 0)
         return RTMPKIT_ENETWORK;
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
@@ -127,7 +121,7 @@ int rk_tcp_connect(const char *host, int port, int family, int timeout_ms,
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
     struct addrinfo *list = NULL;
     char service[16];
-    uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)timeout_ms;
     int err = RTMPKIT_ENETWORK, fd = -1, gai;
     rk_transport *t;
 
@@ -144,7 +138,7 @@ int rk_tcp_connect(const char *host, int port, int family, int timeout_ms,
             fd = r;
         else if (err != RTMPKIT_EREFUSED || r == RTMPKIT_ECANCELLED)
             err = r;   /* a refusal says more than a later generic failure */
-        if (r == RTMPKIT_ECANCELLED || monotonic_ms() >= deadline)
+        if (r == RTMPKIT_ECANCELLED || rtmpkit_monotonic_ms() >= deadline)
             break;
     }
     freeaddrinfo(list);

@@ -1,12 +1,14 @@
 /* Copies a man page source to its output, replacing the line "@EXIT_STATUS@" with the
  * exit status table made from the one error table in rtmpkit/error.h, and each line
  * "@INCLUDE name@" with the file name found next to the source (the text the three
- * pages share). A fragment is copied as it is: it cannot include another. */
+ * pages share), and "@VERSION@" with the version (rtmpkit/version.h, from meson). A
+ * fragment is copied as it is: it cannot include another. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rtmpkit/error.h"
+#include "rtmpkit/version.h"
 
 struct entry {
     int exit_status;
@@ -101,6 +103,17 @@ static int copy_fragment(const char *source, int line_no, const char *name, FILE
     return err;
 }
 
+/* Writes a line of the page with "@VERSION@" replaced by the library's version. */
+static void put_line(const char *line, FILE *out)
+{
+    const char *at = strstr(line, "@VERSION@");
+    if (!at) {
+        fputs(line, out);
+        return;
+    }
+    fprintf(out, "%.*s%s%s", (int)(at - line), line, RTMPKIT_VERSION, at + strlen("@VERSION@"));
+}
+
 int main(int argc, char **argv)
 {
     char line[LINE_MAX_LEN];
@@ -125,7 +138,7 @@ int main(int argc, char **argv)
         else if ((name = include_name(line)))
             err = copy_fragment(argv[1], line_no, name, out);
         else
-            fputs(line, out);
+            put_line(line, out);
     }
     fclose(in);
     write_err = ferror(out);

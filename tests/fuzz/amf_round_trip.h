@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "rtmpkit/amf.h"
 
 /* Equality, numbers compared bit for bit (NaN survives the round trip as NaN). */
@@ -49,11 +49,11 @@ static inline int amf_same(const rtmpkit_amf *a, const rtmpkit_amf *b)
 
 static inline void amf_round_trip(const rtmpkit_amf *v)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     rtmpkit_amf back;
     int rc;
-    rk_buf_init(&b, 64u << 20);
-    rk_amf0_put_value(&b, v);
+    rtmpkit_buf_init(&b, 64u << 20);
+    rtmpkit_amf0_put_value(&b, v);
     if (!b.err) {
         /* What we decoded and wrote, we read back the same. */
         rc = rtmpkit_amf0_decode(b.data, b.len, &back);
@@ -61,7 +61,7 @@ static inline void amf_round_trip(const rtmpkit_amf *v)
             abort();
         rtmpkit_amf_free(&back);
     }
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     (void)rtmpkit_amf_get_string(v, "code");
     (void)rtmpkit_amf_get_number(v, "duration", 0);
     (void)rtmpkit_amf_get(v, "");

@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include "auth.h"
-#include "connargs.h"
+#include "rtmpkit/connargs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static rk_connargs args;
+    static rtmpkit_connargs args;
     char *text = malloc(size + 1), *items, *item;
     char out[256], why[128];
     size_t desc_len;
@@ -32,18 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cap < sizeof out && out[cap] != 'Z')
             abort();
     }
-    rk_connargs_init(&args);
+    rtmpkit_connargs_init(&args);
     items = desc_len < size ? text + desc_len + 1 : NULL;
     while (items && *items) {
         item = items;
         items = strchr(items, '\n');
         if (items)
             *items++ = 0;
-        rk_connargs_add(&args, item, why, sizeof why);
-        if (args.len > RK_CONNARGS_MAX || args.depth < 0 || args.depth > RK_CONNARGS_MAX_DEPTH)
+        rtmpkit_connargs_add(&args, item, why, sizeof why);
+        if (args.len > RTMPKIT_CONNARGS_MAX || args.depth < 0 || args.depth > RTMPKIT_CONNARGS_MAX_DEPTH)
             abort();
     }
-    rk_connargs_finish(&args, why, sizeof why);
+    rtmpkit_connargs_finish(&args, why, sizeof why);
     free(text);
     return 0;
 }

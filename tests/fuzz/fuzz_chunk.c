@@ -98,7 +98,7 @@ static uint32_t rd32(const uint8_t *p)
 static void writer_mode(const uint8_t *s, size_t n, uint32_t cs, uint8_t split)
 {
     rk_chunk_writer w;
-    rk_buf out;
+    rtmpkit_buf out;
     ctx c = { 0 };
     uint32_t ts[8] = { 0 };
     typedef struct { uint32_t csid, sid, ts, len; uint8_t type; const uint8_t *data; } em;
@@ -107,7 +107,7 @@ static void writer_mode(const uint8_t *s, size_t n, uint32_t cs, uint8_t split)
 
     rk_chunk_writer_init(&w);
     w.chunk_size = cs;
-    rk_buf_init(&out, 64u << 20);
+    rtmpkit_buf_init(&out, 64u << 20);
     msgs = malloc(sizeof *msgs * (n / REC + 1));
     if (!msgs)
         goto done;
@@ -173,7 +173,7 @@ static void writer_mode(const uint8_t *s, size_t n, uint32_t cs, uint8_t split)
 done:
     rk_chunk_reader_free(c.r);
     free(msgs);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

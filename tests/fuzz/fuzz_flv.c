@@ -3,20 +3,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bytes.h"
-#include "flv_meta.h"
+#include "rtmpkit/bytes.h"
+#include "rtmpkit/flv.h"
 #include "rtmpkit/flv.h"
 
 /* The rewrite's patch offsets must point at 8 bytes inside what it wrote. */
 static void rewrite_metadata(const rtmpkit_flv_tag *tag)
 {
-    rk_buf out;
+    rtmpkit_buf out;
     size_t duration_at = 0, filesize_at = 0;
-    rk_buf_init(&out, 64 * 1024);
-    if (rk_flv_metadata_with_totals(tag->data, tag->size, &out, &duration_at, &filesize_at) == 0
+    rtmpkit_buf_init(&out, 64 * 1024);
+    if (rtmpkit_flv_metadata_with_totals(tag->data, tag->size, &out, &duration_at, &filesize_at) == 0
         && (duration_at + 8 > out.len || filesize_at + 8 > out.len))
         __builtin_trap();
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

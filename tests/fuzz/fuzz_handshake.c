@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t rnd[RK_HANDSHAKE_SIZE];
     rk_handshake h;
-    rk_buf out;
+    rtmpkit_buf out;
     uint8_t *srv;
     size_t len, pos = 0, step;
     int signed_s1 = 0;
@@ -52,10 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         signed_s1 = srv[5] | srv[6] | srv[7] | srv[8];
     }
 
-    rk_buf_init(&out, 1 << 20);
+    rtmpkit_buf_init(&out, 1 << 20);
     if (rk_handshake_start(&h, data[0] & 1, 0x12345678, rnd, &out) != 0 || out.len != 1537)
         abort();
-    rk_buf_reset(&out);
+    rtmpkit_buf_reset(&out);
     while (pos < len && !h.done) {
         size_t n = step && step < len - pos ? step : len - pos;
         int rc = rk_handshake_feed(&h, srv + pos, n, &out);
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (pos > 2 * RK_HANDSHAKE_SIZE || out.len != 0) {
         abort();
     }
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
     free(srv);
     return 0;
 }

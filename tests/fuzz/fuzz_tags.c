@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "tags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,25 +13,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const int length_sizes[4] = { 0, 1, 2, 4 };
     rk_h264_info info;
     rk_adts adts;
-    rk_buf out;
+    rtmpkit_buf out;
     int length_size;
     if (size < 1)
         return 0;
     length_size = length_sizes[data[0] & 3];
     data++;
     size--;
-    rk_buf_init(&out, 1u << 24);
+    rtmpkit_buf_init(&out, 1u << 24);
     rk_h264_frame_info(data, size, length_size, &info);
     rk_annexb_to_avcc(data, size, (int)(size & 1), &out);
-    rk_buf_reset(&out);
+    rtmpkit_buf_reset(&out);
     rk_avcc_from_annexb(data, size, &out);
-    rk_buf_reset(&out);
+    rtmpkit_buf_reset(&out);
     rk_avcc_from_extradata(data, size, &out, &length_size);
     rk_avcc_length_size(data, size);
     if (rk_adts_parse(data, size, &adts) == 0) {
         uint8_t asc[2];
         rk_aac_asc_from_adts(&adts, asc);
     }
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
     return 0;
 }

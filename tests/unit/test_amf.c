@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "../fuzz/amf_round_trip.h"
 #include "check.h"
 #include "rtmpkit/amf.h"
@@ -68,20 +68,20 @@ static int decode_whole(const uint8_t *buf, size_t len, rtmpkit_amf *v)
  * gives the same bytes. */
 static void check_round_trip(const rtmpkit_amf *v)
 {
-    rk_buf b1, b2;
+    rtmpkit_buf b1, b2;
     rtmpkit_amf back;
-    rk_buf_init(&b1, 1 << 24);
-    rk_buf_init(&b2, 1 << 24);
-    rk_amf0_put_value(&b1, v);
+    rtmpkit_buf_init(&b1, 1 << 24);
+    rtmpkit_buf_init(&b2, 1 << 24);
+    rtmpkit_amf0_put_value(&b1, v);
     CHECK_INT(b1.err, 0);
     CHECK_INT(decode_whole(b1.data, b1.len, &back), 0);
     CHECK(amf_same(v, &back));
-    rk_amf0_put_value(&b2, &back);
+    rtmpkit_amf0_put_value(&b2, &back);
     CHECK_INT(b2.len, b1.len);
     CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
     rtmpkit_amf_free(&back);
-    rk_buf_free(&b1);
-    rk_buf_free(&b2);
+    rtmpkit_buf_free(&b1);
+    rtmpkit_buf_free(&b2);
 }
 
 /* connect as ffmpeg sends it for playing (libavformat/rtmpproto.c gen_connect). */
@@ -105,7 +105,7 @@ static void test_connect(void)
 {
     struct bb b = { 0 };
     rtmpkit_amf v[8];
-    rk_buf enc;
+    rtmpkit_buf enc;
     build_ffmpeg_connect(&b);
     /* Spot check the first bytes against the wire format. */
     static const uint8_t head[] = { 0x02, 0x00, 0x07, 'c', 'o', 'n', 'n', 'e', 'c', 't',
@@ -136,34 +136,34 @@ static void test_connect(void)
     CHECK(rtmpkit_amf_get_number(&v[1], NULL, 0) == 1.0);
 
     /* The encoders produce the same bytes... */
-    rk_buf_init(&enc, 4096);
-    rk_amf0_put_string(&enc, "connect");
-    rk_amf0_put_number(&enc, 1.0);
-    rk_amf0_put_object_start(&enc);
-    rk_amf0_put_key(&enc, "app"); rk_amf0_put_string(&enc, "live");
-    rk_amf0_put_key(&enc, "flashVer"); rk_amf0_put_string(&enc, "LNX 9,0,124,2");
-    rk_amf0_put_key(&enc, "tcUrl"); rk_amf0_put_string(&enc, "rtmp://127.0.0.1:1935/live");
-    rk_amf0_put_key(&enc, "fpad"); rk_amf0_put_bool(&enc, 0);
-    rk_amf0_put_key(&enc, "capabilities"); rk_amf0_put_number(&enc, 15.0);
-    rk_amf0_put_key(&enc, "audioCodecs"); rk_amf0_put_number(&enc, 4071.0);
-    rk_amf0_put_key(&enc, "videoCodecs"); rk_amf0_put_number(&enc, 252.0);
-    rk_amf0_put_key(&enc, "videoFunction"); rk_amf0_put_number(&enc, 1.0);
-    rk_amf0_put_object_end(&enc);
+    rtmpkit_buf_init(&enc, 4096);
+    rtmpkit_amf0_put_string(&enc, "connect");
+    rtmpkit_amf0_put_number(&enc, 1.0);
+    rtmpkit_amf0_put_object_start(&enc);
+    rtmpkit_amf0_put_key(&enc, "app"); rtmpkit_amf0_put_string(&enc, "live");
+    rtmpkit_amf0_put_key(&enc, "flashVer"); rtmpkit_amf0_put_string(&enc, "LNX 9,0,124,2");
+    rtmpkit_amf0_put_key(&enc, "tcUrl"); rtmpkit_amf0_put_string(&enc, "rtmp://127.0.0.1:1935/live");
+    rtmpkit_amf0_put_key(&enc, "fpad"); rtmpkit_amf0_put_bool(&enc, 0);
+    rtmpkit_amf0_put_key(&enc, "capabilities"); rtmpkit_amf0_put_number(&enc, 15.0);
+    rtmpkit_amf0_put_key(&enc, "audioCodecs"); rtmpkit_amf0_put_number(&enc, 4071.0);
+    rtmpkit_amf0_put_key(&enc, "videoCodecs"); rtmpkit_amf0_put_number(&enc, 252.0);
+    rtmpkit_amf0_put_key(&enc, "videoFunction"); rtmpkit_amf0_put_number(&enc, 1.0);
+    rtmpkit_amf0_put_object_end(&enc);
     CHECK_INT(enc.err, 0);
     CHECK_INT(enc.len, b.n);
     CHECK(enc.len == b.n && memcmp(enc.data, b.d, b.n) == 0);
 
     /* ...and so does the tree encoder. */
-    rk_buf_reset(&enc);
+    rtmpkit_buf_reset(&enc);
     for (int i = 0; i < 3; i++)
-        rk_amf0_put_value(&enc, &v[i]);
+        rtmpkit_amf0_put_value(&enc, &v[i]);
     CHECK(enc.len == b.n && memcmp(enc.data, b.d, b.n) == 0);
     for (int i = 0; i < 3; i++) {
         check_round_trip(&v[i]);
         rtmpkit_amf_free(&v[i]);
     }
     CHECK_INT(v[2].type, RTMPKIT_AMF_NULL);
-    rk_buf_free(&enc);
+    rtmpkit_buf_free(&enc);
 
     /* decode_all: more values than room, trailing junk, empty input. */
     for (int i = 0; i < 8; i++)
@@ -350,20 +350,20 @@ static void test_limits(void)
     /* Encoding a tree deeper than a decoder accepts is refused. */
     {
         rtmpkit_amf nodes[RTMPKIT_AMF_MAX_DEPTH + 1];
-        rk_buf enc;
+        rtmpkit_buf enc;
         for (int i = 0; i <= RTMPKIT_AMF_MAX_DEPTH; i++) {
             memset(&nodes[i], 0, sizeof nodes[i]);
             nodes[i].type = RTMPKIT_AMF_STRICT_ARRAY;
             nodes[i].items = i < RTMPKIT_AMF_MAX_DEPTH ? &nodes[i + 1] : NULL;
             nodes[i].count = i < RTMPKIT_AMF_MAX_DEPTH ? 1 : 0;
         }
-        rk_buf_init(&enc, 1 << 20);
-        rk_amf0_put_value(&enc, &nodes[0]);
+        rtmpkit_buf_init(&enc, 1 << 20);
+        rtmpkit_amf0_put_value(&enc, &nodes[0]);
         CHECK_INT(enc.err, RTMPKIT_ELIMIT);
-        rk_buf_reset(&enc);
-        rk_amf0_put_value(&enc, &nodes[1]);
+        rtmpkit_buf_reset(&enc);
+        rtmpkit_amf0_put_value(&enc, &nodes[1]);
         CHECK_INT(enc.err, 0);
-        rk_buf_free(&enc);
+        rtmpkit_buf_free(&enc);
     }
 }
 
@@ -424,7 +424,7 @@ static void test_amf0_types(void)
     {
         struct bb b = { 0 };
         char *big = malloc(70001);
-        rk_buf enc;
+        rtmpkit_buf enc;
         memset(big, 'x', 70000);
         big[70000] = 0;
         b8(&b, 0x0c); b32(&b, 70000); b_bytes(&b, big, 70000);
@@ -433,23 +433,23 @@ static void test_amf0_types(void)
         CHECK_INT(v.length, 70000);
         CHECK_INT(strlen(v.string), 70000);
         rtmpkit_amf_free(&v);
-        rk_buf_init(&enc, 1 << 20);
-        rk_amf0_put_string(&enc, big);
+        rtmpkit_buf_init(&enc, 1 << 20);
+        rtmpkit_amf0_put_string(&enc, big);
         CHECK_INT(enc.len, b.n);
         CHECK(enc.len == b.n && memcmp(enc.data, b.d, b.n) == 0);
-        rk_buf_reset(&enc);
-        rk_amf0_put_string_len(&enc, big, 65535);
+        rtmpkit_buf_reset(&enc);
+        rtmpkit_amf0_put_string_len(&enc, big, 65535);
         CHECK_INT(enc.data[0], 0x02);
         CHECK_INT(enc.len, 3 + 65535);
-        rk_buf_reset(&enc);
-        rk_amf0_put_string_len(&enc, big, 65536);
+        rtmpkit_buf_reset(&enc);
+        rtmpkit_amf0_put_string_len(&enc, big, 65536);
         CHECK_INT(enc.data[0], 0x0c);
         CHECK_INT(enc.len, 5 + 65536);
-        rk_buf_reset(&enc);
+        rtmpkit_buf_reset(&enc);
         big[65536] = 0;
-        rk_amf0_put_key(&enc, big);   /* keys cannot be that long */
+        rtmpkit_amf0_put_key(&enc, big);   /* keys cannot be that long */
         CHECK_INT(enc.err, RTMPKIT_ELIMIT);
-        rk_buf_free(&enc);
+        rtmpkit_buf_free(&enc);
         free(big);
         b_free(&b);
     }
@@ -512,23 +512,23 @@ static void test_amf0_types(void)
 
     /* The small encoders. */
     {
-        rk_buf enc;
+        rtmpkit_buf enc;
         static const uint8_t want[] = { 0x05, 0x01, 0x01, 0x02, 0x00, 0x00, 0x08, 0, 0, 0, 2,
                                         0x00, 0x01, 'k', 0x00, 0x00, 0x09 };
-        rk_buf_init(&enc, 64);
-        rk_amf0_put_null(&enc);
-        rk_amf0_put_bool(&enc, 7);
-        rk_amf0_put_string(&enc, NULL);
-        rk_amf0_put_ecma_array_start(&enc, 2);
-        rk_amf0_put_key(&enc, "k");
-        rk_amf0_put_object_end(&enc);
+        rtmpkit_buf_init(&enc, 64);
+        rtmpkit_amf0_put_null(&enc);
+        rtmpkit_amf0_put_bool(&enc, 7);
+        rtmpkit_amf0_put_string(&enc, NULL);
+        rtmpkit_amf0_put_ecma_array_start(&enc, 2);
+        rtmpkit_amf0_put_key(&enc, "k");
+        rtmpkit_amf0_put_object_end(&enc);
         CHECK_INT(enc.len, sizeof want);
         CHECK_MEM(enc.data, want, sizeof want);
-        rk_buf_reset(&enc);
-        rk_amf0_put_value(&enc, NULL);
+        rtmpkit_buf_reset(&enc);
+        rtmpkit_amf0_put_value(&enc, NULL);
         CHECK_INT(enc.len, 1);
         CHECK_INT(enc.data[0], 0x05);
-        rk_buf_free(&enc);
+        rtmpkit_buf_free(&enc);
     }
 }
 

@@ -76,29 +76,29 @@ static int feed(rk_chunk_reader *r, const uint8_t *data, size_t len, long step, 
 }
 
 /* Raw chunk header builder for hand-made streams. ts < 0 means "do not write". */
-static void hdr(rk_buf *b, int fmt, uint32_t csid, uint32_t ts, uint32_t len, uint8_t type, uint32_t sid,
+static void hdr(rtmpkit_buf *b, int fmt, uint32_t csid, uint32_t ts, uint32_t len, uint8_t type, uint32_t sid,
                 int ext_bytes)
 {
     if (csid < 64) {
-        rk_put_u8(b, (uint8_t)(fmt << 6 | csid));
+        rtmpkit_put_u8(b, (uint8_t)(fmt << 6 | csid));
     } else if (csid < 320) {
-        rk_put_u8(b, (uint8_t)(fmt << 6));
-        rk_put_u8(b, (uint8_t)(csid - 64));
+        rtmpkit_put_u8(b, (uint8_t)(fmt << 6));
+        rtmpkit_put_u8(b, (uint8_t)(csid - 64));
     } else {
-        rk_put_u8(b, (uint8_t)(fmt << 6 | 1));
-        rk_put_u8(b, (uint8_t)((csid - 64) & 0xFF));
-        rk_put_u8(b, (uint8_t)((csid - 64) >> 8));
+        rtmpkit_put_u8(b, (uint8_t)(fmt << 6 | 1));
+        rtmpkit_put_u8(b, (uint8_t)((csid - 64) & 0xFF));
+        rtmpkit_put_u8(b, (uint8_t)((csid - 64) >> 8));
     }
     if (fmt <= 2)
-        rk_put_u24(b, ts >= 0xFFFFFF ? 0xFFFFFF : ts);
+        rtmpkit_put_u24(b, ts >= 0xFFFFFF ? 0xFFFFFF : ts);
     if (fmt <= 1) {
-        rk_put_u24(b, len);
-        rk_put_u8(b, type);
+        rtmpkit_put_u24(b, len);
+        rtmpkit_put_u8(b, type);
     }
     if (fmt == 0)
-        rk_put_u32le(b, sid);
+        rtmpkit_put_u32le(b, sid);
     if (ext_bytes)
-        rk_put_u32(b, ts);
+        rtmpkit_put_u32(b, ts);
 }
 
 static void fill(uint8_t *p, size_t n, uint8_t seed)
@@ -110,16 +110,16 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 static void test_basic_and_incomplete(void)
 {
     rk_chunk_reader *r = rk_chunk_reader_new();
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t payload[100];
     rk_message m;
     int ready = 0;
     gotlist g = { .n = 0 };
 
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     fill(payload, sizeof payload, 1);
     hdr(&b, 0, 3, 1000, 100, 20, 0x01020304, 0);
-    rk_put_bytes(&b, payload, 100);
+    rtmpkit_put_bytes(&b, payload, 100);
     /* The fmt-0 header is 12 bytes; fewer give "need more". */
     for (size_t i = 0; i < 12; i++) {
         CHECK_INT(rk_chunk_read(r, b.data, i, &m, &ready), 0);
@@ -147,7 +147,7 @@ static void test_basic_and_incomplete(void)
     CHECK_MEM(g.m[0].data, payload, 100);
     gotlist_free(&g);
     rk_chunk_reader_free(r);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 /* Writes msgs with w, reads them back with chunk size cs, fed by step, compares. */
@@ -160,7 +160,7 @@ typedef struct wmsg {
 static int round_trip(const wmsg *msgs, int n, uint32_t cs, long step)
 {
     rk_chunk_writer w;
-    rk_buf b;
+    rtmpkit_buf b;
     rk_chunk_reader *r = rk_chunk_reader_new();
     gotlist *g = calloc(1, sizeof *g);
     int ok = 1;
@@ -168,7 +168,7 @@ static int round_trip(const wmsg *msgs, int n, uint32_t cs, long step)
     rk_chunk_writer_init(&w);
     w.chunk_size = cs;
     rk_chunk_reader_set_chunk_size(r, cs);
-    rk_buf_init(&b, 256u << 20);
+    rtmpkit_buf_init(&b, 256u << 20);
     for (int i = 0; i < n; i++)
         if (rk_chunk_write(&w, &b, msgs[i].csid, msgs[i].type, msgs[i].stream_id, msgs[i].ts,
                            msgs[i].data, msgs[i].len) != 0)
@@ -192,7 +192,7 @@ static int round_trip(const wmsg *msgs, int n, uint32_t cs, long step)
                 rk_chunk_reader_error(r));
     gotlist_free(g);
     free(g);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     rk_chunk_reader_free(r);
     return ok;
 }
@@ -211,15 +211,15 @@ static void test_csids(void)
     fill(data, sizeof data, 9);
     for (int i = 0; i < 12; i++) {
         rk_chunk_writer w;
-        rk_buf b;
+        rtmpkit_buf b;
         rk_chunk_writer_init(&w);
-        rk_buf_init(&b, 1 << 20);
+        rtmpkit_buf_init(&b, 1 << 20);
         CHECK_INT(rk_chunk_write(&w, &b, ids[i], 9, 1, 5, data, 10), 0);
         if (i == 3 || i == 6)
             CHECK_MEM(b.data, expect_basic[i], 2);
         if (i == 7 || i == 11)
             CHECK_MEM(b.data, expect_basic[i], 3);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
         msgs[i] = (wmsg){ ids[i], 1, (uint32_t)i * 10, 300, 9, data };
     }
     CHECK(round_trip(msgs, 12, 128, 0));
@@ -241,13 +241,13 @@ static void test_csids(void)
     /* Invalid csids are refused by the writer. */
     {
         rk_chunk_writer w;
-        rk_buf b;
+        rtmpkit_buf b;
         rk_chunk_writer_init(&w);
-        rk_buf_init(&b, 1 << 20);
+        rtmpkit_buf_init(&b, 1 << 20);
         CHECK_INT(rk_chunk_write(&w, &b, 1, 9, 1, 5, data, 10), RTMPKIT_EINTERNAL);
         CHECK_INT(rk_chunk_write(&w, &b, 65600, 9, 1, 5, data, 10), RTMPKIT_EINTERNAL);
         CHECK_INT(b.len, 0);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
     }
 }
 
@@ -271,7 +271,7 @@ static void test_chunk_sizes(void)
      * consumed as it comes, so no input buffer ever needs to hold the whole chunk. */
     {
         rk_chunk_writer w;
-        rk_buf b;
+        rtmpkit_buf b;
         rk_chunk_reader *r = rk_chunk_reader_new();
         rk_message m;
         int ready = 0;
@@ -279,7 +279,7 @@ static void test_chunk_sizes(void)
         rk_chunk_writer_init(&w);
         w.chunk_size = 0x7FFFFFFF;
         rk_chunk_reader_set_chunk_size(r, 0x7FFFFFFF);
-        rk_buf_init(&b, 1 << 20);
+        rtmpkit_buf_init(&b, 1 << 20);
         CHECK_INT(rk_chunk_write(&w, &b, 6, 9, 1, 20, big, 200000), 0);
         CHECK_INT(b.len, 12 + 200000);
         while (pos < b.len && !ready) {
@@ -293,7 +293,7 @@ static void test_chunk_sizes(void)
         CHECK_INT(ready, 1);
         CHECK_INT(m.length, 200000);
         CHECK_MEM(m.data, big, 200000);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
         rk_chunk_reader_free(r);
     }
 
@@ -301,12 +301,12 @@ static void test_chunk_sizes(void)
     {
         rk_chunk_reader *r = rk_chunk_reader_new();
         rk_chunk_writer w;
-        rk_buf b;
+        rtmpkit_buf b;
         gotlist g = { .n = 0 };
         rk_chunk_reader_set_chunk_size(r, 0);
         rk_chunk_writer_init(&w);
         w.chunk_size = 1;
-        rk_buf_init(&b, 1 << 20);
+        rtmpkit_buf_init(&b, 1 << 20);
         CHECK_INT(rk_chunk_write(&w, &b, 3, 20, 0, 0, big, 5), 0);
         CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
         CHECK_INT(g.n, 1);
@@ -315,7 +315,7 @@ static void test_chunk_sizes(void)
         /* The writer refuses chunk size 0. */
         w.chunk_size = 0;
         CHECK_INT(rk_chunk_write(&w, &b, 3, 20, 0, 0, big, 5), RTMPKIT_EINTERNAL);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
         rk_chunk_reader_free(r);
     }
     free(big);
@@ -346,75 +346,75 @@ static void expect_error(const uint8_t *in, size_t len, int err, const char *why
 
 static void test_fresh_stream_errors(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t payload[10] = { 0 };
     for (int fmt = 1; fmt <= 3; fmt++) {
-        rk_buf_init(&b, 1 << 20);
+        rtmpkit_buf_init(&b, 1 << 20);
         hdr(&b, fmt, 5, 10, 10, 8, 1, 0);
-        rk_put_bytes(&b, payload, 10);
+        rtmpkit_put_bytes(&b, payload, 10);
         expect_error(b.data, b.len, RTMPKIT_EPROTOCOL,
                      fmt == 1 ? "chunk stream 5: fmt 1 header without an earlier fmt 0" : NULL);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
     }
     /* fmt 3 on csid 6 after a fmt 0 on csid 5 is still a fresh stream. */
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 5, 10, 10, 8, 1, 0);
-    rk_put_bytes(&b, payload, 10);
+    rtmpkit_put_bytes(&b, payload, 10);
     hdr(&b, 3, 6, 0, 0, 0, 0, 0);
-    rk_put_bytes(&b, payload, 10);
+    rtmpkit_put_bytes(&b, payload, 10);
     expect_error(b.data, b.len, RTMPKIT_EPROTOCOL, "chunk stream 6: fmt 3 header without an earlier fmt 0");
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_length_change(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t payload[400];
     gotlist g = { .n = 0 };
     rk_chunk_reader *r;
     fill(payload, sizeof payload, 5);
 
     /* 200-byte message, first chunk of 128, then a fmt 1 header announcing 300. */
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 4, 0, 200, 8, 1, 0);
-    rk_put_bytes(&b, payload, 128);
+    rtmpkit_put_bytes(&b, payload, 128);
     hdr(&b, 1, 4, 0, 300, 8, 0, 0);
-    rk_put_bytes(&b, payload, 128);
+    rtmpkit_put_bytes(&b, payload, 128);
     expect_error(b.data, b.len, RTMPKIT_EPROTOCOL,
                  "chunk stream 4: fmt 1 header changes the message (length 200->300, type 8->8) "
                  "after 128 of 200 bytes");
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 
     /* A shorter length is refused too (no copy past the announced length either way). */
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 4, 0, 200, 8, 1, 0);
-    rk_put_bytes(&b, payload, 128);
+    rtmpkit_put_bytes(&b, payload, 128);
     hdr(&b, 0, 4, 0, 10, 8, 1, 0);
-    rk_put_bytes(&b, payload, 72);
+    rtmpkit_put_bytes(&b, payload, 72);
     expect_error(b.data, b.len, RTMPKIT_EPROTOCOL, NULL);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 
     /* A type change mid-message too. */
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 4, 0, 200, 8, 1, 0);
-    rk_put_bytes(&b, payload, 128);
+    rtmpkit_put_bytes(&b, payload, 128);
     hdr(&b, 1, 4, 0, 200, 9, 0, 0);
-    rk_put_bytes(&b, payload, 72);
+    rtmpkit_put_bytes(&b, payload, 72);
     expect_error(b.data, b.len, RTMPKIT_EPROTOCOL, NULL);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 
     /* A header that repeats the same message (fmt 0 or 2 instead of 3) continues it. */
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 4, 50, 200, 8, 1, 0);
-    rk_put_bytes(&b, payload, 128);
+    rtmpkit_put_bytes(&b, payload, 128);
     hdr(&b, 0, 4, 50, 200, 8, 1, 0);
-    rk_put_bytes(&b, payload + 128, 72);
+    rtmpkit_put_bytes(&b, payload + 128, 72);
     hdr(&b, 0, 4, 60, 300, 8, 1, 0);
-    rk_put_bytes(&b, payload, 128);
+    rtmpkit_put_bytes(&b, payload, 128);
     hdr(&b, 2, 4, 99, 0, 0, 0, 0);
-    rk_put_bytes(&b, payload + 128, 128);
+    rtmpkit_put_bytes(&b, payload + 128, 128);
     hdr(&b, 3, 4, 0, 0, 0, 0, 0);
-    rk_put_bytes(&b, payload + 256, 44);
+    rtmpkit_put_bytes(&b, payload + 256, 44);
     r = rk_chunk_reader_new();
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
     CHECK_INT(g.n, 2);
@@ -426,33 +426,33 @@ static void test_length_change(void)
     CHECK_MEM(g.m[1].data, payload, 300);
     gotlist_free(&g);
     rk_chunk_reader_free(r);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_timestamps(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t payload[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
     gotlist g = { .n = 0 };
     rk_chunk_reader *r = rk_chunk_reader_new();
     static const uint32_t expect[] = { 1000, 1033, 1066, 1099, 1109, 5, 10, 15, 0xFFFFFFFEu, 3, 100, 200 };
 
-    rk_buf_init(&b, 1 << 20);
-    hdr(&b, 0, 4, 1000, 10, 8, 1, 0);   rk_put_bytes(&b, payload, 10);   /* 1000 */
-    hdr(&b, 2, 4, 33, 0, 0, 0, 0);      rk_put_bytes(&b, payload, 10);   /* +33 */
-    hdr(&b, 3, 4, 0, 0, 0, 0, 0);       rk_put_bytes(&b, payload, 10);   /* +33 again */
-    hdr(&b, 3, 4, 0, 0, 0, 0, 0);       rk_put_bytes(&b, payload, 10);   /* +33 again */
-    hdr(&b, 1, 4, 10, 5, 9, 0, 0);      rk_put_bytes(&b, payload, 5);    /* +10, len 5 */
+    rtmpkit_buf_init(&b, 1 << 20);
+    hdr(&b, 0, 4, 1000, 10, 8, 1, 0);   rtmpkit_put_bytes(&b, payload, 10);   /* 1000 */
+    hdr(&b, 2, 4, 33, 0, 0, 0, 0);      rtmpkit_put_bytes(&b, payload, 10);   /* +33 */
+    hdr(&b, 3, 4, 0, 0, 0, 0, 0);       rtmpkit_put_bytes(&b, payload, 10);   /* +33 again */
+    hdr(&b, 3, 4, 0, 0, 0, 0, 0);       rtmpkit_put_bytes(&b, payload, 10);   /* +33 again */
+    hdr(&b, 1, 4, 10, 5, 9, 0, 0);      rtmpkit_put_bytes(&b, payload, 5);    /* +10, len 5 */
     /* After fmt 0, a fmt-3 new message re-applies the absolute field as a delta. */
-    hdr(&b, 0, 5, 5, 2, 8, 1, 0);       rk_put_bytes(&b, payload, 2);    /* 5 */
-    hdr(&b, 3, 5, 0, 0, 0, 0, 0);       rk_put_bytes(&b, payload, 2);    /* 10 */
-    hdr(&b, 3, 5, 0, 0, 0, 0, 0);       rk_put_bytes(&b, payload, 2);    /* 15 */
+    hdr(&b, 0, 5, 5, 2, 8, 1, 0);       rtmpkit_put_bytes(&b, payload, 2);    /* 5 */
+    hdr(&b, 3, 5, 0, 0, 0, 0, 0);       rtmpkit_put_bytes(&b, payload, 2);    /* 10 */
+    hdr(&b, 3, 5, 0, 0, 0, 0, 0);       rtmpkit_put_bytes(&b, payload, 2);    /* 15 */
     /* 32-bit wrap of a delta. */
-    hdr(&b, 0, 6, 0xFFFFFFFEu, 1, 8, 1, 1); rk_put_bytes(&b, payload, 1);
-    hdr(&b, 2, 6, 5, 0, 0, 0, 0);       rk_put_bytes(&b, payload, 1);    /* wraps to 3 */
+    hdr(&b, 0, 6, 0xFFFFFFFEu, 1, 8, 1, 1); rtmpkit_put_bytes(&b, payload, 1);
+    hdr(&b, 2, 6, 5, 0, 0, 0, 0);       rtmpkit_put_bytes(&b, payload, 1);    /* wraps to 3 */
     /* Timestamps going backwards with fmt 0. */
-    hdr(&b, 0, 7, 100, 1, 8, 1, 0);     rk_put_bytes(&b, payload, 1);
-    hdr(&b, 2, 7, 100, 0, 0, 0, 0);     rk_put_bytes(&b, payload, 1);
+    hdr(&b, 0, 7, 100, 1, 8, 1, 0);     rtmpkit_put_bytes(&b, payload, 1);
+    hdr(&b, 2, 7, 100, 0, 0, 0, 0);     rtmpkit_put_bytes(&b, payload, 1);
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
     CHECK_INT(g.n, 12);
     for (int i = 0; i < g.n && i < 12; i++)
@@ -469,7 +469,7 @@ static void test_timestamps(void)
         CHECK_INT(g.m[i].timestamp, expect[i]);
     gotlist_free(&g);
     rk_chunk_reader_free(r);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 /* Extended timestamps, from peers that repeat the 4 bytes on fmt-3 chunks and from peers
@@ -481,38 +481,38 @@ static void test_extended(void)
     fill(payload, sizeof payload, 77);
     for (int repeat = 0; repeat <= 1; repeat++) {
         for (long step = 0; step <= 1; step++) {
-            rk_buf b;
+            rtmpkit_buf b;
             gotlist g = { .n = 0 };
             rk_chunk_reader *r = rk_chunk_reader_new();
-            rk_buf_init(&b, 1 << 20);
+            rtmpkit_buf_init(&b, 1 << 20);
             /* 300 bytes in chunks of 128, 128, 44. */
             hdr(&b, 0, 4, T, 300, 9, 1, 1);
-            rk_put_bytes(&b, payload, 128);
+            rtmpkit_put_bytes(&b, payload, 128);
             hdr(&b, 3, 4, T, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload + 128, 128);
+            rtmpkit_put_bytes(&b, payload + 128, 128);
             hdr(&b, 3, 4, T, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload + 256, 44);
+            rtmpkit_put_bytes(&b, payload + 256, 44);
             /* A new message as fmt 3: the delta is the extended field again. */
             hdr(&b, 3, 4, T, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload, 128);
+            rtmpkit_put_bytes(&b, payload, 128);
             hdr(&b, 3, 4, T, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload + 128, 128);
+            rtmpkit_put_bytes(&b, payload + 128, 128);
             hdr(&b, 3, 4, T, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload + 256, 44);
+            rtmpkit_put_bytes(&b, payload + 256, 44);
             /* An extended delta with fmt 2. */
             hdr(&b, 2, 4, 0x01000001, 0, 0, 0, 1);
-            rk_put_bytes(&b, payload, 128);
+            rtmpkit_put_bytes(&b, payload, 128);
             hdr(&b, 3, 4, 0x01000001, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload + 128, 128);
+            rtmpkit_put_bytes(&b, payload + 128, 128);
             hdr(&b, 3, 4, 0x01000001, 0, 0, 0, repeat);
-            rk_put_bytes(&b, payload + 256, 44);
+            rtmpkit_put_bytes(&b, payload + 256, 44);
             /* Then a small delta: no extended field any more. */
             hdr(&b, 2, 4, 40, 0, 0, 0, 0);
-            rk_put_bytes(&b, payload, 128);
+            rtmpkit_put_bytes(&b, payload, 128);
             hdr(&b, 3, 4, 0, 0, 0, 0, 0);
-            rk_put_bytes(&b, payload + 128, 128);
+            rtmpkit_put_bytes(&b, payload + 128, 128);
             hdr(&b, 3, 4, 0, 0, 0, 0, 0);
-            rk_put_bytes(&b, payload + 256, 44);
+            rtmpkit_put_bytes(&b, payload + 256, 44);
             CHECK_INT(feed(r, b.data, b.len, step, &g), 0);
             CHECK_INT(g.n, 4);
             if (g.n == 4) {
@@ -527,35 +527,35 @@ static void test_extended(void)
             }
             gotlist_free(&g);
             rk_chunk_reader_free(r);
-            rk_buf_free(&b);
+            rtmpkit_buf_free(&b);
         }
     }
 
     /* The writer repeats the extended field on every fmt-3 chunk. */
     {
         rk_chunk_writer w;
-        rk_buf b;
+        rtmpkit_buf b;
         rk_chunk_writer_init(&w);
-        rk_buf_init(&b, 1 << 20);
+        rtmpkit_buf_init(&b, 1 << 20);
         CHECK_INT(rk_chunk_write(&w, &b, 4, 9, 1, T, payload, 300), 0);
         CHECK_INT(b.len, 12 + 4 + 300 + 2 * (1 + 4));
-        CHECK_INT(rk_rb24(b.data + 1), 0xFFFFFF);
-        CHECK_INT(rk_rb32(b.data + 12), T);
+        CHECK_INT(rtmpkit_rb24(b.data + 1), 0xFFFFFF);
+        CHECK_INT(rtmpkit_rb32(b.data + 12), T);
         CHECK_INT(b.data[16 + 128], 0xC4);
-        CHECK_INT(rk_rb32(b.data + 16 + 128 + 1), T);
+        CHECK_INT(rtmpkit_rb32(b.data + 16 + 128 + 1), T);
         CHECK_INT(b.data[16 + 128 + 5 + 128], 0xC4);
-        CHECK_INT(rk_rb32(b.data + 16 + 128 + 5 + 128 + 1), T);
+        CHECK_INT(rtmpkit_rb32(b.data + 16 + 128 + 5 + 128 + 1), T);
         /* 0xFFFFFF itself is written extended. */
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         rk_chunk_writer_init(&w);
         CHECK_INT(rk_chunk_write(&w, &b, 4, 9, 1, 0xFFFFFF, payload, 10), 0);
         CHECK_INT(b.len, 12 + 4 + 10);
-        CHECK_INT(rk_rb32(b.data + 12), 0xFFFFFF);
-        rk_buf_reset(&b);
+        CHECK_INT(rtmpkit_rb32(b.data + 12), 0xFFFFFF);
+        rtmpkit_buf_reset(&b);
         rk_chunk_writer_init(&w);
         CHECK_INT(rk_chunk_write(&w, &b, 4, 9, 1, 0xFFFFFE, payload, 10), 0);
         CHECK_INT(b.len, 12 + 10);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
     }
     {
         wmsg msgs[6];
@@ -574,18 +574,18 @@ static void test_extended(void)
 static void test_writer_headers(void)
 {
     rk_chunk_writer w;
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t d[20] = { 0 };
     rk_chunk_writer_init(&w);
     CHECK_INT(w.chunk_size, 128);
-    rk_buf_init(&b, 1 << 20);
-#define W(csid, type, sid, ts, len) (rk_buf_reset(&b), rk_chunk_write(&w, &b, csid, type, sid, ts, d, len))
+    rtmpkit_buf_init(&b, 1 << 20);
+#define W(csid, type, sid, ts, len) (rtmpkit_buf_reset(&b), rk_chunk_write(&w, &b, csid, type, sid, ts, d, len))
     CHECK_INT(W(4, 8, 1, 100, 10), 0);
     CHECK_INT(b.data[0] >> 6, 0);
     CHECK_INT(b.len, 12 + 10);
     CHECK_INT(W(4, 8, 1, 120, 10), 0);      /* same length/type after fmt 0: fmt 2 */
     CHECK_INT(b.data[0] >> 6, 2);
-    CHECK_INT(rk_rb24(b.data + 1), 20);
+    CHECK_INT(rtmpkit_rb24(b.data + 1), 20);
     CHECK_INT(b.len, 4 + 10);
     CHECK_INT(W(4, 8, 1, 140, 10), 0);      /* same delta: fmt 3 */
     CHECK_INT(b.data[0], 0xC4);
@@ -594,8 +594,8 @@ static void test_writer_headers(void)
     CHECK_INT(b.data[0] >> 6, 2);
     CHECK_INT(W(4, 8, 1, 160, 11), 0);      /* length changed: fmt 1 */
     CHECK_INT(b.data[0] >> 6, 1);
-    CHECK_INT(rk_rb24(b.data + 1), 10);
-    CHECK_INT(rk_rb24(b.data + 4), 11);
+    CHECK_INT(rtmpkit_rb24(b.data + 1), 10);
+    CHECK_INT(rtmpkit_rb24(b.data + 4), 11);
     CHECK_INT(b.data[7], 8);
     CHECK_INT(b.len, 8 + 11);
     CHECK_INT(W(4, 9, 1, 170, 11), 0);      /* type changed: fmt 1 */
@@ -604,7 +604,7 @@ static void test_writer_headers(void)
     CHECK_INT(b.data[0] >> 6, 3);
     CHECK_INT(W(4, 9, 1, 170, 11), 0);      /* backwards: fmt 0 */
     CHECK_INT(b.data[0] >> 6, 0);
-    CHECK_INT(rk_rb24(b.data + 1), 170);
+    CHECK_INT(rtmpkit_rb24(b.data + 1), 170);
     CHECK_INT(W(4, 9, 2, 180, 11), 0);      /* other stream id: fmt 0 */
     CHECK_INT(b.data[0] >> 6, 0);
     CHECK_INT(b.data[8], 2);
@@ -620,12 +620,12 @@ static void test_writer_headers(void)
         CHECK(round_trip(msgs, 60, 128, 0));
     }
 #undef W
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_zero_length_and_interleave(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t p4[200], p5[50];
     gotlist g = { .n = 0 };
     rk_chunk_reader *r;
@@ -634,14 +634,14 @@ static void test_zero_length_and_interleave(void)
     fill(p4, sizeof p4, 4);
     fill(p5, sizeof p5, 5);
 
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 3, 7, 0, 20, 0, 0);      /* zero-length message */
     hdr(&b, 0, 4, 10, 200, 9, 1, 0);
-    rk_put_bytes(&b, p4, 128);
+    rtmpkit_put_bytes(&b, p4, 128);
     hdr(&b, 0, 5, 11, 50, 8, 1, 0);
-    rk_put_bytes(&b, p5, 50);
+    rtmpkit_put_bytes(&b, p5, 50);
     hdr(&b, 3, 4, 0, 0, 0, 0, 0);
-    rk_put_bytes(&b, p4 + 128, 72);
+    rtmpkit_put_bytes(&b, p4 + 128, 72);
     hdr(&b, 3, 3, 0, 0, 0, 0, 0);       /* another zero-length message, fmt 3: ts 14 */
 
     r = rk_chunk_reader_new();
@@ -670,20 +670,20 @@ static void test_zero_length_and_interleave(void)
     }
     gotlist_free(&g);
     rk_chunk_reader_free(r);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_abort(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t p[300];
     gotlist g = { .n = 0 };
     rk_chunk_reader *r = rk_chunk_reader_new();
     fill(p, sizeof p, 8);
 
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
     hdr(&b, 0, 4, 10, 200, 9, 1, 0);
-    rk_put_bytes(&b, p, 128);
+    rtmpkit_put_bytes(&b, p, 128);
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
     CHECK_INT(g.n, 0);
     rk_chunk_reader_abort(r, 4);
@@ -691,13 +691,13 @@ static void test_abort(void)
     rk_chunk_reader_abort(r, 77);        /* unknown csid: harmless */
     /* After the abort, a new message on the same csid; its fmt 3 start reuses the
      * header (length 200, delta 10). */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     hdr(&b, 3, 4, 0, 0, 0, 0, 0);
-    rk_put_bytes(&b, p + 100, 128);
+    rtmpkit_put_bytes(&b, p + 100, 128);
     hdr(&b, 3, 4, 0, 0, 0, 0, 0);
-    rk_put_bytes(&b, p + 228, 72);
+    rtmpkit_put_bytes(&b, p + 228, 72);
     hdr(&b, 1, 4, 5, 3, 8, 0, 0);
-    rk_put_bytes(&b, p, 3);
+    rtmpkit_put_bytes(&b, p, 3);
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
     CHECK_INT(g.n, 2);
     if (g.n == 2) {
@@ -710,11 +710,11 @@ static void test_abort(void)
     gotlist_free(&g);
 
     /* Abort in the middle of a chunk's payload: the rest of that chunk is skipped. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     hdr(&b, 0, 6, 0, 100, 9, 1, 0);
-    rk_put_bytes(&b, p, 100);
+    rtmpkit_put_bytes(&b, p, 100);
     hdr(&b, 0, 7, 0, 2, 9, 1, 0);
-    rk_put_bytes(&b, p, 2);
+    rtmpkit_put_bytes(&b, p, 2);
     {
         rk_message m;
         int ready = 0;
@@ -726,7 +726,7 @@ static void test_abort(void)
         gotlist_free(&g);
     }
     rk_chunk_reader_free(r);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 #define MAX_LEN 0xFFFFFFu   /* the largest 24-bit message length */
@@ -741,52 +741,52 @@ static rk_chunk_reader *reader_with_partials(uint32_t keep)
     uint8_t p[128] = { 0 };
     uint32_t left = RK_MAX_PARTIAL_BYTES - keep, csid = 10;
     gotlist g = { .n = 0 };
-    rk_buf b;
-    rk_buf_init(&b, 1024);
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 1024);
     while (left > 0) {
         uint32_t len = left < RK_MAX_MESSAGE_SIZE ? left : RK_MAX_MESSAGE_SIZE;
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         hdr(&b, 0, csid++, 0, len, 9, 1, 0);
-        rk_put_bytes(&b, p, sizeof p);
+        rtmpkit_put_bytes(&b, p, sizeof p);
         CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
         left -= len;
     }
     CHECK_INT(g.n, 0);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     return r;
 }
 
 static void test_limits(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
     uint8_t p[128] = { 0 };
     gotlist g = { .n = 0 };
     rk_chunk_reader *r;
 
-    rk_buf_init(&b, 1 << 20);
+    rtmpkit_buf_init(&b, 1 << 20);
 #if RK_MAX_MESSAGE_SIZE < 0xFFFFFF
     /* One byte over the message limit. */
     hdr(&b, 0, 4, 0, RK_MAX_MESSAGE_SIZE + 1, 9, 1, 0);
-    rk_put_bytes(&b, p, 10);
+    rtmpkit_put_bytes(&b, p, 10);
     expect_error(b.data, b.len, RTMPKIT_ELIMIT, NULL);
     /* ... also through a fmt 1 header. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     hdr(&b, 0, 4, 0, 1, 9, 1, 0);
-    rk_put_bytes(&b, p, 1);
+    rtmpkit_put_bytes(&b, p, 1);
     hdr(&b, 1, 4, 0, RK_MAX_MESSAGE_SIZE + 1, 9, 1, 0);
     expect_error(b.data, b.len, RTMPKIT_ELIMIT, NULL);
 #endif
     /* Exactly the limit is fine. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     hdr(&b, 0, 4, 0, RK_MAX_MESSAGE_SIZE, 9, 1, 0);
-    rk_put_bytes(&b, p, 10);
+    rtmpkit_put_bytes(&b, p, 10);
     r = rk_chunk_reader_new();
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
     CHECK_INT(g.n, 0);
     rk_chunk_reader_free(r);
 
     /* Too many chunk streams. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     for (uint32_t i = 0; i < RK_MAX_CHUNK_STREAMS; i++)
         hdr(&b, 0, 100 + i, 0, 0, 8, 1, 0);
     r = rk_chunk_reader_new();
@@ -794,12 +794,12 @@ static void test_limits(void)
     CHECK_INT(g.n, RK_MAX_CHUNK_STREAMS);
     gotlist_free(&g);
     /* Known streams still work; one more does not. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     hdr(&b, 0, 100, 0, 0, 8, 1, 0);
     CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
     CHECK_INT(g.n, 1);
     gotlist_free(&g);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     hdr(&b, 0, 2, 0, 0, 8, 1, 0);
     CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
     CHECK_STR(rk_chunk_reader_error(r), "chunk stream 2: more than 64 chunk streams in use");
@@ -809,15 +809,15 @@ static void test_limits(void)
     {
         char why[160];
         r = reader_with_partials(2);
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         hdr(&b, 0, 6, 0, 2, 9, 1, 0);          /* partial for a moment: fits exactly */
-        rk_put_bytes(&b, p, 2);
+        rtmpkit_put_bytes(&b, p, 2);
         CHECK_INT(feed(r, b.data, b.len, 1, &g), 0);
         CHECK_INT(g.n, 1);
         gotlist_free(&g);
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         hdr(&b, 0, 6, 0, 3, 9, 1, 0);
-        rk_put_bytes(&b, p, 3);
+        rtmpkit_put_bytes(&b, p, 3);
         CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
         snprintf(why, sizeof why, "chunk stream 6: 3 more bytes would pass the %u-byte limit on partial messages",
                  RK_MAX_PARTIAL_BYTES);
@@ -828,16 +828,16 @@ static void test_limits(void)
     /* An abort gives the bytes back. */
     {
         r = reader_with_partials(0);
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         hdr(&b, 0, 6, 0, 100, 9, 1, 0);
-        rk_put_bytes(&b, p, 100);
+        rtmpkit_put_bytes(&b, p, 100);
         CHECK_INT(feed(r, b.data, b.len, 0, &g), RTMPKIT_ELIMIT);
         rk_chunk_reader_free(r);
         r = reader_with_partials(0);
         rk_chunk_reader_abort(r, 10);
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         hdr(&b, 0, 6, 0, 100, 9, 1, 0);
-        rk_put_bytes(&b, p, 100);
+        rtmpkit_put_bytes(&b, p, 100);
         CHECK_INT(feed(r, b.data, b.len, 0, &g), 0);
         CHECK_INT(g.n, 1);
         gotlist_free(&g);
@@ -848,16 +848,16 @@ static void test_limits(void)
     {
         rk_chunk_writer w;
         rk_chunk_writer_init(&w);
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         CHECK_INT(rk_chunk_write(&w, &b, 3, 8, 0, 0, p, 0x1000000), RTMPKIT_EINTERNAL);
         /* A full output buffer is reported and leaves nothing behind. */
-        rk_buf small;
-        rk_buf_init(&small, 16);
+        rtmpkit_buf small;
+        rtmpkit_buf_init(&small, 16);
         CHECK_INT(rk_chunk_write(&w, &small, 3, 8, 0, 0, p, 100), RTMPKIT_ELIMIT);
         CHECK_INT(small.len, 0);
-        rk_buf_free(&small);
+        rtmpkit_buf_free(&small);
     }
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 /* Random messages through the writer and back, whole, byte by byte and in random pieces. */

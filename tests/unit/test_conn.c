@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "check.h"
 #include "chunk.h"
 #include "handshake.h"
@@ -110,65 +110,65 @@ static int next_client_message(struct fixture *f, rk_message *m)
     return 0;
 }
 
-static void send_server(struct fixture *f, uint32_t csid, uint8_t type, uint32_t sid, uint32_t ts, rk_buf *body)
+static void send_server(struct fixture *f, uint32_t csid, uint8_t type, uint32_t sid, uint32_t ts, rtmpkit_buf *body)
 {
-    rk_buf wire;
-    rk_buf_init(&wire, 1 << 24);
+    rtmpkit_buf wire;
+    rtmpkit_buf_init(&wire, 1 << 24);
     CHECK_INT(rk_chunk_write(&f->server, &wire, csid, type, sid, ts, body->data, (uint32_t)body->len), 0);
     feed(f, wire.data, wire.len);
-    rk_buf_free(&wire);
+    rtmpkit_buf_free(&wire);
 }
 
 static void send_control(struct fixture *f, uint8_t type, const uint8_t *body, size_t len)
 {
-    rk_buf b;
-    rk_buf_init(&b, 1024);
-    rk_put_bytes(&b, body, len);
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 1024);
+    rtmpkit_put_bytes(&b, body, len);
     send_server(f, 2, type, 0, 0, &b);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void send_status(struct fixture *f, const char *level, const char *code, const char *description)
 {
-    rk_buf b;
-    rk_buf_init(&b, 4096);
-    rk_amf0_put_string(&b, "onStatus");
-    rk_amf0_put_number(&b, 0);
-    rk_amf0_put_null(&b);
-    rk_amf0_put_object_start(&b);
-    rk_amf0_put_key(&b, "level");
-    rk_amf0_put_string(&b, level);
-    rk_amf0_put_key(&b, "code");
-    rk_amf0_put_string(&b, code);
-    rk_amf0_put_key(&b, "description");
-    rk_amf0_put_string(&b, description);
-    rk_amf0_put_object_end(&b);
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 4096);
+    rtmpkit_amf0_put_string(&b, "onStatus");
+    rtmpkit_amf0_put_number(&b, 0);
+    rtmpkit_amf0_put_null(&b);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "level");
+    rtmpkit_amf0_put_string(&b, level);
+    rtmpkit_amf0_put_key(&b, "code");
+    rtmpkit_amf0_put_string(&b, code);
+    rtmpkit_amf0_put_key(&b, "description");
+    rtmpkit_amf0_put_string(&b, description);
+    rtmpkit_amf0_put_object_end(&b);
     send_server(f, 5, 20, 1, 0, &b);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void send_result(struct fixture *f, const char *name, double id, double stream_id,
                         const char *code, const char *description)
 {
-    rk_buf b;
-    rk_buf_init(&b, 4096);
-    rk_amf0_put_string(&b, name);
-    rk_amf0_put_number(&b, id);
-    rk_amf0_put_null(&b);
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 4096);
+    rtmpkit_amf0_put_string(&b, name);
+    rtmpkit_amf0_put_number(&b, id);
+    rtmpkit_amf0_put_null(&b);
     if (code) {
-        rk_amf0_put_object_start(&b);
-        rk_amf0_put_key(&b, "level");
-        rk_amf0_put_string(&b, name[1] == 'e' ? "error" : "status");
-        rk_amf0_put_key(&b, "code");
-        rk_amf0_put_string(&b, code);
-        rk_amf0_put_key(&b, "description");
-        rk_amf0_put_string(&b, description);
-        rk_amf0_put_object_end(&b);
+        rtmpkit_amf0_put_object_start(&b);
+        rtmpkit_amf0_put_key(&b, "level");
+        rtmpkit_amf0_put_string(&b, name[1] == 'e' ? "error" : "status");
+        rtmpkit_amf0_put_key(&b, "code");
+        rtmpkit_amf0_put_string(&b, code);
+        rtmpkit_amf0_put_key(&b, "description");
+        rtmpkit_amf0_put_string(&b, description);
+        rtmpkit_amf0_put_object_end(&b);
     } else {
-        rk_amf0_put_number(&b, stream_id);
+        rtmpkit_amf0_put_number(&b, stream_id);
     }
     send_server(f, 3, 20, 0, 0, &b);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 /* A simple-handshake server: S0, S1 (zero version), S2. */
@@ -229,7 +229,7 @@ static void connect_ok(struct fixture *f)
     /* Set Chunk Size 4096 right after connect. */
     CHECK(next_client_message(f, &m));
     CHECK_INT(m.type, 1);
-    CHECK_INT(m.length >= 4 ? rk_rb32(m.data) : 0, 4096);
+    CHECK_INT(m.length >= 4 ? rtmpkit_rb32(m.data) : 0, 4096);
     rk_chunk_reader_set_chunk_size(f->client, 4096);
 
     send_control(f, 5, window, sizeof window);
@@ -246,7 +246,7 @@ static void test_play_session(void)
     struct fixture f;
     rtmpkit_amf v[8];
     rk_message m;
-    rk_buf b;
+    rtmpkit_buf b;
     uint32_t sid = 0;
     int n, base;
 
@@ -269,7 +269,7 @@ static void test_play_session(void)
     free_values(v, n);
     CHECK(next_client_message(&f, &m));   /* SetBufferLength for stream 7 */
     CHECK_INT(m.type, 4);
-    CHECK(m.length == 10 && m.data[1] == 3 && rk_rb32(m.data + 2) == 7 && rk_rb32(m.data + 6) == 3000);
+    CHECK(m.length == 10 && m.data[1] == 3 && rtmpkit_rb32(m.data + 2) == 7 && rtmpkit_rb32(m.data + 6) == 3000);
 
     base = f.seen_count;
     {
@@ -285,19 +285,19 @@ static void test_play_session(void)
 
     /* |RtmpSampleAccess is signalling, onMetaData is content. */
     base = f.seen_count;
-    rk_buf_init(&b, 1 << 16);
-    rk_amf0_put_string(&b, "|RtmpSampleAccess");
-    rk_amf0_put_bool(&b, 1);
-    rk_amf0_put_bool(&b, 1);
+    rtmpkit_buf_init(&b, 1 << 16);
+    rtmpkit_amf0_put_string(&b, "|RtmpSampleAccess");
+    rtmpkit_amf0_put_bool(&b, 1);
+    rtmpkit_amf0_put_bool(&b, 1);
     send_server(&f, 5, 18, 7, 0, &b);
     CHECK_INT(f.seen_count, base);
-    rk_buf_reset(&b);
-    rk_amf0_put_string(&b, "@setDataFrame");
-    rk_amf0_put_string(&b, "onMetaData");
-    rk_amf0_put_ecma_array_start(&b, 1);
-    rk_amf0_put_key(&b, "width");
-    rk_amf0_put_number(&b, 640);
-    rk_amf0_put_object_end(&b);
+    rtmpkit_buf_reset(&b);
+    rtmpkit_amf0_put_string(&b, "@setDataFrame");
+    rtmpkit_amf0_put_string(&b, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(&b, 1);
+    rtmpkit_amf0_put_key(&b, "width");
+    rtmpkit_amf0_put_number(&b, 640);
+    rtmpkit_amf0_put_object_end(&b);
     send_server(&f, 5, 18, 7, 0, &b);
     CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_MEDIA);
     CHECK_INT(f.seen[base].media_type, 18);
@@ -305,10 +305,10 @@ static void test_play_session(void)
     CHECK_INT(f.seen[base].length, b.len - 16);   /* "@setDataFrame" stripped */
 
     /* A video frame of 10000 bytes (several chunks) at 40 ms. */
-    rk_buf_reset(&b);
-    rk_put_u8(&b, 0x17);
+    rtmpkit_buf_reset(&b);
+    rtmpkit_put_u8(&b, 0x17);
     for (int i = 1; i < 10000; i++)
-        rk_put_u8(&b, (uint8_t)i);
+        rtmpkit_put_u8(&b, (uint8_t)i);
     send_server(&f, 6, 9, 7, 40, &b);
     CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_MEDIA);
     CHECK_INT(f.seen[base + 1].media_type, 9);
@@ -316,18 +316,18 @@ static void test_play_session(void)
     CHECK_INT(f.seen[base + 1].timestamp, 40);
 
     /* An aggregate of an audio and a video tag, relative times 1000 and 1033, at 80. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     for (int i = 0; i < 2; i++) {
         uint8_t type = i ? 9 : 8;
         uint32_t ts = i ? 1033 : 1000, size = 5;
-        rk_put_u8(&b, type);
-        rk_put_u24(&b, size);
-        rk_put_u24(&b, ts);
-        rk_put_u8(&b, 0);
-        rk_put_u24(&b, 0);
+        rtmpkit_put_u8(&b, type);
+        rtmpkit_put_u24(&b, size);
+        rtmpkit_put_u24(&b, ts);
+        rtmpkit_put_u8(&b, 0);
+        rtmpkit_put_u24(&b, 0);
         for (uint32_t j = 0; j < size; j++)
-            rk_put_u8(&b, type == 8 ? 0xAF : 0x27);
-        rk_put_u32(&b, size + 11);
+            rtmpkit_put_u8(&b, type == 8 ? 0xAF : 0x27);
+        rtmpkit_put_u32(&b, size + 11);
     }
     send_server(&f, 6, 22, 7, 80, &b);
     CHECK_INT(f.seen[base + 2].media_type, 8);
@@ -342,7 +342,7 @@ static void test_play_session(void)
         int found = 0;
         send_control(&f, 4, ping, sizeof ping);
         while (next_client_message(&f, &m))
-            if (m.type == 4 && m.length == 6 && m.data[1] == 7 && rk_rb32(m.data + 2) == 0xDEADBEEF)
+            if (m.type == 4 && m.length == 6 && m.data[1] == 7 && rtmpkit_rb32(m.data + 2) == 0xDEADBEEF)
                 found = 1;
         CHECK(found);
     }
@@ -351,13 +351,13 @@ static void test_play_session(void)
      * when it was crossed. Send another window's worth and look for it. */
     {
         int acks = 0;
-        rk_buf_reset(&b);
+        rtmpkit_buf_reset(&b);
         for (int i = 0; i < 6000; i++)
-            rk_put_u8(&b, 0xAF);
+            rtmpkit_put_u8(&b, 0xAF);
         send_server(&f, 4, 8, 7, 120, &b);
         while (next_client_message(&f, &m))
-            if (m.type == 3 && m.length == 4 && rk_rb32(m.data) >= 5000
-                && rk_rb32(m.data) <= rtmpkit_conn_bytes_received(f.conn))
+            if (m.type == 3 && m.length == 4 && rtmpkit_rb32(m.data) >= 5000
+                && rtmpkit_rb32(m.data) <= rtmpkit_conn_bytes_received(f.conn))
                 acks++;
         CHECK(acks >= 1);
     }
@@ -377,7 +377,7 @@ static void test_play_session(void)
     n = expect_command(&f, "deleteStream", v, NULL);
     CHECK(n >= 4 && v[3].number == 7);
     free_values(v, n);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
     fixture_free(&f);
 }
 
@@ -489,38 +489,38 @@ static void test_errors(void)
     fixture_init(&f, 0);
     do_handshake(&f);
     {
-        rk_buf b;
-        rk_buf_init(&b, 64);
-        rk_put_u8(&b, 0x42);
+        rtmpkit_buf b;
+        rtmpkit_buf_init(&b, 64);
+        rtmpkit_put_u8(&b, 0x42);
         send_server(&f, 3, 20, 0, 0, &b);
-        rk_buf_free(&b);
+        rtmpkit_buf_free(&b);
     }
     CHECK_INT(f.last_recv, RTMPKIT_EPROTOCOL);
     fixture_free(&f);
 }
 
 /* Puts one FLV tag (header, body, PreviousTagSize) into an aggregate message body. */
-static void put_agg_tag(rk_buf *b, uint8_t type, uint32_t ts, const rk_buf *body)
+static void put_agg_tag(rtmpkit_buf *b, uint8_t type, uint32_t ts, const rtmpkit_buf *body)
 {
-    rk_put_u8(b, type);
-    rk_put_u24(b, (uint32_t)body->len);
-    rk_put_u24(b, ts & 0xFFFFFF);
-    rk_put_u8(b, (uint8_t)(ts >> 24));
-    rk_put_u24(b, 0);
-    rk_put_bytes(b, body->data, body->len);
-    rk_put_u32(b, (uint32_t)body->len + 11);
+    rtmpkit_put_u8(b, type);
+    rtmpkit_put_u24(b, (uint32_t)body->len);
+    rtmpkit_put_u24(b, ts & 0xFFFFFF);
+    rtmpkit_put_u8(b, (uint8_t)(ts >> 24));
+    rtmpkit_put_u24(b, 0);
+    rtmpkit_put_bytes(b, body->data, body->len);
+    rtmpkit_put_u32(b, (uint32_t)body->len + 11);
 }
 
-static void put_status_data(rk_buf *b, const char *code)
+static void put_status_data(rtmpkit_buf *b, const char *code)
 {
-    rk_buf_reset(b);
-    rk_amf0_put_string(b, "onStatus");
-    rk_amf0_put_object_start(b);
-    rk_amf0_put_key(b, "level");
-    rk_amf0_put_string(b, "status");
-    rk_amf0_put_key(b, "code");
-    rk_amf0_put_string(b, code);
-    rk_amf0_put_object_end(b);
+    rtmpkit_buf_reset(b);
+    rtmpkit_amf0_put_string(b, "onStatus");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "level");
+    rtmpkit_amf0_put_string(b, "status");
+    rtmpkit_amf0_put_key(b, "code");
+    rtmpkit_amf0_put_string(b, code);
+    rtmpkit_amf0_put_object_end(b);
 }
 
 /* Several onStatus data tags in one aggregate message: each status keeps its own values
@@ -532,15 +532,15 @@ static void test_aggregate_statuses(void)
                                    "NetStream.Play.Stop", "NetStream.Play.Complete",
                                    "NetStream.Play.Stop" };
     struct fixture f;
-    rk_buf agg, body;
+    rtmpkit_buf agg, body;
     int base;
 
     fixture_init(&f, 0);
     connect_ok(&f);
     rtmpkit_conn_play(f.conn, "cam", -2);
     send_result(&f, "_result", 2, 1, NULL, NULL);
-    rk_buf_init(&agg, 1 << 16);
-    rk_buf_init(&body, 1 << 16);
+    rtmpkit_buf_init(&agg, 1 << 16);
+    rtmpkit_buf_init(&body, 1 << 16);
     put_status_data(&body, codes[0]);
     put_agg_tag(&agg, 18, 0, &body);
     put_status_data(&body, codes[1]);
@@ -554,7 +554,7 @@ static void test_aggregate_statuses(void)
     CHECK_STR(f.seen[base + 1].code, "NetStream.Play.Start");
 
     /* Five statuses of two values each do not fit the eight the engine holds. */
-    rk_buf_reset(&agg);
+    rtmpkit_buf_reset(&agg);
     for (int i = 0; i < 5; i++) {
         put_status_data(&body, codes[i]);
         put_agg_tag(&agg, 18, 0, &body);
@@ -562,8 +562,8 @@ static void test_aggregate_statuses(void)
     send_server(&f, 5, 22, 1, 0, &agg);
     CHECK_INT(f.last_recv, RTMPKIT_ELIMIT);
     CHECK_INT(f.seen[f.seen_count - 1].type, RTMPKIT_EVENT_ERROR);
-    rk_buf_free(&agg);
-    rk_buf_free(&body);
+    rtmpkit_buf_free(&agg);
+    rtmpkit_buf_free(&body);
     fixture_free(&f);
 }
 

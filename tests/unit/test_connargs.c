@@ -2,21 +2,21 @@
  * from the AMF0 spec (and checked with Python's struct). */
 #include "check.h"
 
-#include "connargs.h"
+#include "rtmpkit/connargs.h"
 #include "rtmpkit/error.h"
 
-static int add_all(rk_connargs *a, const char *const *items, char *why, size_t cap)
+static int add_all(rtmpkit_connargs *a, const char *const *items, char *why, size_t cap)
 {
     int err = 0;
-    rk_connargs_init(a);
+    rtmpkit_connargs_init(a);
     for (size_t i = 0; items[i] && err == 0; i++)
-        err = rk_connargs_add(a, items[i], why, cap);
-    return err ? err : rk_connargs_finish(a, why, cap);
+        err = rtmpkit_connargs_add(a, items[i], why, cap);
+    return err ? err : rtmpkit_connargs_finish(a, why, cap);
 }
 
 int main(void)
 {
-    static rk_connargs a;
+    static rtmpkit_connargs a;
     char why[300];
 
     {
@@ -63,40 +63,40 @@ int main(void)
         static const char *const bad[] = { "", "B", "X:1", "B:2", "B:true", "N:", "N:abc", "N:1e999", "N:nan",
                                            "Z:x", "O:2", "O:0", "NS:a:b", "NS:b", "NS::x", "N", "S" };
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            rk_connargs_init(&a);
+            rtmpkit_connargs_init(&a);
             why[0] = 0;
-            CHECK_INT(rk_connargs_add(&a, bad[i], why, sizeof why), RTMPKIT_EUSAGE);
+            CHECK_INT(rtmpkit_connargs_add(&a, bad[i], why, sizeof why), RTMPKIT_EUSAGE);
             CHECK(strstr(why, "--conn") != NULL);
             CHECK_INT(a.len, 0);
         }
     }
     /* unnamed inside an object; unclosed object */
-    rk_connargs_init(&a);
-    CHECK_INT(rk_connargs_add(&a, "O:1", why, sizeof why), 0);
-    CHECK_INT(rk_connargs_add(&a, "S:x", why, sizeof why), RTMPKIT_EUSAGE);
+    rtmpkit_connargs_init(&a);
+    CHECK_INT(rtmpkit_connargs_add(&a, "O:1", why, sizeof why), 0);
+    CHECK_INT(rtmpkit_connargs_add(&a, "S:x", why, sizeof why), RTMPKIT_EUSAGE);
     CHECK(strstr(why, "needs a name") != NULL);
-    CHECK_INT(rk_connargs_finish(&a, why, sizeof why), RTMPKIT_EUSAGE);
+    CHECK_INT(rtmpkit_connargs_finish(&a, why, sizeof why), RTMPKIT_EUSAGE);
     CHECK(strstr(why, "not closed") != NULL);
-    CHECK_INT(rk_connargs_add(&a, "O:0", why, sizeof why), 0);
-    CHECK_INT(rk_connargs_finish(&a, why, sizeof why), 0);
+    CHECK_INT(rtmpkit_connargs_add(&a, "O:0", why, sizeof why), 0);
+    CHECK_INT(rtmpkit_connargs_finish(&a, why, sizeof why), 0);
 
     /* limits: nesting depth and total size */
-    rk_connargs_init(&a);
-    for (int i = 0; i < RK_CONNARGS_MAX_DEPTH; i++)
-        CHECK_INT(rk_connargs_add(&a, i ? "NO:o:1" : "O:1", why, sizeof why), 0);
-    CHECK_INT(rk_connargs_add(&a, "NO:o:1", why, sizeof why), RTMPKIT_ELIMIT);
-    rk_connargs_init(&a);
+    rtmpkit_connargs_init(&a);
+    for (int i = 0; i < RTMPKIT_CONNARGS_MAX_DEPTH; i++)
+        CHECK_INT(rtmpkit_connargs_add(&a, i ? "NO:o:1" : "O:1", why, sizeof why), 0);
+    CHECK_INT(rtmpkit_connargs_add(&a, "NO:o:1", why, sizeof why), RTMPKIT_ELIMIT);
+    rtmpkit_connargs_init(&a);
     {
         static char big[1100];
         int err = 0, n = 0;
         memset(big, 'x', sizeof big - 1);
         big[0] = 'S';
         big[1] = ':';
-        while ((err = rk_connargs_add(&a, big, why, sizeof why)) == 0)
+        while ((err = rtmpkit_connargs_add(&a, big, why, sizeof why)) == 0)
             n++;
         CHECK_INT(err, RTMPKIT_ELIMIT);
         CHECK_INT(n, 3);
-        CHECK(a.len <= RK_CONNARGS_MAX);
+        CHECK(a.len <= RTMPKIT_CONNARGS_MAX);
     }
     return check_report("connargs");
 }

@@ -1,7 +1,7 @@
 #include "amf.h"
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "check.h"
-#include "flv_meta.h"
+#include "rtmpkit/flv.h"
 #include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
@@ -24,7 +24,7 @@ static void test_write_read(void)
     memcpy(file + len, body, sizeof body);
     len += sizeof body;
     rtmpkit_flv_write_tag_trailer(file + len, sizeof body);
-    CHECK_INT(rk_rb32(file + len), 16);
+    CHECK_INT(rtmpkit_rb32(file + len), 16);
     len += 4;
 
     CHECK_INT(rtmpkit_flv_read_header(file, 8, &flags), 0);
@@ -54,35 +54,35 @@ static void test_write_read(void)
 }
 
 /* A publisher's onMetaData: width, an old duration and filesize, a nested object. */
-static void put_source_metadata(rk_buf *b, int as_object)
+static void put_source_metadata(rtmpkit_buf *b, int as_object)
 {
-    rk_amf0_put_string(b, "onMetaData");
+    rtmpkit_amf0_put_string(b, "onMetaData");
     if (as_object)
-        rk_put_u8(b, 0x03);
+        rtmpkit_put_u8(b, 0x03);
     else
-        rk_amf0_put_ecma_array_start(b, 4);
-    rk_amf0_put_key(b, "duration");
-    rk_amf0_put_number(b, 99);
-    rk_amf0_put_key(b, "width");
-    rk_amf0_put_number(b, 640);
-    rk_amf0_put_key(b, "filesize");
-    rk_amf0_put_number(b, 12345);
-    rk_amf0_put_key(b, "encoder");
-    rk_amf0_put_string(b, "Lavf59");
-    rk_amf0_put_object_end(b);
+        rtmpkit_amf0_put_ecma_array_start(b, 4);
+    rtmpkit_amf0_put_key(b, "duration");
+    rtmpkit_amf0_put_number(b, 99);
+    rtmpkit_amf0_put_key(b, "width");
+    rtmpkit_amf0_put_number(b, 640);
+    rtmpkit_amf0_put_key(b, "filesize");
+    rtmpkit_amf0_put_number(b, 12345);
+    rtmpkit_amf0_put_key(b, "encoder");
+    rtmpkit_amf0_put_string(b, "Lavf59");
+    rtmpkit_amf0_put_object_end(b);
 }
 
 static void test_metadata_with_totals(void)
 {
     for (int as_object = 0; as_object <= 1; as_object++) {
-        rk_buf in, out;
+        rtmpkit_buf in, out;
         size_t duration_at = 0, filesize_at = 0;
         rtmpkit_amf v[2];
-        rk_buf_init(&in, 4096);
-        rk_buf_init(&out, 4096);
+        rtmpkit_buf_init(&in, 4096);
+        rtmpkit_buf_init(&out, 4096);
         put_source_metadata(&in, as_object);
-        CHECK(rk_flv_is_metadata(in.data, in.len));
-        CHECK_INT(rk_flv_metadata_with_totals(in.data, in.len, &out, &duration_at, &filesize_at), 0);
+        CHECK(rtmpkit_flv_is_metadata(in.data, in.len));
+        CHECK_INT(rtmpkit_flv_metadata_with_totals(in.data, in.len, &out, &duration_at, &filesize_at), 0);
         /* The patch offsets hold the doubles of duration and filesize, in that order, last. */
         CHECK(duration_at > 0 && filesize_at == duration_at + 8 + 2 + 8 + 1);
         CHECK_MEM(out.data + duration_at - 1 - 8, "duration", 8);
@@ -107,8 +107,8 @@ static void test_metadata_with_totals(void)
         }
         rtmpkit_amf_free(&v[0]);
         rtmpkit_amf_free(&v[1]);
-        rk_buf_free(&in);
-        rk_buf_free(&out);
+        rtmpkit_buf_free(&in);
+        rtmpkit_buf_free(&out);
     }
 }
 
@@ -117,23 +117,23 @@ static void test_metadata_refused(void)
     static const uint8_t cue_point[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'C', 'u', 'e', 'P', 'o', 'i', 'n', 't', 0x05 };
     static const uint8_t no_array[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 0x05 };
     static const uint8_t cut[] = { 0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 0x08, 0, 0, 0, 1, 0, 5, 'w' };
-    rk_buf out, big;
+    rtmpkit_buf out, big;
     size_t d, f;
-    rk_buf_init(&out, 4096);
-    CHECK(!rk_flv_is_metadata(cue_point, sizeof cue_point));
-    CHECK(!rk_flv_is_metadata(no_array, 12));   /* shorter than the name */
-    CHECK_INT(rk_flv_metadata_with_totals(cue_point, sizeof cue_point, &out, &d, &f), RTMPKIT_EPROTOCOL);
-    CHECK_INT(rk_flv_metadata_with_totals(no_array, sizeof no_array, &out, &d, &f), RTMPKIT_EPROTOCOL);
-    CHECK_INT(rk_flv_metadata_with_totals(cut, sizeof cut, &out, &d, &f), RTMPKIT_EPROTOCOL);
+    rtmpkit_buf_init(&out, 4096);
+    CHECK(!rtmpkit_flv_is_metadata(cue_point, sizeof cue_point));
+    CHECK(!rtmpkit_flv_is_metadata(no_array, 12));   /* shorter than the name */
+    CHECK_INT(rtmpkit_flv_metadata_with_totals(cue_point, sizeof cue_point, &out, &d, &f), RTMPKIT_EPROTOCOL);
+    CHECK_INT(rtmpkit_flv_metadata_with_totals(no_array, sizeof no_array, &out, &d, &f), RTMPKIT_EPROTOCOL);
+    CHECK_INT(rtmpkit_flv_metadata_with_totals(cut, sizeof cut, &out, &d, &f), RTMPKIT_EPROTOCOL);
     CHECK_INT(out.len, 0);
     /* An output cap too small for the copy is the buffer's error, not a silent cut. */
-    rk_buf_init(&big, 4096);
+    rtmpkit_buf_init(&big, 4096);
     put_source_metadata(&big, 0);
-    rk_buf_free(&out);
-    rk_buf_init(&out, 16);
-    CHECK(rk_flv_metadata_with_totals(big.data, big.len, &out, &d, &f) < 0);
-    rk_buf_free(&out);
-    rk_buf_free(&big);
+    rtmpkit_buf_free(&out);
+    rtmpkit_buf_init(&out, 16);
+    CHECK(rtmpkit_flv_metadata_with_totals(big.data, big.len, &out, &d, &f) < 0);
+    rtmpkit_buf_free(&out);
+    rtmpkit_buf_free(&big);
 }
 
 int main(void)

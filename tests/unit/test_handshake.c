@@ -46,7 +46,7 @@ static void make_server(uint8_t *out, const uint8_t *version, int scheme, uint32
     uint8_t *s1 = out + 1;
     out[0] = 3;
     fill_random(s1, 1536, seed);
-    rk_wb32(s1, 12345);
+    rtmpkit_wb32(s1, 12345);
     if (version)
         memcpy(s1 + 4, version, 4);
     else
@@ -77,26 +77,26 @@ static void test_c0c1(void)
 {
     uint8_t rnd[RK_HANDSHAKE_SIZE], d[32];
     rk_handshake h;
-    rk_buf out;
+    rtmpkit_buf out;
     size_t off;
 
     fill_random(rnd, sizeof rnd, 7);
-    rk_buf_init(&out, 1 << 20);
+    rtmpkit_buf_init(&out, 1 << 20);
     CHECK_INT(rk_handshake_start(&h, 0, 0x01020304, rnd, &out), 0);
     CHECK_INT(out.len, 1537);
     CHECK_INT(out.data[0], 3);
-    CHECK_INT(rk_rb32(out.data + 1), 0x01020304);
-    CHECK_INT(rk_rb32(out.data + 5), 0);
+    CHECK_INT(rtmpkit_rb32(out.data + 1), 0x01020304);
+    CHECK_INT(rtmpkit_rb32(out.data + 5), 0);
     CHECK_MEM(out.data + 9, rnd + 8, 1528);
     CHECK_MEM(h.c1, out.data + 1, 1536);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
-    rk_buf_init(&out, 1 << 20);
+    rtmpkit_buf_init(&out, 1 << 20);
     CHECK_INT(rk_handshake_start(&h, 1, 0xA0B0C0D0, rnd, &out), 0);
     CHECK_INT(out.len, 1537);
     CHECK_INT(out.data[0], 3);
-    CHECK_INT(rk_rb32(out.data + 1), 0xA0B0C0D0);
-    CHECK_INT(rk_rb32(out.data + 5), 0x80000702);
+    CHECK_INT(rtmpkit_rb32(out.data + 1), 0xA0B0C0D0);
+    CHECK_INT(rtmpkit_rb32(out.data + 5), 0x80000702);
     off = offset_of(out.data + 1, 0);
     CHECK_INT(rk_handshake_digest_offset(out.data + 1, 0), off);
     CHECK(off >= 12 && off + 32 <= 772);
@@ -106,7 +106,7 @@ static void test_c0c1(void)
     /* Outside the digest, C1 is the time, version and the caller's random bytes. */
     CHECK_MEM(out.data + 9, rnd + 8, off - 8);
     CHECK_MEM(out.data + 1 + off + 32, rnd + off + 32, 1536 - off - 32);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* The offset helper on known bytes. */
     {
@@ -120,15 +120,15 @@ static void test_c0c1(void)
 
 /* Runs a handshake against server bytes fed in pieces of step (0 = whole).
  * Returns the feed result of the failing call or total consumed. */
-static long run(rk_handshake *h, int digest, const uint8_t *srv, size_t len, size_t step, rk_buf *out)
+static long run(rk_handshake *h, int digest, const uint8_t *srv, size_t len, size_t step, rtmpkit_buf *out)
 {
     uint8_t rnd[RK_HANDSHAKE_SIZE];
     size_t pos = 0;
     fill_random(rnd, sizeof rnd, 99);
-    rk_buf_init(out, 1 << 20);
+    rtmpkit_buf_init(out, 1 << 20);
     if (rk_handshake_start(h, digest, 1000, rnd, out) != 0)
         return -1000;
-    rk_buf_reset(out);
+    rtmpkit_buf_reset(out);
     while (pos < len && !h->done) {
         size_t n = step && step < len - pos ? step : len - pos;
         int rc = rk_handshake_feed(h, srv + pos, n, out);
@@ -147,7 +147,7 @@ static void test_server(void)
     static const uint8_t ver[4] = { 0x0D, 0x0E, 0x0A, 0x0D };   /* nginx-rtmp */
     static const uint8_t nms_ver[4] = { 1, 2, 3, 4 };          /* node-media-server */
     rk_handshake h;
-    rk_buf out;
+    rtmpkit_buf out;
 
     /* Simple server, fed whole. */
     make_server(srv, NULL, -1, 1);
@@ -159,35 +159,35 @@ static void test_server(void)
     /* After done, nothing more is consumed. */
     CHECK_INT(rk_handshake_feed(&h, srv, 10, &out), 0);
     CHECK_INT(out.len, 1536);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* Byte by byte. */
     CHECK_INT(run(&h, 1, srv, 3073, 1, &out), 3073);
     CHECK_INT(h.done, 1);
     CHECK_INT(out.len, 1536);
     CHECK_MEM(out.data, srv + 1, 1536);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* Trailing chunk-stream bytes: consumption stops at the end of S2. */
     memset(srv + 3073, 0xAB, 100);
     CHECK_INT(run(&h, 1, srv, 3173, 0, &out), 3073);
     CHECK_INT(h.done, 1);
     CHECK_INT(out.len, 1536);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
     /* Same, in odd pieces. */
     CHECK_INT(run(&h, 1, srv, 3173, 1000, &out), 3073);
     CHECK_INT(h.done, 1);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
     {
         /* One call with S2's last byte plus trailing bytes consumes exactly up to S2's end. */
         uint8_t rnd[RK_HANDSHAKE_SIZE] = { 0 };
-        rk_buf_init(&out, 1 << 20);
+        rtmpkit_buf_init(&out, 1 << 20);
         rk_handshake_start(&h, 0, 0, rnd, &out);
         CHECK_INT(rk_handshake_feed(&h, srv, 3072, &out), 3072);
         CHECK_INT(h.done, 0);
         CHECK_INT(rk_handshake_feed(&h, srv + 3072, 101, &out), 1);
         CHECK_INT(h.done, 1);
-        rk_buf_free(&out);
+        rtmpkit_buf_free(&out);
     }
 
     /* Bad S0. */
@@ -197,10 +197,10 @@ static void test_server(void)
     CHECK_INT(h.done, 0);
     /* And it stays an error. */
     CHECK_INT(rk_handshake_feed(&h, srv, 3073, &out), RTMPKIT_EHANDSHAKE);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
     srv[0] = 0;
     CHECK_INT(run(&h, 0, srv, 3073, 1, &out), RTMPKIT_EHANDSHAKE);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* Digest servers: scheme 0 (nginx-rtmp), scheme 1, node-media-server's version. */
     make_server(srv, ver, 0, 3);
@@ -208,21 +208,21 @@ static void test_server(void)
     CHECK_INT(h.done, 1);
     CHECK_INT(h.server_digest, 1);
     CHECK_MEM(out.data, srv + 1, 1536);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
     CHECK_INT(run(&h, 1, srv, 3073, 1, &out), 3073);
     CHECK_INT(h.server_digest, 1);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     make_server(srv, ver, 1, 4);
     CHECK_INT(run(&h, 1, srv, 3073, 7, &out), 3073);
     CHECK_INT(h.done, 1);
     CHECK_INT(h.server_digest, 1);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     make_server(srv, nms_ver, 0, 5);
     CHECK_INT(run(&h, 1, srv, 3073, 0, &out), 3073);
     CHECK_INT(h.server_digest, 1);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* A corrupted digest is accepted leniently, without server_digest. */
     make_server(srv, ver, 0, 6);
@@ -231,7 +231,7 @@ static void test_server(void)
     CHECK_INT(h.done, 1);
     CHECK_INT(h.server_digest, 0);
     CHECK_MEM(out.data, srv + 1, 1536);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* A digest made with the client key (a server echoing C1) is not a server digest. */
     {
@@ -243,7 +243,7 @@ static void test_server(void)
         CHECK_INT(run(&h, 1, srv, 3073, 0, &out), 3073);
         CHECK_INT(h.done, 1);
         CHECK_INT(h.server_digest, 0);
-        rk_buf_free(&out);
+        rtmpkit_buf_free(&out);
     }
 
     /* The full 68-byte key is not the one used for S1: a digest made with it does not count. */
@@ -262,7 +262,7 @@ static void test_server(void)
         memcpy(s1 + off, d, 32);
         CHECK_INT(run(&h, 1, srv, 3073, 0, &out), 3073);
         CHECK_INT(h.server_digest, 0);
-        rk_buf_free(&out);
+        rtmpkit_buf_free(&out);
     }
 
     /* Simple S1 (zero version) to a digest client. */
@@ -270,16 +270,16 @@ static void test_server(void)
     CHECK_INT(run(&h, 1, srv, 3073, 3, &out), 3073);
     CHECK_INT(h.done, 1);
     CHECK_INT(h.server_digest, 0);
-    rk_buf_free(&out);
+    rtmpkit_buf_free(&out);
 
     /* An empty feed consumes nothing. */
     {
         uint8_t rnd[RK_HANDSHAKE_SIZE] = { 0 };
-        rk_buf_init(&out, 1 << 20);
+        rtmpkit_buf_init(&out, 1 << 20);
         rk_handshake_start(&h, 1, 0, rnd, &out);
         CHECK_INT(rk_handshake_feed(&h, srv, 0, &out), 0);
         CHECK_INT(h.done, 0);
-        rk_buf_free(&out);
+        rtmpkit_buf_free(&out);
     }
 }
 

@@ -1,5 +1,5 @@
 /* codecs/tags.c on byte arrays: Annex B, avcC, frame flags, tag headers, ADTS, onMetaData. */
-#include "bytes.h"
+#include "rtmpkit/bytes.h"
 #include "check.h"
 #include "rtmpkit/error.h"
 #include "tags.h"
@@ -65,21 +65,21 @@ static void test_annexb_to_avcc(void)
         0, 0, 0, 6, SPS, 0, 0, 0, 4, PPS, 0, 0, 0, 6, 0x65, 0x00, 0x00, 0x03, 0x00, 0x80,
     };
     static const uint8_t slices[] = { 0, 0, 0, 6, 0x65, 0x00, 0x00, 0x03, 0x00, 0x80 };
-    rk_buf b;
+    rtmpkit_buf b;
 
-    rk_buf_init(&b, 1024);
+    rtmpkit_buf_init(&b, 1024);
     CHECK_INT(rk_annexb_to_avcc(in, sizeof in, 0, &b), 3);
     CHECK_INT(b.len, sizeof all);
     CHECK_MEM(b.data, all, sizeof all);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     CHECK_INT(rk_annexb_to_avcc(in, sizeof in, 1, &b), 1);
     CHECK_INT(b.len, sizeof slices);
     CHECK_MEM(b.data, slices, sizeof slices);
     /* A buffer too small for the output reports the limit. */
-    rk_buf_free(&b);
-    rk_buf_init(&b, 8);
+    rtmpkit_buf_free(&b);
+    rtmpkit_buf_init(&b, 8);
     CHECK_INT(rk_annexb_to_avcc(in, sizeof in, 0, &b), RTMPKIT_ELIMIT);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_avcc(void)
@@ -90,20 +90,20 @@ static void test_avcc(void)
     };
     static const uint8_t avcc2[] = { 1, 0x4d, 0x40, 0x1e, 0xfd, 0xe1, 0, 6, SPS, 1, 0, 4, PPS };
     int ls = -1;
-    rk_buf b;
+    rtmpkit_buf b;
 
-    rk_buf_init(&b, 1024);
+    rtmpkit_buf_init(&b, 1024);
     /* The repeated SPS is kept once. */
     CHECK_INT(rk_avcc_from_annexb(annexb, sizeof annexb, &b), 0);
     CHECK_INT(b.len, sizeof expect);
     CHECK_MEM(b.data, expect, sizeof expect);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     CHECK_INT(rk_avcc_from_extradata(annexb, sizeof annexb, &b, &ls), 0);
     CHECK_INT(ls, 4);
     CHECK_MEM(b.data, expect, sizeof expect);
 
     /* avcC extradata is taken as is, with its NAL length size (2 here). */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     CHECK_INT(rk_avcc_from_extradata(avcc2, sizeof avcc2, &b, &ls), 0);
     CHECK_INT(ls, 2);
     CHECK_INT(b.len, sizeof avcc2);
@@ -119,13 +119,13 @@ static void test_avcc(void)
         CHECK_INT(rk_avcc_length_size(bad, sizeof bad), RTMPKIT_EINPUT);
     }
     /* No PPS, no SPS, or an SPS too short for profile/level. */
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     CHECK_INT(rk_avcc_from_annexb((const uint8_t *)"\x00\x00\x01\x67\x64\x00\x1f", 7, &b), RTMPKIT_EINPUT);
     CHECK_INT(rk_avcc_from_annexb((const uint8_t *)"\x00\x00\x01\x68\xeb", 5, &b), RTMPKIT_EINPUT);
     CHECK_INT(rk_avcc_from_annexb((const uint8_t *)"\x00\x00\x01\x67\x64\x00\x01\x68\xeb", 9, &b),
               RTMPKIT_EINPUT);
     CHECK_INT(rk_avcc_from_extradata(NULL, 0, &b, &ls), RTMPKIT_EINPUT);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_frame_info(void)
@@ -167,26 +167,26 @@ static void test_frame_info(void)
 
 static void test_tag_headers(void)
 {
-    rk_buf b;
+    rtmpkit_buf b;
 
-    rk_buf_init(&b, 1024);
+    rtmpkit_buf_init(&b, 1024);
     rk_flv_put_avc(&b, RK_FLV_FRAME_KEY, RK_AVC_NALU, 67, (const uint8_t *)"\xaa", 1);
     CHECK_INT(b.len, 6);
     CHECK_MEM(b.data, "\x17\x01\x00\x00\x43\xaa", 6);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     rk_flv_put_avc(&b, RK_FLV_FRAME_INTER, RK_AVC_NALU, -33, NULL, 0);
     CHECK_MEM(b.data, "\x27\x01\xff\xff\xdf", 5);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     rk_flv_put_avc(&b, RK_FLV_FRAME_DISPOSABLE, RK_AVC_NALU, -0x900000, NULL, 0);   /* clamped */
     CHECK_MEM(b.data, "\x37\x01\x80\x00\x00", 5);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     rk_flv_put_avc(&b, RK_FLV_FRAME_KEY, RK_AVC_END_OF_SEQUENCE, 0x900000, NULL, 0);
     CHECK_MEM(b.data, "\x17\x02\x7f\xff\xff", 5);
-    rk_buf_reset(&b);
+    rtmpkit_buf_reset(&b);
     rk_flv_put_aac(&b, RK_AAC_SEQUENCE_HEADER, (const uint8_t *)"\x12\x10", 2);
     CHECK_INT(b.len, 4);
     CHECK_MEM(b.data, "\xaf\x00\x12\x10", 4);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 static void test_adts(void)
@@ -249,16 +249,16 @@ static void test_metadata(void)
     };
     static const uint8_t start[] = { 0x02, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a',
                                      0x08, 0, 0, 0, 8 };
-    rk_buf b;
+    rtmpkit_buf b;
 
-    rk_buf_init(&b, 4096);
+    rtmpkit_buf_init(&b, 4096);
     rk_flv_put_metadata(&b, &m);
     CHECK_INT(b.err, 0);
     CHECK(b.len > sizeof start + 3);
     CHECK_MEM(b.data, start, sizeof start);   /* 8 entries: w h fps vcodec acodec rate stereo enc */
     CHECK_MEM(b.data + b.len - 3, "\x00\x00\x09", 3);
     CHECK_MEM(b.data + sizeof start, "\x00\x05width\x00", 8);
-    rk_buf_free(&b);
+    rtmpkit_buf_free(&b);
 }
 
 int main(void)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "transport.h"
 
@@ -23,13 +24,6 @@ static int listen_loopback(int backlog, int *port)
         return -1;
     *port = ntohs(a.sin_port);
     return fd;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Fills the accept queue of a backlog-0 listener with connections nobody accepts: the
@@ -101,9 +95,9 @@ static void test_timeout_and_cancel(void)
     uint64_t start;
     fill_accept_queue(port, held);
 
-    start = now_ms();
+    start = rtmpkit_monotonic_ms();
     CHECK_INT(rk_tcp_connect("127.0.0.1", port, 4, 300, &cancel, &t, why, sizeof why), RTMPKIT_ETIMEOUT);
-    CHECK(now_ms() - start < 5000);   /* bounded: it did not wait for the kernel's retries */
+    CHECK(rtmpkit_monotonic_ms() - start < 5000);   /* bounded: it did not wait for the kernel's retries */
     CHECK(strstr(why, "timed out after 300 ms") != NULL);
     CHECK(t == NULL);
 

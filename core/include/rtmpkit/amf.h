@@ -3,6 +3,7 @@
 #define RTMPKIT_AMF_H
 
 #include "rtmpkit/export.h"
+#include "rtmpkit/bytes.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -69,5 +70,21 @@ RTMPKIT_API const rtmpkit_amf *rtmpkit_amf_get(const rtmpkit_amf *v, const char 
 RTMPKIT_API const char *rtmpkit_amf_get_string(const rtmpkit_amf *v, const char *key);
 /* The number of a NUMBER value at key of a map, or dflt. */
 RTMPKIT_API double rtmpkit_amf_get_number(const rtmpkit_amf *v, const char *key, double dflt);
+
+/* Encoding into an rtmpkit_buf (rtmpkit/bytes.h); errors are sticky in the buffer. */
+RTMPKIT_API void rtmpkit_amf0_put_number(rtmpkit_buf *b, double v);
+RTMPKIT_API void rtmpkit_amf0_put_bool(rtmpkit_buf *b, int v);
+/* Strings longer than 65535 bytes are written as long strings. */
+RTMPKIT_API void rtmpkit_amf0_put_string(rtmpkit_buf *b, const char *s);
+RTMPKIT_API void rtmpkit_amf0_put_string_len(rtmpkit_buf *b, const char *s, size_t len);
+RTMPKIT_API void rtmpkit_amf0_put_null(rtmpkit_buf *b);
+RTMPKIT_API void rtmpkit_amf0_put_object_start(rtmpkit_buf *b);
+RTMPKIT_API void rtmpkit_amf0_put_ecma_array_start(rtmpkit_buf *b, uint32_t count);
+/* A property name inside an object or ECMA array (no type marker). */
+RTMPKIT_API void rtmpkit_amf0_put_key(rtmpkit_buf *b, const char *key);
+/* Ends an object or an ECMA array: 00 00 09. */
+RTMPKIT_API void rtmpkit_amf0_put_object_end(rtmpkit_buf *b);
+/* Encodes a whole value tree (AMF0 only; AMF3 values come out as their AMF0 twins). */
+RTMPKIT_API void rtmpkit_amf0_put_value(rtmpkit_buf *b, const rtmpkit_amf *v);
 
 #endif

@@ -4,6 +4,7 @@
 #define RTMPKIT_FLV_H
 
 #include "rtmpkit/export.h"
+#include "rtmpkit/bytes.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,5 +42,18 @@ RTMPKIT_API int rtmpkit_flv_read_header(const uint8_t *buf, size_t len, int *fla
  * needed, or RTMPKIT_EPROTOCOL (bad type, size past the cap, a PreviousTagSize that does
  * not match). */
 RTMPKIT_API int rtmpkit_flv_read_tag(const uint8_t *buf, size_t len, rtmpkit_flv_tag *tag);
+
+/* onMetaData in FLV data tags: recognising it, and the copy a recorder writes with
+ * duration and filesize to patch in place when it ends.
+ * 1 when an FLV data tag body (AMF0) starts with the string "onMetaData", else 0. */
+RTMPKIT_API int rtmpkit_flv_is_metadata(const uint8_t *data, size_t len);
+
+/* Writes to out the onMetaData of data ("onMetaData" + ECMA array or object) as
+ * "onMetaData" + ECMA array of the same properties, less any duration and filesize, then
+ * duration 0 and filesize 0 last. *duration_at and *filesize_at get the offsets in out of
+ * their 8-byte doubles. Returns 0, RTMPKIT_EPROTOCOL when data is no such onMetaData
+ * (keep it as it is), or out's error (its cap reached, memory). */
+RTMPKIT_API int rtmpkit_flv_metadata_with_totals(const uint8_t *data, size_t len, rtmpkit_buf *out,
+                                             size_t *duration_at, size_t *filesize_at);
 
 #endif

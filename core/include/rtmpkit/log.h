@@ -26,12 +26,12 @@ typedef struct rtmpkit_log {
     rtmpkit_log_fn fn;          /* NULL: write "prefix: line" to stderr */
     void *opaque;
     const char *prefix;         /* e.g. "rtmp-dump"; not owned */
-    char *secrets[RTMPKIT_LOG_MAX_SECRETS];   /* owned copies; see rtmpkit_log_add_secret */
+    struct rtmpkit_log_secrets *secrets;   /* private to the library: use rtmpkit_log_add_secret */
 } rtmpkit_log;
 
 /* Sets defaults: level INFO, stderr, no secrets. */
 RTMPKIT_API void rtmpkit_log_init(rtmpkit_log *log, const char *prefix);
-/* Frees the stored secrets. */
+/* Frees the stored secrets (the log can be used again, without them). */
 RTMPKIT_API void rtmpkit_log_cleanup(rtmpkit_log *log);
 /* Every later line has each occurrence of secret replaced by "***". Strings shorter than
  * 3 bytes are ignored (they would scrub ordinary words). Returns 0 or an error. */

@@ -2,14 +2,16 @@
 #ifndef RTMPKIT_H
 #define RTMPKIT_H
 
+#include "rtmpkit/version.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/log.h"
 #include "rtmpkit/url.h"
+#include "rtmpkit/bytes.h"
 #include "rtmpkit/amf.h"
+#include "rtmpkit/connargs.h"
 #include "rtmpkit/flv.h"
 #include "rtmpkit/conn.h"
 #include "rtmpkit/client.h"
-
-#define RTMPKIT_VERSION "0.1.0"
 
 #endif
