@@ -8,21 +8,16 @@
 #include <stdint.h>
 
 #include "rtmpkit/log.h"
+#include "rtmpkit/publisher.h"
 
-/* Tag flags. */
-#define RK_TAG_KEYFRAME   0x01   /* video: a keyframe (IDR / random access point) */
-#define RK_TAG_DROPPABLE  0x02   /* video: no other frame refers to it (H.264 nal_ref_idc 0) */
-#define RK_TAG_CONFIG     0x04   /* a sequence header (avcC, AudioSpecificConfig) or onMetaData */
-
-/* One FLV tag body ready to send: exactly what goes into an RTMP audio (8), video (9) or
- * data (18) message. data is owned by the source and valid until the next read/close. */
-typedef struct rk_tag {
-    uint8_t type;           /* 8 audio, 9 video, 18 data */
-    int64_t dts_ms;         /* from 0; non-decreasing across all tags read */
-    uint32_t flags;
-    const uint8_t *data;
-    size_t size;
-} rk_tag;
+/* One FLV tag body ready to send (rtmpkit/publisher.h): exactly what goes into an RTMP
+ * audio, video or data message, dts from 0 and non-decreasing across all tags read.
+ * data is owned by the source and valid until the next read/close. Flags: keyframe,
+ * droppable (H.264 nal_ref_idc 0), config (a sequence header or onMetaData). */
+typedef rtmpkit_media_tag rk_tag;
+#define RK_TAG_KEYFRAME   RTMPKIT_MEDIA_KEYFRAME
+#define RK_TAG_DROPPABLE  RTMPKIT_MEDIA_DROPPABLE
+#define RK_TAG_CONFIG     RTMPKIT_MEDIA_CONFIG
 
 struct rk_push_source_options {
     const char *input;          /* path, URL, "-" (stdin), "testsrc", or a device name */

@@ -13,5 +13,6 @@
 #include "rtmpkit/flv.h"
 #include "rtmpkit/conn.h"
 #include "rtmpkit/client.h"
+#include "rtmpkit/publisher.h"
 
 #endif
