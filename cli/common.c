@@ -583,6 +583,26 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
     cfg->cancel = cli_install_signals();
 }
 
+int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log, int publish,
+                      double play_start_ms, rtmpkit_session **out)
+{
+    rtmpkit_session_config sc;
+    int err;
+    memset(&sc, 0, sizeof sc);
+    cli_client_config(opts, url, log, &sc.client);
+    sc.publish = publish;
+    sc.stream = url->stream;
+    sc.play_start_ms = play_start_ms;
+    if (!(*out = rtmpkit_session_new(&sc))) {
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(RTMPKIT_ENOMEM));
+        return RTMPKIT_ENOMEM;
+    }
+    err = rtmpkit_session_start(*out);
+    if (err < 0 && err != RTMPKIT_ECANCELLED)
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(*out));
+    return err;
+}
+
 /* The one process-wide flag: a signal handler has nowhere else to write. */
 static volatile sig_atomic_t stop_requested;
 

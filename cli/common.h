@@ -9,6 +9,7 @@
 #include "rtmpkit/connargs.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/log.h"
+#include "rtmpkit/session.h"
 #include "rtmpkit/url.h"
 
 enum cli_command {
@@ -97,6 +98,12 @@ int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_str
 /* Fills a client config from the options. */
 void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log,
                        rtmpkit_client_config *cfg);
+
+/* Creates the session of the command's one stream (publish, or play from play_start_ms)
+ * and starts it: connect, then play or publish. A failure is logged (a cancel is not).
+ * Returns 0 or an error; *out is set unless memory ran out (rtmpkit_session_free it). */
+int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log, int publish,
+                      double play_start_ms, rtmpkit_session **out);
 
 /* SIGINT/SIGTERM (and SIGPIPE ignored): the returned flag becomes non-zero on a signal. */
 const volatile sig_atomic_t *cli_install_signals(void);

@@ -11,7 +11,7 @@
 #define NAME "rtmp-push"
 
 struct pusher {
-    rtmpkit_client *client;
+    rtmpkit_session *session;
     rtmpkit_publisher *publisher;
     rk_push_input *source;
     const struct cli_options *opts;
@@ -84,7 +84,7 @@ static int start_publisher(struct pusher *p)
 {
     const struct cli_options *opts = p->opts;
     rtmpkit_publisher_config pc = {
-        .client = p->client,
+        .client = rtmpkit_session_client(p->session),
         .paced = opts->pace || (!opts->no_pace && !rk_push_input_is_live(p->source)),
         .live = rk_push_input_is_live(p->source),
         .queue_ms = opts->queue_ms,
@@ -137,7 +137,6 @@ int main(int argc, char **argv)
     struct pusher p;
     rtmpkit_log log;
     rtmpkit_url url;
-    rtmpkit_client_config cfg;
     char shown[512];
     int err, have_url = 0;
     int status = cli_parse(CLI_PUSH, NAME, argc, argv, &opts);
@@ -148,6 +147,7 @@ int main(int argc, char **argv)
     cli_log_init(&log, NAME, &opts);
     p.opts = &opts;
     p.log = &log;
+    p.cancel = cli_install_signals();
     if ((err = cli_parse_url(&opts, &log, 1, &url)) < 0)
         goto done;
     have_url = 1;
@@ -166,22 +166,10 @@ int main(int argc, char **argv)
         goto done;   /* the source logged why */
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_push_input_describe(p.source));
 
-    cli_client_config(&opts, &url, &log, &cfg);
-    cfg.conn.publisher = 1;
-    if (!(p.client = rtmpkit_client_new(&cfg))) {
-        err = RTMPKIT_ENOMEM;
-        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
-        goto done;
-    }
     rtmpkit_url_format_redacted(&url, 1, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "publishing to %s", shown);
-    if ((err = rtmpkit_client_connect(p.client)) < 0
-        || (err = rtmpkit_client_publish(p.client, url.stream, "live")) < 0) {
-        if (err != RTMPKIT_ECANCELLED)
-            rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(p.client));
+    if ((err = cli_start_session(&opts, &url, &log, 1, 0, &p.session)) < 0)
         goto done;
-    }
-    p.cancel = cfg.cancel;
     if ((err = start_publisher(&p)) < 0)
         goto done;
     err = push_stream(&p);
@@ -189,13 +177,10 @@ int main(int argc, char **argv)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_publisher_error_message(p.publisher));
     report_totals(&p);
 done:
-    if (p.client) {
-        rtmpkit_client_close(p.client);   /* FCUnpublish, deleteStream */
-        rtmpkit_client_free(p.client);
-    }
+    rtmpkit_publisher_free(p.publisher);
+    rtmpkit_session_free(p.session);   /* FCUnpublish, deleteStream */
     if (p.source)
         rk_push_input_close(p.source);
-
     if (have_url)
         rtmpkit_url_free(&url);
     rtmpkit_log_cleanup(&log);

@@ -15,6 +15,7 @@
 #include "rtmpkit/bytes.h"
 #include "encode.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/version.h"
 #include "tags.h"
 #include "testsrc.h"
 
@@ -25,7 +26,7 @@
 #define LOOKAHEAD_MS_FILE  10000
 #define LOOKAHEAD_MS_LIVE  1000
 #define LOOKAHEAD_BYTES    (64u << 20)
-#define ENCODER_NAME "rtmpkit " "0.1"
+#define ENCODER_NAME "rtmpkit " RTMPKIT_VERSION
 
 static const AVRational ms_tb = { 1, 1000 };
 

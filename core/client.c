@@ -43,6 +43,7 @@ struct rtmpkit_client {
     uint64_t started_ms;    /* when Play.Start or Publish.Start arrived; 0: not yet */
     int publishing;
     int media_seen;         /* a media message arrived after Play.Start */
+    int engine_spent;       /* the engine has been started: a new connect needs a new one */
     char error[600];
 };
 
@@ -335,6 +336,7 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
     cl->last_read_ms = rtmpkit_monotonic_ms();
     if (RAND_bytes(random, sizeof random) != 1)
         return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the handshake");
+    cl->engine_spent = 1;
     if ((err = rtmpkit_conn_start(cl->conn, (uint64_t)time(NULL) * 1000, random)) < 0)
         return engine_error(cl, err);
     err = wait_for(cl, RTMPKIT_EVENT_CONNECTED, rtmpkit_conn_handshake_done(cl->conn)
@@ -388,7 +390,7 @@ static int auth_next_query(rtmpkit_client *cl, int attempt, char *query, size_t 
 int rtmpkit_client_connect(rtmpkit_client *cl)
 {
     char query[AUTH_QUERY_MAX] = "";
-    int err, used = cl->transport != NULL;   /* connected before: the engine is spent */
+    int err, used = cl->engine_spent;   /* connected before: the engine is spent */
     cl->started_ms = 0;
     cl->media_seen = 0;
     for (int attempt = 0;; attempt++) {

@@ -14,5 +14,6 @@
 #include "rtmpkit/conn.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/publisher.h"
+#include "rtmpkit/session.h"
 
 #endif

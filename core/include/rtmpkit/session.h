@@ -1,0 +1,91 @@
+/* A session: one stream played or published over a client, with a reconnect policy. It
+ * connects, starts playing or publishing, hands out the stream's events, and when the
+ * connection fails it says so, waits, connects again and resumes, as the policy allows.
+ * Blocking, like the client under it; every wait honours the client's cancel flag. */
+#ifndef RTMPKIT_SESSION_H
+#define RTMPKIT_SESSION_H
+
+#include "rtmpkit/export.h"
+
+#include "rtmpkit/client.h"
+#include "rtmpkit/conn.h"
+
+#define RTMPKIT_RECONNECT_FOREVER (-1)
+
+/* When and how often to connect again after a failure. All zero: never. */
+typedef struct rtmpkit_reconnect_policy {
+    int attempts;             /* attempts after each failure: 0 none, RTMPKIT_RECONNECT_FOREVER */
+    int first_delay_ms;       /* wait before the first attempt; 0: 1000 */
+    double factor;            /* each further wait is this much longer; 0: 1.5 */
+    int max_delay_ms;         /* waits are capped here; 0: 30000 */
+    int jitter_percent;       /* waits vary randomly by up to this much, either way */
+    /* 1: only a stream that has started once is retried (a first connect that fails is
+     * reported at once: the URL or the key is likely wrong). */
+    int after_start_only;
+} rtmpkit_reconnect_policy;
+
+typedef struct rtmpkit_session_config {
+    rtmpkit_client_config client;   /* copied; its pointers must outlive the session */
+    int publish;                    /* 1: publish the stream; 0: play it */
+    const char *stream;             /* the stream name or key; not owned */
+    double play_start_ms;           /* play: -2 live or recorded, -1 live only, >= 0 recorded from */
+    const char *publish_type;       /* publish: NULL for "live" */
+    rtmpkit_reconnect_policy reconnect;
+} rtmpkit_session_config;
+
+enum rtmpkit_session_event_type {
+    RTMPKIT_SESSION_EVENT = 1,      /* an event of the stream (media, status, begin, end) */
+    RTMPKIT_SESSION_RECONNECTING,   /* the connection failed: the next attempt is in delay_ms */
+    RTMPKIT_SESSION_RESUMED,        /* connected again and playing or publishing */
+};
+
+typedef struct rtmpkit_session_event {
+    enum rtmpkit_session_event_type type;
+    rtmpkit_event event;            /* EVENT: valid until the next call */
+    int error;                      /* RECONNECTING: why the connection failed */
+    int delay_ms;                   /* RECONNECTING: how long until the attempt */
+    int attempt;                    /* RECONNECTING, RESUMED: 1 for the first attempt */
+} rtmpkit_session_event;
+
+typedef struct rtmpkit_session rtmpkit_session;
+
+/* Returns NULL on a bad config or no memory. */
+RTMPKIT_API rtmpkit_session *rtmpkit_session_new(const rtmpkit_session_config *cfg);
+/* Closes the stream politely (FCUnpublish/deleteStream) and frees s (NULL is fine). */
+RTMPKIT_API void rtmpkit_session_free(rtmpkit_session *s);
+
+/* Connects and starts playing or publishing (retrying as the policy allows). Returns 0
+ * once NetStream.Play.Start / Publish.Start arrived, or a negative error
+ * (rtmpkit_session_error_message says why). */
+RTMPKIT_API int rtmpkit_session_start(rtmpkit_session *s);
+
+/* The next event, waiting at most timeout_ms (0: until the idle timeout) for one.
+ * Returns 1 with *ev, RTMPKIT_EAGAIN when timeout_ms passed without one, or a negative
+ * error that ends the session (the policy allows no further attempt, or it is not worth
+ * one: a refused key, an unknown application, a certificate refused, a cancel).
+ * A failed connection the policy retries comes back as a RECONNECTING event; the calls
+ * after it wait the delay (returning EAGAIN while timeout_ms is shorter), connect again
+ * and return RESUMED, or RECONNECTING again. */
+RTMPKIT_API int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms);
+
+/* For a publisher whose send failed with err: applies the policy (logs the attempt,
+ * waits, connects and publishes again). Returns 0 when publishing again, or err (or the
+ * attempt's error) when the policy gives up. */
+RTMPKIT_API int rtmpkit_session_recover(rtmpkit_session *s, int err);
+
+/* The client under the session (to send with a publisher): the same pointer for the
+ * session's whole life, across reconnects. */
+RTMPKIT_API rtmpkit_client *rtmpkit_session_client(rtmpkit_session *s);
+
+/* Connections made again so far. */
+RTMPKIT_API int rtmpkit_session_reconnects(const rtmpkit_session *s);
+
+/* 1 for the errors a reconnect may cure: the network (reset, refused, timeout, no data,
+ * DNS) and the handshake; 0 for the rest (rejected, not found, refused publish, TLS,
+ * bad URL, a stream error, a cancel). */
+RTMPKIT_API int rtmpkit_error_is_transient(int err);
+
+/* One line that says why the last call failed. */
+RTMPKIT_API const char *rtmpkit_session_error_message(const rtmpkit_session *s);
+
+#endif

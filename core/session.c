@@ -1,0 +1,258 @@
+/* The session: connect, play or publish, and the reconnect policy (see rtmpkit/session.h). */
+#include "rtmpkit/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "rtmpkit/clock.h"
+#include "rtmpkit/error.h"
+
+#define DEFAULT_FIRST_DELAY_MS 1000
+#define DEFAULT_FACTOR         1.5
+#define DEFAULT_MAX_DELAY_MS   30000
+#define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
+
+enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
+
+struct rtmpkit_session {
+    rtmpkit_session_config cfg;
+    rtmpkit_client *client;
+    enum state state;
+    int started_once;           /* Play.Start / Publish.Start arrived at least once */
+    int attempt;                /* attempts since the last failure; 0: none yet */
+    int reconnects;             /* successful ones, over the whole life */
+    uint64_t attempt_at_ms;     /* WAITING: when to try again */
+    unsigned int seed;          /* the jitter's; no process-wide state */
+};
+
+int rtmpkit_error_is_transient(int err)
+{
+    switch (err) {
+    case RTMPKIT_EDNS:
+    case RTMPKIT_EREFUSED:
+    case RTMPKIT_ETIMEOUT:
+    case RTMPKIT_EHANDSHAKE:
+    case RTMPKIT_ENETWORK:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+rtmpkit_session *rtmpkit_session_new(const rtmpkit_session_config *cfg)
+{
+    rtmpkit_session *s;
+    if (!cfg || !cfg->stream || cfg->reconnect.attempts < RTMPKIT_RECONNECT_FOREVER)
+        return NULL;
+    if (!(s = calloc(1, sizeof *s)))
+        return NULL;
+    s->cfg = *cfg;
+    if (!s->cfg.publish_type)
+        s->cfg.publish_type = "live";
+    if (s->cfg.reconnect.first_delay_ms <= 0)
+        s->cfg.reconnect.first_delay_ms = DEFAULT_FIRST_DELAY_MS;
+    if (s->cfg.reconnect.factor < 1)
+        s->cfg.reconnect.factor = DEFAULT_FACTOR;
+    if (s->cfg.reconnect.max_delay_ms <= 0)
+        s->cfg.reconnect.max_delay_ms = DEFAULT_MAX_DELAY_MS;
+    s->cfg.client.conn.publisher = cfg->publish;
+    s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
+    if (!(s->client = rtmpkit_client_new(&s->cfg.client))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void rtmpkit_session_free(rtmpkit_session *s)
+{
+    if (!s)
+        return;
+    rtmpkit_client_close(s->client);
+    rtmpkit_client_free(s->client);
+    free(s);
+}
+
+rtmpkit_client *rtmpkit_session_client(rtmpkit_session *s)
+{
+    return s->client;
+}
+
+int rtmpkit_session_reconnects(const rtmpkit_session *s)
+{
+    return s->reconnects;
+}
+
+const char *rtmpkit_session_error_message(const rtmpkit_session *s)
+{
+    return rtmpkit_client_error_message(s->client);
+}
+
+static int cancelled(const rtmpkit_session *s)
+{
+    return s->cfg.client.cancel && *s->cfg.client.cancel;
+}
+
+/* Sleeps until the monotonic time until_ms, but at most max_ms (<= 0: no limit).
+ * Returns 1 when until_ms was reached, 0 when max_ms ran out first, or ECANCELLED. */
+static int sleep_until(const rtmpkit_session *s, uint64_t until_ms, int max_ms)
+{
+    uint64_t give_up = max_ms > 0 ? rtmpkit_monotonic_ms() + (uint64_t)max_ms : UINT64_MAX;
+    for (;;) {
+        uint64_t now = rtmpkit_monotonic_ms();
+        uint64_t next = until_ms < give_up ? until_ms : give_up;
+        struct timespec step;
+        if (cancelled(s))
+            return RTMPKIT_ECANCELLED;
+        if (now >= until_ms)
+            return 1;
+        if (now >= give_up)
+            return 0;
+        if (next - now > SLEEP_STEP_MS)
+            next = now + SLEEP_STEP_MS;
+        step.tv_sec = (time_t)((next - now) / 1000);
+        step.tv_nsec = (long)((next - now) % 1000) * 1000000;
+        nanosleep(&step, NULL);
+    }
+}
+
+/* Whether err is worth another attempt under the policy. */
+static int should_retry(const rtmpkit_session *s, int err)
+{
+    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
+    if (p->attempts == 0 || !rtmpkit_error_is_transient(err) || cancelled(s))
+        return 0;
+    if (p->after_start_only && !s->started_once)
+        return 0;
+    return p->attempts == RTMPKIT_RECONNECT_FOREVER || s->attempt < p->attempts;
+}
+
+/* The wait before attempt number attempt (1, 2...): first delay x factor^(attempt-1),
+ * capped, with jitter. */
+static int delay_before(rtmpkit_session *s, int attempt)
+{
+    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
+    double delay = p->first_delay_ms;
+    for (int i = 1; i < attempt && delay < p->max_delay_ms; i++)
+        delay *= p->factor;
+    if (delay > p->max_delay_ms)
+        delay = p->max_delay_ms;
+    if (p->jitter_percent > 0) {
+        double r = (double)rand_r(&s->seed) / RAND_MAX * 2 - 1;   /* -1 .. 1 */
+        delay += delay * p->jitter_percent / 100.0 * r;
+    }
+    return delay < 1 ? 1 : (int)delay;
+}
+
+/* Connects and starts the stream: one attempt. */
+static int connect_and_start(rtmpkit_session *s)
+{
+    int err = rtmpkit_client_connect(s->client);
+    if (err >= 0)
+        err = s->cfg.publish ? rtmpkit_client_publish(s->client, s->cfg.stream, s->cfg.publish_type)
+                             : rtmpkit_client_play(s->client, s->cfg.stream, s->cfg.play_start_ms);
+    if (err < 0)
+        return err;
+    s->started_once = 1;
+    s->state = STATE_ACTIVE;
+    return 0;
+}
+
+/* After a failure the policy retries: counts the attempt, logs it, sets its time. */
+static void schedule_attempt(rtmpkit_session *s, int err, int *delay_ms)
+{
+    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
+    char of[32] = "";
+    s->attempt++;
+    *delay_ms = delay_before(s, s->attempt);
+    s->attempt_at_ms = rtmpkit_monotonic_ms() + (uint64_t)*delay_ms;
+    s->state = STATE_WAITING;
+    if (p->attempts != RTMPKIT_RECONNECT_FOREVER)
+        snprintf(of, sizeof of, " of %d", p->attempts);
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "%s (%s); reconnecting in %.1f s (attempt %d%s)",
+                 rtmpkit_client_error_message(s->client), rtmpkit_error_name(err),
+                 (double)*delay_ms / 1000, s->attempt, of);
+}
+
+/* Closes what is left of the failed connection, then one attempt. */
+static int attempt_now(rtmpkit_session *s)
+{
+    int err;
+    rtmpkit_client_close(s->client);
+    if ((err = connect_and_start(s)) < 0)
+        return err;
+    s->reconnects++;
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s again after %d attempt%s",
+                 s->cfg.publish ? "publishing" : "playing", s->attempt, s->attempt == 1 ? "" : "s");
+    return 0;
+}
+
+int rtmpkit_session_recover(rtmpkit_session *s, int err)
+{
+    int delay_ms;
+    while (err < 0 && should_retry(s, err)) {
+        schedule_attempt(s, err, &delay_ms);
+        if ((err = sleep_until(s, s->attempt_at_ms, 0)) < 0)
+            break;
+        err = attempt_now(s);
+    }
+    s->attempt = 0;
+    if (err < 0)
+        s->state = STATE_FAILED;
+    return err < 0 ? err : 0;
+}
+
+int rtmpkit_session_start(rtmpkit_session *s)
+{
+    return rtmpkit_session_recover(s, connect_and_start(s));
+}
+
+/* WAITING: the attempt once its time has come. */
+static int next_attempt(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
+{
+    int n = sleep_until(s, s->attempt_at_ms, timeout_ms), attempt = s->attempt;
+    if (n <= 0)
+        return n < 0 ? n : RTMPKIT_EAGAIN;
+    if ((n = attempt_now(s)) < 0) {
+        if (!should_retry(s, n)) {
+            s->state = STATE_FAILED;
+            return n;
+        }
+        ev->type = RTMPKIT_SESSION_RECONNECTING;
+        ev->error = n;
+        schedule_attempt(s, n, &ev->delay_ms);
+        ev->attempt = s->attempt;
+        return 1;
+    }
+    s->attempt = 0;
+    ev->type = RTMPKIT_SESSION_RESUMED;
+    ev->attempt = attempt;
+    return 1;
+}
+
+int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
+{
+    int n;
+    ev->type = 0;
+    ev->error = ev->delay_ms = ev->attempt = 0;
+    if (s->state == STATE_WAITING)
+        return next_attempt(s, ev, timeout_ms);
+    if (s->state != STATE_ACTIVE)
+        return RTMPKIT_EINTERNAL;
+    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, timeout_ms);
+    if (n == 1) {
+        ev->type = RTMPKIT_SESSION_EVENT;
+        return 1;
+    }
+    if (n == RTMPKIT_EAGAIN || !should_retry(s, n)) {
+        if (n != RTMPKIT_EAGAIN)
+            s->state = STATE_FAILED;
+        return n;
+    }
+    ev->type = RTMPKIT_SESSION_RECONNECTING;
+    ev->error = n;
+    schedule_attempt(s, n, &ev->delay_ms);
+    ev->attempt = s->attempt;
+    return 1;
+}
