@@ -1,4 +1,5 @@
 #include "common.h"
+#include "defaults.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -49,23 +50,23 @@ struct option_spec {
 static const struct option_spec option_table[] = {
     { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE", "write the FLV to FILE (- for stdout)" },
     { "format", 'f', ARG_FORMAT, CLI_PUSH, OPT(format), "FMT", "format of the next input (v4l2, alsa, pulse, x11grab, mpegts...)" },
-    { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default 1)" },
+    { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default {LOOP})" },
     { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
     { "pace", 0, ARG_FLAG, CLI_PUSH, OPT(pace), NULL, "send stdin or a device in real time too, by its timestamps (ffmpeg -re)" },
     { "encode", 0, ARG_FLAG, CLI_PUSH, OPT(encode), NULL, "encode to H.264/AAC even when the input already is" },
     { "size", 0, ARG_SIZE, CLI_PUSH, OPT(width), "WxH", "encoded picture size (default: the input's)" },
     { "fps", 0, ARG_SECONDS, CLI_PUSH, OPT(fps), "N", "encoded frame rate (default: the input's)" },
-    { "video-bitrate", 0, ARG_INT, CLI_PUSH, OPT(video_kbps), "KBPS", "H.264 bit rate when encoding (default 2500)" },
-    { "audio-bitrate", 0, ARG_INT, CLI_PUSH, OPT(audio_kbps), "KBPS", "AAC bit rate when encoding (default 128)" },
-    { "gop", 0, ARG_INT, CLI_PUSH, OPT(gop), "FRAMES", "keyframe interval when encoding (default 2 s)" },
-    { "preset", 0, ARG_STRING, CLI_PUSH, OPT(preset), "P", "x264 preset when encoding (default veryfast)" },
+    { "video-bitrate", 0, ARG_INT, CLI_PUSH, OPT(video_kbps), "KBPS", "H.264 bit rate when encoding (default {VIDEO_BITRATE})" },
+    { "audio-bitrate", 0, ARG_INT, CLI_PUSH, OPT(audio_kbps), "KBPS", "AAC bit rate when encoding (default {AUDIO_BITRATE})" },
+    { "gop", 0, ARG_INT, CLI_PUSH, OPT(gop), "FRAMES", "keyframe interval when encoding (default {GOP} s)" },
+    { "preset", 0, ARG_STRING, CLI_PUSH, OPT(preset), "P", "x264 preset when encoding (default {PRESET})" },
     { "no-audio", 0, ARG_FLAG, CLI_PUSH | CLI_PLAY, OPT(no_audio), NULL, "leave the audio out" },
     { "no-video", 0, ARG_FLAG, CLI_PUSH | CLI_PLAY, OPT(no_video), NULL, "leave the video out" },
     { "queue", 0, ARG_INT, CLI_PUSH, OPT(queue_ms), "MS",
-      "when the link is slower than the stream, drop frames beyond MS of queue (default 2000)" },
+      "when the link is slower than the stream, drop frames beyond MS of queue (default {QUEUE})" },
     { "latency", 0, ARG_INT, CLI_PLAY, OPT(latency_ms), "MS",
-      "target latency: catch up when further than MS behind the live edge (default 500)" },
-    { "volume", 0, ARG_PERCENT, CLI_PLAY, OPT(volume), "0-100", "audio volume in percent (default 100)" },
+      "target latency: catch up when further than MS behind the live edge (default {LATENCY}, at least {MIN_LATENCY})" },
+    { "volume", 0, ARG_PERCENT, CLI_PLAY, OPT(volume), "0-100", "audio volume in percent (default {VOLUME})" },
     { "fullscreen", 0, ARG_FLAG, CLI_PLAY, OPT(fullscreen), NULL, "start in fullscreen" },
     { "title", 0, ARG_STRING, CLI_PLAY, OPT(title), "T", "window title (default: the URL, key redacted)" },
     { "stats", 0, ARG_STATS, CLI_PLAY, OPT(stats), "[=json]",
@@ -78,7 +79,7 @@ static const struct option_spec option_table[] = {
     { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(duration), "SEC", "stop after SEC seconds of media" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
-      "after media stopped for SEC seconds, the stream has ended (default 5; 0: never)" },
+      "after media stopped for SEC seconds, the stream has ended (default {END_TIMEOUT}; 0: never)" },
     { "app", 0, ARG_STRING, ALL_COMMANDS, OPT(app), "APP", "application name (overrides the URL's)" },
     { "stream", 0, ARG_STRING, ALL_COMMANDS, OPT(stream), "NAME", "stream name / playpath (overrides the URL's)" },
     { "tc-url", 0, ARG_STRING, ALL_COMMANDS, OPT(tc_url), "URL", "tcUrl sent in connect (default: from the URL)" },
@@ -95,10 +96,10 @@ static const struct option_spec option_table[] = {
     { "user", 0, ARG_STRING, ALL_COMMANDS, OPT(user), "NAME", "user name for authmod=adobe/llnw server authentication" },
     { "password", 0, ARG_STRING, ALL_COMMANDS, OPT(password), "PW",
       "password for server authentication (visible in the process list: prefer RTMP_PASSWORD)" },
-    { "timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(timeout), "SEC", "give up after SEC seconds without data (default 30)" },
+    { "timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(timeout), "SEC", "give up after SEC seconds without data (default {TIMEOUT})" },
     { "connect-timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(connect_timeout), "SEC",
-      "give up connecting, handshaking or starting after SEC seconds (default 10)" },
-    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default 3000)" },
+      "give up connecting, handshaking or starting after SEC seconds (default {CONNECT_TIMEOUT})" },
+    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default {BUFFER})" },
     { "simple-handshake", 0, ARG_FLAG, ALL_COMMANDS, OPT(simple_handshake), NULL, "send no FP9 digest in the handshake" },
     { "ca-file", 0, ARG_STRING, ALL_COMMANDS, OPT(ca_file), "FILE",
       "rtmps: also trust the CA certificates in FILE (PEM)" },
@@ -126,18 +127,35 @@ static const char *usage_line(enum cli_command command)
     return "";
 }
 
+/* Copies text to out with each "{NAME}" replaced by that default's value (cli/defaults.h). */
+static void expand_defaults(const char *text, char *out, size_t cap)
+{
+    size_t len = 0;
+    while (*text && len + 1 < cap) {
+        const char *end = *text == '{' ? strchr(text, '}') : NULL;
+        if (end && cli_default_text(text + 1, (size_t)(end - text - 1), out + len, cap - len) == 0) {
+            len += strlen(out + len);
+            text = end + 1;
+        } else {
+            out[len++] = *text++;
+        }
+    }
+    out[len] = 0;
+}
+
 static void print_help(enum cli_command command, const char *name)
 {
     printf("Usage: %s %s\n\nOptions:\n", name, usage_line(command));
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
-        char left[64];
+        char left[64], help[256];
         if (!(o->commands & command))
             continue;
         snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
                  o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
                  o->metavar && o->metavar[0] != '[' ? " " : "", o->metavar ? o->metavar : "");
-        printf("  %-28s %s\n", left, o->help);
+        expand_defaults(o->help, help, sizeof help);
+        printf("  %-28s %s\n", left, help);
     }
     printf("\nExit status: 0 on success; see EXIT STATUS in %s(1) for each error.\n", name);
 }
@@ -279,11 +297,11 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
 
     memset(opts, 0, sizeof *opts);
     opts->start = -1;
-    opts->end_timeout = 5;
-    opts->loop = 1;
-    opts->queue_ms = 2000;
-    opts->latency_ms = 500;
-    opts->volume = 100;
+    opts->end_timeout = CLI_DEFAULT_END_TIMEOUT_S;
+    opts->loop = CLI_DEFAULT_LOOP;
+    opts->queue_ms = RTMPKIT_PUBLISHER_DEFAULT_QUEUE_MS;
+    opts->latency_ms = RK_PLAYER_DEFAULT_LATENCY_MS;
+    opts->volume = CLI_DEFAULT_VOLUME;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
         int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument

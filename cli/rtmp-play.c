@@ -9,9 +9,6 @@
 #include "rtmpkit/error.h"
 
 #define NAME "rtmp-play"
-/* Below this, the sound device's own buffer and one frame interval already exceed the
- * target: the player would drop and speed up all the time. */
-#define MIN_LATENCY_MS 50
 
 static enum rk_player_stats stats_mode(int stats)
 {
@@ -75,9 +72,9 @@ int main(int argc, char **argv)
         err = RTMPKIT_EUSAGE;
         goto done;
     }
-    if (opts.latency_ms < MIN_LATENCY_MS) {
+    if (opts.latency_ms < RK_PLAYER_MIN_LATENCY_MS) {
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--latency %d is below %d ms, which no stream can keep (try --help)",
-                     opts.latency_ms, MIN_LATENCY_MS);
+                     opts.latency_ms, RK_PLAYER_MIN_LATENCY_MS);
         err = RTMPKIT_EUSAGE;
         goto done;
     }

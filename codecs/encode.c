@@ -10,6 +10,7 @@
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 
+#include "push_source.h"
 #include "rtmpkit/error.h"
 
 static const AVRational ms_tb = { 1, 1000 };
@@ -39,7 +40,7 @@ struct rk_venc {
 static AVDictionary *x264_options(const struct rk_venc_config *cfg)
 {
     AVDictionary *d = NULL;
-    av_dict_set(&d, "preset", cfg->preset ? cfg->preset : "veryfast", 0);
+    av_dict_set(&d, "preset", cfg->preset ? cfg->preset : RK_PUSH_DEFAULT_PRESET, 0);
     av_dict_set(&d, "profile", "high", 0);
     return d;
 }
@@ -48,7 +49,7 @@ static int venc_setup(rk_venc *e, const struct rk_venc_config *cfg)
 {
     const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
     AVDictionary *opts = NULL;
-    int kbps = cfg->kbps > 0 ? cfg->kbps : 2500;
+    int kbps = cfg->kbps > 0 ? cfg->kbps : RK_PUSH_DEFAULT_VIDEO_KBPS;
     int ret;
 
     if (!codec) {
@@ -63,7 +64,7 @@ static int venc_setup(rk_venc *e, const struct rk_venc_config *cfg)
     /* Milliseconds in and out: FLV's unit, and variable frame rates need no mapping. */
     e->ctx->time_base = ms_tb;
     e->ctx->framerate = av_d2q(e->fps, 100000);
-    e->ctx->gop_size = cfg->gop_frames > 0 ? cfg->gop_frames : (int)lrint(2 * e->fps);
+    e->ctx->gop_size = cfg->gop_frames > 0 ? cfg->gop_frames : (int)lrint(RK_PUSH_DEFAULT_GOP_S * e->fps);
     e->ctx->bit_rate = (int64_t)kbps * 1000;
     e->ctx->rc_max_rate = e->ctx->bit_rate;
     e->ctx->rc_buffer_size = (int)(2 * e->ctx->bit_rate);
@@ -246,7 +247,7 @@ static int aenc_setup(rk_aenc *e, const struct rk_aenc_config *cfg)
     e->ctx->sample_fmt = AV_SAMPLE_FMT_FLTP;
     e->ctx->sample_rate = cfg->sample_rate;
     av_channel_layout_default(&e->ctx->ch_layout, cfg->channels == 1 ? 1 : 2);
-    e->ctx->bit_rate = (int64_t)(cfg->kbps > 0 ? cfg->kbps : 128) * 1000;
+    e->ctx->bit_rate = (int64_t)(cfg->kbps > 0 ? cfg->kbps : RK_PUSH_DEFAULT_AUDIO_KBPS) * 1000;
     e->ctx->time_base = (AVRational){ 1, cfg->sample_rate };
     e->ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if ((ret = avcodec_open2(e->ctx, codec, NULL)) < 0) {

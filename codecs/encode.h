@@ -19,9 +19,9 @@ struct rk_venc_config {
     int width, height;      /* output size (even numbers); the input may differ */
     double fps;             /* nominal rate: rate control and the default GOP */
     int force_fps;          /* 1: put frames on a 1/fps grid, dropping extra ones */
-    int kbps;               /* 0: 2500 */
-    int gop_frames;         /* 0: 2 s worth */
-    const char *preset;     /* NULL: "veryfast" */
+    int kbps;               /* 0: RK_PUSH_DEFAULT_VIDEO_KBPS */
+    int gop_frames;         /* 0: RK_PUSH_DEFAULT_GOP_S worth */
+    const char *preset;     /* NULL: RK_PUSH_DEFAULT_PRESET */
     rtmpkit_log *log;       /* not owned */
 };
 

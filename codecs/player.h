@@ -17,6 +17,9 @@
 #include "rtmpkit/client.h"
 #include "rtmpkit/log.h"
 
+#define RK_PLAYER_DEFAULT_LATENCY_MS 500
+#define RK_PLAYER_MIN_LATENCY_MS     50    /* below it the device buffer and a frame exceed the target */
+
 enum rk_player_stats { RK_PLAYER_STATS_OFF, RK_PLAYER_STATS_TEXT, RK_PLAYER_STATS_JSON };
 
 /* Nothing here is copied: every pointer must stay valid until rk_player_close. */
@@ -27,7 +30,7 @@ struct rk_player_options {
     const char *title;           /* --title: the window title, or NULL (then onMetaData's, else url_title) */
     const char *name;            /* the prefix of the text stats lines ("rtmp-play") */
     double duration;             /* seconds of media to play, 0: until the end */
-    int latency_ms;              /* target end-to-end buffer */
+    int latency_ms;              /* target end-to-end buffer, >= RK_PLAYER_MIN_LATENCY_MS */
     int volume;                  /* 0..100 */
     int fullscreen;
     enum rk_player_stats stats;  /* a stats line on stderr every second */

@@ -856,7 +856,7 @@ static int open_video_encoder(rk_push_source *s, struct track *t)
     if ((ret = rk_venc_open(&t->venc, &cfg)) < 0)
         return ret;
     extra = rk_venc_extradata(t->venc, &len);
-    t->kbps = o->video_kbps > 0 ? o->video_kbps : 2500;
+    t->kbps = o->video_kbps > 0 ? o->video_kbps : RK_PUSH_DEFAULT_VIDEO_KBPS;
     return video_config_from_extradata(t, extra, len);
 }
 
@@ -919,7 +919,7 @@ static int setup_audio(rk_push_source *s, struct track *t)
         return ret;
     t->sample_rate = cfg.sample_rate;
     t->channels = cfg.channels;
-    t->kbps = o->audio_kbps > 0 ? o->audio_kbps : 128;
+    t->kbps = o->audio_kbps > 0 ? o->audio_kbps : RK_PUSH_DEFAULT_AUDIO_KBPS;
     extra = rk_aenc_extradata(t->aenc, &len);
     return audio_config(t, extra, len);
 }

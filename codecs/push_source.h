@@ -19,6 +19,12 @@ typedef rtmpkit_media_tag rk_tag;
 #define RK_TAG_DROPPABLE  RTMPKIT_MEDIA_DROPPABLE
 #define RK_TAG_CONFIG     RTMPKIT_MEDIA_CONFIG
 
+/* What the encoders use when an option is 0 / NULL (the help and man pages show these). */
+#define RK_PUSH_DEFAULT_VIDEO_KBPS 2500
+#define RK_PUSH_DEFAULT_AUDIO_KBPS 128
+#define RK_PUSH_DEFAULT_GOP_S      2
+#define RK_PUSH_DEFAULT_PRESET     "veryfast"
+
 struct rk_push_source_options {
     const char *input;          /* path, URL, "-" (stdin), "testsrc", or a device name */
     const char *format;         /* -f for input (v4l2, alsa, pulse, x11grab, flv, mpegts...) or NULL */
@@ -29,10 +35,10 @@ struct rk_push_source_options {
     int no_video, no_audio;
     int width, height;          /* encoder output size; 0: keep the input's */
     double fps;                 /* encoder frame rate; 0: keep the input's (testsrc: 30) */
-    int video_kbps;             /* 0: 2500 */
-    int audio_kbps;             /* 0: 128 */
-    int gop_frames;             /* 0: 2 s worth */
-    const char *preset;         /* x264 preset; NULL: "veryfast" */
+    int video_kbps;             /* 0: RK_PUSH_DEFAULT_VIDEO_KBPS */
+    int audio_kbps;             /* 0: RK_PUSH_DEFAULT_AUDIO_KBPS */
+    int gop_frames;             /* 0: RK_PUSH_DEFAULT_GOP_S worth */
+    const char *preset;         /* x264 preset; NULL: RK_PUSH_DEFAULT_PRESET */
     double duration;            /* seconds: encoded tracks end (flushed) at this time; 0: no end */
     rtmpkit_log *log;           /* not owned */
     /* Added: when not NULL, a nonzero *cancel (set by a signal handler) makes a blocking

@@ -19,10 +19,6 @@
 #include "tls.h"
 #include "transport.h"
 
-#define DEFAULT_CONNECT_TIMEOUT_MS   10000
-#define DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
-#define DEFAULT_IDLE_TIMEOUT_MS      30000
-#define DEFAULT_WRITE_TIMEOUT_MS     10000
 #define CLOSE_FLUSH_MS               1000
 #define READ_BUFFER_SIZE             (64 * 1024)
 #define AUTH_MAX_RETRIES             2      /* authmod=adobe/llnw: "need auth", then the response */
@@ -62,10 +58,10 @@ rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg)
     if (!cl)
         return NULL;
     cl->cfg = *cfg;
-    cl->cfg.connect_timeout_ms = or_default(cfg->connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
-    cl->cfg.handshake_timeout_ms = or_default(cfg->handshake_timeout_ms, DEFAULT_HANDSHAKE_TIMEOUT_MS);
-    cl->cfg.idle_timeout_ms = or_default(cfg->idle_timeout_ms, DEFAULT_IDLE_TIMEOUT_MS);
-    cl->cfg.write_timeout_ms = or_default(cfg->write_timeout_ms, DEFAULT_WRITE_TIMEOUT_MS);
+    cl->cfg.connect_timeout_ms = or_default(cfg->connect_timeout_ms, RTMPKIT_DEFAULT_CONNECT_TIMEOUT_MS);
+    cl->cfg.handshake_timeout_ms = or_default(cfg->handshake_timeout_ms, RTMPKIT_DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    cl->cfg.idle_timeout_ms = or_default(cfg->idle_timeout_ms, RTMPKIT_DEFAULT_IDLE_TIMEOUT_MS);
+    cl->cfg.write_timeout_ms = or_default(cfg->write_timeout_ms, RTMPKIT_DEFAULT_WRITE_TIMEOUT_MS);
     conn_cfg = cfg->conn;
     if (!conn_cfg.app)
         conn_cfg.app = cfg->url->app;

@@ -53,7 +53,6 @@ enum {
 
 #define DEFAULT_FLASH_VER     "LNX 9,0,124,2"
 #define PUBLISHER_FLASH_VER   "FMLE/3.0 (compatible; rtmpkit)"
-#define DEFAULT_BUFFER_MS     3000
 #define MAX_COMMAND_VALUES    8
 #define STATUS_DATA_VALUES    2       /* a status data message: name, info object */
 #define MAX_EVENTS            4096    /* one aggregate message's worth of tags, at most */
@@ -149,7 +148,7 @@ rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
     c->page_url = dup_or_null(cfg->page_url);
     c->simple_handshake = cfg->simple_handshake;
     c->publisher = cfg->publisher;
-    c->buffer_ms = cfg->buffer_ms ? cfg->buffer_ms : DEFAULT_BUFFER_MS;
+    c->buffer_ms = cfg->buffer_ms ? cfg->buffer_ms : RTMPKIT_DEFAULT_BUFFER_MS;
     c->log = cfg->log;
     if (cfg->connect_args && cfg->connect_args_len) {
         c->connect_args = malloc(cfg->connect_args_len);

@@ -16,7 +16,6 @@
 #define UNPACED_MAX_PENDING (512u * 1024)   /* bytes queued before an unpaced send waits */
 #define QUEUE_FIFO_SIZE 4096                 /* tags remembered to measure queue latency */
 #define METADATA_MAX (64u * 1024)
-#define DEFAULT_WRITE_TIMEOUT_MS 10000
 #define PUMP_WAIT_MS 100
 /* Live sends keep the kernel's socket buffer small (Linux doubles this): what waits must
  * wait in our queue, where frames can still be dropped. */
@@ -69,7 +68,7 @@ rtmpkit_publisher *rtmpkit_publisher_new(const rtmpkit_publisher_config *cfg)
         return NULL;
     p->cfg = *cfg;
     if (p->cfg.write_timeout_ms <= 0)
-        p->cfg.write_timeout_ms = DEFAULT_WRITE_TIMEOUT_MS;
+        p->cfg.write_timeout_ms = RTMPKIT_DEFAULT_WRITE_TIMEOUT_MS;
     rtmpkit_buf_init(&p->metadata, METADATA_MAX);
     if (cfg->paced || cfg->live)
         rtmpkit_client_set_send_buffer(cfg->client, LIVE_SEND_BUFFER);

@@ -1,12 +1,14 @@
 /* Copies a man page source to its output, replacing the line "@EXIT_STATUS@" with the
  * exit status table made from the one error table in rtmpkit/error.h, and each line
  * "@INCLUDE name@" with the file name found next to the source (the text the three
- * pages share), and "@VERSION@" with the version (rtmpkit/version.h, from meson). A
- * fragment is copied as it is: it cannot include another. */
+ * pages share); in every line "@VERSION@" becomes the version (rtmpkit/version.h, from
+ * meson) and "@DEFAULT:NAME@" the default of that name (cli/defaults.h, the table the
+ * commands' help uses too). A fragment cannot include another. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/version.h"
 
@@ -24,6 +26,36 @@ static const struct entry entries[] = {
 #define ENTRY_COUNT (sizeof entries / sizeof entries[0])
 #define LINE_MAX_LEN 4096
 #define INCLUDE_START "@INCLUDE "
+#define DEFAULT_START "@DEFAULT:"
+
+/* Writes a line of a page with "@VERSION@" replaced by the library's version and each
+ * "@DEFAULT:NAME@" by that default (cli/defaults.h). Returns 0, or 1 for an unknown name. */
+static int put_line(const char *line, const char *source, int line_no, FILE *out)
+{
+    const char *at;
+    while ((at = strchr(line, '@'))) {
+        const char *end = strchr(at + 1, '@');
+        char value[64];
+        fwrite(line, 1, (size_t)(at - line), out);
+        if (end && (size_t)(end - at) == strlen("@VERSION") && strncmp(at, "@VERSION@", 9) == 0) {
+            fputs(RTMPKIT_VERSION, out);
+        } else if (end && strncmp(at, DEFAULT_START, strlen(DEFAULT_START)) == 0) {
+            const char *name = at + strlen(DEFAULT_START);
+            if (cli_default_text(name, (size_t)(end - name), value, sizeof value) < 0) {
+                fprintf(stderr, "gen-man: %s:%d: no default called %.*s\n", source, line_no, (int)(end - name), name);
+                return 1;
+            }
+            fputs(value, out);
+        } else {
+            fputc('@', out);   /* an @ of the text itself */
+            line = at + 1;
+            continue;
+        }
+        line = end + 1;
+    }
+    fputs(line, out);
+    return 0;
+}
 
 static void print_exit_status(FILE *out)
 {
@@ -89,7 +121,7 @@ static int copy_fragment(const char *source, int line_no, const char *name, FILE
             fprintf(stderr, "gen-man: %s:%d: a fragment cannot include another\n", path, n);
             err = 1;
         } else {
-            fputs(line, out);
+            err = put_line(line, path, n, out);
         }
     }
     if (!err && ferror(in)) {
@@ -103,16 +135,6 @@ static int copy_fragment(const char *source, int line_no, const char *name, FILE
     return err;
 }
 
-/* Writes a line of the page with "@VERSION@" replaced by the library's version. */
-static void put_line(const char *line, FILE *out)
-{
-    const char *at = strstr(line, "@VERSION@");
-    if (!at) {
-        fputs(line, out);
-        return;
-    }
-    fprintf(out, "%.*s%s%s", (int)(at - line), line, RTMPKIT_VERSION, at + strlen("@VERSION@"));
-}
 
 int main(int argc, char **argv)
 {
@@ -138,7 +160,7 @@ int main(int argc, char **argv)
         else if ((name = include_name(line)))
             err = copy_fragment(argv[1], line_no, name, out);
         else
-            put_line(line, out);
+            err = put_line(line, argv[1], line_no, out);
     }
     fclose(in);
     write_err = ferror(out);

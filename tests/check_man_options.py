@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Checks a built man page against the option table of cli/common.c.
 
-usage: check_man_options.py COMMON_C COMMAND PAGE   (COMMAND: rtmp-dump, rtmp-push, rtmp-play)
+usage: check_man_options.py COMMON_C COMMAND PAGE BINARY   (COMMAND: rtmp-dump, rtmp-push, rtmp-play)
 
 Every option the table gives COMMAND has an entry (a .TP tag) in the page's OPTIONS
 section; no entry there names an option COMMAND does not accept; the sections and the
 environment entries the three pages share are present, and no gen-man directive is left.
+The command's --help has every default filled in (no "{NAME}" left), and each default it
+shows is a number the page shows too (both take them from cli/defaults.h).
 Before passing, it checks itself: the page with one option entry taken out must fail.
 """
 import re
+import subprocess
 import sys
 
 COMMANDS = {'rtmp-dump': 'CLI_DUMP', 'rtmp-push': 'CLI_PUSH', 'rtmp-play': 'CLI_PLAY'}
@@ -82,19 +85,28 @@ def problems(page, expected):
         if not re.search(r'^\.TP\n\.B %s\n' % var, env, re.M):
             out.append('ENVIRONMENT has no entry for %s' % var)
     for line in page.split('\n'):
-        if line.startswith('@'):
+        if line.startswith('@') or '@DEFAULT:' in line or '@VERSION@' in line:
             out.append('gen-man left the line "%s"' % line)
     return out
 
 
+def help_problems(help_text, page):
+    out = ['--help left "%s" unfilled' % t for t in re.findall(r'\{[A-Z_]+\}', help_text)]
+    for value in re.findall(r'\(defaults? (\w+)', help_text):
+        if not re.search(r'\b%s\b' % re.escape(value), page):
+            out.append('--help shows the default %s, the page does not' % value)
+    return out
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[2] not in COMMANDS:
-        fail('usage: check_man_options.py COMMON_C rtmp-dump|rtmp-push|rtmp-play PAGE')
+    if len(sys.argv) != 5 or sys.argv[2] not in COMMANDS:
+        fail('usage: check_man_options.py COMMON_C rtmp-dump|rtmp-push|rtmp-play PAGE BINARY')
     with open(sys.argv[1]) as f:
         expected = table_options(f.read(), sys.argv[2])
     with open(sys.argv[3]) as f:
         page = f.read()
-    found = problems(page, expected)
+    help_text = subprocess.run([sys.argv[4], '--help'], capture_output=True, text=True, check=True).stdout
+    found = problems(page, expected) + help_problems(help_text, page)
     for p in found:
         print('%s: %s' % (sys.argv[3], p))
     if found:
@@ -105,6 +117,8 @@ def main():
     broken = page.replace(options, options[:last], 1)
     if not problems(broken, expected):
         fail('a page without its last option entry passed: the check is broken')
+    if not help_problems(help_text + ' {TIMEOUT} (default 987654)', page):
+        fail('a help text with an unfilled or unknown default passed: the check is broken')
     print('%s: %d long and %d short options, each with an entry' %
           (sys.argv[2], len(expected[0]), len(expected[1])))
 

@@ -13,12 +13,18 @@
 
 typedef struct rtmpkit_client rtmpkit_client;
 
+/* What a zero in the config means; the commands' help and man pages show these. */
+#define RTMPKIT_DEFAULT_CONNECT_TIMEOUT_MS   10000
+#define RTMPKIT_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
+#define RTMPKIT_DEFAULT_IDLE_TIMEOUT_MS      30000
+#define RTMPKIT_DEFAULT_WRITE_TIMEOUT_MS     10000
+
 typedef struct rtmpkit_client_config {
     const rtmpkit_url *url;          /* not owned; must outlive the client */
-    int connect_timeout_ms;          /* 0: 10000 */
-    int handshake_timeout_ms;        /* handshake + connect + createStream; 0: 10000 */
-    int idle_timeout_ms;             /* no byte received for this long; 0: 30000 */
-    int write_timeout_ms;            /* a blocked write; 0: 10000 */
+    int connect_timeout_ms;          /* 0: RTMPKIT_DEFAULT_CONNECT_TIMEOUT_MS */
+    int handshake_timeout_ms;        /* handshake + connect + createStream; 0: the default */
+    int idle_timeout_ms;             /* no byte received for this long; 0: the default */
+    int write_timeout_ms;            /* a blocked write; 0: the default */
     int ip_family;                   /* 0 any, 4, 6 */
     const volatile sig_atomic_t *cancel;   /* when non-zero, waits return CANCELLED */
     rtmpkit_log *log;                /* not owned */

@@ -10,6 +10,7 @@
 
 #include "rtmpkit/log.h"
 
+#define RTMPKIT_DEFAULT_BUFFER_MS  3000   /* SetBufferLength for play when the config says 0 */
 #define RTMPKIT_OUR_CHUNK_SIZE     4096
 #define RTMPKIT_OUR_WINDOW_ACK     2500000
 #define RTMPKIT_MAX_PENDING_OUTPUT (64u * 1024 * 1024)   /* bytes queued to send */
@@ -26,7 +27,7 @@ typedef struct rtmpkit_conn_config {
     const char *page_url;      /* NULL: omitted */
     int simple_handshake;      /* 1: no FP9 digest in C1 */
     int publisher;             /* connect as a publisher (FMLE flashVer, type nonprivate) */
-    uint32_t buffer_ms;        /* SetBufferLength for play; 0: 3000 */
+    uint32_t buffer_ms;        /* SetBufferLength for play; 0: RTMPKIT_DEFAULT_BUFFER_MS */
     rtmpkit_log *log;          /* not owned; may be NULL */
     /* Extra connect arguments: AMF0 values appended after the command object (rtmpdump's
      * -C, see --conn). Copied; NULL/0: none. */

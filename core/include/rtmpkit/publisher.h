@@ -42,7 +42,7 @@ typedef struct rtmpkit_publisher_config {
      * frames, past twice video up to the next keyframe, past four times audio too.
      * 0: never drop. Applies when paced or live. */
     int queue_ms;
-    int write_timeout_ms;       /* unpaced: nothing sent for this long is an error; 0: 10000 */
+    int write_timeout_ms;       /* nothing sent for this long is an error; 0: RTMPKIT_DEFAULT_WRITE_TIMEOUT_MS */
     int no_timecodes;           /* 1: no onFI data messages */
     const volatile sig_atomic_t *cancel;   /* non-zero: waits return RTMPKIT_ECANCELLED */
 } rtmpkit_publisher_config;
