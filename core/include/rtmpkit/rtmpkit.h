@@ -11,6 +11,7 @@
 #include "rtmpkit/amf.h"
 #include "rtmpkit/connargs.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/conn.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/publisher.h"
