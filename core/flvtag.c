@@ -409,15 +409,12 @@ static int use_coded_frames_x(const rtmpkit_tag_header *h, const rtmpkit_tag_tra
     return 1;
 }
 
-/* Byte 0 (and a ModEx block with the nano offset), the Multitrack header, the shared
- * FourCC. */
-static void put_enhanced_header(rtmpkit_buf *out, const rtmpkit_tag_header *h, const rtmpkit_tag_track *tracks,
-                                int packet_type)
+/* Byte 0 with the packet type that comes first, behind a ModEx block when there is a
+ * nano offset. */
+static void put_first_byte(rtmpkit_buf *out, const rtmpkit_tag_header *h, int first)
 {
     int video = h->type == RTMPKIT_FLV_VIDEO;
-    int first = h->multitrack ? (video ? VIDEO_MULTITRACK : AUDIO_MULTITRACK) : packet_type;
     uint8_t top = video ? (uint8_t)(EX_VIDEO_FLAG | h->frame_type << 4) : (uint8_t)(RTMPKIT_SOUND_EX_HEADER << 4);
-
     if (h->nano_offset) {
         rtmpkit_put_u8(out, (uint8_t)(top | (video ? VIDEO_MODEX : AUDIO_MODEX)));
         rtmpkit_put_u8(out, NANO_OFFSET_SIZE - 1);
@@ -426,6 +423,14 @@ static void put_enhanced_header(rtmpkit_buf *out, const rtmpkit_tag_header *h, c
     } else {
         rtmpkit_put_u8(out, (uint8_t)(top | first));
     }
+}
+
+/* Byte 0 (and ModEx), the Multitrack header, the shared FourCC. */
+static void put_enhanced_header(rtmpkit_buf *out, const rtmpkit_tag_header *h, const rtmpkit_tag_track *tracks,
+                                int packet_type)
+{
+    int video = h->type == RTMPKIT_FLV_VIDEO;
+    put_first_byte(out, h, h->multitrack ? (video ? VIDEO_MULTITRACK : AUDIO_MULTITRACK) : packet_type);
     if (h->multitrack)
         rtmpkit_put_u8(out, (uint8_t)(h->multitrack_type << 4 | packet_type));
     if (h->multitrack_type != RTMPKIT_TAG_MANY_TRACKS_MANY_CODECS)
@@ -469,17 +474,18 @@ static int put_enhanced(rtmpkit_buf *out, const rtmpkit_tag_header *h, const rtm
     int x = use_coded_frames_x(h, tracks, n);
     int packet_type = enhanced_packet_type(h, x);
 
+    if (h->nano_offset > 0xFFFFFF)
+        return fail_usage(out);
     if (video && h->packet == RTMPKIT_TAG_COMMAND) {
-        /* A command frame: byte 0 and the command (in the payload); nothing else. */
-        if (h->frame_type != RTMPKIT_TAG_FRAME_COMMAND || h->multitrack || h->nano_offset || n != 1)
+        /* A command frame: byte 0 (with any ModEx) and the command, in the payload. */
+        if (h->frame_type != RTMPKIT_TAG_FRAME_COMMAND || h->multitrack || h->multitrack_type || n != 1)
             return fail_usage(out);
-        rtmpkit_put_u8(out, (uint8_t)(EX_VIDEO_FLAG | RTMPKIT_TAG_FRAME_COMMAND << 4 | VIDEO_CODED_FRAMES));
+        put_first_byte(out, h, VIDEO_CODED_FRAMES);
         rtmpkit_put_bytes(out, tracks[0].data, tracks[0].len);
         return out->err;
     }
     if (packet_type < 0 || (video && !valid_frame_type(h->frame_type))
         || (video && h->frame_type == RTMPKIT_TAG_FRAME_COMMAND && h->packet != RTMPKIT_TAG_METADATA)
-        || h->nano_offset > 0xFFFFFF
         || (h->multitrack && (h->multitrack_type < RTMPKIT_TAG_ONE_TRACK
                               || h->multitrack_type > RTMPKIT_TAG_MANY_TRACKS_MANY_CODECS))
         || (!h->multitrack && h->multitrack_type != RTMPKIT_TAG_ONE_TRACK)

@@ -625,6 +625,10 @@ static void test_write(void)
     h.track.len = 1;
     CHECK_INT(round_trip(&h, NULL, 0, out, sizeof out), 2);
     CHECK_MEM(out, "\xd1\xde", 2);
+    h.nano_offset = 3;
+    CHECK_INT(round_trip(&h, NULL, 0, out, sizeof out), 7);
+    CHECK_MEM(out, "\xd7\x02\x00\x00\x03\x01\xde", 7);
+    h.nano_offset = 0;
 
     /* ModEx nano offset, OneTrack with a track id, both. */
     h.frame_type = RTMPKIT_TAG_FRAME_INTER;
