@@ -9,6 +9,7 @@
 #include <libswresample/swresample.h>
 
 #include "rtmpkit/error.h"
+#include "rtmpkit/flvtag.h"
 
 /* Sequence headers larger than this are not a decoder configuration we accept. */
 #define MAX_EXTRADATA (1024 * 1024)
@@ -41,27 +42,14 @@ struct tag {
     int pass_extradata;           /* config payload is decoder extradata */
 };
 
-static uint32_t fourcc(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-#define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-
-static int32_t si24(const uint8_t *p)
-{
-    int32_t v = (int32_t)((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]);
-    return v & 0x800000 ? v - 0x1000000 : v;
-}
-
 static enum AVCodecID video_fourcc_codec(uint32_t f)
 {
     switch (f) {
-    case FCC('a', 'v', 'c', '1'): return AV_CODEC_ID_H264;
-    case FCC('h', 'v', 'c', '1'): return AV_CODEC_ID_HEVC;
-    case FCC('a', 'v', '0', '1'): return AV_CODEC_ID_AV1;
-    case FCC('v', 'p', '0', '9'): return AV_CODEC_ID_VP9;
-    case FCC('v', 'p', '0', '8'): return AV_CODEC_ID_VP8;
+    case RTMPKIT_FOURCC_AVC1: return AV_CODEC_ID_H264;
+    case RTMPKIT_FOURCC_HVC1: return AV_CODEC_ID_HEVC;
+    case RTMPKIT_FOURCC_AV01: return AV_CODEC_ID_AV1;
+    case RTMPKIT_FOURCC_VP09: return AV_CODEC_ID_VP9;
+    case RTMPKIT_FOURCC_VP08: return AV_CODEC_ID_VP8;
     }
     return AV_CODEC_ID_NONE;
 }
@@ -69,145 +57,81 @@ static enum AVCodecID video_fourcc_codec(uint32_t f)
 static enum AVCodecID audio_fourcc_codec(uint32_t f)
 {
     switch (f) {
-    case FCC('m', 'p', '4', 'a'): return AV_CODEC_ID_AAC;
-    case FCC('O', 'p', 'u', 's'): return AV_CODEC_ID_OPUS;
-    case FCC('f', 'L', 'a', 'C'): return AV_CODEC_ID_FLAC;
-    case FCC('a', 'c', '-', '3'): return AV_CODEC_ID_AC3;
-    case FCC('e', 'c', '-', '3'): return AV_CODEC_ID_EAC3;
-    case FCC('.', 'm', 'p', '3'): return AV_CODEC_ID_MP3;
+    case RTMPKIT_FOURCC_MP4A: return AV_CODEC_ID_AAC;
+    case RTMPKIT_FOURCC_OPUS: return AV_CODEC_ID_OPUS;
+    case RTMPKIT_FOURCC_FLAC: return AV_CODEC_ID_FLAC;
+    case RTMPKIT_FOURCC_AC3: return AV_CODEC_ID_AC3;
+    case RTMPKIT_FOURCC_EAC3: return AV_CODEC_ID_EAC3;
+    case RTMPKIT_FOURCC_MP3: return AV_CODEC_ID_MP3;
     }
     return AV_CODEC_ID_NONE;
 }
 
-/* Returns 0 with *t filled, or -1 when the body is too short or not understood. */
-static int parse_video(const uint8_t *b, size_t len, struct tag *t)
+/* Legacy video codecs without a FourCC (AVC and HEVC have theirs). */
+static void map_legacy_video(const rtmpkit_tag_header *h, struct tag *t)
 {
-    memset(t, 0, sizeof *t);
-    if (len < 1)
-        return -1;
-    if (b[0] & 0x80) {   /* Enhanced RTMP */
-        int frame_type = (b[0] >> 4) & 7, packet_type = b[0] & 0x0F;
-        size_t hdr = 5;
-        if (len < 5)
-            return -1;
-        t->codec_id = video_fourcc_codec(fourcc(b + 1));
-        t->keyframe = frame_type == 1;
-        if (frame_type == 5 || packet_type == 4 || packet_type > 5) {
-            t->command = 1;   /* command frame, metadata, multitrack, ModEx: not handled */
-            return 0;
-        }
-        if (packet_type == 0 || packet_type == 5) {
-            t->config = 1;
-            t->pass_extradata = 1;
-        } else if (packet_type == 2) {
-            t->end = 1;
-        } else if (packet_type == 1 && (t->codec_id == AV_CODEC_ID_H264 || t->codec_id == AV_CODEC_ID_HEVC)) {
-            if (len < 8)
-                return -1;
-            t->cts = si24(b + 5);
-            hdr = 8;
-        }
-        t->data = b + hdr;
-        t->len = len - hdr;
-        return 0;
+    switch (h->codec) {
+    case RTMPKIT_VIDEO_CODEC_H263: t->codec_id = AV_CODEC_ID_FLV1; break;
+    case RTMPKIT_VIDEO_CODEC_SCREEN: t->codec_id = AV_CODEC_ID_FLASHSV; break;
+    case RTMPKIT_VIDEO_CODEC_VP6: t->codec_id = AV_CODEC_ID_VP6F; break;
+    case RTMPKIT_VIDEO_CODEC_SCREEN2: t->codec_id = AV_CODEC_ID_FLASHSV2; break;
     }
-    int frame_type = b[0] >> 4, codec = b[0] & 0x0F;
-    t->keyframe = frame_type == 1;
-    if (frame_type == 5) {
-        t->command = 1;
-        return 0;
+    /* VP6: one byte of size adjustment, which FFmpeg takes as extradata. */
+    if (t->codec_id == AV_CODEC_ID_VP6F && t->len > 0) {
+        t->data++;
+        t->len--;
     }
-    switch (codec) {
-    case 2: t->codec_id = AV_CODEC_ID_FLV1; break;
-    case 3: t->codec_id = AV_CODEC_ID_FLASHSV; break;
-    case 4: t->codec_id = AV_CODEC_ID_VP6F; break;
-    case 6: t->codec_id = AV_CODEC_ID_FLASHSV2; break;
-    case 7: t->codec_id = AV_CODEC_ID_H264; break;
-    case 12: t->codec_id = AV_CODEC_ID_HEVC; break;   /* the common non-standard extension */
-    default: return -1;
-    }
-    if (codec == 7 || codec == 12) {
-        if (len < 5)
-            return -1;
-        t->config = b[1] == 0;
-        t->pass_extradata = t->config;
-        t->end = b[1] == 2;
-        t->cts = si24(b + 2);
-        t->data = b + 5;
-        t->len = len - 5;
-    } else if (codec == 4) {
-        /* VP6: one byte of size adjustment, which FFmpeg takes as extradata. */
-        if (len < 2)
-            return -1;
-        t->data = b + 2;
-        t->len = len - 2;
-    } else {
-        t->data = b + 1;
-        t->len = len - 1;
-    }
-    return 0;
 }
 
-static int parse_audio(const uint8_t *b, size_t len, struct tag *t)
+/* Legacy audio without a FourCC (AAC and MP3 have theirs): the format, and the rate and
+ * channels that some formats fix whatever the header bits say. */
+static void map_legacy_audio(const rtmpkit_tag_header *h, struct tag *t)
 {
-    static const int rates[4] = { 5512, 11025, 22050, 44100 };
-    memset(t, 0, sizeof *t);
-    if (len < 1)
-        return -1;
-    int format = b[0] >> 4, bits16 = (b[0] >> 1) & 1;
-    t->keyframe = 1;
-    t->sample_rate = rates[(b[0] >> 2) & 3];
-    t->channels = (b[0] & 1) + 1;
-    if (format == 9) {   /* Enhanced RTMP: packet type, FourCC */
-        int packet_type = b[0] & 0x0F;
-        if (len < 5)
-            return -1;
-        t->codec_id = audio_fourcc_codec(fourcc(b + 1));
-        t->sample_rate = t->channels = 0;
-        if (packet_type == 0) {
-            t->config = 1;
-            t->pass_extradata = 1;
-        } else if (packet_type == 2) {
-            t->end = 1;
-        } else if (packet_type != 1) {
-            t->command = 1;   /* multichannel config, multitrack, ModEx */
-            return 0;
-        }
-        t->data = b + 5;
-        t->len = len - 5;
-        return 0;
-    }
-    switch (format) {
-    case 0: case 3: t->codec_id = bits16 ? AV_CODEC_ID_PCM_S16LE : AV_CODEC_ID_PCM_U8; break;
+    switch (h->codec) {
+    case 0: case 3: t->codec_id = h->sample_bits == 16 ? AV_CODEC_ID_PCM_S16LE : AV_CODEC_ID_PCM_U8; break;
     case 1: t->codec_id = AV_CODEC_ID_ADPCM_SWF; break;
-    case 2: t->codec_id = AV_CODEC_ID_MP3; break;
     case 4: t->codec_id = AV_CODEC_ID_NELLYMOSER; t->sample_rate = 16000; t->channels = 1; break;
     case 5: t->codec_id = AV_CODEC_ID_NELLYMOSER; t->sample_rate = 8000; t->channels = 1; break;
     case 6: t->codec_id = AV_CODEC_ID_NELLYMOSER; break;
     case 7: t->codec_id = AV_CODEC_ID_PCM_ALAW; t->sample_rate = 8000; break;
     case 8: t->codec_id = AV_CODEC_ID_PCM_MULAW; t->sample_rate = 8000; break;
-    case 10: t->codec_id = AV_CODEC_ID_AAC; break;
     case 11: t->codec_id = AV_CODEC_ID_SPEEX; t->sample_rate = 16000; t->channels = 1; break;
-    case 14: t->codec_id = AV_CODEC_ID_MP3; t->sample_rate = 8000; break;
-    default: return -1;
+    case RTMPKIT_SOUND_MP3_8K: t->sample_rate = 8000; break;
     }
-    if (format == 10) {
-        if (len < 2)
-            return -1;
-        t->config = b[1] == 0;
-        t->pass_extradata = t->config;
-        t->data = b + 2;
-        t->len = len - 2;
-    } else {
-        t->data = b + 1;
-        t->len = len - 1;
-    }
-    return 0;
 }
 
+/* Maps the library's reading of a tag body to what the decoder needs; multitrack tags
+ * give their default track (0). Returns 0 with *t filled (codec_id NONE for a codec we
+ * do not know), or -1 when the body is malformed or has no track 0. */
 static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct tag *t)
 {
-    return kind == RK_DECODER_VIDEO ? parse_video(b, len, t) : parse_audio(b, len, t);
+    int video = kind == RK_DECODER_VIDEO;
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track track;
+
+    memset(t, 0, sizeof *t);
+    if (rtmpkit_tag_parse(video ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO, b, len, &h) < 0
+        || !rtmpkit_tag_find_track(&h, 0, &track))
+        return -1;
+    t->keyframe = h.keyframe;
+    t->config = t->pass_extradata = h.config;
+    t->end = h.packet == RTMPKIT_TAG_SEQUENCE_END;
+    /* Command frames, metadata, multichannel configuration: nothing to decode. */
+    t->command = h.packet == RTMPKIT_TAG_COMMAND || h.packet == RTMPKIT_TAG_METADATA
+              || h.packet == RTMPKIT_TAG_MULTICHANNEL_CONFIG;
+    t->cts = track.cts;
+    t->data = track.data;
+    t->len = track.len;
+    t->codec_id = video ? video_fourcc_codec(track.fourcc) : audio_fourcc_codec(track.fourcc);
+    if (!h.enhanced && !video) {
+        t->sample_rate = h.sample_rate;
+        t->channels = h.channels;
+    }
+    if (!h.enhanced && video)
+        map_legacy_video(&h, t);
+    else if (!h.enhanced)
+        map_legacy_audio(&h, t);
+    return 0;
 }
 
 void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info)

@@ -10,16 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rtmpkit/flv.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "tags.h"
 
 #define READ_CHUNK       (256 * 1024)
 #define MAX_TAG_BYTES    (RTMPKIT_FLV_MAX_TAG_SIZE + RTMPKIT_FLV_TAG_HEADER_SIZE + 4)
 #define PROBE_TAGS       64         /* tags looked at to learn the codecs */
-#define FLV_CODEC_AVC    7
-#define FLV_SOUND_AAC    10
 
 struct rk_flv_source {
     int fd;
@@ -102,41 +100,50 @@ static int rewind_to_data(rk_flv_source *s)
 
 /* Sequence headers and onMetaData. Other data tags (onCuePoint, onTextData...) are
  * timed media: sent at their place as they are, since a server takes any
- * "@setDataFrame" for the metadata (nginx replaces the stream's with it). */
-static int is_config(const rtmpkit_flv_tag *t)
+ * "@setDataFrame" for the metadata (nginx replaces the stream's with it). h is the
+ * parsed header of an audio or video tag (cleared when it did not parse). */
+static int is_config(const rtmpkit_flv_tag *t, const rtmpkit_tag_header *h)
 {
     if (t->type == RTMPKIT_FLV_DATA)
         return rtmpkit_flv_is_metadata(t->data, t->size);
-    if (t->size < 2)
+    return h->config;
+}
+
+/* Only legacy H.264 and AAC tags go out as they are: 1 for those, 0 for any other
+ * parsed tag. */
+static int copyable(const rtmpkit_tag_header *h)
+{
+    if (h->enhanced)
         return 0;
-    if (t->type == RTMPKIT_FLV_VIDEO)
-        return (t->data[0] & 0x0F) == FLV_CODEC_AVC && t->data[1] == RK_AVC_SEQUENCE_HEADER;
-    return (t->data[0] >> 4) == FLV_SOUND_AAC && t->data[1] == RK_AAC_SEQUENCE_HEADER;
+    return h->type == RTMPKIT_FLV_VIDEO ? h->codec == RTMPKIT_VIDEO_CODEC_AVC : h->codec == RTMPKIT_SOUND_AAC;
 }
 
 /* Looks at the first tags: only H.264 and AAC can be sent as they are. Returns 1 when
  * the file fits, 0 when it needs FFmpeg, or an error. */
 static int probe_codecs(rk_flv_source *s)
 {
-    int video = -1, audio = -1, err = 1;
+    int video = -1, audio = -1, err = 1;   /* -1: none seen; 0/1: copyable */
+    rtmpkit_tag_header h;
     rtmpkit_flv_tag t;
     for (int i = 0; i < PROBE_TAGS && (video < 0 || audio < 0); i++) {
-        int n = next_file_tag(s, &t);
+        int n = next_file_tag(s, &t), ok;
         if (n <= 0) {
             err = n;
             break;
         }
-        if (t.type == RTMPKIT_FLV_VIDEO && t.size > 0 && video < 0)
-            video = t.data[0] & 0x0F;
-        if (t.type == RTMPKIT_FLV_AUDIO && t.size > 0 && audio < 0)
-            audio = t.data[0] >> 4;
-        if (t.type == RTMPKIT_FLV_VIDEO && t.size > 5 && is_config(&t))
-            s->avc_length_size = rk_avcc_length_size(t.data + 5, t.size - 5);
+        if ((t.type != RTMPKIT_FLV_VIDEO && t.type != RTMPKIT_FLV_AUDIO) || t.size == 0)
+            continue;
+        ok = rtmpkit_tag_parse(t.type, t.data, t.size, &h) > 0 && copyable(&h);
+        if (t.type == RTMPKIT_FLV_VIDEO && video < 0)
+            video = ok;
+        if (t.type == RTMPKIT_FLV_AUDIO && audio < 0)
+            audio = ok;
+        if (t.type == RTMPKIT_FLV_VIDEO && ok && h.config && h.track.len > 0)
+            s->avc_length_size = rk_avcc_length_size(h.track.data, h.track.len);
     }
     if (err < 0)
         return err;
-    if ((video >= 0 && video != FLV_CODEC_AVC && !s->no_video) || (audio >= 0 && audio != FLV_SOUND_AAC && !s->no_audio)
-        || (video < 0 && audio < 0))
+    if ((video == 0 && !s->no_video) || (audio == 0 && !s->no_audio) || (video < 0 && audio < 0))
         return 0;
     snprintf(s->description, sizeof s->description, "%s%s%s (copied from FLV)",
              video >= 0 && !s->no_video ? "h264" : "", video >= 0 && audio >= 0 && !s->no_video && !s->no_audio ? " + " : "",
@@ -190,16 +197,16 @@ fail:
     return err;
 }
 
-/* Flags a video frame for the drop policy, from its NAL headers. */
-static uint32_t video_flags(const rk_flv_source *s, const rtmpkit_flv_tag *t)
+/* Flags a video frame for the drop policy, from its frame type and NAL headers. */
+static uint32_t video_flags(const rk_flv_source *s, const rtmpkit_tag_header *h)
 {
     rk_h264_info info;
     uint32_t flags = 0;
-    if ((t->data[0] >> 4) == RK_FLV_FRAME_KEY)
+    if (h->keyframe)
         flags |= RK_TAG_KEYFRAME;
-    if ((t->data[0] >> 4) == RK_FLV_FRAME_DISPOSABLE)
+    if (h->frame_type == RTMPKIT_TAG_FRAME_DISPOSABLE)
         flags |= RK_TAG_DROPPABLE;
-    else if (t->size > 5 && rk_h264_frame_info(t->data + 5, t->size - 5, s->avc_length_size, &info) == 0
+    else if (h->frame && rk_h264_frame_info(h->track.data, h->track.len, s->avc_length_size, &info) == 0
              && info.droppable)
         flags |= RK_TAG_DROPPABLE;
     return flags;
@@ -209,8 +216,9 @@ int rk_flv_source_read(rk_flv_source *s, rk_tag *tag)
 {
     for (;;) {
         rtmpkit_flv_tag t;
+        rtmpkit_tag_header h;
         int64_t dts;
-        int n = next_file_tag(s, &t), config;
+        int n = next_file_tag(s, &t), config, any_config;
         if (n < 0)
             return n;
         if (n == 0) {
@@ -229,9 +237,11 @@ int rk_flv_source_read(rk_flv_source *s, rk_tag *tag)
         if ((t.type == RTMPKIT_FLV_VIDEO && s->no_video) || (t.type == RTMPKIT_FLV_AUDIO && s->no_audio)
             || t.size == 0)
             continue;
+        rtmpkit_tag_parse(t.type, t.data, t.size, &h);   /* cleared when not audio/video or broken */
         /* Headers before the first frame go out once, at 0; a later one (a change of
          * resolution) goes out at its place. */
-        config = is_config(&t) && !s->have_first;
+        any_config = is_config(&t, &h);
+        config = any_config && !s->have_first;
         if (config && s->sent_config)
             continue;
         if (!config && !s->have_first) {
@@ -246,7 +256,7 @@ int rk_flv_source_read(rk_flv_source *s, rk_tag *tag)
         tag->dts_ms = dts;
         tag->data = t.data;
         tag->size = t.size;
-        tag->flags = config || is_config(&t) ? RK_TAG_CONFIG : t.type == RTMPKIT_FLV_VIDEO ? video_flags(s, &t) : 0;
+        tag->flags = any_config ? RK_TAG_CONFIG : t.type == RTMPKIT_FLV_VIDEO ? video_flags(s, &h) : 0;
         return 1;
     }
 }

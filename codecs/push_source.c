@@ -183,10 +183,10 @@ static int fail_av(rk_push_source *s, const char *what, const char *name, int av
 static int config_body(struct track *t, const uint8_t *extra, size_t len, rtmpkit_buf *body, int *length_size)
 {
     if (t->kind == AUDIO) {
-        rk_flv_put_aac(body, RK_AAC_SEQUENCE_HEADER, extra, len);
+        rk_flv_put_aac(body, RTMPKIT_TAG_SEQUENCE_START, extra, len);
         return body->err;
     }
-    rk_flv_put_avc(body, RK_FLV_FRAME_KEY, RK_AVC_SEQUENCE_HEADER, 0, NULL, 0);
+    rk_flv_put_avc(body, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_SEQUENCE_START, 0, NULL, 0);
     if (rk_avcc_from_extradata(extra, len, body, length_size) < 0)
         return RTMPKIT_EINPUT;
     if (extra[0] != 1)
@@ -212,7 +212,7 @@ static int video_config_from_extradata(struct track *t, const uint8_t *extra, si
 static int video_config_inband(rk_push_source *s, struct track *t, const uint8_t *p, size_t n)
 {
     rtmpkit_buf_reset(&t->config);
-    rk_flv_put_avc(&t->config, RK_FLV_FRAME_KEY, RK_AVC_SEQUENCE_HEADER, 0, NULL, 0);
+    rk_flv_put_avc(&t->config, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_SEQUENCE_START, 0, NULL, 0);
     if (t->length_size != 0 || rk_avcc_from_annexb(p, n, &t->config) < 0) {
         rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: H.264 without SPS/PPS before the first keyframe",
                      t->in->name);
@@ -245,8 +245,8 @@ static int emit_video(rk_push_source *s, struct track *t, const uint8_t *p, size
         t->seen_key = 1;
     }
     rtmpkit_buf_reset(b);
-    rk_flv_put_avc(b, key ? RK_FLV_FRAME_KEY : info.droppable ? RK_FLV_FRAME_DISPOSABLE : RK_FLV_FRAME_INTER,
-                   RK_AVC_NALU, (int32_t)(pts - dts), NULL, 0);
+    rk_flv_put_avc(b, key ? RTMPKIT_TAG_FRAME_KEY : info.droppable ? RTMPKIT_TAG_FRAME_DISPOSABLE : RTMPKIT_TAG_FRAME_INTER,
+                   RTMPKIT_TAG_CODED_FRAMES, (int32_t)(pts - dts), NULL, 0);
     if (annexb)
         rk_annexb_to_avcc(p, n, 0, b);
     else
@@ -259,7 +259,7 @@ static int emit_video(rk_push_source *s, struct track *t, const uint8_t *p, size
 static int audio_config(struct track *t, const uint8_t *asc, size_t len)
 {
     rtmpkit_buf_reset(&t->config);
-    rk_flv_put_aac(&t->config, RK_AAC_SEQUENCE_HEADER, asc, len);
+    rk_flv_put_aac(&t->config, RTMPKIT_TAG_SEQUENCE_START, asc, len);
     t->have_config = !t->config.err;
     return t->config.err;
 }
@@ -286,7 +286,7 @@ static int emit_adts(rk_push_source *s, struct track *t, const uint8_t *p, size_
             t->channels = h.channels;
         }
         rtmpkit_buf_reset(&s->scratch);
-        rk_flv_put_aac(&s->scratch, RK_AAC_RAW, p + h.header_size, (size_t)(h.frame_size - h.header_size));
+        rk_flv_put_aac(&s->scratch, RTMPKIT_TAG_CODED_FRAMES, p + h.header_size, (size_t)(h.frame_size - h.header_size));
         if ((ret = enqueue(&t->q, 8, dts + i * 1024 * 1000 / h.sample_rate, 0, &s->scratch)) < 0)
             return ret;
         p += h.frame_size;
@@ -311,7 +311,7 @@ static int emit_audio(rk_push_source *s, struct track *t, const uint8_t *p, size
     if (is_adts(t, p, n))
         return emit_adts(s, t, p, n, dts);
     rtmpkit_buf_reset(&s->scratch);
-    rk_flv_put_aac(&s->scratch, RK_AAC_RAW, p, n);
+    rk_flv_put_aac(&s->scratch, RTMPKIT_TAG_CODED_FRAMES, p, n);
     return enqueue(&t->q, 8, dts, 0, &s->scratch);
 }
 

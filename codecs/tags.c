@@ -240,24 +240,23 @@ int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rtmpkit_buf *out, i
 
 /* ---- tag bodies ---- */
 
-void rk_flv_put_avc(rtmpkit_buf *out, int frame_type, int packet_type, int32_t cts,
+void rk_flv_put_avc(rtmpkit_buf *out, int frame_type, int packet, int32_t cts,
                     const uint8_t *payload, size_t len)
 {
-    if (cts > 0x7fffff)
-        cts = 0x7fffff;
-    if (cts < -0x800000)
-        cts = -0x800000;
-    rtmpkit_put_u8(out, (uint8_t)(frame_type << 4 | 7));
-    rtmpkit_put_u8(out, (uint8_t)packet_type);
-    rtmpkit_put_u24(out, (uint32_t)cts & 0xffffff);
-    rtmpkit_put_bytes(out, payload, len);
+    rtmpkit_tag_header h = {
+        .type = RTMPKIT_FLV_VIDEO, .codec = RTMPKIT_VIDEO_CODEC_AVC, .frame_type = frame_type, .packet = packet,
+        .track = { .cts = cts, .data = payload, .len = len },
+    };
+    rtmpkit_tag_put(out, &h);
 }
 
-void rk_flv_put_aac(rtmpkit_buf *out, int packet_type, const uint8_t *payload, size_t len)
+void rk_flv_put_aac(rtmpkit_buf *out, int packet, const uint8_t *payload, size_t len)
 {
-    rtmpkit_put_u8(out, 0xaf);
-    rtmpkit_put_u8(out, (uint8_t)packet_type);
-    rtmpkit_put_bytes(out, payload, len);
+    rtmpkit_tag_header h = {
+        .type = RTMPKIT_FLV_AUDIO, .codec = RTMPKIT_SOUND_AAC, .sample_rate = 44100, .sample_bits = 16,
+        .channels = 2, .packet = packet, .track = { .data = payload, .len = len },
+    };
+    rtmpkit_tag_put(out, &h);
 }
 
 /* ---- ADTS ---- */

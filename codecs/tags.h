@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "rtmpkit/bytes.h"
+#include "rtmpkit/flvtag.h"
 
 /* H.264 NAL unit types we care about. */
 enum {
@@ -18,18 +19,6 @@ enum {
     RK_NAL_SPS = 7,
     RK_NAL_PPS = 8,
     RK_NAL_AUD = 9,
-};
-
-/* FLV constants. */
-enum {
-    RK_FLV_FRAME_KEY = 1,
-    RK_FLV_FRAME_INTER = 2,
-    RK_FLV_FRAME_DISPOSABLE = 3,
-    RK_AVC_SEQUENCE_HEADER = 0,
-    RK_AVC_NALU = 1,
-    RK_AVC_END_OF_SEQUENCE = 2,
-    RK_AAC_SEQUENCE_HEADER = 0,
-    RK_AAC_RAW = 1,
 };
 
 #define RK_AVC_MAX_PARAM_SETS 8      /* SPS or PPS kept in one avcC we build */
@@ -82,14 +71,16 @@ int rk_avcc_length_size(const uint8_t *avcc, size_t len);
  * the FLV stream (the avcC's, or 4 for a built one). */
 int rk_avcc_from_extradata(const uint8_t *extra, size_t len, rtmpkit_buf *out, int *length_size);
 
-/* Appends an AVC video tag body: frame type, codec 7, packet type, CTS (pts - dts,
- * clamped to signed 24 bits), then payload. */
-void rk_flv_put_avc(rtmpkit_buf *out, int frame_type, int packet_type, int32_t cts,
+/* Appends an AVC video tag body through the library's writer: frame type
+ * (RTMPKIT_TAG_FRAME_*), packet (RTMPKIT_TAG_SEQUENCE_START, CODED_FRAMES or
+ * SEQUENCE_END), the CTS (pts - dts, clamped to signed 24 bits; frames only), then
+ * payload. */
+void rk_flv_put_avc(rtmpkit_buf *out, int frame_type, int packet, int32_t cts,
                     const uint8_t *payload, size_t len);
 
 /* Appends an AAC audio tag body: 0xAF (AAC, 44 kHz, 16 bit, stereo as the spec asks),
- * packet type, payload. */
-void rk_flv_put_aac(rtmpkit_buf *out, int packet_type, const uint8_t *payload, size_t len);
+ * packet (RTMPKIT_TAG_SEQUENCE_START or CODED_FRAMES), payload. */
+void rk_flv_put_aac(rtmpkit_buf *out, int packet, const uint8_t *payload, size_t len);
 
 /* A parsed ADTS header. */
 typedef struct rk_adts {

@@ -279,8 +279,10 @@ int rtmpkit_tag_parse(uint8_t type, const uint8_t *body, size_t len, rtmpkit_tag
         ret = b0 & EX_VIDEO_FLAG ? parse_enhanced(&r, b0, h) : parse_legacy_video(&r, b0, h);
     else
         ret = b0 >> 4 == RTMPKIT_SOUND_EX_HEADER ? parse_enhanced(&r, b0, h) : parse_legacy_audio(&r, b0, h);
-    if (ret < 0)
+    if (ret < 0) {
+        memset(h, 0, sizeof *h);
         return ret;
+    }
     derive_flags(h);
     return ret > 0 ? ret : 1;
 }
@@ -289,8 +291,11 @@ int rtmpkit_tag_next_track(const rtmpkit_tag_header *h, rtmpkit_tag_track_iter *
 {
     rtmpkit_reader r;
     uint32_t shared_fourcc = h->multitrack_type == RTMPKIT_TAG_MANY_TRACKS_MANY_CODECS ? 0 : h->track.fourcc;
-    if (it->at == 0) {
+    if (!h->body)
+        return 0;   /* not a parsed tag */
+    if (!it->started) {
         *t = h->track;
+        it->started = 1;
         it->at = h->next_track_at;
         return 1;
     }

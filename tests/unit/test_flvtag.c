@@ -360,8 +360,14 @@ static void test_multitrack(void)
     CHECK_INT(parse(V, "\x96\x13" "avc1" "\x00\x00\x00\x01\x01" "\x01\x00", 13, &h), RTMPKIT_ETRUNCATED);
     /* A ManyTracks CodedFrames track too short for its CTS. */
     CHECK_INT(parse(V, "\x96\x11" "avc1" "\x00\x00\x00\x02\x00\x00", 12, &h), RTMPKIT_ETRUNCATED);
-    /* No track at all. */
+    /* No track at all; a failed parse leaves no tracks and no flags. */
     CHECK_INT(parse(V, "\x96\x13" "avc1", 6, &h), RTMPKIT_ETRUNCATED);
+    CHECK_INT(tracks_of(&h, t, 4), 0);
+    CHECK_INT(rtmpkit_tag_find_track(&h, 0, &t[0]), 0);
+    CHECK_INT(parse(V, "\x90" "avc1\x01\x02", 7, &h), 1);
+    CHECK_INT(parse(V, "\x17\x03\x00\x00\x00\x01", 6, &h), RTMPKIT_EPROTOCOL);
+    CHECK_INT(h.config + h.keyframe + h.frame + h.multitrack + h.codec + (int)h.track.fourcc, 0);
+    CHECK_INT(tracks_of(&h, t, 4), 0);
 }
 
 static void test_modex(void)

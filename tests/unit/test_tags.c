@@ -170,20 +170,20 @@ static void test_tag_headers(void)
     rtmpkit_buf b;
 
     rtmpkit_buf_init(&b, 1024);
-    rk_flv_put_avc(&b, RK_FLV_FRAME_KEY, RK_AVC_NALU, 67, (const uint8_t *)"\xaa", 1);
+    rk_flv_put_avc(&b, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_CODED_FRAMES, 67, (const uint8_t *)"\xaa", 1);
     CHECK_INT(b.len, 6);
     CHECK_MEM(b.data, "\x17\x01\x00\x00\x43\xaa", 6);
     rtmpkit_buf_reset(&b);
-    rk_flv_put_avc(&b, RK_FLV_FRAME_INTER, RK_AVC_NALU, -33, NULL, 0);
+    rk_flv_put_avc(&b, RTMPKIT_TAG_FRAME_INTER, RTMPKIT_TAG_CODED_FRAMES, -33, NULL, 0);
     CHECK_MEM(b.data, "\x27\x01\xff\xff\xdf", 5);
     rtmpkit_buf_reset(&b);
-    rk_flv_put_avc(&b, RK_FLV_FRAME_DISPOSABLE, RK_AVC_NALU, -0x900000, NULL, 0);   /* clamped */
+    rk_flv_put_avc(&b, RTMPKIT_TAG_FRAME_DISPOSABLE, RTMPKIT_TAG_CODED_FRAMES, -0x900000, NULL, 0);   /* clamped */
     CHECK_MEM(b.data, "\x37\x01\x80\x00\x00", 5);
     rtmpkit_buf_reset(&b);
-    rk_flv_put_avc(&b, RK_FLV_FRAME_KEY, RK_AVC_END_OF_SEQUENCE, 0x900000, NULL, 0);
-    CHECK_MEM(b.data, "\x17\x02\x7f\xff\xff", 5);
+    rk_flv_put_avc(&b, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_SEQUENCE_END, 0x900000, NULL, 0);   /* no CTS */
+    CHECK_MEM(b.data, "\x17\x02\x00\x00\x00", 5);
     rtmpkit_buf_reset(&b);
-    rk_flv_put_aac(&b, RK_AAC_SEQUENCE_HEADER, (const uint8_t *)"\x12\x10", 2);
+    rk_flv_put_aac(&b, RTMPKIT_TAG_SEQUENCE_START, (const uint8_t *)"\x12\x10", 2);
     CHECK_INT(b.len, 4);
     CHECK_MEM(b.data, "\xaf\x00\x12\x10", 4);
     rtmpkit_buf_free(&b);

@@ -117,7 +117,8 @@ typedef struct rtmpkit_tag_header {
  * multitrack tag is checked. Returns the number of tracks (>= 1), RTMPKIT_ETRUNCATED
  * when the body ends inside a header or a track, or RTMPKIT_EPROTOCOL when a field has a
  * reserved value (another tag type, a reserved frame or packet type, Multitrack inside
- * Multitrack...). Never reads outside (body, len); h points into body afterwards. */
+ * Multitrack...). Never reads outside (body, len); h points into body afterwards. On
+ * an error *h is cleared: no flags, no tracks. */
 RTMPKIT_API int rtmpkit_tag_parse(uint8_t type, const uint8_t *body, size_t len, rtmpkit_tag_header *h);
 
 /* Iterates over the tracks of a parsed tag, first to last, with no limit on their number:
@@ -125,7 +126,8 @@ RTMPKIT_API int rtmpkit_tag_parse(uint8_t type, const uint8_t *body, size_t len,
  *     while (rtmpkit_tag_next_track(h, &it, &t) > 0) ...
  * Returns 1 with the next track in *t, 0 after the last. */
 typedef struct rtmpkit_tag_track_iter {
-    size_t at;              /* 0: not started */
+    int started;
+    size_t at;              /* where the next track starts in the body */
 } rtmpkit_tag_track_iter;
 RTMPKIT_API int rtmpkit_tag_next_track(const rtmpkit_tag_header *h, rtmpkit_tag_track_iter *it,
                                        rtmpkit_tag_track *t);
