@@ -1,0 +1,149 @@
+/* The decoder (codecs/decode.c) reads tag headers through the library: an H.264 + AAC
+ * FLV (made by ffmpeg at build time) decodes to the same frames, with the same times,
+ * as it is and rewritten with the library's writer into Enhanced RTMP headers:
+ * avc1/mp4a, CodedFramesX, a ModEx nano offset, Multitrack OneTrack, and ManyTracks /
+ * ManyTracksManyCodecs where track 0 (the one decoded) comes after another track. */
+#include <stdlib.h>
+
+#include <libavutil/frame.h>
+
+#include "check.h"
+#include "decode.h"
+#include "rtmpkit/bytes.h"
+#include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
+
+#define MAX_FILE (4 << 20)
+
+enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, MANY_CODECS, VARIANTS };
+
+/* What came out of a decoder. */
+struct result {
+    int sent, frames;
+    int64_t pts_sum;
+    uint64_t sum;
+};
+
+/* Rewrites one legacy tag body as variant v. Returns 0 or an error. */
+static int rewrite(enum variant v, uint8_t type, const uint8_t *body, size_t len, rtmpkit_buf *out)
+{
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track tracks[2];
+    if (v == LEGACY) {
+        rtmpkit_put_bytes(out, body, len);
+        return out->err;
+    }
+    if (rtmpkit_tag_parse(type, body, len, &h) < 0)
+        return -1;
+    h.enhanced = 1;
+    h.coded_frames_x = v == CODED_FRAMES_X;
+    h.nano_offset = v == MODEX ? 500000 : 0;
+    if (v >= ONE_TRACK) {
+        h.multitrack = 1;
+        h.multitrack_type = v == ONE_TRACK ? RTMPKIT_TAG_ONE_TRACK
+                          : v == MANY_TRACKS ? RTMPKIT_TAG_MANY_TRACKS : RTMPKIT_TAG_MANY_TRACKS_MANY_CODECS;
+    }
+    if (v < MANY_TRACKS)
+        return rtmpkit_tag_put(out, &h);
+    /* Track 1 first, with bytes no decoder could take; then track 0. */
+    tracks[0] = (rtmpkit_tag_track){ .fourcc = h.track.fourcc, .id = 1, .data = (const uint8_t *)"garbage!", .len = 8 };
+    if (v == MANY_CODECS)
+        tracks[0].fourcc = type == RTMPKIT_FLV_VIDEO ? RTMPKIT_FOURCC_VP09 : RTMPKIT_FOURCC_OPUS;
+    tracks[1] = h.track;
+    return rtmpkit_tag_put_tracks(out, &h, tracks, 2);
+}
+
+static void take_frames(rk_decoder *d, AVFrame *f, struct result *r)
+{
+    while (rk_decoder_receive(d, f) > 0) {
+        r->frames++;
+        r->pts_sum += f->pts;
+        for (int p = 0; p < 2 && f->data[p]; p++)
+            for (int i = 0; i < f->linesize[p] && i < 4096; i++)
+                r->sum = r->sum * 31 + f->data[p][i];
+    }
+}
+
+/* Decodes the tags of one media type of the file, rewritten as v. */
+static void decode_file(const uint8_t *file, size_t len, uint8_t type, enum variant v, struct result *r)
+{
+    rk_decoder *d = rk_decoder_new(type == RTMPKIT_FLV_VIDEO ? RK_DECODER_VIDEO : RK_DECODER_AUDIO);
+    AVFrame *f = av_frame_alloc();
+    rtmpkit_buf body;
+    int at = rtmpkit_flv_read_header(file, len, NULL), n;
+    rtmpkit_flv_tag tag;
+
+    memset(r, 0, sizeof *r);
+    rtmpkit_buf_init(&body, MAX_FILE);
+    CHECK(d && f && at > 0);
+    while (d && f && at > 0 && (n = rtmpkit_flv_read_tag(file + at, len - (size_t)at, &tag)) > 0) {
+        at += n;
+        if (tag.type != type)
+            continue;
+        rtmpkit_buf_reset(&body);
+        CHECK_INT(rewrite(v, type, tag.data, tag.size, &body), 0);
+        if (rk_decoder_send(d, body.data, body.len, tag.timestamp) > 0)
+            r->sent++;
+        take_frames(d, f, r);
+    }
+    if (d) {
+        rk_decoder_drain(d);
+        take_frames(d, f, r);
+    }
+    rtmpkit_buf_free(&body);
+    av_frame_free(&f);
+    rk_decoder_free(d);
+}
+
+/* The sum of the presentation times of the file's frames, read by hand: the timestamp,
+ * plus for AVC NAL units (0x?7 0x01) the SI24 composition time. */
+static int64_t presentation_sum(const uint8_t *file, size_t len, uint8_t type)
+{
+    int at = rtmpkit_flv_read_header(file, len, NULL), n;
+    rtmpkit_flv_tag tag;
+    int64_t sum = 0;
+    while (at > 0 && (n = rtmpkit_flv_read_tag(file + at, len - (size_t)at, &tag)) > 0) {
+        at += n;
+        if (tag.type != type || tag.size < 3 || tag.data[1] != 1)
+            continue;   /* only frames (AVC NALU, AAC raw) */
+        sum += tag.timestamp;
+        if (type == RTMPKIT_FLV_VIDEO && tag.size >= 5) {
+            int32_t cts = (int32_t)rtmpkit_rb24(tag.data + 2);
+            sum += cts & 0x800000 ? cts - 0x1000000 : cts;
+        }
+    }
+    return sum;
+}
+
+static void test_variants(const uint8_t *file, size_t len, uint8_t type, int expect_frames)
+{
+    struct result legacy, r;
+    decode_file(file, len, type, LEGACY, &legacy);
+    CHECK(legacy.frames >= expect_frames);
+    CHECK_INT(legacy.sent, legacy.frames);
+    if (type == RTMPKIT_FLV_VIDEO)
+        CHECK_INT(legacy.pts_sum, presentation_sum(file, len, type));
+    for (int v = ENHANCED; v < VARIANTS; v++) {
+        decode_file(file, len, type, (enum variant)v, &r);
+        CHECK_INT(r.sent, legacy.sent);
+        CHECK_INT(r.frames, legacy.frames);
+        CHECK_INT(r.pts_sum, legacy.pts_sum);
+        CHECK(r.sum == legacy.sum);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    uint8_t *file = malloc(MAX_FILE);
+    FILE *fp = argc > 1 ? fopen(argv[1], "rb") : NULL;
+    size_t len = fp && file ? fread(file, 1, MAX_FILE, fp) : 0;
+
+    CHECK(len > 0 && len < MAX_FILE);
+    if (fp)
+        fclose(fp);
+    /* 2 s at 25 fps with B-frames (composition times), and 2 s of AAC at 44.1 kHz. */
+    test_variants(file, len, RTMPKIT_FLV_VIDEO, 50);
+    test_variants(file, len, RTMPKIT_FLV_AUDIO, 80);
+    free(file);
+    return check_report("decode");
+}
