@@ -154,13 +154,13 @@ static int read_modex(rtmpkit_reader *r, int packet_type, int modex_type_value, 
 }
 
 /* Maps an enhanced packet type (not ModEx, not Multitrack) to the normalized one. */
-static int video_packet(int packet_type, rtmpkit_tag_header *h)
+static int video_packet(int packet_type)
 {
     switch (packet_type) {
     case VIDEO_SEQUENCE_START: return RTMPKIT_TAG_SEQUENCE_START;
     case VIDEO_CODED_FRAMES: return RTMPKIT_TAG_CODED_FRAMES;
     case VIDEO_SEQUENCE_END: return RTMPKIT_TAG_SEQUENCE_END;
-    case VIDEO_CODED_FRAMES_X: h->coded_frames_x = 1; return RTMPKIT_TAG_CODED_FRAMES;
+    case VIDEO_CODED_FRAMES_X: return RTMPKIT_TAG_CODED_FRAMES;
     case VIDEO_METADATA: return RTMPKIT_TAG_METADATA;
     case VIDEO_MPEG2TS_SEQUENCE_START: return RTMPKIT_TAG_MPEG2TS_SEQUENCE_START;
     }
@@ -239,9 +239,10 @@ static int parse_enhanced(rtmpkit_reader *r, uint8_t b0, rtmpkit_tag_header *h)
         if (h->multitrack_type > RTMPKIT_TAG_MANY_TRACKS_MANY_CODECS)
             return RTMPKIT_EPROTOCOL;
     }
-    if ((packet = video ? video_packet(packet_type, h) : audio_packet(packet_type)) < 0)
+    if ((packet = video ? video_packet(packet_type) : audio_packet(packet_type)) < 0)
         return packet;   /* also a Multitrack or ModEx after Multitrack */
     h->packet = packet;
+    h->coded_frames_x = video && packet_type == VIDEO_CODED_FRAMES_X;
     if (h->multitrack_type != RTMPKIT_TAG_MANY_TRACKS_MANY_CODECS)
         fourcc = rtmpkit_read_u32(r);
     if (r->err)
