@@ -23,5 +23,6 @@ int main(void)
     /* Internal symbols stay hidden. */
     CHECK(dlsym(RTLD_DEFAULT, "rk_chunk_reader_new") == NULL);
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_client_connect") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_timeline_map") != NULL);
     return check_report("shared");
 }

@@ -16,5 +16,6 @@
 #include "rtmpkit/client.h"
 #include "rtmpkit/publisher.h"
 #include "rtmpkit/session.h"
+#include "rtmpkit/timeline.h"
 
 #endif

@@ -1,0 +1,139 @@
+/* Wire timestamps -> output times: unwrap per track, rebase per segment, never backwards,
+ * never further forward than the real time that passed (see rtmpkit/timeline.h). */
+#include "rtmpkit/timeline.h"
+
+#include <string.h>
+
+#include "rtmpkit/flv.h"
+
+enum { TRACK_AUDIO, TRACK_VIDEO, TRACK_DATA };
+
+static int track_of(uint8_t type)
+{
+    return type == RTMPKIT_FLV_AUDIO ? TRACK_AUDIO : type == RTMPKIT_FLV_VIDEO ? TRACK_VIDEO : TRACK_DATA;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Milliseconds from then to now on the caller's clock; 0 if it went back. */
+static int64_t elapsed(uint64_t then, uint64_t now)
+{
+    return now > then ? (int64_t)(now - then) : 0;
+}
+
+void rtmpkit_timeline_init(rtmpkit_timeline *tl, unsigned flags)
+{
+    memset(tl, 0, sizeof *tl);
+    tl->flags = flags;
+    tl->pending = 1;
+}
+
+void rtmpkit_timeline_new_segment(rtmpkit_timeline *tl)
+{
+    tl->pending = 1;
+    tl->have_base = 0;
+    for (int i = 0; i < RTMPKIT_TIMELINE_TRACKS; i++)
+        tl->tracks[i].seen = 0;
+}
+
+/* Places a pending segment, now: after the highest output, by the real time since the
+ * last tag (the very first segment starts at 0). */
+static void place_segment(rtmpkit_timeline *tl, uint64_t now_ms)
+{
+    int64_t gap = 1;
+    if (tl->started) {
+        if (!(tl->flags & RTMPKIT_TIMELINE_CLOSE_GAPS))
+            gap = max64(elapsed(tl->last_now_ms, now_ms), 1);
+        tl->offset = tl->max_out + gap;
+    }
+    tl->pending = 0;
+}
+
+/* A frame that goes back too far, or forward further than the time passed: the
+ * publisher behind the track has restarted. */
+static int is_discontinuity(const rtmpkit_timeline_track *t, uint32_t wire_ms, uint64_t now_ms)
+{
+    int64_t step = (int32_t)(wire_ms - t->last_wire);
+    return step < -RTMPKIT_TIMELINE_BACK_MS ||
+           step > elapsed(t->last_now_ms, now_ms) + RTMPKIT_TIMELINE_SLACK_MS;
+}
+
+/* The time from the segment's base of wire_ms on track t (base set): from the track's
+ * last frame, or from the newest frame of any track. 32-bit differences: wraps vanish. */
+static int64_t position(const rtmpkit_timeline *tl, const rtmpkit_timeline_track *t, uint32_t wire_ms)
+{
+    if (t->seen)
+        return t->last_pos + (int32_t)(wire_ms - t->last_wire);
+    return tl->ref_pos + (int32_t)(wire_ms - tl->ref_wire);
+}
+
+/* An audio or video frame: it may start a segment, it sets the base, it moves the track. */
+static int64_t map_frame(rtmpkit_timeline *tl, rtmpkit_timeline_track *t, uint32_t wire_ms, uint64_t now_ms)
+{
+    int64_t pos;
+    if (t->seen && is_discontinuity(t, wire_ms, now_ms)) {
+        rtmpkit_timeline_new_segment(tl);
+        place_segment(tl, now_ms);
+    }
+    if (!tl->have_base) {
+        tl->have_base = 1;
+        tl->ref_wire = wire_ms;
+        tl->ref_pos = 0;
+    }
+    pos = position(tl, t, wire_ms);
+    t->seen = 1;
+    t->last_wire = wire_ms;
+    t->last_pos = pos;
+    t->last_now_ms = now_ms;
+    tl->ref_wire = wire_ms;
+    tl->ref_pos = pos;
+    tl->last_now_ms = now_ms;
+    tl->started = 1;
+    return tl->offset + pos;
+}
+
+/* A sequence header or data: placed next to the frames, moving nothing but its output.
+ * A time far ahead of the newest frame is taken for a wrong one and held near it. */
+static int64_t map_passive(const rtmpkit_timeline *tl, const rtmpkit_timeline_track *t, uint32_t wire_ms)
+{
+    int64_t lo = max64(t->last_out, tl->offset);
+    int64_t hi = max64(lo, tl->offset + tl->ref_pos + RTMPKIT_TIMELINE_SLACK_MS);
+    int64_t out = tl->have_base ? tl->offset + position(tl, t, wire_ms) : lo;
+    return out < lo ? lo : out > hi ? hi : out;
+}
+
+int64_t rtmpkit_timeline_map(rtmpkit_timeline *tl, uint8_t type, uint32_t wire_ms, int is_config, uint64_t now_ms)
+{
+    rtmpkit_timeline_track *t = &tl->tracks[track_of(type)];
+    int64_t out;
+    if (tl->pending)
+        place_segment(tl, now_ms);
+    if (track_of(type) != TRACK_DATA && !is_config) {
+        out = map_frame(tl, t, wire_ms, now_ms);   /* may move the offset: read it after */
+        out = max64(out, max64(t->last_out, tl->offset));
+    } else
+        out = map_passive(tl, t, wire_ms);
+    t->last_out = out;
+    tl->max_out = max64(tl->max_out, out);
+    return out;
+}
+
+int64_t rtmpkit_timeline_locate(const rtmpkit_timeline *tl, uint32_t wire_ms)
+{
+    if (!rtmpkit_timeline_has_base(tl))
+        return -1;
+    return max64(tl->offset + tl->ref_pos + (int32_t)(wire_ms - tl->ref_wire), 0);
+}
+
+int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl)
+{
+    return tl->max_out;
+}
+
+int rtmpkit_timeline_has_base(const rtmpkit_timeline *tl)
+{
+    return tl->have_base;
+}
