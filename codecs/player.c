@@ -20,12 +20,12 @@
 #include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/timeline.h"
 
 #define PACKET_QUEUE_MAX   2048               /* tags waiting for a decoder */
 #define PACKET_QUEUE_BYTES (64 * 1024 * 1024)
 #define FRAME_QUEUE_MAX    8                  /* decoded pictures waiting for their time */
 #define AUDIO_QUEUE_MS     3000               /* samples waiting for the device */
-#define DISCONTINUITY_MS   1000               /* a track going back this far: new publisher */
 #define CATCHUP_HARD_MS    1000               /* further behind than target + this: drop */
 #define SPEEDUP            1.08               /* when behind target: play this much faster */
 #define START_MS           3000               /* the start, when catching up is by dropping */
@@ -38,8 +38,6 @@
 #define HEADLESS_END_MS    5000               /* --no-display: no media this long ends it */
 #define RECONNECT_MAX_MS   5000
 #define STATS_INTERVAL_MS  1000
-
-enum track_index { TRACK_AUDIO, TRACK_VIDEO, TRACK_DATA, TRACK_COUNT };
 
 struct packet {
     int64_t ts;         /* unwrapped, monotonic across publisher restarts */
@@ -61,19 +59,6 @@ struct frame_queue {
     AVFrame *items[FRAME_QUEUE_MAX];
     size_t head, count;
     int eos;
-};
-
-/* The network reader's timestamp state: 32-bit wire time unwrapped per track, rebased so
- * that a restarted publisher continues after what came before. */
-struct timeline {
-    int seen[TRACK_COUNT];
-    uint32_t last_wire[TRACK_COUNT];
-    int64_t last_unwrapped[TRACK_COUNT];
-    int64_t last_out[TRACK_COUNT];
-    int have_base;
-    uint32_t base_wire;
-    int64_t offset;
-    int64_t max_out;
 };
 
 /* The window thread's own: the window, the video clock and the stats of the interval. */
@@ -116,7 +101,7 @@ struct rk_player {
 
     struct packet_queue vq, aq;
     struct frame_queue fq;
-    struct timeline tl;
+    rtmpkit_timeline tl;          /* the network reader's: wire time -> the player's */
     int video_need_key;           /* video packets were dropped: skip to a keyframe */
 
     rk_audio *audio;
@@ -298,53 +283,6 @@ static AVFrame *fq_pop(struct frame_queue *q)
 
 /* ---- the network reader ---- */
 
-static enum track_index track_of(uint8_t type)
-{
-    return type == RTMPKIT_FLV_AUDIO ? TRACK_AUDIO : type == RTMPKIT_FLV_VIDEO ? TRACK_VIDEO : TRACK_DATA;
-}
-
-static void new_segment(struct timeline *tl)
-{
-    tl->have_base = 0;
-    tl->offset = tl->max_out + 1;
-    for (int i = 0; i < TRACK_COUNT; i++)
-        tl->seen[i] = 0;
-}
-
-/* Wire time -> the player's time: unwrap per track, rebase to the segment's first frame,
- * never go backwards. A data message gets the time of the audio/video around it, or -1
- * before the segment's first frame. */
-static int64_t unwrap_time(struct timeline *tl, uint8_t type, uint32_t wire, int is_config)
-{
-    enum track_index i = track_of(type);
-    int64_t unwrapped, out;
-    /* Data (timecodes) is placed on the audio/video timeline; -1 before it has a base. */
-    if (type == RTMPKIT_FLV_DATA)
-        return tl->have_base ? tl->offset + (int32_t)(wire - tl->base_wire) : -1;
-    if (tl->seen[i] && (int32_t)(wire - tl->last_wire[i]) < -DISCONTINUITY_MS && !is_config)
-        new_segment(tl);
-    if (!tl->have_base && !is_config && type != RTMPKIT_FLV_DATA) {
-        tl->have_base = 1;
-        tl->base_wire = wire;
-    }
-    if (tl->seen[i])
-        unwrapped = tl->last_unwrapped[i] + (int32_t)(wire - tl->last_wire[i]);
-    else if (tl->have_base)
-        unwrapped = (int32_t)(wire - tl->base_wire);
-    else
-        unwrapped = 0;
-    tl->seen[i] = 1;
-    tl->last_wire[i] = wire;
-    tl->last_unwrapped[i] = unwrapped;
-    out = tl->offset + (tl->have_base ? unwrapped : 0);
-    if (out < tl->last_out[i])
-        out = tl->last_out[i];
-    tl->last_out[i] = out;
-    if (out > tl->max_out)
-        tl->max_out = out;
-    return out;
-}
-
 /* "HH:MM:SS.mmm" local time on "dd-mm-yy" -> UTC ms, or -1. */
 static int64_t parse_local_timecode(const char *sd, const char *st)
 {
@@ -409,7 +347,11 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
         rk_tag_inspect(kind, ev->data, ev->length, &info);
     else
         memset(&info, 0, sizeof info);
-    ts = unwrap_time(&pl->tl, ev->media_type, ev->timestamp, info.config || ev->media_type == RTMPKIT_FLV_DATA);
+    /* Data (timecodes) is placed on the audio/video timeline: -1 before it has a base. */
+    if (ev->media_type == RTMPKIT_FLV_DATA)
+        ts = rtmpkit_timeline_locate(&pl->tl, ev->timestamp);
+    else
+        ts = rtmpkit_timeline_map(&pl->tl, ev->media_type, ev->timestamp, info.config, rtmpkit_monotonic_ms());
     if (ev->media_type == RTMPKIT_FLV_DATA) {
         handle_data(pl, ev, ts);
         return;
@@ -471,8 +413,8 @@ static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *
     switch (ev->type) {
     case RTMPKIT_EVENT_MEDIA:
         handle_media(pl, ev);
-        if (ev->media_type != RTMPKIT_FLV_DATA && pl->tl.have_base) {
-            int64_t t = pl->tl.max_out;
+        if (ev->media_type != RTMPKIT_FLV_DATA && rtmpkit_timeline_has_base(&pl->tl)) {
+            int64_t t = rtmpkit_timeline_duration(&pl->tl);
             if (*first_ts < 0)
                 *first_ts = t;
             if (limit_ms >= 0 && t - *first_ts >= limit_ms) {
@@ -487,12 +429,12 @@ static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *
         if (pl->headless)
             return 1;
         atomic_store(&pl->waiting, 1);
-        new_segment(&pl->tl);
+        rtmpkit_timeline_new_segment(&pl->tl);
         break;
     case RTMPKIT_EVENT_STREAM_BEGIN:
         rtmpkit_logf(pl->log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev->code);
         if (atomic_load(&pl->waiting))
-            new_segment(&pl->tl);
+            rtmpkit_timeline_new_segment(&pl->tl);
         break;
     case RTMPKIT_EVENT_STATUS:
         rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "status %s %s", ev->code, ev->description);
@@ -559,7 +501,7 @@ static int wait_before_reconnect(struct rk_player *pl, int backoff_ms)
 {
     atomic_store(&pl->reconnecting, 1);
     atomic_store(&pl->waiting, 1);
-    new_segment(&pl->tl);
+    rtmpkit_timeline_new_segment(&pl->tl);
     for (int waited = 0; waited < backoff_ms && !atomic_load(&pl->quit) && !*pl->cancel; waited += 50)
         usleep(50 * 1000);
     return backoff_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : backoff_ms * 2;
@@ -1110,6 +1052,7 @@ int rk_player_open(rk_player **out, const struct rk_player_options *opts)
     pl->cancel = opts->cancel;
     pl->headless = opts->headless;
     pl->speed = 1.0;
+    rtmpkit_timeline_init(&pl->tl, 0);   /* a reconnect's gap is kept: the clock runs on */
     pthread_mutex_init(&pl->info_lock, NULL);
     pq_init(&pl->vq);
     pq_init(&pl->aq);

@@ -17,5 +17,6 @@
 #include "rtmpkit/publisher.h"
 #include "rtmpkit/session.h"
 #include "rtmpkit/timeline.h"
+#include "rtmpkit/recorder.h"
 
 #endif
