@@ -14,6 +14,7 @@
 #include "rtmpkit/bytes.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/timeline.h"
 
 #define METADATA_MAX   (1024 * 1024)   /* the rewritten onMetaData */
@@ -182,25 +183,6 @@ static int write_metadata(rtmpkit_recorder *rec, uint32_t timestamp, const uint8
     return err;
 }
 
-/* Sequence headers (decoder configuration) are not frames: they do not set time 0.
- * (To be replaced by the library's shared tag-header parser.) */
-static int is_config_tag(uint8_t type, const uint8_t *data, size_t len)
-{
-    if (len < 2)
-        return len == 0;
-    if (type == RTMPKIT_FLV_VIDEO) {
-        if (data[0] & 0x80)                         /* enhanced: packet type 0 = SequenceStart */
-            return (data[0] & 0x0F) == 0;
-        return ((data[0] & 0x0F) == 7 || (data[0] & 0x0F) == 12) && data[1] == 0;
-    }
-    if (type == RTMPKIT_FLV_AUDIO) {
-        if ((data[0] >> 4) == 9)                    /* enhanced audio: SequenceStart */
-            return (data[0] & 0x0F) == 0;
-        return (data[0] >> 4) == 10 && data[1] == 0;
-    }
-    return 1;
-}
-
 int rtmpkit_recorder_write(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp,
                            const uint8_t *data, size_t len, uint64_t now_ms)
 {
@@ -212,7 +194,7 @@ int rtmpkit_recorder_write(rtmpkit_recorder *rec, uint8_t type, uint32_t timesta
         return RTMPKIT_EOUTPUT;
     if (type != RTMPKIT_FLV_AUDIO && type != RTMPKIT_FLV_VIDEO && type != RTMPKIT_FLV_DATA)
         return 0;
-    out = rtmpkit_timeline_map(&rec->tl, type, timestamp, is_config_tag(type, data, len), now_ms);
+    out = rtmpkit_timeline_map(&rec->tl, type, timestamp, rtmpkit_tag_is_config(type, data, len), now_ms);
     if (out > UINT32_MAX)
         out = UINT32_MAX;       /* FLV's 32 bits: after 49 days the time stays there */
     if (!rec->opened && (err = open_output(rec)) < 0)
