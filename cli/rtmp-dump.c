@@ -34,7 +34,7 @@ static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev)
 
 /* Receives and records until the stream ends, --duration is reached, a signal arrives or
  * an error happens. Returns 0 or an error. */
-static int record_stream(rtmpkit_client *client, rtmpkit_recorder *rec, const struct cli_options *opts,
+static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const struct cli_options *opts,
                          rtmpkit_log *log)
 {
     struct cli_progress progress;
@@ -44,14 +44,15 @@ static int record_stream(rtmpkit_client *client, rtmpkit_recorder *rec, const st
 
     cli_progress_init(&progress, opts);
     for (;;) {
-        rtmpkit_event ev;
+        rtmpkit_session_event sev;
+        const rtmpkit_event *ev = &sev.event;
         rtmpkit_recorder_stats st;
         int end_ms;
         /* Some servers (node-media-server) say nothing when the publisher goes away:
          * media that stops for end_timeout means the stream has ended. */
         rtmpkit_recorder_get_stats(rec, &st);
         end_ms = st.bytes > RTMPKIT_FLV_HEADER_SIZE && !opts->wait ? (int)(opts->end_timeout * 1000) : 0;
-        err = rtmpkit_client_next_event_timeout(client, &ev, end_ms);
+        err = rtmpkit_session_next_event(session, &sev, end_ms);
         if (err == RTMPKIT_EAGAIN) {
             rtmpkit_logf(log, RTMPKIT_LOG_INFO, "no media for %.1f s: the stream has ended", opts->end_timeout);
             err = 0;
@@ -59,10 +60,16 @@ static int record_stream(rtmpkit_client *client, rtmpkit_recorder *rec, const st
         }
         if (err < 0)
             break;
-        if (ev.type == RTMPKIT_EVENT_MEDIA) {
+        if (sev.type == RTMPKIT_SESSION_RECONNECTING) {
+            rtmpkit_recorder_new_segment(rec);   /* the session said why and when */
+            continue;
+        }
+        if (sev.type != RTMPKIT_SESSION_EVENT)
+            continue;
+        if (ev->type == RTMPKIT_EVENT_MEDIA) {
             if (!started)
                 started = rtmpkit_monotonic_ms();
-            if ((err = record_media(rec, &ev)) < 0)
+            if ((err = record_media(rec, ev)) < 0)
                 break;
             draw_progress(&progress, rec, started, 0);
             rtmpkit_recorder_get_stats(rec, &st);
@@ -70,17 +77,17 @@ static int record_stream(rtmpkit_client *client, rtmpkit_recorder *rec, const st
                 rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reached --duration %.1f s", opts->duration);
                 break;
             }
-        } else if (ev.type == RTMPKIT_EVENT_STREAM_END) {
+        } else if (ev->type == RTMPKIT_EVENT_STREAM_END) {
             if (!opts->wait) {
-                rtmpkit_logf(log, RTMPKIT_LOG_INFO, "stream ended (%s)", ev.code);
+                rtmpkit_logf(log, RTMPKIT_LOG_INFO, "stream ended (%s)", ev->code);
                 break;
             }
-            rtmpkit_logf(log, RTMPKIT_LOG_INFO, "stream ended (%s); waiting for it to come back", ev.code);
+            rtmpkit_logf(log, RTMPKIT_LOG_INFO, "stream ended (%s); waiting for it to come back", ev->code);
             rtmpkit_recorder_new_segment(rec);
-        } else if (ev.type == RTMPKIT_EVENT_STREAM_BEGIN) {
-            rtmpkit_logf(log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev.code);
-        } else if (ev.type == RTMPKIT_EVENT_STATUS) {
-            rtmpkit_logf(log, RTMPKIT_LOG_INFO, "status %s %s", ev.code, ev.description);
+        } else if (ev->type == RTMPKIT_EVENT_STREAM_BEGIN) {
+            rtmpkit_logf(log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev->code);
+        } else if (ev->type == RTMPKIT_EVENT_STATUS) {
+            rtmpkit_logf(log, RTMPKIT_LOG_INFO, "status %s %s", ev->code, ev->description);
         }
     }
     if (progress.enabled && started)
@@ -148,8 +155,7 @@ int main(int argc, char **argv)
     rtmpkit_recorder *rec = NULL;
     rtmpkit_log log;
     rtmpkit_url url;
-    rtmpkit_client_config cfg;
-    rtmpkit_client *client = NULL;
+    rtmpkit_session *session = NULL;
     const char *path;
     char shown[512];
     int err, have_url = 0;
@@ -165,36 +171,25 @@ int main(int argc, char **argv)
         err = RTMPKIT_EUSAGE;
         goto done;
     }
-    cli_client_config(&opts, &url, &log, &cfg);
-    if (!(client = rtmpkit_client_new(&cfg))) {
-        err = RTMPKIT_ENOMEM;
-        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
-        goto done;
-    }
     rtmpkit_url_format_redacted(&url, 0, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "recording %s to %s", shown, strcmp(path, "-") ? path : "stdout");
-    if ((err = rtmpkit_client_connect(client)) < 0 || (err = rtmpkit_client_play(client, url.stream, play_start_ms(&opts))) < 0) {
-        if (err != RTMPKIT_ECANCELLED)
-            rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
+    if ((err = cli_start_session(&opts, &url, &log, 0, play_start_ms(&opts), &session)) < 0)
         goto done;
-    }
     if (!(rec = new_recorder(path))) {
         err = RTMPKIT_ENOMEM;
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
         goto done;
     }
-    err = record_stream(client, rec, &opts, &log);
+    err = record_stream(session, rec, &opts, &log);
     if (err == RTMPKIT_EOUTPUT)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_recorder_error_message(rec));
     else if (err < 0)
-        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(session));
 done:
-    if (client)
-        rtmpkit_client_close(client);
+    rtmpkit_session_free(session);   /* deleteStream, close */
     if (rec)
         err = finish_recording(rec, err, &log);
     rtmpkit_recorder_free(rec);
-    rtmpkit_client_free(client);
     if (have_url)
         rtmpkit_url_free(&url);
     rtmpkit_log_cleanup(&log);
