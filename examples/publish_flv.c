@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <rtmpkit/rtmpkit.h>
 
+/* What the publisher needs to know of a tag: keyframes and sequence headers. */
+static uint32_t flags_of(const rtmpkit_flv_tag *tag)
+{
+    rtmpkit_tag_header h;
+    if (tag->type == RTMPKIT_FLV_DATA || rtmpkit_tag_parse(tag->type, tag->data, tag->size, &h) < 0)
+        return tag->type == RTMPKIT_FLV_DATA ? RTMPKIT_MEDIA_CONFIG : 0;
+    return (h.config ? RTMPKIT_MEDIA_CONFIG : 0) | (h.type == RTMPKIT_FLV_VIDEO && h.keyframe ? RTMPKIT_MEDIA_KEYFRAME : 0);
+}
+
 /* A whole file in memory (an example: a real program reads it piece by piece). */
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -46,8 +55,7 @@ int main(int argc, char **argv)
         if ((n = rtmpkit_flv_read_tag(file + at, len - at, &tag)) <= 0)
             break;   /* the end, or a cut last tag */
         err = rtmpkit_publisher_send(publisher, &(rtmpkit_media_tag){
-            .type = tag.type, .dts_ms = tag.timestamp, .data = tag.data, .size = tag.size,
-            .flags = tag.type == RTMPKIT_FLV_VIDEO && tag.size && tag.data[0] >> 4 == 1 ? RTMPKIT_MEDIA_KEYFRAME : 0 });
+            .type = tag.type, .dts_ms = tag.timestamp, .flags = flags_of(&tag), .data = tag.data, .size = tag.size });
     }
     if (publisher && err >= 0)
         err = rtmpkit_publisher_flush(publisher);

@@ -53,4 +53,25 @@ check install-client-output test "$out" = "live|rtmp://example.com/live/***|conn
 # The installed program uses the installed library, not the build tree's.
 check install-client-library sh -c "LD_LIBRARY_PATH='$libdir' ldd '$T/client' | grep -q '$libdir/librtmpkit.so'"
 
+# The examples, built from the installed headers alone, publish an FLV file to nginx and
+# record it: the recording has the file's packets, byte for byte.
+for ex in publish_flv record; do
+    # shellcheck disable=SC2086
+    timeout 60 cc -Wall -Wextra -Werror -o "$T/$ex" "$IT_ROOT/examples/$ex.c" $flags 2>"$T/cc-$ex.err"
+    check "install-example-$ex-builds" test $? = 0
+done
+need_servers
+src=$(gen_media example 4)
+name=$(uniq_name example)
+run_bg "$T/record.log" env LD_LIBRARY_PATH="$libdir" timeout 60 "$T/record" "$NGINX_URL/live/$name" "$T/recorded.flv"
+record_pid=$BG_PID
+sleep 1   # nginx keeps the player waiting for the stream: it then gets everything
+LD_LIBRARY_PATH=$libdir timeout 60 "$T/publish_flv" "$src" "$NGINX_URL/live/$name" >"$T/publish.log" 2>&1
+check install-example-publish-exit test $? = 0
+wait_pid "$record_pid" 30
+check install-example-record-exit test $? = 0
+why=$(same_packets "$src" "$T/recorded.flv")
+check install-example-record-content test -z "$why"
+[ -z "$why" ] || echo "example recording: $why"
+
 it_finish
