@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "player.h"
-#include "push_source.h"
+#include "source.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/conn.h"
 #include "rtmpkit/publisher.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "push_input.h"
+#include "source.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/publisher.h"
 
@@ -13,7 +13,7 @@
 struct pusher {
     rtmpkit_session *session;
     rtmpkit_publisher *publisher;
-    rk_push_input *source;
+    rk_source *source;
     const struct cli_options *opts;
     rtmpkit_log *log;
     const volatile sig_atomic_t *cancel;
@@ -52,7 +52,7 @@ static int push_stream(struct pusher *p)
             err = RTMPKIT_ECANCELLED;
             break;
         }
-        n = rk_push_input_read(p->source, &tag);
+        n = rk_source_read(p->source, &tag);
         if (n <= 0) {
             /* A signal can interrupt a blocking read of stdin or a device. */
             err = n < 0 && *p->cancel ? RTMPKIT_ECANCELLED : n;
@@ -85,8 +85,8 @@ static int start_publisher(struct pusher *p)
     const struct cli_options *opts = p->opts;
     rtmpkit_publisher_config pc = {
         .client = rtmpkit_session_client(p->session),
-        .paced = opts->pace || (!opts->no_pace && !rk_push_input_is_live(p->source)),
-        .live = rk_push_input_is_live(p->source),
+        .paced = opts->pace || (!opts->no_pace && !rk_source_is_live(p->source)),
+        .live = rk_source_is_live(p->source),
         .queue_ms = opts->queue_ms,
         .write_timeout_ms = opts->timeout > 0 ? (int)(opts->timeout * 1000) : 0,
         .cancel = p->cancel,
@@ -98,7 +98,7 @@ static int start_publisher(struct pusher *p)
     return 0;
 }
 
-static void source_options(const struct cli_options *opts, rtmpkit_log *log, struct rk_push_source_options *so)
+static void source_options(const struct cli_options *opts, rtmpkit_log *log, struct rk_source_options *so)
 {
     memset(so, 0, sizeof *so);
     so->input = opts->input;
@@ -133,7 +133,7 @@ static void report_totals(struct pusher *p)
 int main(int argc, char **argv)
 {
     struct cli_options opts;
-    struct rk_push_source_options source_opts;
+    struct rk_source_options source_opts;
     struct pusher p;
     rtmpkit_log log;
     rtmpkit_url url;
@@ -162,9 +162,9 @@ int main(int argc, char **argv)
         goto done;
     }
     source_options(&opts, &log, &source_opts);
-    if ((err = rk_push_input_open(&p.source, &source_opts)) < 0)
+    if ((err = rk_source_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
-    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_push_input_describe(p.source));
+    rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_source_describe(p.source));
 
     rtmpkit_url_format_redacted(&url, 1, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "publishing to %s", shown);
@@ -180,7 +180,7 @@ done:
     rtmpkit_publisher_free(p.publisher);
     rtmpkit_session_free(p.session);   /* FCUnpublish, deleteStream */
     if (p.source)
-        rk_push_input_close(p.source);
+        rk_source_close(p.source);
     if (have_url)
         rtmpkit_url_free(&url);
     rtmpkit_log_cleanup(&log);

@@ -5,7 +5,8 @@ usage: check_layers.py SOURCE_ROOT LIBRARY [BINARY...]
 
 1. No C file or header under cli/, codecs/ or examples/ includes a header of core/ that
    is not public (core/include/rtmpkit/): a quoted include must name a file of its own
-   folder (or of codecs/ for the commands) or "rtmpkit/NAME.h" of the public headers.
+   folder (or of codecs/ and its subfolders for the commands) or "rtmpkit/NAME.h" of the
+   public headers.
 2. No meson.build outside core/ and tests/ uses the internal library (core_dep,
    core_inc, core_internal).
 3. Each BINARY (the commands, the FFmpeg module) defines none of the library's symbols
@@ -42,7 +43,7 @@ def bad_includes(text, own_headers, public):
 def check_includes(root):
     public = public_headers(root)
     failures = []
-    codecs_headers = set(os.listdir(os.path.join(root, 'codecs'))) if os.path.isdir(os.path.join(root, 'codecs')) else set()
+    codecs_headers = {f for _, _, files in os.walk(os.path.join(root, 'codecs')) for f in files}
     for layer in LAYERS:
         top = os.path.join(root, layer)
         if not os.path.isdir(top):

@@ -1,8 +1,8 @@
-/* codecs/tags.c on byte arrays: Annex B, avcC, frame flags, tag headers, ADTS, onMetaData. */
+/* codecs/push/avc_aac.c on byte arrays: Annex B, avcC, frame flags, tag headers, ADTS, onMetaData. */
 #include "rtmpkit/bytes.h"
 #include "check.h"
 #include "rtmpkit/error.h"
-#include "tags.h"
+#include "avc_aac.h"
 
 #define SPS 0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9
 #define PPS 0x68, 0xeb, 0xe3, 0xcb

@@ -1,3 +1,6 @@
+/* The built-in test source ("rtmp-push testsrc"): colour bars, a moving box, a frame
+ * counter and the wall clock drawn into yuv420p pictures, and a 1 kHz tone, generated
+ * on demand without libavfilter. */
 #include "testsrc.h"
 
 #include <math.h>

@@ -1,4 +1,7 @@
-#include "push_input.h"
+/* The dispatcher rtmp-push reads tags from: an FLV file of H.264/AAC goes to the FLV
+ * reader; anything else to the FFmpeg pipeline, whose module is loaded (dlopen) only
+ * then and called through the five entry points it exports. */
+#include "source.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -7,23 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flv_source.h"
+#include "ffmpeg_source.h"
+#include "flv_reader.h"
 #include "rtmpkit/error.h"
 
 #define MODULE_NAME "rtmpkit-codecs.so"
 
 /* The FFmpeg pipeline's entry points, from the module. */
 struct module_api {
-    int (*open)(rk_push_source **, const struct rk_push_source_options *);
-    int (*read)(rk_push_source *, rk_tag *);
-    int (*is_live)(const rk_push_source *);
-    const char *(*describe)(const rk_push_source *);
-    void (*close)(rk_push_source *);
+    int (*open)(rk_ffmpeg_source **, const struct rk_source_options *);
+    int (*read)(rk_ffmpeg_source *, rk_tag *);
+    int (*is_live)(const rk_ffmpeg_source *);
+    const char *(*describe)(const rk_ffmpeg_source *);
+    void (*close)(rk_ffmpeg_source *);
 };
 
-struct rk_push_input {
-    rk_flv_source *flv;         /* either this */
-    rk_push_source *ffmpeg;     /* or this, through api */
+struct rk_source {
+    rk_flv_reader *flv;         /* either this */
+    rk_ffmpeg_source *ffmpeg;   /* or this, through api */
     struct module_api api;
     void *module;
 };
@@ -44,7 +48,7 @@ static void *load_module(rtmpkit_log *log)
         slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
-            snprintf(path, sizeof path, "%s/../codecs/%s", exe, MODULE_NAME);
+            snprintf(path, sizeof path, "%s/../codecs/push/%s", exe, MODULE_NAME);
             if (access(path, R_OK) == 0 && (handle = dlopen(path, RTLD_NOW | RTLD_LOCAL)))
                 return handle;
         }
@@ -57,22 +61,22 @@ static void *load_module(rtmpkit_log *log)
 
 static int bind_api(void *module, struct module_api *api)
 {
-    *(void **)&api->open = dlsym(module, "rk_push_source_open");
-    *(void **)&api->read = dlsym(module, "rk_push_source_read");
-    *(void **)&api->is_live = dlsym(module, "rk_push_source_is_live");
-    *(void **)&api->describe = dlsym(module, "rk_push_source_describe");
-    *(void **)&api->close = dlsym(module, "rk_push_source_close");
+    *(void **)&api->open = dlsym(module, "rk_ffmpeg_source_open");
+    *(void **)&api->read = dlsym(module, "rk_ffmpeg_source_read");
+    *(void **)&api->is_live = dlsym(module, "rk_ffmpeg_source_is_live");
+    *(void **)&api->describe = dlsym(module, "rk_ffmpeg_source_describe");
+    *(void **)&api->close = dlsym(module, "rk_ffmpeg_source_close");
     return api->open && api->read && api->is_live && api->describe && api->close ? 0 : -1;
 }
 
-int rk_push_input_open(rk_push_input **out, const struct rk_push_source_options *opts)
+int rk_source_open(rk_source **out, const struct rk_source_options *opts)
 {
-    rk_push_input *in = calloc(1, sizeof *in);
+    rk_source *in = calloc(1, sizeof *in);
     int err;
     *out = NULL;
     if (!in)
         return RTMPKIT_ENOMEM;
-    err = rk_flv_source_open(&in->flv, opts);
+    err = rk_flv_reader_open(&in->flv, opts);
     if (err == 0) {
         if (!(in->module = load_module(opts->log)) || bind_api(in->module, &in->api) < 0) {
             if (in->module)
@@ -83,33 +87,33 @@ int rk_push_input_open(rk_push_input **out, const struct rk_push_source_options 
         }
     }
     if (err < 0) {
-        rk_push_input_close(in);
+        rk_source_close(in);
         return err;
     }
     *out = in;
     return 0;
 }
 
-int rk_push_input_read(rk_push_input *in, rk_tag *tag)
+int rk_source_read(rk_source *in, rk_tag *tag)
 {
-    return in->flv ? rk_flv_source_read(in->flv, tag) : in->api.read(in->ffmpeg, tag);
+    return in->flv ? rk_flv_reader_read(in->flv, tag) : in->api.read(in->ffmpeg, tag);
 }
 
-int rk_push_input_is_live(const rk_push_input *in)
+int rk_source_is_live(const rk_source *in)
 {
     return in->flv ? 0 : in->api.is_live(in->ffmpeg);
 }
 
-const char *rk_push_input_describe(const rk_push_input *in)
+const char *rk_source_describe(const rk_source *in)
 {
-    return in->flv ? rk_flv_source_describe(in->flv) : in->api.describe(in->ffmpeg);
+    return in->flv ? rk_flv_reader_describe(in->flv) : in->api.describe(in->ffmpeg);
 }
 
-void rk_push_input_close(rk_push_input *in)
+void rk_source_close(rk_source *in)
 {
     if (!in)
         return;
-    rk_flv_source_close(in->flv);
+    rk_flv_reader_close(in->flv);
     if (in->ffmpeg)
         in->api.close(in->ffmpeg);
     /* The module stays loaded: FFmpeg may keep threads or atexit handlers of its own. */

@@ -1,3 +1,6 @@
+/* The encoders of the FFmpeg pipeline: H.264 with libx264 and AAC with FFmpeg's native
+ * encoder, each fed frames of any size, format and rate through swscale or swresample,
+ * and handing back packets with millisecond timestamps. */
 #include "encode.h"
 
 #include <math.h>
@@ -10,7 +13,7 @@
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 
-#include "push_source.h"
+#include "source.h"
 #include "rtmpkit/error.h"
 
 static const AVRational ms_tb = { 1, 1000 };

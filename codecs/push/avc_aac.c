@@ -1,4 +1,7 @@
-#include "tags.h"
+/* H.264 and AAC at the byte level, for the FLV tags rtmp-push sends: Annex B NAL units
+ * to length prefixes, avcC records, frame flags from NAL headers, ADTS headers to
+ * AudioSpecificConfig, the AVC/AAC tag body headers and onMetaData. No FFmpeg here. */
+#include "avc_aac.h"
 
 #include <string.h>
 

@@ -1,10 +1,10 @@
-/* The byte-level parsers of codecs/tags.c: Annex B, avcC, H.264 NAL headers, ADTS.
+/* The byte-level parsers of codecs/push/avc_aac.c: Annex B, avcC, H.264 NAL headers, ADTS.
  * The first byte picks the NAL length size for the frame scan. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rtmpkit/bytes.h"
-#include "tags.h"
+#include "avc_aac.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* An FLV file of H.264 + AAC read without FFmpeg: its tags already are what RTMP
  * carries, so rtmp-push sends them as they are. */
-#include "flv_source.h"
+#include "flv_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,13 +13,13 @@
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 #include "rtmpkit/flvtag.h"
-#include "tags.h"
+#include "avc_aac.h"
 
 #define READ_CHUNK       (256 * 1024)
 #define MAX_TAG_BYTES    (RTMPKIT_FLV_MAX_TAG_SIZE + RTMPKIT_FLV_TAG_HEADER_SIZE + 4)
 #define PROBE_TAGS       64         /* tags looked at to learn the codecs */
 
-struct rk_flv_source {
+struct rk_flv_reader {
     int fd;
     char *path;
     uint8_t *buf;           /* file bytes not yet returned */
@@ -38,7 +38,7 @@ struct rk_flv_source {
     rtmpkit_log *log;
 };
 
-static int fill(rk_flv_source *s)
+static int fill(rk_flv_reader *s)
 {
     ssize_t n;
     if (s->start > 0) {
@@ -68,7 +68,7 @@ static int fill(rk_flv_source *s)
 }
 
 /* The next raw tag of the file; 1, 0 at the end, or an error. */
-static int next_file_tag(rk_flv_source *s, rtmpkit_flv_tag *tag)
+static int next_file_tag(rk_flv_reader *s, rtmpkit_flv_tag *tag)
 {
     for (;;) {
         int n = rtmpkit_flv_read_tag(s->buf + s->start, s->end - s->start, tag);
@@ -89,7 +89,7 @@ static int next_file_tag(rk_flv_source *s, rtmpkit_flv_tag *tag)
     }
 }
 
-static int rewind_to_data(rk_flv_source *s)
+static int rewind_to_data(rk_flv_reader *s)
 {
     if (lseek(s->fd, (off_t)s->data_offset, SEEK_SET) < 0)
         return RTMPKIT_EINPUT;
@@ -120,7 +120,7 @@ static int copyable(const rtmpkit_tag_header *h)
 
 /* Looks at the first tags: only H.264 and AAC can be sent as they are. Returns 1 when
  * the file fits, 0 when it needs FFmpeg, or an error. */
-static int probe_codecs(rk_flv_source *s)
+static int probe_codecs(rk_flv_reader *s)
 {
     int video = -1, audio = -1, err = 1;   /* -1: none seen; 0/1: copyable */
     rtmpkit_tag_header h;
@@ -152,9 +152,9 @@ static int probe_codecs(rk_flv_source *s)
     return err < 0 ? err : 1;
 }
 
-int rk_flv_source_open(rk_flv_source **out, const struct rk_push_source_options *o)
+int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *o)
 {
-    rk_flv_source *s;
+    rk_flv_reader *s;
     struct stat st;
     int flags = 0, n, err = 0;
 
@@ -193,12 +193,12 @@ int rk_flv_source_open(rk_flv_source **out, const struct rk_push_source_options 
     *out = s;
     return 1;
 fail:
-    rk_flv_source_close(s);
+    rk_flv_reader_close(s);
     return err;
 }
 
 /* Flags a video frame for the drop policy, from its frame type and NAL headers. */
-static uint32_t video_flags(const rk_flv_source *s, const rtmpkit_tag_header *h)
+static uint32_t video_flags(const rk_flv_reader *s, const rtmpkit_tag_header *h)
 {
     rk_h264_info info;
     uint32_t flags = 0;
@@ -212,7 +212,7 @@ static uint32_t video_flags(const rk_flv_source *s, const rtmpkit_tag_header *h)
     return flags;
 }
 
-int rk_flv_source_read(rk_flv_source *s, rk_tag *tag)
+int rk_flv_reader_read(rk_flv_reader *s, rk_tag *tag)
 {
     for (;;) {
         rtmpkit_flv_tag t;
@@ -261,12 +261,12 @@ int rk_flv_source_read(rk_flv_source *s, rk_tag *tag)
     }
 }
 
-const char *rk_flv_source_describe(const rk_flv_source *s)
+const char *rk_flv_reader_describe(const rk_flv_reader *s)
 {
     return s->description;
 }
 
-void rk_flv_source_close(rk_flv_source *s)
+void rk_flv_reader_close(rk_flv_reader *s)
 {
     if (!s)
         return;

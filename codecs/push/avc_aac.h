@@ -2,8 +2,8 @@
  * AudioSpecificConfig, the AVC/AAC tag headers, onMetaData. No FFmpeg types here, so
  * every function can be unit tested on byte arrays. Functions that build into an rtmpkit_buf
  * append to it and leave errors sticky in it (check b->err once). */
-#ifndef RK_TAGS_H
-#define RK_TAGS_H
+#ifndef RK_AVC_AAC_H
+#define RK_AVC_AAC_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* The media pipeline behind rtmp-push: inputs -> (copy | decode + encode) -> FLV tag
  * bodies in two per-stream queues -> merged by DTS, rebased to 0, never going back. */
-#include "push_source.h"
+#include "ffmpeg_source.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include "encode.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/version.h"
-#include "tags.h"
+#include "avc_aac.h"
 #include "testsrc.h"
 
 #define TAG_MAX_BYTES   (64u << 20)   /* one tag body; larger frames are an input error */
@@ -88,8 +88,8 @@ struct track {
     double kbps;
 };
 
-struct rk_push_source {
-    struct rk_push_source_options opts;
+struct rk_ffmpeg_source {
+    struct rk_source_options opts;
     rtmpkit_log *log;
     struct input main_in, audio_in;
     struct track tr[NTRACKS];
@@ -163,13 +163,13 @@ static int enqueue(struct queue *q, uint8_t type, int64_t dts, uint32_t flags, c
 
 /* ---- logging ---- */
 
-static int cancelled(const rk_push_source *s)
+static int cancelled(const rk_ffmpeg_source *s)
 {
     return s->opts.cancel && *s->opts.cancel;
 }
 
 
-static int fail_av(rk_push_source *s, const char *what, const char *name, int averr)
+static int fail_av(rk_ffmpeg_source *s, const char *what, const char *name, int averr)
 {
     char msg[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(averr, msg, sizeof msg);
@@ -209,7 +209,7 @@ static int video_config_from_extradata(struct track *t, const uint8_t *extra, si
 }
 
 /* The first keyframe of an Annex B stream without extradata carries SPS/PPS in band. */
-static int video_config_inband(rk_push_source *s, struct track *t, const uint8_t *p, size_t n)
+static int video_config_inband(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n)
 {
     rtmpkit_buf_reset(&t->config);
     rk_flv_put_avc(&t->config, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_SEQUENCE_START, 0, NULL, 0);
@@ -224,7 +224,7 @@ static int video_config_inband(rk_push_source *s, struct track *t, const uint8_t
 
 /* Queues one H.264 access unit (Annex B or length-prefixed as t->length_size says);
  * Annex B is converted to the 4-byte lengths our avcC announces. */
-static int emit_video(rk_push_source *s, struct track *t, const uint8_t *p, size_t n,
+static int emit_video(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n,
                       int64_t pts, int64_t dts, int container_key)
 {
     rtmpkit_buf *b = &s->scratch;
@@ -265,7 +265,7 @@ static int audio_config(struct track *t, const uint8_t *asc, size_t len)
 }
 
 /* Strips ADTS headers; one packet may hold several frames (1024 samples each). */
-static int emit_adts(rk_push_source *s, struct track *t, const uint8_t *p, size_t n, int64_t dts)
+static int emit_adts(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n, int64_t dts)
 {
     int64_t i = 0;
     rk_adts h;
@@ -306,7 +306,7 @@ static int is_adts(const struct track *t, const uint8_t *p, size_t n)
     return rk_adts_parse(p, n, &h) == 0 && (size_t)h.frame_size == n;
 }
 
-static int emit_audio(rk_push_source *s, struct track *t, const uint8_t *p, size_t n, int64_t dts)
+static int emit_audio(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n, int64_t dts)
 {
     if (is_adts(t, p, n))
         return emit_adts(s, t, p, n, dts);
@@ -371,7 +371,7 @@ static void packet_times(struct track *t, const AVPacket *pkt, int64_t *pts, int
 /* ---- encode path ---- */
 
 /* Moves every packet the encoder has ready into the track's queue. */
-static int drain_encoder(rk_push_source *s, struct track *t)
+static int drain_encoder(rk_ffmpeg_source *s, struct track *t)
 {
     AVPacket *pkt = s->opkt;
     int ret;
@@ -391,7 +391,7 @@ static int drain_encoder(rk_push_source *s, struct track *t)
     }
 }
 
-static int encode_frame(rk_push_source *s, struct track *t, const AVFrame *f)
+static int encode_frame(rk_ffmpeg_source *s, struct track *t, const AVFrame *f)
 {
     int ret;
     /* --duration: the encoder is flushed at the limit, so every frame before it comes out
@@ -407,7 +407,7 @@ static int encode_frame(rk_push_source *s, struct track *t, const AVFrame *f)
 }
 
 /* Decoded frames go to the encoder with ms timestamps (loop offset included). */
-static int drain_decoder(rk_push_source *s, struct track *t)
+static int drain_decoder(rk_ffmpeg_source *s, struct track *t)
 {
     AVFrame *f = s->frame;
     int ret;
@@ -429,7 +429,7 @@ static int drain_decoder(rk_push_source *s, struct track *t)
     }
 }
 
-static int decode_packet(rk_push_source *s, struct track *t, const AVPacket *pkt)
+static int decode_packet(rk_ffmpeg_source *s, struct track *t, const AVPacket *pkt)
 {
     int ret = avcodec_send_packet(t->dec, pkt);
     if (ret == AVERROR_INVALIDDATA) {
@@ -445,7 +445,7 @@ static int decode_packet(rk_push_source *s, struct track *t, const AVPacket *pkt
 
 /* A copied stream may change its configuration mid-way (an FLV with a new sequence
  * header, a resolution change): send the new one, at this packet's time, before it. */
-static int config_update(rk_push_source *s, struct track *t, const AVPacket *pkt, int64_t dts)
+static int config_update(rk_ffmpeg_source *s, struct track *t, const AVPacket *pkt, int64_t dts)
 {
     size_t len = 0;
     const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, &len);
@@ -473,7 +473,7 @@ done:
     return ret;
 }
 
-static int track_packet(rk_push_source *s, struct track *t, AVPacket *pkt)
+static int track_packet(rk_ffmpeg_source *s, struct track *t, AVPacket *pkt)
 {
     int64_t pts, dts;
     int ret;
@@ -488,7 +488,7 @@ static int track_packet(rk_push_source *s, struct track *t, AVPacket *pkt)
     return emit_audio(s, t, pkt->data, (size_t)pkt->size, dts);
 }
 
-static struct track *track_for(rk_push_source *s, const struct input *in, int index)
+static struct track *track_for(rk_ffmpeg_source *s, const struct input *in, int index)
 {
     for (int i = 0; i < NTRACKS; i++)
         if (s->tr[i].present && s->tr[i].in == in && s->tr[i].index == index)
@@ -497,7 +497,7 @@ static struct track *track_for(rk_push_source *s, const struct input *in, int in
 }
 
 /* End of one play: empty the decoders (they are reused for the next play). */
-static int drain_decoders_of(rk_push_source *s, struct input *in)
+static int drain_decoders_of(rk_ffmpeg_source *s, struct input *in)
 {
     for (int i = 0; i < NTRACKS; i++) {
         struct track *t = &s->tr[i];
@@ -511,7 +511,7 @@ static int drain_decoders_of(rk_push_source *s, struct input *in)
     return 0;
 }
 
-static int finish_tracks_of(rk_push_source *s, struct input *in)
+static int finish_tracks_of(rk_ffmpeg_source *s, struct input *in)
 {
     for (int i = 0; i < NTRACKS; i++) {
         struct track *t = &s->tr[i];
@@ -526,7 +526,7 @@ static int finish_tracks_of(rk_push_source *s, struct input *in)
 }
 
 /* Seeks back for the next play; timestamps continue after the last play's end. */
-static int rewind_input(rk_push_source *s, struct input *in)
+static int rewind_input(rk_ffmpeg_source *s, struct input *in)
 {
     int64_t start = in->fmt->start_time != AV_NOPTS_VALUE ? in->fmt->start_time : 0;
     int ret = avformat_seek_file(in->fmt, -1, INT64_MIN, start, start, 0);
@@ -547,7 +547,7 @@ static int rewind_input(rk_push_source *s, struct input *in)
     return 1;
 }
 
-static int input_end(rk_push_source *s, struct input *in)
+static int input_end(rk_ffmpeg_source *s, struct input *in)
 {
     int ret;
     if ((ret = drain_decoders_of(s, in)) < 0)
@@ -558,7 +558,7 @@ static int input_end(rk_push_source *s, struct input *in)
 }
 
 /* Reads one packet of in and hands it to its track. */
-static int input_read(rk_push_source *s, struct input *in)
+static int input_read(rk_ffmpeg_source *s, struct input *in)
 {
     int ret = av_read_frame(in->fmt, s->pkt);
     struct track *t;
@@ -580,14 +580,14 @@ static int input_read(rk_push_source *s, struct input *in)
 }
 
 /* testsrc: one more picture or block of samples for this track. */
-static int testsrc_step(rk_push_source *s, struct track *t)
+static int testsrc_step(rk_ffmpeg_source *s, struct track *t)
 {
     const AVFrame *f;
     int ret = t->kind == VIDEO ? rk_testsrc_video(t->in->ts, &f) : rk_testsrc_audio(t->in->ts, &f);
     return ret < 0 ? ret : encode_frame(s, t, f);
 }
 
-static int fill_step(rk_push_source *s, struct track *t)
+static int fill_step(rk_ffmpeg_source *s, struct track *t)
 {
     return t->in->ts ? testsrc_step(s, t) : input_read(s, t->in);
 }
@@ -596,7 +596,7 @@ static int fill_step(rk_push_source *s, struct track *t)
 
 /* The track to read for next, or NULL when every track has a tag ready, has ended, or
  * waits on a stream whose look-ahead is full. */
-static struct track *track_to_fill(rk_push_source *s)
+static struct track *track_to_fill(rk_ffmpeg_source *s)
 {
     int64_t bound = s->live ? LOOKAHEAD_MS_LIVE : LOOKAHEAD_MS_FILE;
     for (int i = 0; i < NTRACKS; i++) {
@@ -610,7 +610,7 @@ static struct track *track_to_fill(rk_push_source *s)
     return NULL;
 }
 
-static int fill_queues(rk_push_source *s)
+static int fill_queues(rk_ffmpeg_source *s)
 {
     struct track *t;
     int ret;
@@ -621,7 +621,7 @@ static int fill_queues(rk_push_source *s)
 }
 
 /* The queued tag with the smallest dts (audio first on ties), or NULL at the end. */
-static struct track *pick_track(rk_push_source *s)
+static struct track *pick_track(rk_ffmpeg_source *s)
 {
     struct track *best = NULL;
     for (int i = NTRACKS - 1; i >= 0; i--) {
@@ -633,7 +633,7 @@ static struct track *pick_track(rk_push_source *s)
 }
 
 /* Rebases to the first media tag and keeps the output clock from going back. */
-static void rebase(rk_push_source *s, struct qtag *q)
+static void rebase(rk_ffmpeg_source *s, struct qtag *q)
 {
     int64_t dts;
     if (!s->have_base) {
@@ -647,7 +647,7 @@ static void rebase(rk_push_source *s, struct qtag *q)
     q->dts = dts;
 }
 
-static void set_tag(rk_push_source *s, struct qtag *q, rk_tag *tag)
+static void set_tag(rk_ffmpeg_source *s, struct qtag *q, rk_tag *tag)
 {
     free(s->cur);
     s->cur = q;
@@ -658,7 +658,7 @@ static void set_tag(rk_push_source *s, struct qtag *q, rk_tag *tag)
     tag->size = q->size;
 }
 
-int rk_push_source_read(rk_push_source *s, rk_tag *tag)
+int rk_ffmpeg_source_read(rk_ffmpeg_source *s, rk_tag *tag)
 {
     struct track *t;
     struct qtag *q;
@@ -692,7 +692,7 @@ static int interrupted(void *opaque)
     return cancelled(opaque);
 }
 
-static int open_format(rk_push_source *s, struct input *in, const char *name, const char *format)
+static int open_format(rk_ffmpeg_source *s, struct input *in, const char *name, const char *format)
 {
     const AVInputFormat *ifmt = NULL;
     int ret;
@@ -719,7 +719,7 @@ static int open_format(rk_push_source *s, struct input *in, const char *name, co
 }
 
 /* Output size: the options', keeping the aspect ratio when only one is given; even. */
-static void output_size(const struct rk_push_source_options *o, int in_w, int in_h, int *w, int *h)
+static void output_size(const struct rk_source_options *o, int in_w, int in_h, int *w, int *h)
 {
     *w = o->width;
     *h = o->height;
@@ -735,9 +735,9 @@ static void output_size(const struct rk_push_source_options *o, int in_w, int in
     *h &= ~1;
 }
 
-static int open_inputs(rk_push_source *s)
+static int open_inputs(rk_ffmpeg_source *s)
 {
-    const struct rk_push_source_options *o = &s->opts;
+    const struct rk_source_options *o = &s->opts;
     int ret;
 
     if (!strcmp(o->input, "testsrc") && !o->format) {
@@ -780,9 +780,9 @@ static void init_track(struct track *t, int kind, struct input *in, int index)
     rtmpkit_buf_init(&t->config, 1 << 20);
 }
 
-static int pick_streams(rk_push_source *s)
+static int pick_streams(rk_ffmpeg_source *s)
 {
-    const struct rk_push_source_options *o = &s->opts;
+    const struct rk_source_options *o = &s->opts;
     struct input *ain = o->audio_input ? &s->audio_in : &s->main_in;
     int v = -1, a = -1;
 
@@ -808,7 +808,7 @@ static double stream_fps(const AVStream *st)
     return fps > 0 && fps <= 240 ? fps : 30;
 }
 
-static int video_must_encode(const struct rk_push_source_options *o, const AVCodecParameters *par,
+static int video_must_encode(const struct rk_source_options *o, const AVCodecParameters *par,
                              double fps)
 {
     if (o->force_encode || par->codec_id != AV_CODEC_ID_H264)
@@ -818,7 +818,7 @@ static int video_must_encode(const struct rk_push_source_options *o, const AVCod
     return o->fps > 0 && fabs(o->fps - fps) > 0.01;
 }
 
-static int open_decoder(rk_push_source *s, struct track *t)
+static int open_decoder(rk_ffmpeg_source *s, struct track *t)
 {
     const AVCodec *codec = avcodec_find_decoder(t->st->codecpar->codec_id);
     int ret;
@@ -837,9 +837,9 @@ static int open_decoder(rk_push_source *s, struct track *t)
     return 0;
 }
 
-static int open_video_encoder(rk_push_source *s, struct track *t)
+static int open_video_encoder(rk_ffmpeg_source *s, struct track *t)
 {
-    const struct rk_push_source_options *o = &s->opts;
+    const struct rk_source_options *o = &s->opts;
     struct rk_venc_config cfg = {
         .width = t->width, .height = t->height, .fps = t->fps, .force_fps = o->fps > 0,
         .kbps = o->video_kbps, .gop_frames = o->gop_frames, .preset = o->preset, .log = s->log,
@@ -860,9 +860,9 @@ static int open_video_encoder(rk_push_source *s, struct track *t)
     return video_config_from_extradata(t, extra, len);
 }
 
-static int setup_video(rk_push_source *s, struct track *t)
+static int setup_video(rk_ffmpeg_source *s, struct track *t)
 {
-    const struct rk_push_source_options *o = &s->opts;
+    const struct rk_source_options *o = &s->opts;
     const AVCodecParameters *par;
     int ret;
 
@@ -892,9 +892,9 @@ static int setup_video(rk_push_source *s, struct track *t)
     return open_video_encoder(s, t);
 }
 
-static int setup_audio(rk_push_source *s, struct track *t)
+static int setup_audio(rk_ffmpeg_source *s, struct track *t)
 {
-    const struct rk_push_source_options *o = &s->opts;
+    const struct rk_source_options *o = &s->opts;
     const AVCodecParameters *par = t->in->ts ? NULL : t->st->codecpar;
     struct rk_aenc_config cfg = { 48000, 2, o->audio_kbps, s->log };
     const uint8_t *extra;
@@ -926,7 +926,7 @@ static int setup_audio(rk_push_source *s, struct track *t)
 
 /* Reads until each stream has its first tag (the copy path learns some sequence headers
  * from the first frames), then checks every stream has one. */
-static int prefetch(rk_push_source *s)
+static int prefetch(rk_ffmpeg_source *s)
 {
     int ret;
     if ((ret = fill_queues(s)) < 0)
@@ -949,12 +949,12 @@ static int prefetch(rk_push_source *s)
     return 0;
 }
 
-static int push_header_tag(rk_push_source *s, uint8_t type, const rtmpkit_buf *body)
+static int push_header_tag(rk_ffmpeg_source *s, uint8_t type, const rtmpkit_buf *body)
 {
     return enqueue(&s->head, type, 0, RK_TAG_CONFIG, body);
 }
 
-static int build_header(rk_push_source *s)
+static int build_header(rk_ffmpeg_source *s)
 {
     const struct track *v = &s->tr[VIDEO], *a = &s->tr[AUDIO];
     rk_flv_meta m = {
@@ -990,7 +990,7 @@ static void describe_track(const struct track *t, char *out, size_t cap)
                  t->copy ? "" : " from ", t->copy ? "" : t->in_codec);
 }
 
-static void build_description(rk_push_source *s)
+static void build_description(rk_ffmpeg_source *s)
 {
     char v[120] = "", a[120] = "";
     if (s->tr[VIDEO].present)
@@ -1010,9 +1010,9 @@ static void set_ffmpeg_log_level(const rtmpkit_log *log)
                      : level >= RTMPKIT_LOG_DEBUG ? AV_LOG_INFO : AV_LOG_ERROR);
 }
 
-static int alloc_source(rk_push_source **out, const struct rk_push_source_options *opts)
+static int alloc_source(rk_ffmpeg_source **out, const struct rk_source_options *opts)
 {
-    rk_push_source *s = calloc(1, sizeof *s);
+    rk_ffmpeg_source *s = calloc(1, sizeof *s);
     if (!s)
         return RTMPKIT_ENOMEM;
     *out = s;
@@ -1024,9 +1024,9 @@ static int alloc_source(rk_push_source **out, const struct rk_push_source_option
     return 0;
 }
 
-int rk_push_source_open(rk_push_source **out, const struct rk_push_source_options *opts)
+int rk_ffmpeg_source_open(rk_ffmpeg_source **out, const struct rk_source_options *opts)
 {
-    rk_push_source *s = NULL;
+    rk_ffmpeg_source *s = NULL;
     int ret;
 
     *out = NULL;
@@ -1048,16 +1048,16 @@ int rk_push_source_open(rk_push_source **out, const struct rk_push_source_option
     *out = s;
     return 0;
 fail:
-    rk_push_source_close(s);
+    rk_ffmpeg_source_close(s);
     return ret;
 }
 
-int rk_push_source_is_live(const rk_push_source *s)
+int rk_ffmpeg_source_is_live(const rk_ffmpeg_source *s)
 {
     return s->live;
 }
 
-const char *rk_push_source_describe(const rk_push_source *s)
+const char *rk_ffmpeg_source_describe(const rk_ffmpeg_source *s)
 {
     return s->desc;
 }
@@ -1069,7 +1069,7 @@ static void close_input(struct input *in)
     in->ts = NULL;
 }
 
-void rk_push_source_close(rk_push_source *s)
+void rk_ffmpeg_source_close(rk_ffmpeg_source *s)
 {
     if (!s)
         return;

@@ -1,0 +1,20 @@
+/* rtmp-push's input for an FLV file of H.264 + AAC, without FFmpeg: its tags are sent as
+ * they are. Same contract as ffmpeg_source.h; rk_source_open picks it when it fits. */
+#ifndef RK_FLV_READER_H
+#define RK_FLV_READER_H
+
+#include "source.h"
+
+typedef struct rk_flv_reader rk_flv_reader;
+
+/* Returns 1 with *out when the options name a regular FLV file whose codecs are H.264
+ * and AAC and nothing asks for encoding; 0 when this input is not for us (FFmpeg's turn,
+ * nothing logged); or a negative error (logged). */
+int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *opts);
+/* As rk_ffmpeg_source_read: metadata and sequence headers first at 0, then the file's
+ * tags rebased to 0, --loop repeats later by the time played. */
+int rk_flv_reader_read(rk_flv_reader *src, rk_tag *tag);
+const char *rk_flv_reader_describe(const rk_flv_reader *src);
+void rk_flv_reader_close(rk_flv_reader *src);
+
+#endif
