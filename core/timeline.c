@@ -45,19 +45,22 @@ static void place_segment(rtmpkit_timeline *tl, uint64_t now_ms)
 {
     int64_t gap = 1;
     if (tl->started) {
-        if (!(tl->flags & RTMPKIT_TIMELINE_CLOSE_GAPS))
+        if (!(tl->flags & (RTMPKIT_TIMELINE_CLOSE_GAPS | RTMPKIT_TIMELINE_SOURCE_CLOCK)))
             gap = max64(elapsed(tl->last_now_ms, now_ms), 1);
         tl->offset = tl->max_out + gap;
     }
     tl->pending = 0;
 }
 
-/* A frame that goes back too far, or forward further than the time passed: the
- * publisher behind the track has restarted. */
-static int is_discontinuity(const rtmpkit_timeline_track *t, uint32_t wire_ms, uint64_t now_ms)
+/* A frame that goes back too far, or forward further than the time passed (unless the
+ * wire time is the source's own clock): the publisher behind the track has restarted. */
+static int is_discontinuity(const rtmpkit_timeline *tl, const rtmpkit_timeline_track *t, uint32_t wire_ms,
+                            uint64_t now_ms)
 {
     int64_t step = (int32_t)(wire_ms - t->last_wire);
-    return step < -RTMPKIT_TIMELINE_BACK_MS ||
+    if (step < -RTMPKIT_TIMELINE_BACK_MS)
+        return 1;
+    return !(tl->flags & RTMPKIT_TIMELINE_SOURCE_CLOCK) &&
            step > elapsed(t->last_now_ms, now_ms) + RTMPKIT_TIMELINE_SLACK_MS;
 }
 
@@ -74,7 +77,7 @@ static int64_t position(const rtmpkit_timeline *tl, const rtmpkit_timeline_track
 static int64_t map_frame(rtmpkit_timeline *tl, rtmpkit_timeline_track *t, uint32_t wire_ms, uint64_t now_ms)
 {
     int64_t pos;
-    if (t->seen && is_discontinuity(t, wire_ms, now_ms)) {
+    if (t->seen && is_discontinuity(tl, t, wire_ms, now_ms)) {
         rtmpkit_timeline_new_segment(tl);
         place_segment(tl, now_ms);
     }

@@ -13,6 +13,7 @@
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 #include "rtmpkit/flvtag.h"
+#include "rtmpkit/timeline.h"
 #include "avc_aac.h"
 
 #define READ_CHUNK       (256 * 1024)
@@ -27,10 +28,9 @@ struct rk_flv_reader {
     int eof;
     size_t data_offset;     /* the first tag's position, for --loop */
     int loops_left;         /* 0: forever */
-    int64_t loop_offset_ms; /* added to the file's timestamps in this loop */
+    rtmpkit_timeline tl;    /* the file's 32-bit times unwrapped; each loop a new segment */
     int64_t last_dts_ms;    /* highest dts returned */
-    int64_t first_ts;       /* the file's first media timestamp: output 0 */
-    int have_first;
+    int have_first;         /* this loop has had its first frame */
     int no_audio, no_video;
     int avc_length_size;
     int sent_config;        /* metadata and sequence headers go out once, not each loop */
@@ -171,6 +171,7 @@ int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *o)
     s->no_audio = o->no_audio;
     s->no_video = o->no_video;
     s->loops_left = o->loop;
+    rtmpkit_timeline_init(&s->tl, RTMPKIT_TIMELINE_CLOSE_GAPS | RTMPKIT_TIMELINE_SOURCE_CLOCK);
     s->avc_length_size = 4;
     s->cap = READ_CHUNK;
     s->buf = malloc(s->cap);
@@ -227,7 +228,7 @@ int rk_flv_reader_read(rk_flv_reader *s, rk_tag *tag)
                 return 0;
             if (s->loops_left > 1)
                 s->loops_left--;
-            s->loop_offset_ms = s->last_dts_ms + 1;
+            rtmpkit_timeline_new_segment(&s->tl);
             s->have_first = 0;
             s->sent_config = 1;
             if ((n = rewind_to_data(s)) < 0)
@@ -244,13 +245,11 @@ int rk_flv_reader_read(rk_flv_reader *s, rk_tag *tag)
         config = any_config && !s->have_first;
         if (config && s->sent_config)
             continue;
-        if (!config && !s->have_first) {
+        if (!config)
             s->have_first = 1;
-            s->first_ts = t.timestamp;
-        }
-        dts = config ? s->loop_offset_ms : s->loop_offset_ms + (int64_t)t.timestamp - s->first_ts;
+        dts = rtmpkit_timeline_map(&s->tl, t.type, t.timestamp, any_config, 0);
         if (dts < s->last_dts_ms)
-            dts = s->last_dts_ms;   /* never backwards */
+            dts = s->last_dts_ms;   /* never backwards, across the tracks too */
         s->last_dts_ms = dts;
         tag->type = t.type;
         tag->dts_ms = dts;

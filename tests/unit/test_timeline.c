@@ -225,6 +225,26 @@ static void test_config_and_data(void)
     CHECK_INT(frame(&tl, V, 124536, now + 80), 1080);
 }
 
+/* A file read faster than real time (rtmp-push's FLV reader): its own clock is trusted,
+ * forward steps stay, a step back (the file's timestamps restart) still starts a segment,
+ * 1 ms after the last output; now_ms is never looked at. */
+static void test_source_clock(void)
+{
+    rtmpkit_timeline tl, live;
+    rtmpkit_timeline_init(&tl, RTMPKIT_TIMELINE_SOURCE_CLOCK);
+    rtmpkit_timeline_init(&live, 0);
+    CHECK_INT(frame(&tl, V, 1000, 0), 0);
+    CHECK_INT(frame(&live, V, 1000, 0), 0);
+    CHECK_INT(frame(&tl, V, 6000, 0), 5000);        /* a 5 s gap in the file is kept */
+    CHECK_INT(frame(&live, V, 6000, 0), 1);         /* live, with no time passed: a restart */
+    CHECK_INT(frame(&tl, V, 6040, 0), 5040);
+    CHECK_INT(frame(&tl, V, 500, 99999), 5041);     /* back: a new segment, no real-time gap */
+    CHECK_INT(frame(&tl, V, 540, 0), 5081);
+    rtmpkit_timeline_new_segment(&tl);              /* the next loop of the file */
+    CHECK_INT(config(&tl, V, 0, 0), 5082);
+    CHECK_INT(frame(&tl, V, 1000, 77777), 5082);
+}
+
 int main(void)
 {
     test_start_and_rebase();
@@ -235,5 +255,6 @@ int main(void)
     test_no_false_restart();
     test_reconnect();
     test_config_and_data();
+    test_source_clock();
     return check_report("timeline");
 }

@@ -36,6 +36,9 @@
 /* Flags for rtmpkit_timeline_init. */
 #define RTMPKIT_TIMELINE_CLOSE_GAPS 0x1u   /* a new segment starts 1 ms after the last output,
                                             * whatever time passed (a file without dead air) */
+#define RTMPKIT_TIMELINE_SOURCE_CLOCK 0x2u /* the wire times are the source's own clock (a file
+                                            * read faster than real time): a step forward is
+                                            * never a restart, and now_ms is not used */
 
 enum { RTMPKIT_TIMELINE_TRACKS = 3 };      /* audio, video, data */
 
@@ -60,8 +63,8 @@ typedef struct rtmpkit_timeline {
     uint64_t last_now_ms;    /* when the newest frame came */
 } rtmpkit_timeline;
 
-/* Starts an empty timeline: the first segment's base maps to 0. flags: 0 or
- * RTMPKIT_TIMELINE_CLOSE_GAPS. */
+/* Starts an empty timeline: the first segment's base maps to 0. flags: 0, or
+ * RTMPKIT_TIMELINE_CLOSE_GAPS and/or RTMPKIT_TIMELINE_SOURCE_CLOCK. */
 RTMPKIT_API void rtmpkit_timeline_init(rtmpkit_timeline *tl, unsigned flags);
 
 /* Maps one tag: type is RTMPKIT_FLV_AUDIO, _VIDEO or _DATA (anything else counts as
