@@ -11,13 +11,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/sockios.h>
-#include <time.h>
 
 #include "auth.h"
+#include "client_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "tls.h"
-#include "transport.h"
 
 #define CLOSE_FLUSH_MS               1000
 #define READ_BUFFER_SIZE             (64 * 1024)
@@ -30,15 +29,24 @@
 struct rtmpkit_client {
     rtmpkit_client_config cfg;
     rtmpkit_conn *conn;
+    rk_transport_opener opener;   /* open NULL: TCP, and TLS for rtmps */
     rk_transport *transport;
     uint8_t in[READ_BUFFER_SIZE];
     size_t in_start;        /* bytes before this were consumed by the engine */
     size_t in_end;
     uint64_t last_read_ms;
     rtmpkit_conn_config conn_cfg;   /* what each connect attempt's engine is made from */
+    uint64_t queued_before; /* bytes queued by the engines of earlier connects */
     uint64_t started_ms;    /* when Play.Start or Publish.Start arrived; 0: not yet */
     int publishing;
     int media_seen;         /* a media message arrived after Play.Start */
+    int stream;             /* "the" stream of the single-stream functions: the last
+                             * started; -1: none */
+    int fatal_stream;       /* started by rtmpkit_client_play/_publish: its error is the
+                             * error of rtmpkit_client_next_event; -1: none */
+    rtmpkit_event held;     /* an event pump took from the engine for next_event (valid:
+                             * the engine is fed nothing while it is held) */
+    int has_held;
     int engine_spent;       /* the engine has been started: a new connect needs a new one */
     char error[600];
 };
@@ -48,7 +56,7 @@ static int or_default(int value, int dflt)
     return value > 0 ? value : dflt;
 }
 
-rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg)
+rtmpkit_client *rk_client_new_with_opener(const rtmpkit_client_config *cfg, const rk_transport_opener *opener)
 {
     rtmpkit_client *cl;
     rtmpkit_conn_config conn_cfg;
@@ -75,7 +83,15 @@ rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg)
         free(cl);
         return NULL;
     }
+    if (opener)
+        cl->opener = *opener;
+    cl->stream = cl->fatal_stream = -1;
     return cl;
+}
+
+rtmpkit_client *rtmpkit_client_new(const rtmpkit_client_config *cfg)
+{
+    return rk_client_new_with_opener(cfg, NULL);
 }
 
 void rtmpkit_client_free(rtmpkit_client *cl)
@@ -93,9 +109,9 @@ const char *rtmpkit_client_error_message(const rtmpkit_client *cl)
     return cl->error[0] ? cl->error : "no error";
 }
 
-rtmpkit_conn *rtmpkit_client_conn(rtmpkit_client *cl)
+uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
 {
-    return cl->conn;
+    return cl->queued_before + rtmpkit_conn_bytes_queued(cl->conn);
 }
 
 static int set_error(rtmpkit_client *cl, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -157,8 +173,7 @@ static int flush_output(rtmpkit_client *cl, int timeout_ms)
             return n < 0 ? n : 0;
         if (now >= deadline)
             return set_error(cl, RTMPKIT_ETIMEOUT, "sending blocked for %d ms", timeout_ms);
-        n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, 1),
-                       (int)(deadline - now), cl->cfg.cancel);
+        n = rk_transport_wait(cl->transport, 1, (int)(deadline - now), cl->cfg.cancel);
         if (n < 0)
             return n == RTMPKIT_ECANCELLED ? n : set_error(cl, n, "connection lost while sending");
     }
@@ -203,8 +218,7 @@ static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_
             return set_error(cl, RTMPKIT_ETIMEOUT, "no answer from the server for %.1f s%s%s",
                              (double)(now - cl->last_read_ms) / 1000,
                              waiting_for ? " while waiting for " : "", waiting_for ? waiting_for : "");
-        n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, 0),
-                       (int)(deadline - now), cl->cfg.cancel);
+        n = rk_transport_wait(cl->transport, 0, (int)(deadline - now), cl->cfg.cancel);
         if (n == RTMPKIT_ECANCELLED)
             return set_error(cl, n, "interrupted");
         if (n < 0)
@@ -212,14 +226,26 @@ static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_
     }
 }
 
+/* An ERROR event that ends the caller's wait: the connection's, or that of the stream
+ * started by rtmpkit_client_play/_publish. Other streams' errors are events. */
+static int is_fatal(const rtmpkit_client *cl, const rtmpkit_event *ev)
+{
+    return ev->type == RTMPKIT_EVENT_ERROR && (ev->stream < 0 || ev->stream == cl->fatal_stream);
+}
+
 /* Returns the next engine event, feeding it bytes and flushing its output as needed,
- * until deadline. ERROR events come back as their error code. */
+ * until deadline. Fatal ERROR events come back as their error code. */
 static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, const char *waiting_for)
 {
+    if (cl->has_held) {
+        *ev = cl->held;
+        cl->has_held = 0;
+        return 1;
+    }
     for (;;) {
         int n;
         if (rtmpkit_conn_poll_event(cl->conn, ev)) {
-            if (ev->type == RTMPKIT_EVENT_ERROR)
+            if (is_fatal(cl, ev))
                 return engine_error(cl, ev->error);
             if (ev->type == RTMPKIT_EVENT_MEDIA)
                 cl->media_seen = 1;
@@ -243,8 +269,9 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
     }
 }
 
-/* Waits for an event of the wanted type; other events before it are dropped (logged). */
-static int wait_for(rtmpkit_client *cl, enum rtmpkit_event_type wanted, const char *what)
+/* Waits for an event of the wanted type about stream (-1: the connection); other events
+ * before it are dropped (logged). */
+static int wait_for(rtmpkit_client *cl, enum rtmpkit_event_type wanted, int stream, const char *what)
 {
     uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)cl->cfg.handshake_timeout_ms;
     rtmpkit_event ev;
@@ -252,7 +279,7 @@ static int wait_for(rtmpkit_client *cl, enum rtmpkit_event_type wanted, const ch
         int n = next_event(cl, &ev, deadline, what);
         if (n < 0)
             return n;
-        if (ev.type == wanted)
+        if (ev.type == wanted && ev.stream == stream)
             return 0;
         if (ev.code[0])
             rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_DEBUG, "while waiting for %s: %s %s", what, ev.code,
@@ -313,6 +340,7 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
         free(tc_url);
         if (!conn)
             return set_error(cl, RTMPKIT_ENOMEM, "out of memory");
+        cl->queued_before += rtmpkit_conn_bytes_queued(cl->conn);
         rtmpkit_conn_free(cl->conn);
         cl->conn = conn;
     }
@@ -323,19 +351,22 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
      * promises a warning on every run. */
     if (url->tls && cl->cfg.insecure)
         rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_ERROR, "warning: TLS certificate verification is off (--insecure)");
-    err = rk_tcp_connect(url->host, url->port, cl->cfg.ip_family, cl->cfg.connect_timeout_ms,
-                         cl->cfg.cancel, &cl->transport, why, sizeof why);
+    if (cl->opener.open)
+        err = cl->opener.open(cl->opener.opaque, &cl->transport, why, sizeof why);
+    else
+        err = rk_tcp_connect(url->host, url->port, cl->cfg.ip_family, cl->cfg.connect_timeout_ms,
+                             cl->cfg.cancel, &cl->transport, why, sizeof why);
     if (err < 0)
         return set_error(cl, err, "%s", why[0] ? why : rtmpkit_strerror(err));
-    if (url->tls && (err = start_tls(cl)) < 0)
+    if (url->tls && !cl->opener.open && (err = start_tls(cl)) < 0)
         return err;
     cl->last_read_ms = rtmpkit_monotonic_ms();
     if (RAND_bytes(random, sizeof random) != 1)
         return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the handshake");
     cl->engine_spent = 1;
-    if ((err = rtmpkit_conn_start(cl->conn, (uint64_t)time(NULL) * 1000, random)) < 0)
+    if ((err = rtmpkit_conn_start(cl->conn, rtmpkit_monotonic_ms(), random)) < 0)
         return engine_error(cl, err);
-    err = wait_for(cl, RTMPKIT_EVENT_CONNECTED, rtmpkit_conn_handshake_done(cl->conn)
+    err = wait_for(cl, RTMPKIT_EVENT_CONNECTED, -1, rtmpkit_conn_handshake_done(cl->conn)
                    ? "the connect answer" : "the handshake");
     if (err == RTMPKIT_ENETWORK && !rtmpkit_conn_handshake_done(cl->conn))
         return set_error(cl, RTMPKIT_EHANDSHAKE, "the server closed the connection during the handshake");
@@ -389,6 +420,8 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     int err, used = cl->engine_spent;   /* connected before: the engine is spent */
     cl->started_ms = 0;
     cl->media_seen = 0;
+    cl->stream = cl->fatal_stream = -1;
+    cl->has_held = 0;
     for (int attempt = 0;; attempt++) {
         err = connect_once(cl, query[0] ? query : NULL, attempt > 0 || used);
         if (err != RTMPKIT_EREJECTED)
@@ -404,28 +437,64 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     return 0;
 }
 
-int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms)
+/* Starts a stream (a publisher with publish_type, else a player) without waiting, and
+ * makes it "the" stream of the single-stream functions. Returns its handle or an error. */
+static int start_stream(rtmpkit_client *cl, const char *name, const char *publish_type, double start_ms)
 {
-    int err = rtmpkit_conn_play(cl->conn, name, start_ms);
+    int stream = publish_type ? rtmpkit_conn_publish(cl->conn, name, publish_type)
+                              : rtmpkit_conn_play(cl->conn, name, start_ms);
+    int err;
+    if (stream < 0)
+        return set_error(cl, stream, "cannot start %s: %s", publish_type ? "publishing" : "playing",
+                         rtmpkit_conn_error_message(cl->conn));
+    cl->stream = stream;
+    if ((err = flush_output(cl, cl->cfg.write_timeout_ms)) < 0)
+        return err;
+    return stream;
+}
+
+/* Starts a stream and waits for its Start: the single-stream way. */
+static int start_and_wait(rtmpkit_client *cl, const char *name, const char *publish_type, double start_ms)
+{
+    int stream = start_stream(cl, name, publish_type, start_ms), err;
+    if (stream < 0)
+        return stream;
+    cl->fatal_stream = stream;
+    err = publish_type ? wait_for(cl, RTMPKIT_EVENT_PUBLISH_START, stream, "NetStream.Publish.Start")
+                       : wait_for(cl, RTMPKIT_EVENT_PLAY_START, stream, "NetStream.Play.Start");
     if (err < 0)
-        return set_error(cl, err, "cannot start playing: %s", rtmpkit_strerror(err));
-    if ((err = wait_for(cl, RTMPKIT_EVENT_PLAY_START, "NetStream.Play.Start")) < 0)
         return err;
     cl->started_ms = rtmpkit_monotonic_ms();
-    cl->publishing = 0;
+    cl->publishing = publish_type != NULL;
     cl->media_seen = 0;
     return 0;
 }
 
+int rtmpkit_client_play(rtmpkit_client *cl, const char *name, double start_ms)
+{
+    return start_and_wait(cl, name, NULL, start_ms);
+}
+
 int rtmpkit_client_publish(rtmpkit_client *cl, const char *name, const char *type)
 {
-    int err = rtmpkit_conn_publish(cl->conn, name, type);
-    if (err < 0)
-        return set_error(cl, err, "cannot start publishing: %s", rtmpkit_strerror(err));
-    if ((err = wait_for(cl, RTMPKIT_EVENT_PUBLISH_START, "NetStream.Publish.Start")) < 0)
-        return err;
-    cl->started_ms = rtmpkit_monotonic_ms();
-    cl->publishing = 1;
+    return start_and_wait(cl, name, type ? type : "live", 0);
+}
+
+int rtmpkit_client_play_stream(rtmpkit_client *cl, const char *name, double start_ms, int *stream)
+{
+    int s = start_stream(cl, name, NULL, start_ms);
+    if (s < 0)
+        return s;
+    *stream = s;
+    return 0;
+}
+
+int rtmpkit_client_publish_stream(rtmpkit_client *cl, const char *name, const char *type, int *stream)
+{
+    int s = start_stream(cl, name, type ? type : "live", 0);
+    if (s < 0)
+        return s;
+    *stream = s;
     return 0;
 }
 
@@ -453,22 +522,34 @@ int rtmpkit_client_next_event(rtmpkit_client *cl, rtmpkit_event *ev)
     return rtmpkit_client_next_event_timeout(cl, ev, 0);
 }
 
-int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
-                              const uint8_t *data, size_t len)
+int rtmpkit_client_queue_media_on(rtmpkit_client *cl, int stream, uint8_t type, uint32_t timestamp,
+                                  const uint8_t *data, size_t len)
 {
-    int err = rtmpkit_conn_send_media(cl->conn, type, timestamp, data, len);
+    int err = rtmpkit_conn_send_media(cl->conn, stream, type, timestamp, data, len);
+    if (err < 0)
+        return set_error(cl, err, "cannot queue a message: %s", rtmpkit_strerror(err));
+    return 0;
+}
+
+int rtmpkit_client_send_media_on(rtmpkit_client *cl, int stream, uint8_t type, uint32_t timestamp,
+                                 const uint8_t *data, size_t len)
+{
+    int err = rtmpkit_conn_send_media(cl->conn, stream, type, timestamp, data, len);
     if (err < 0)
         return set_error(cl, err, "cannot send: %s", rtmpkit_strerror(err));
     return flush_output(cl, cl->cfg.write_timeout_ms);
 }
 
+int rtmpkit_client_send_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
+                              const uint8_t *data, size_t len)
+{
+    return rtmpkit_client_send_media_on(cl, cl->stream, type, timestamp, data, len);
+}
+
 int rtmpkit_client_queue_media(rtmpkit_client *cl, uint8_t type, uint32_t timestamp,
                                const uint8_t *data, size_t len)
 {
-    int err = rtmpkit_conn_send_media(cl->conn, type, timestamp, data, len);
-    if (err < 0)
-        return set_error(cl, err, "cannot queue a message: %s", rtmpkit_strerror(err));
-    return 0;
+    return rtmpkit_client_queue_media_on(cl, cl->stream, type, timestamp, data, len);
 }
 
 size_t rtmpkit_client_pending(rtmpkit_client *cl)
@@ -483,7 +564,8 @@ size_t rtmpkit_client_undelivered(rtmpkit_client *cl)
     int unsent = 0;
     size_t len = rtmpkit_client_pending(cl);
     /* The kernel's send queue too: bytes written but not yet acknowledged by the peer. */
-    if (cl->transport && ioctl(cl->transport->fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
+    if (cl->transport && cl->transport->fd >= 0 && ioctl(cl->transport->fd, SIOCOUTQ, &unsent) == 0
+        && unsent > 0)
         len += (size_t)unsent;
     return len;
 }
@@ -495,19 +577,28 @@ int rtmpkit_client_set_send_buffer(rtmpkit_client *cl, int bytes)
     return 0;
 }
 
-/* Feeds the engine what has been read; while publishing, the server's words are only
- * errors (fatal) or status lines (logged). */
+/* Feeds the engine what has been read. The server's words about the connection and the
+ * single stream are errors (fatal) or status lines (logged); the first event of another
+ * stream is held for rtmpkit_client_next_event, and the engine gets no more bytes until
+ * it is taken. */
 static int process_input(rtmpkit_client *cl)
 {
-    while (cl->in_start < cl->in_end) {
+    while (!cl->has_held && cl->in_start < cl->in_end) {
         rtmpkit_event ev;
         int n = rtmpkit_conn_recv(cl->conn, cl->in + cl->in_start, cl->in_end - cl->in_start, rtmpkit_monotonic_ms());
         if (n < 0)
             return engine_error(cl, n);
         cl->in_start += (size_t)n;
-        while (rtmpkit_conn_poll_event(cl->conn, &ev))
-            if (ev.type != RTMPKIT_EVENT_MEDIA)
+        while (!cl->has_held && rtmpkit_conn_poll_event(cl->conn, &ev)) {
+            if (is_fatal(cl, &ev))
+                return engine_error(cl, ev.error);
+            if (ev.stream >= 0 && ev.stream != cl->fatal_stream) {
+                cl->held = ev;
+                cl->has_held = 1;
+            } else if (ev.type != RTMPKIT_EVENT_MEDIA) {
                 rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "server: %s %s", ev.code, ev.description);
+            }
+        }
         if (n == 0)
             break;
     }
@@ -522,6 +613,8 @@ int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms)
         uint64_t now;
         if ((all_sent = write_available(cl)) < 0)
             return all_sent;
+        if (cl->has_held)
+            return 0;   /* an event waits for rtmpkit_client_next_event */
         n = read_available(cl, NULL);
         if (n > 0) {
             if ((n = process_input(cl)) < 0)
@@ -533,8 +626,7 @@ int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms)
         now = rtmpkit_monotonic_ms();
         if (now >= deadline)
             return 0;
-        n = rk_wait_fd(cl->transport->fd, cl->transport->ops->poll_events(cl->transport, !all_sent),
-                       (int)(deadline - now), cl->cfg.cancel);
+        n = rk_transport_wait(cl->transport, !all_sent, (int)(deadline - now), cl->cfg.cancel);
         if (n == RTMPKIT_ECANCELLED)
             return set_error(cl, n, "interrupted");
         if (n < 0)
@@ -542,14 +634,31 @@ int rtmpkit_client_pump(rtmpkit_client *cl, int timeout_ms)
     }
 }
 
+int rtmpkit_client_close_stream(rtmpkit_client *cl, int stream)
+{
+    int err = rtmpkit_conn_close_stream(cl->conn, stream);
+    if (err < 0)
+        return set_error(cl, err, "cannot close the stream: %s", rtmpkit_strerror(err));
+    if (stream == cl->stream)
+        cl->stream = -1;
+    if (stream == cl->fatal_stream)
+        cl->fatal_stream = -1;
+    return cl->transport ? flush_output(cl, cl->cfg.write_timeout_ms) : 0;
+}
+
 int rtmpkit_client_close(rtmpkit_client *cl)
 {
-    int err = 0;
+    int err = 0, queued = 1;
     if (!cl->transport)
         return 0;
-    if (rtmpkit_conn_close_stream(cl->conn) >= 0)
+    for (int i = 0; i < RTMPKIT_MAX_STREAMS; i++)
+        if (rtmpkit_conn_close_stream(cl->conn, i) < 0)
+            queued = 0;
+    if (queued)
         err = flush_output(cl, CLOSE_FLUSH_MS);
     cl->transport->ops->close(cl->transport);
     cl->transport = NULL;
+    cl->stream = cl->fatal_stream = -1;
+    cl->has_held = 0;
     return err < 0 ? err : 0;
 }

@@ -1,131 +1,20 @@
-/* The RTMP protocol engine: handshake, control messages, commands and the play/publish
- * state machines. Sans-I/O: bytes in, bytes out, events. */
-#include "rtmpkit/conn.h"
-
+/* The RTMP protocol engine, the connection's part: handshake, control messages, commands
+ * and the receive loop. The table of streams is in conn_stream.c. Sans-I/O: bytes in,
+ * bytes out, events. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "amf.h"
-#include "rtmpkit/bytes.h"
-#include "chunk.h"
-#include "handshake.h"
+#include "conn_internal.h"
 #include "rtmpkit/error.h"
-
-/* Message types (RTMP spec §5.4, §7.1). */
-enum {
-    MSG_SET_CHUNK_SIZE = 1,
-    MSG_ABORT = 2,
-    MSG_ACK = 3,
-    MSG_USER_CONTROL = 4,
-    MSG_WINDOW_ACK_SIZE = 5,
-    MSG_SET_PEER_BANDWIDTH = 6,
-    MSG_AUDIO = 8,
-    MSG_VIDEO = 9,
-    MSG_DATA_AMF3 = 15,
-    MSG_COMMAND_AMF3 = 17,
-    MSG_DATA_AMF0 = 18,
-    MSG_COMMAND_AMF0 = 20,
-    MSG_AGGREGATE = 22,
-};
-
-/* User control events. */
-enum {
-    UC_STREAM_BEGIN = 0,
-    UC_STREAM_EOF = 1,
-    UC_STREAM_DRY = 2,
-    UC_SET_BUFFER_LENGTH = 3,
-    UC_STREAM_IS_RECORDED = 4,
-    UC_PING_REQUEST = 6,
-    UC_PING_RESPONSE = 7,
-};
-
-/* Chunk stream ids we send on (the ones ffmpeg and OBS use). */
-enum {
-    CSID_CONTROL = 2,
-    CSID_COMMAND = 3,
-    CSID_AUDIO = 4,
-    CSID_DATA = 5,
-    CSID_VIDEO = 6,
-    CSID_STREAM = 8,
-};
 
 #define DEFAULT_FLASH_VER     "LNX 9,0,124,2"
 #define PUBLISHER_FLASH_VER   "FMLE/3.0 (compatible; rtmpkit)"
-#define MAX_COMMAND_VALUES    8
 #define STATUS_DATA_VALUES    2       /* a status data message: name, info object */
 #define MAX_EVENTS            4096    /* one aggregate message's worth of tags, at most */
 #define COMMAND_BUFFER_MAX    (64u * 1024)
-
-enum conn_state {
-    STATE_INIT,
-    STATE_HANDSHAKE,
-    STATE_CONNECTING,
-    STATE_CONNECTED,
-    STATE_CREATING_STREAM,
-    STATE_STARTING,         /* play or publish sent, waiting for its Start */
-    STATE_PLAYING,
-    STATE_PUBLISHING,
-    STATE_CLOSED,
-    STATE_FAILED,
-};
-
-enum transaction_kind {
-    TX_CONNECT,
-    TX_CREATE_STREAM,
-    TX_IGNORED,             /* releaseStream, FCPublish, deleteStream...: answer not needed */
-};
-
-struct transaction {
-    double id;
-    enum transaction_kind kind;
-    int used;
-};
-
-struct rtmpkit_conn {
-    char *app;
-    char *tc_url;
-    char *flash_ver;
-    char *swf_url;
-    char *page_url;
-    int simple_handshake;
-    int publisher;
-    uint32_t buffer_ms;
-    rtmpkit_log *log;
-    uint8_t *connect_args;  /* AMF0 values after the connect object; may be NULL */
-    size_t connect_args_len;
-    char *connect_error;    /* the server's description in the connect _error; NULL: none */
-
-    enum conn_state state;
-    rk_handshake handshake;
-    rk_chunk_reader *reader;
-    rk_chunk_writer writer;
-    rtmpkit_buf out;
-    rtmpkit_buf command;         /* scratch for building one command body */
-
-    uint64_t bytes_received;
-    uint64_t bytes_sent;    /* taken out of out by the driver */
-    uint64_t bytes_at_last_ack;
-    uint32_t peer_window;   /* the server's Window Ack Size: acknowledge every this many */
-    int sent_window_ack;
-
-    struct transaction transactions[RTMPKIT_MAX_TRANSACTIONS];
-    double next_transaction_id;
-
-    uint32_t stream_id;
-    char *stream_name;
-    char *publish_type;     /* NULL when playing */
-    double play_start;
-
-    rtmpkit_event *events;  /* the events of the current message */
-    size_t event_count;
-    size_t event_next;
-    rtmpkit_amf values[MAX_COMMAND_VALUES];   /* the current command, owned until next recv */
-    int value_count;
-
-    char error_message[512];
-};
 
 static char *dup_or_null(const char *s)
 {
@@ -186,6 +75,7 @@ void rtmpkit_conn_free(rtmpkit_conn *c)
     if (!c)
         return;
     release_message_state(c);
+    rk_conn_streams_free(c);
     free(c->app);
     free(c->tc_url);
     free(c->flash_ver);
@@ -193,8 +83,6 @@ void rtmpkit_conn_free(rtmpkit_conn *c)
     free(c->page_url);
     free(c->connect_args);
     free(c->connect_error);
-    free(c->stream_name);
-    free(c->publish_type);
     free(c->events);
     rk_chunk_reader_free(c->reader);
     rtmpkit_buf_free(&c->out);
@@ -204,7 +92,7 @@ void rtmpkit_conn_free(rtmpkit_conn *c)
 
 /* ---- events and errors ---- */
 
-static rtmpkit_event *push_event(rtmpkit_conn *c, enum rtmpkit_event_type type)
+rtmpkit_event *rk_conn_push_event(rtmpkit_conn *c, enum rtmpkit_event_type type, int stream)
 {
     rtmpkit_event *ev;
     if (c->event_count >= MAX_EVENTS)
@@ -212,29 +100,42 @@ static rtmpkit_event *push_event(rtmpkit_conn *c, enum rtmpkit_event_type type)
     ev = &c->events[c->event_count++];
     memset(ev, 0, sizeof *ev);
     ev->type = type;
+    ev->stream = stream;
+    if (stream >= 0 && c->streams[stream].id_known)
+        ev->stream_id = c->streams[stream].id;
     ev->code = "";
     ev->description = "";
-    ev->stream_id = c->stream_id;
     return ev;
 }
 
-/* Marks the connection dead with err and a one-line reason; returns err. */
-static int fail(rtmpkit_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_message(rtmpkit_conn *c, const char *fmt, va_list ap)
+{
+    vsnprintf(c->error_message, sizeof c->error_message, fmt, ap);
+    rtmpkit_log_scrub(c->log, c->error_message, sizeof c->error_message);
+}
 
-static int fail(rtmpkit_conn *c, int err, const char *fmt, ...)
+int rk_conn_fail(rtmpkit_conn *c, int err, const char *fmt, ...)
 {
     va_list ap;
     rtmpkit_event *ev;
     va_start(ap, fmt);
-    vsnprintf(c->error_message, sizeof c->error_message, fmt, ap);
+    set_message(c, fmt, ap);
     va_end(ap);
-    rtmpkit_log_scrub(c->log, c->error_message, sizeof c->error_message);
-    c->state = STATE_FAILED;
-    ev = push_event(c, RTMPKIT_EVENT_ERROR);
+    c->state = RK_CONN_FAILED;
+    ev = rk_conn_push_event(c, RTMPKIT_EVENT_ERROR, -1);
     if (ev) {
         ev->error = err;
         ev->description = c->error_message;
     }
+    return err;
+}
+
+int rk_conn_refuse(rtmpkit_conn *c, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_message(c, fmt, ap);
+    va_end(ap);
     return err;
 }
 
@@ -287,15 +188,15 @@ void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n)
     rtmpkit_buf_consume(&c->out, n);
 }
 
-static int send_message(rtmpkit_conn *c, uint32_t csid, uint8_t type, uint32_t stream_id,
-                        uint32_t timestamp, const uint8_t *data, size_t len)
+int rk_conn_send_message(rtmpkit_conn *c, uint32_t csid, uint8_t type, uint32_t stream_id,
+                         uint32_t timestamp, const uint8_t *data, size_t len)
 {
     int err;
     if (len > RK_MAX_MESSAGE_SIZE)
         return RTMPKIT_ELIMIT;
     err = rk_chunk_write(&c->writer, &c->out, csid, type, stream_id, timestamp, data, (uint32_t)len);
     if (err < 0)
-        return fail(c, err, "cannot queue %zu bytes to send: %s", len, rtmpkit_strerror(err));
+        return rk_conn_fail(c, err, "cannot queue %zu bytes to send: %s", len, rtmpkit_strerror(err));
     return 0;
 }
 
@@ -303,50 +204,64 @@ static int send_control(rtmpkit_conn *c, uint8_t type, uint32_t value)
 {
     uint8_t body[4];
     rtmpkit_wb32(body, value);
-    return send_message(c, CSID_CONTROL, type, 0, 0, body, sizeof body);
+    return rk_conn_send_message(c, CSID_CONTROL, type, 0, 0, body, sizeof body);
 }
 
-static int send_user_control(rtmpkit_conn *c, uint16_t event, const uint8_t *args, size_t len)
+int rk_conn_send_user_control(rtmpkit_conn *c, uint16_t event, const uint8_t *args, size_t len)
 {
     uint8_t body[10];
     body[0] = (uint8_t)(event >> 8);
     body[1] = (uint8_t)event;
     memcpy(body + 2, args, len);
-    return send_message(c, CSID_CONTROL, MSG_USER_CONTROL, 0, 0, body, 2 + len);
+    return rk_conn_send_message(c, CSID_CONTROL, MSG_USER_CONTROL, 0, 0, body, 2 + len);
 }
 
-/* Starts a command body: name, transaction id. Returns the transaction id used. */
-static double begin_command(rtmpkit_conn *c, const char *name, enum transaction_kind kind, int tracked)
+/* ---- commands and transactions ---- */
+
+static int free_transaction(const rtmpkit_conn *c)
+{
+    for (int i = 0; i < RTMPKIT_MAX_TRANSACTIONS; i++)
+        if (!c->transactions[i].used)
+            return i;
+    return -1;
+}
+
+int rk_conn_can_track(const rtmpkit_conn *c)
+{
+    return free_transaction(c) >= 0;
+}
+
+int rk_conn_begin_command(rtmpkit_conn *c, const char *name, enum rk_transaction_kind kind, int stream)
 {
     double id = 0;
+    if (kind != RK_TX_NONE)
+        id = c->next_transaction_id++;
+    if (kind == RK_TX_CONNECT || kind == RK_TX_CREATE_STREAM) {
+        int slot = free_transaction(c);
+        if (slot < 0)
+            return rk_conn_refuse(c, RTMPKIT_ELIMIT, "more than %d commands waiting for an answer",
+                                  RTMPKIT_MAX_TRANSACTIONS);
+        c->transactions[slot] = (struct rk_transaction){ id, kind, stream, 1 };
+    }
     rtmpkit_buf_reset(&c->command);
     rtmpkit_amf0_put_string(&c->command, name);
-    if (tracked) {
-        id = c->next_transaction_id++;
-        for (int i = 0; i < RTMPKIT_MAX_TRANSACTIONS; i++) {
-            if (!c->transactions[i].used) {
-                c->transactions[i] = (struct transaction){ id, kind, 1 };
-                break;
-            }
-        }
-    }
     rtmpkit_amf0_put_number(&c->command, id);
-    return id;
+    return 0;
 }
 
-static int finish_command(rtmpkit_conn *c, uint32_t csid, uint32_t stream_id)
+int rk_conn_finish_command(rtmpkit_conn *c, uint32_t csid, uint32_t stream_id)
 {
     if (c->command.err)
-        return fail(c, c->command.err, "cannot build a command: %s", rtmpkit_strerror(c->command.err));
-    return send_message(c, csid, MSG_COMMAND_AMF0, stream_id, 0, c->command.data, c->command.len);
+        return rk_conn_fail(c, c->command.err, "cannot build a command: %s", rtmpkit_strerror(c->command.err));
+    return rk_conn_send_message(c, csid, MSG_COMMAND_AMF0, stream_id, 0, c->command.data, c->command.len);
 }
 
 /* Looks up and forgets a transaction; -1 when unknown. */
-static int take_transaction(rtmpkit_conn *c, double id, enum transaction_kind *kind)
+static int take_transaction(rtmpkit_conn *c, double id, struct rk_transaction *tx)
 {
     for (int i = 0; i < RTMPKIT_MAX_TRANSACTIONS; i++) {
         if (c->transactions[i].used && c->transactions[i].id == id) {
-            *kind = c->transactions[i].kind;
+            *tx = c->transactions[i];
             c->transactions[i].used = 0;
             return 0;
         }
@@ -370,7 +285,8 @@ static int send_connect(rtmpkit_conn *c)
 {
     rtmpkit_buf *b = &c->command;
     int err;
-    begin_command(c, "connect", TX_CONNECT, 1);
+    if (rk_conn_begin_command(c, "connect", RK_TX_CONNECT, -1) < 0)
+        return rk_conn_fail(c, RTMPKIT_EINTERNAL, "no room for the connect transaction");
     rtmpkit_amf0_put_object_start(b);
     put_string_prop(b, "app", c->app);
     if (c->publisher)
@@ -392,13 +308,13 @@ static int send_connect(rtmpkit_conn *c)
     rtmpkit_amf0_put_object_end(b);
     if (c->connect_args)
         rtmpkit_put_bytes(b, c->connect_args, c->connect_args_len);
-    if ((err = finish_command(c, CSID_COMMAND, 0)) < 0)
+    if ((err = rk_conn_finish_command(c, CSID_COMMAND, 0)) < 0)
         return err;
     /* Our own chunk size, right after connect; later messages use it. */
     if ((err = send_control(c, MSG_SET_CHUNK_SIZE, RTMPKIT_OUR_CHUNK_SIZE)) < 0)
         return err;
     c->writer.chunk_size = RTMPKIT_OUR_CHUNK_SIZE;
-    c->state = STATE_CONNECTING;
+    c->state = RK_CONN_CONNECTING;
     /* Without the query: it may carry a token or an authentication response. */
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent connect (app \"%.*s\"%s)", (int)strcspn(c->app, "?"),
                  c->app, c->connect_args_len ? ", with extra arguments" : "");
@@ -408,118 +324,14 @@ static int send_connect(rtmpkit_conn *c)
 int rtmpkit_conn_start(rtmpkit_conn *c, uint64_t now_ms, const uint8_t *random)
 {
     int err;
-    if (c->state != STATE_INIT)
+    if (c->state != RK_CONN_INIT)
         return RTMPKIT_EINTERNAL;
+    /* C1's time is an epoch of our choosing: the monotonic clock's low 32 bits. */
     err = rk_handshake_start(&c->handshake, !c->simple_handshake, (uint32_t)now_ms, random, &c->out);
     if (err < 0)
-        return fail(c, err, "cannot start the handshake: %s", rtmpkit_strerror(err));
-    c->state = STATE_HANDSHAKE;
+        return rk_conn_fail(c, err, "cannot start the handshake: %s", rtmpkit_strerror(err));
+    c->state = RK_CONN_HANDSHAKE;
     return 0;
-}
-
-static int send_create_stream(rtmpkit_conn *c)
-{
-    begin_command(c, "createStream", TX_CREATE_STREAM, 1);
-    rtmpkit_amf0_put_null(&c->command);
-    c->state = STATE_CREATING_STREAM;
-    return finish_command(c, CSID_COMMAND, 0);
-}
-
-static int send_name_command(rtmpkit_conn *c, const char *command, const char *name)
-{
-    begin_command(c, command, TX_IGNORED, 1);
-    rtmpkit_amf0_put_null(&c->command);
-    rtmpkit_amf0_put_string(&c->command, name);
-    return finish_command(c, CSID_COMMAND, 0);
-}
-
-static int set_stream_name(rtmpkit_conn *c, const char *name, const char *publish_type)
-{
-    free(c->stream_name);
-    free(c->publish_type);
-    c->stream_name = strdup(name);
-    c->publish_type = publish_type ? strdup(publish_type) : NULL;
-    if (!c->stream_name || (publish_type && !c->publish_type))
-        return RTMPKIT_ENOMEM;
-    return 0;
-}
-
-int rtmpkit_conn_play(rtmpkit_conn *c, const char *name, double start_ms)
-{
-    int err;
-    if (c->state != STATE_CONNECTED)
-        return RTMPKIT_EINTERNAL;
-    if ((err = set_stream_name(c, name, NULL)) < 0)
-        return err;
-    c->play_start = start_ms;
-    return send_create_stream(c);
-}
-
-int rtmpkit_conn_publish(rtmpkit_conn *c, const char *name, const char *type)
-{
-    int err;
-    if (c->state != STATE_CONNECTED)
-        return RTMPKIT_EINTERNAL;
-    if ((err = set_stream_name(c, name, type ? type : "live")) < 0)
-        return err;
-    /* nginx-rtmp and node-media-server never answer these two: do not wait for them. */
-    if ((err = send_name_command(c, "releaseStream", name)) < 0
-        || (err = send_name_command(c, "FCPublish", name)) < 0)
-        return err;
-    return send_create_stream(c);
-}
-
-static int send_play(rtmpkit_conn *c)
-{
-    uint8_t args[8];
-    int err;
-    begin_command(c, "play", TX_IGNORED, 0);
-    rtmpkit_amf0_put_null(&c->command);
-    rtmpkit_amf0_put_string(&c->command, c->stream_name);
-    rtmpkit_amf0_put_number(&c->command, c->play_start);
-    if ((err = finish_command(c, CSID_STREAM, c->stream_id)) < 0)
-        return err;
-    /* The name is left out: it may be a stream key. */
-    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent play (start %g, buffer %u ms)", c->play_start,
-                 (unsigned)c->buffer_ms);
-    rtmpkit_wb32(args, c->stream_id);
-    rtmpkit_wb32(args + 4, c->buffer_ms);
-    return send_user_control(c, UC_SET_BUFFER_LENGTH, args, sizeof args);
-}
-
-static int send_publish(rtmpkit_conn *c)
-{
-    begin_command(c, "publish", TX_IGNORED, 0);
-    rtmpkit_amf0_put_null(&c->command);
-    rtmpkit_amf0_put_string(&c->command, c->stream_name);
-    rtmpkit_amf0_put_string(&c->command, c->publish_type);
-    return finish_command(c, CSID_STREAM, c->stream_id);
-}
-
-int rtmpkit_conn_send_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp,
-                            const uint8_t *data, size_t len)
-{
-    uint32_t csid = type == MSG_AUDIO ? CSID_AUDIO : type == MSG_VIDEO ? CSID_VIDEO : CSID_DATA;
-    if (c->state != STATE_PUBLISHING)
-        return RTMPKIT_EINTERNAL;
-    if (type != MSG_AUDIO && type != MSG_VIDEO && type != MSG_DATA_AMF0)
-        return RTMPKIT_EUSAGE;
-    return send_message(c, csid, type, c->stream_id, timestamp, data, len);
-}
-
-int rtmpkit_conn_close_stream(rtmpkit_conn *c)
-{
-    int err = 0;
-    if (c->state != STATE_PLAYING && c->state != STATE_PUBLISHING && c->state != STATE_STARTING)
-        return 0;
-    if (c->publish_type && (err = send_name_command(c, "FCUnpublish", c->stream_name)) < 0)
-        return err;
-    begin_command(c, "deleteStream", TX_IGNORED, 0);
-    rtmpkit_amf0_put_null(&c->command);
-    rtmpkit_amf0_put_number(&c->command, c->stream_id);
-    err = finish_command(c, CSID_COMMAND, 0);
-    c->state = STATE_CLOSED;
-    return err;
 }
 
 /* ---- incoming messages ---- */
@@ -528,10 +340,10 @@ static int handle_set_chunk_size(rtmpkit_conn *c, const rk_message *m)
 {
     uint32_t size;
     if (m->length < 4)
-        return fail(c, RTMPKIT_EPROTOCOL, "Set Chunk Size message of %u bytes", m->length);
+        return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "Set Chunk Size message of %u bytes", m->length);
     size = rtmpkit_rb32(m->data);
     if (size == 0 || size > RK_MAX_CHUNK_SIZE)
-        return fail(c, RTMPKIT_EPROTOCOL, "the server set an invalid chunk size (%u)", size);
+        return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "the server set an invalid chunk size (%u)", size);
     rk_chunk_reader_set_chunk_size(c->reader, size);
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "server chunk size %u", size);
     return 0;
@@ -539,53 +351,26 @@ static int handle_set_chunk_size(rtmpkit_conn *c, const rk_message *m)
 
 static int handle_user_control(rtmpkit_conn *c, const rk_message *m)
 {
-    rtmpkit_event *ev;
     uint16_t event;
     if (m->length < 2)
-        return fail(c, RTMPKIT_EPROTOCOL, "user control message of %u bytes", m->length);
+        return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "user control message of %u bytes", m->length);
     event = (uint16_t)(m->data[0] << 8 | m->data[1]);
     switch (event) {
     case UC_PING_REQUEST:
         if (m->length < 6)
-            return fail(c, RTMPKIT_EPROTOCOL, "PingRequest of %u bytes", m->length);
-        return send_user_control(c, UC_PING_RESPONSE, m->data + 2, 4);
+            return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "PingRequest of %u bytes", m->length);
+        return rk_conn_send_user_control(c, UC_PING_RESPONSE, m->data + 2, 4);
     case UC_STREAM_BEGIN:
-        ev = push_event(c, RTMPKIT_EVENT_STREAM_BEGIN);
-        if (ev)
-            ev->code = "StreamBegin";
-        return 0;
     case UC_STREAM_EOF:
-        ev = push_event(c, RTMPKIT_EVENT_STREAM_END);
-        if (ev)
-            ev->code = "StreamEOF";
-        return 0;
+        /* The body names the message stream; a short one is taken as stream 0. */
+        return rk_conn_stream_control(c, event, m->length >= 6 ? rtmpkit_rb32(m->data + 2) : 0);
     default:
         rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "user control event %u ignored", event);
         return 0;
     }
 }
 
-/* Maps an onStatus code at level "error" to our error codes. */
-static int status_error(const char *code)
-{
-    if (strcmp(code, "NetStream.Play.StreamNotFound") == 0)
-        return RTMPKIT_ENOT_FOUND;
-    if (strncmp(code, "NetStream.Publish.", 18) == 0)
-        return RTMPKIT_EPUBLISH_REFUSED;
-    if (strncmp(code, "NetConnection.Connect.", 22) == 0)
-        return RTMPKIT_EREJECTED;
-    return RTMPKIT_ESTREAM_ERROR;
-}
-
-static int is_stream_end(const char *code)
-{
-    return strcmp(code, "NetStream.Play.UnpublishNotify") == 0
-        || strcmp(code, "NetStream.Play.Stop") == 0
-        || strcmp(code, "NetStream.Play.Complete") == 0;
-}
-
-/* The info object of a status or _error: the first object among the arguments. */
-static const rtmpkit_amf *find_info(const rtmpkit_conn *c, int first)
+const rtmpkit_amf *rk_conn_find_info(const rtmpkit_conn *c, int first)
 {
     for (int i = first; i < c->value_count; i++)
         if (c->values[i].type == RTMPKIT_AMF_OBJECT || c->values[i].type == RTMPKIT_AMF_ECMA_ARRAY)
@@ -593,115 +378,68 @@ static const rtmpkit_amf *find_info(const rtmpkit_conn *c, int first)
     return NULL;
 }
 
-static const char *info_string(const rtmpkit_amf *info, const char *key)
+const char *rk_conn_info_string(const rtmpkit_amf *info, const char *key)
 {
     const char *s = info ? rtmpkit_amf_get_string(info, key) : NULL;
     return s ? s : "";
 }
 
-static int handle_status(rtmpkit_conn *c, const rtmpkit_amf *info)
+static int connect_answered(rtmpkit_conn *c, int is_error)
 {
-    const char *code = info_string(info, "code");
-    const char *level = info_string(info, "level");
-    const char *description = info_string(info, "description");
-    enum rtmpkit_event_type type = RTMPKIT_EVENT_STATUS;
-    rtmpkit_event *ev;
-
-    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "status %s (%s) %s", code, level, description);
-    if (strcmp(level, "error") == 0)
-        return fail(c, status_error(code), "%s%s%s", code, description[0] ? ": " : "", description);
-    if (strcmp(code, "NetStream.Play.Start") == 0 && c->state == STATE_STARTING) {
-        c->state = STATE_PLAYING;
-        type = RTMPKIT_EVENT_PLAY_START;
-    } else if (strcmp(code, "NetStream.Publish.Start") == 0 && c->state == STATE_STARTING) {
-        c->state = STATE_PUBLISHING;
-        type = RTMPKIT_EVENT_PUBLISH_START;
-    } else if (is_stream_end(code)) {
-        type = RTMPKIT_EVENT_STREAM_END;
-    } else if (strcmp(code, "NetStream.Play.PublishNotify") == 0) {
-        type = RTMPKIT_EVENT_STREAM_BEGIN;
+    const rtmpkit_amf *info = rk_conn_find_info(c, 3);
+    const char *description = rk_conn_info_string(info, "description");
+    const char *code = rk_conn_info_string(info, "code");
+    if (is_error) {
+        free(c->connect_error);   /* kept whole: authentication parses it */
+        c->connect_error = strdup(description);
+        return rk_conn_fail(c, RTMPKIT_EREJECTED, "%s%s%s", code[0] ? code : "connect rejected",
+                            description[0] ? ": " : "", description);
     }
-    ev = push_event(c, type);
-    if (ev) {
-        ev->code = code;
-        ev->description = description;
-    }
-    return 0;
-}
-
-/* The stream id in a createStream answer: a whole number that fits 32 bits. The range
- * test is written so that NaN fails it (NaN compares false both ways, and converting it
- * to an integer is undefined). Returns 0 or -1. */
-static int answer_stream_id(const rtmpkit_conn *c, uint32_t *id)
-{
-    double v;
-    if (c->value_count < 4 || c->values[3].type != RTMPKIT_AMF_NUMBER)
-        return -1;
-    v = c->values[3].number;
-    if (!(v >= 0 && v <= UINT32_MAX) || v != (double)(uint32_t)v)
-        return -1;
-    *id = (uint32_t)v;
-    return 0;
+    c->state = RK_CONN_CONNECTED;
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "connected");
+    return rk_conn_push_event(c, RTMPKIT_EVENT_CONNECTED, -1) ? 0 : RTMPKIT_EINTERNAL;
 }
 
 static int handle_result(rtmpkit_conn *c, int is_error)
 {
-    enum transaction_kind kind;
+    struct rk_transaction tx;
     double id = c->value_count > 1 && c->values[1].type == RTMPKIT_AMF_NUMBER
                 ? c->values[1].number : -1;
-    const rtmpkit_amf *info = find_info(c, 3);
-    const char *description = info_string(info, "description");
-    const char *code = info_string(info, "code");
 
-    if (take_transaction(c, id, &kind) < 0) {
+    if (take_transaction(c, id, &tx) < 0) {
         rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "answer to unknown transaction %g ignored", id);
         return 0;
     }
-    switch (kind) {
-    case TX_CONNECT:
-        if (is_error) {
-            free(c->connect_error);   /* kept whole: authentication parses it */
-            c->connect_error = strdup(description);
-            return fail(c, RTMPKIT_EREJECTED, "%s%s%s", code[0] ? code : "connect rejected",
-                        description[0] ? ": " : "", description);
-        }
-        c->state = STATE_CONNECTED;
-        rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "connected");
-        return push_event(c, RTMPKIT_EVENT_CONNECTED) ? 0 : RTMPKIT_EINTERNAL;
-    case TX_CREATE_STREAM:
-        if (is_error)
-            return fail(c, RTMPKIT_ESTREAM_ERROR, "createStream failed%s%s",
-                        description[0] ? ": " : "", description);
-        if (answer_stream_id(c, &c->stream_id) < 0)
-            return fail(c, RTMPKIT_EPROTOCOL, "createStream answered without a stream id");
-        c->state = STATE_STARTING;
-        if (!push_event(c, RTMPKIT_EVENT_STREAM_CREATED))
-            return RTMPKIT_EINTERNAL;
-        return c->publish_type ? send_publish(c) : send_play(c);
-    case TX_IGNORED:
+    switch (tx.kind) {
+    case RK_TX_CONNECT:
+        return connect_answered(c, is_error);
+    case RK_TX_CREATE_STREAM:
+        return rk_conn_stream_created(c, tx.stream, is_error);
+    case RK_TX_UNTRACKED:
+    case RK_TX_NONE:
         return 0;
     }
     return 0;
 }
 
-static int handle_command(rtmpkit_conn *c, const uint8_t *data, size_t len)
+static int handle_command(rtmpkit_conn *c, uint32_t msid, const uint8_t *data, size_t len)
 {
     const char *name;
-    int n = rtmpkit_amf0_decode_all(data, len, c->values, MAX_COMMAND_VALUES);
+    int n = rtmpkit_amf0_decode_all(data, len, c->values, RK_CONN_MAX_VALUES);
     if (n < 0)
-        return fail(c, n == RTMPKIT_ELIMIT ? RTMPKIT_ELIMIT : RTMPKIT_EPROTOCOL,
-                    "malformed command message (%s)", rtmpkit_strerror(n));
+        return rk_conn_fail(c, n == RTMPKIT_ELIMIT ? RTMPKIT_ELIMIT : RTMPKIT_EPROTOCOL,
+                            "malformed command message (%s)", rtmpkit_strerror(n));
     c->value_count = n;
     if (n < 1 || c->values[0].type != RTMPKIT_AMF_STRING)
-        return fail(c, RTMPKIT_EPROTOCOL, "command message without a name");
+        return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "command message without a name");
     name = c->values[0].string;
     rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "command %s", name);
     if (strcmp(name, "_result") == 0 || strcmp(name, "_error") == 0)
         return handle_result(c, name[1] == 'e');
     if (strcmp(name, "onStatus") == 0)
-        return handle_status(c, find_info(c, 2));
+        return rk_conn_handle_status(c, msid, rk_conn_find_info(c, 2));
     if (strcmp(name, "close") == 0)
-        return fail(c, RTMPKIT_ENETWORK, "the server closed the connection (close command)");
+        return rk_conn_fail(c, RTMPKIT_ENETWORK, "the server closed the connection (close command)");
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "command %s ignored", name);
     return 0;
 }
@@ -721,11 +459,20 @@ static size_t data_name(const uint8_t *data, size_t len, char *name, size_t cap)
     return 3 + n;
 }
 
-static int emit_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp, const uint8_t *data, size_t len)
+/* A media message, for the stream of its message stream id. */
+static int emit_media(rtmpkit_conn *c, uint32_t msid, uint8_t type, uint32_t timestamp,
+                      const uint8_t *data, size_t len)
 {
-    rtmpkit_event *ev = push_event(c, RTMPKIT_EVENT_MEDIA);
+    int stream = rk_conn_stream_of(c, msid);
+    rtmpkit_event *ev;
+    if (stream < 0) {
+        rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "media on message stream %u, which is none of ours: ignored",
+                     msid);
+        return 0;
+    }
+    ev = rk_conn_push_event(c, RTMPKIT_EVENT_MEDIA, stream);
     if (!ev)
-        return fail(c, RTMPKIT_ELIMIT, "more than %d tags in one message", MAX_EVENTS);
+        return rk_conn_fail(c, RTMPKIT_ELIMIT, "more than %d tags in one message", MAX_EVENTS);
     ev->media_type = type;
     ev->timestamp = timestamp;
     ev->data = data;
@@ -747,19 +494,19 @@ static int append_values(rtmpkit_conn *c, const uint8_t *data, size_t len, int c
     return first;
 }
 
-static int handle_data(rtmpkit_conn *c, uint32_t timestamp, const uint8_t *data, size_t len)
+static int handle_data(rtmpkit_conn *c, uint32_t msid, uint32_t timestamp, const uint8_t *data, size_t len)
 {
     char name[64];
     size_t skip = data_name(data, len, name, sizeof name);
     if (strcmp(name, "onStatus") == 0 || strcmp(name, "onPlayStatus") == 0) {
         int first;
-        if (c->value_count > MAX_COMMAND_VALUES - STATUS_DATA_VALUES)
-            return fail(c, RTMPKIT_ELIMIT, "more than %d status messages in one message",
-                        MAX_COMMAND_VALUES / STATUS_DATA_VALUES);
+        if (c->value_count > RK_CONN_MAX_VALUES - STATUS_DATA_VALUES)
+            return rk_conn_fail(c, RTMPKIT_ELIMIT, "more than %d status messages in one message",
+                                RK_CONN_MAX_VALUES / STATUS_DATA_VALUES);
         first = append_values(c, data, len, STATUS_DATA_VALUES);
         if (first < 0)
-            return fail(c, RTMPKIT_EPROTOCOL, "malformed %s message", name);
-        return handle_status(c, find_info(c, first + 1));
+            return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "malformed %s message", name);
+        return rk_conn_handle_status(c, msid, rk_conn_find_info(c, first + 1));
     }
     if (name[0] == '|') {   /* |RtmpSampleAccess and friends: signalling, not content */
         rtmpkit_logf(c->log, RTMPKIT_LOG_TRACE, "data message %s ignored", name);
@@ -769,7 +516,7 @@ static int handle_data(rtmpkit_conn *c, uint32_t timestamp, const uint8_t *data,
         data += skip;
         len -= skip;
     }
-    return emit_media(c, MSG_DATA_AMF0, timestamp, data, len);
+    return emit_media(c, msid, MSG_DATA_AMF0, timestamp, data, len);
 }
 
 /* An aggregate message holds FLV tags; their timestamps are relative to the first one's,
@@ -789,16 +536,16 @@ static int handle_aggregate(rtmpkit_conn *c, const rk_message *m)
         const uint8_t *body = rtmpkit_read_bytes(&r, size);
         rtmpkit_skip(&r, 4);
         if (r.err)
-            return fail(c, RTMPKIT_EPROTOCOL, "aggregate message with a truncated tag");
+            return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "aggregate message with a truncated tag");
         if (first) {
             first_ts = ts;
             first = 0;
         }
         ts = m->timestamp + (ts - first_ts);
         if (type == MSG_AUDIO || type == MSG_VIDEO)
-            err = emit_media(c, type, ts, body, size);
+            err = emit_media(c, m->stream_id, type, ts, body, size);
         else if (type == MSG_DATA_AMF0)
-            err = handle_data(c, ts, body, size);
+            err = handle_data(c, m->stream_id, ts, body, size);
         else
             err = 0;
         if (err < 0)
@@ -824,7 +571,7 @@ static int handle_message(rtmpkit_conn *c, const rk_message *m)
         return handle_user_control(c, m);
     case MSG_WINDOW_ACK_SIZE:
         if (m->length < 4)
-            return fail(c, RTMPKIT_EPROTOCOL, "Window Ack Size message of %u bytes", m->length);
+            return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "Window Ack Size message of %u bytes", m->length);
         c->peer_window = rtmpkit_rb32(m->data);
         return 0;
     case MSG_SET_PEER_BANDWIDTH:
@@ -835,15 +582,15 @@ static int handle_message(rtmpkit_conn *c, const rk_message *m)
         return send_control(c, MSG_WINDOW_ACK_SIZE, RTMPKIT_OUR_WINDOW_ACK);
     case MSG_AUDIO:
     case MSG_VIDEO:
-        return emit_media(c, m->type, m->timestamp, m->data, m->length);
+        return emit_media(c, m->stream_id, m->type, m->timestamp, m->data, m->length);
     case MSG_DATA_AMF0:
-        return handle_data(c, m->timestamp, m->data, m->length);
+        return handle_data(c, m->stream_id, m->timestamp, m->data, m->length);
     case MSG_DATA_AMF3:   /* an AMF0 body behind one format byte */
-        return m->length ? handle_data(c, m->timestamp, m->data + 1, m->length - 1) : 0;
+        return m->length ? handle_data(c, m->stream_id, m->timestamp, m->data + 1, m->length - 1) : 0;
     case MSG_COMMAND_AMF0:
-        return handle_command(c, m->data, m->length);
+        return handle_command(c, m->stream_id, m->data, m->length);
     case MSG_COMMAND_AMF3:
-        return m->length ? handle_command(c, m->data + 1, m->length - 1) : 0;
+        return m->length ? handle_command(c, m->stream_id, m->data + 1, m->length - 1) : 0;
     case MSG_AGGREGATE:
         return handle_aggregate(c, m);
     default:
@@ -866,7 +613,7 @@ static int recv_handshake(rtmpkit_conn *c, const uint8_t *buf, size_t len)
     int n = rk_handshake_feed(&c->handshake, buf, len, &c->out);
     int err;
     if (n < 0)
-        return fail(c, n, "handshake failed: the server's reply is not RTMP");
+        return rk_conn_fail(c, n, "handshake failed: the server's reply is not RTMP");
     if (c->handshake.done && (err = send_connect(c)) < 0)
         return err;
     return n;
@@ -878,11 +625,11 @@ int rtmpkit_conn_recv(rtmpkit_conn *c, const uint8_t *buf, size_t len, uint64_t 
     int err;
     (void)now_ms;
     release_message_state(c);
-    if (c->state == STATE_FAILED)
+    if (c->state == RK_CONN_FAILED)
         return RTMPKIT_EPROTOCOL;
-    if (c->state == STATE_INIT)
+    if (c->state == RK_CONN_INIT)
         return RTMPKIT_EINTERNAL;
-    if (c->state == STATE_HANDSHAKE) {
+    if (c->state == RK_CONN_HANDSHAKE) {
         int n = recv_handshake(c, buf, len);
         if (n < 0)
             return n;
@@ -894,7 +641,7 @@ int rtmpkit_conn_recv(rtmpkit_conn *c, const uint8_t *buf, size_t len, uint64_t 
         int ready = 0;
         int n = rk_chunk_read(c->reader, buf + used, len - used, &m, &ready);
         if (n < 0)
-            return fail(c, n, "%s", rk_chunk_reader_error(c->reader));
+            return rk_conn_fail(c, n, "%s", rk_chunk_reader_error(c->reader));
         used += (size_t)n;
         c->bytes_received += (size_t)n;
         if ((err = maybe_acknowledge(c)) < 0)

@@ -44,7 +44,7 @@ struct rtmpkit_publisher {
 
 static uint64_t bytes_queued(rtmpkit_publisher *p)
 {
-    return rtmpkit_conn_bytes_queued(rtmpkit_client_conn(p->cfg.client));
+    return rtmpkit_client_bytes_queued(p->cfg.client);
 }
 
 /* Bytes the server has acknowledged, at the TCP level. */

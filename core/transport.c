@@ -38,6 +38,13 @@ int rk_wait_fd(int fd, short events, int timeout_ms, const volatile sig_atomic_t
     }
 }
 
+int rk_transport_wait(rk_transport *t, int want_write, int timeout_ms, const volatile sig_atomic_t *cancel)
+{
+    if (t->ops->wait)
+        return t->ops->wait(t, want_write, timeout_ms, cancel);
+    return rk_wait_fd(t->fd, t->ops->poll_events(t, want_write), timeout_ms, cancel);
+}
+
 static int tcp_read(rk_transport *t, uint8_t *buf, size_t len)
 {
     ssize_t n = recv(t->fd, buf, len, 0);

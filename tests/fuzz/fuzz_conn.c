@@ -9,16 +9,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void drain(rtmpkit_conn *c, int publisher)
+/* stream: the handle of the stream started on CONNECTED (-1 before). */
+static void drain(rtmpkit_conn *c, int publisher, int *stream)
 {
     rtmpkit_event ev;
     size_t len;
     while (rtmpkit_conn_poll_event(c, &ev)) {
         if (ev.type == RTMPKIT_EVENT_CONNECTED) {
             if (publisher)
-                rtmpkit_conn_publish(c, "key", "live");
+                *stream = rtmpkit_conn_publish(c, "key", "live");
             else
-                rtmpkit_conn_play(c, "cam", -2);
+                *stream = rtmpkit_conn_play(c, "cam", -2);
         }
         if (ev.type == RTMPKIT_EVENT_MEDIA && ev.length) {
             volatile uint8_t sink = ev.data[ev.length - 1];
@@ -26,7 +27,7 @@ static void drain(rtmpkit_conn *c, int publisher)
         }
         if (ev.type == RTMPKIT_EVENT_PUBLISH_START) {
             static const uint8_t frame[4] = { 0x17, 1, 0, 0 };
-            rtmpkit_conn_send_media(c, 9, 0, frame, sizeof frame);
+            rtmpkit_conn_send_media(c, ev.stream, 9, 0, frame, sizeof frame);
         }
     }
     rtmpkit_conn_output(c, &len);
@@ -40,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rtmpkit_conn_config cfg = { .app = "live", .tc_url = "rtmp://h/live", .simple_handshake = 1 };
     rtmpkit_conn *c;
     size_t slice, used = 0;
-    int publisher;
+    int publisher, stream = -1;
 
     if (size < 1)
         return 0;
@@ -55,23 +56,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     handshake[0] = 3;
     rtmpkit_conn_start(c, 0, random);
     rtmpkit_conn_recv(c, handshake, sizeof handshake, 0);
-    drain(c, publisher);
+    drain(c, publisher, &stream);
     while (used < size) {
         size_t len = size - used < slice ? size - used : slice;
         int n = rtmpkit_conn_recv(c, data + used, len, 0);
-        drain(c, publisher);
+        drain(c, publisher, &stream);
         if (n < 0)
             break;
         if (n == 0) {
             /* A partial header: give it the rest of the input at once. */
             n = rtmpkit_conn_recv(c, data + used, size - used, 0);
-            drain(c, publisher);
+            drain(c, publisher, &stream);
             if (n <= 0)
                 break;
         }
         used += (size_t)n;
     }
-    rtmpkit_conn_close_stream(c);
+    rtmpkit_conn_close_stream(c, stream);
     rtmpkit_conn_free(c);
     return 0;
 }

@@ -19,6 +19,7 @@ struct seen_event {
     uint32_t timestamp;
     size_t length;
     uint8_t first_byte;
+    int stream;
     uint32_t stream_id;
     char code[128];
     char description[256];
@@ -75,6 +76,7 @@ static void feed(struct fixture *f, const uint8_t *buf, size_t len)
             s->timestamp = ev.timestamp;
             s->length = ev.length;
             s->first_byte = ev.length ? ev.data[0] : 0;
+            s->stream = ev.stream;
             s->stream_id = ev.stream_id;
             s->error = ev.error;
             snprintf(s->code, sizeof s->code, "%s", ev.code ? ev.code : "");
@@ -128,7 +130,8 @@ static void send_control(struct fixture *f, uint8_t type, const uint8_t *body, s
     rtmpkit_buf_free(&b);
 }
 
-static void send_status(struct fixture *f, const char *level, const char *code, const char *description)
+static void send_status(struct fixture *f, uint32_t sid, const char *level, const char *code,
+                        const char *description)
 {
     rtmpkit_buf b;
     rtmpkit_buf_init(&b, 4096);
@@ -143,7 +146,7 @@ static void send_status(struct fixture *f, const char *level, const char *code, 
     rtmpkit_amf0_put_key(&b, "description");
     rtmpkit_amf0_put_string(&b, description);
     rtmpkit_amf0_put_object_end(&b);
-    send_server(f, 5, 20, 1, 0, &b);
+    send_server(f, 5, 20, sid, 0, &b);
     rtmpkit_buf_free(&b);
 }
 
@@ -276,8 +279,8 @@ static void test_play_session(void)
         uint8_t begin[6] = { 0, 0, 0, 0, 0, 7 };
         send_control(&f, 4, begin, sizeof begin);
     }
-    send_status(&f, "status", "NetStream.Play.Reset", "reset");
-    send_status(&f, "status", "NetStream.Play.Start", "Start live");
+    send_status(&f, 1, "status", "NetStream.Play.Reset", "reset");
+    send_status(&f, 1, "status", "NetStream.Play.Start", "Start live");
     CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_BEGIN);
     CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_STATUS);
     CHECK_STR(f.seen[base + 1].code, "NetStream.Play.Reset");
@@ -363,7 +366,7 @@ static void test_play_session(void)
     }
 
     base = f.seen_count;
-    send_status(&f, "status", "NetStream.Play.UnpublishNotify", "gone");
+    send_status(&f, 1, "status", "NetStream.Play.UnpublishNotify", "gone");
     {
         uint8_t eof[6] = { 0, 1, 0, 0, 0, 7 };
         send_control(&f, 4, eof, sizeof eof);
@@ -373,7 +376,8 @@ static void test_play_session(void)
     CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_STREAM_END);
     CHECK_STR(f.seen[base + 1].code, "StreamEOF");
 
-    CHECK_INT(rtmpkit_conn_close_stream(f.conn), 0);
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, 0), 0);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, 0), RTMPKIT_STREAM_FREE);
     n = expect_command(&f, "deleteStream", v, NULL);
     CHECK(n >= 4 && v[3].number == 7);
     free_values(v, n);
@@ -392,7 +396,7 @@ static void test_publish_session(void)
 
     fixture_init(&f, 1);
     connect_ok(&f);
-    CHECK_INT(rtmpkit_conn_send_media(f.conn, 9, 0, frame, sizeof frame), RTMPKIT_EINTERNAL);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, 0, 9, 0, frame, sizeof frame), RTMPKIT_EINTERNAL);
     CHECK_INT(rtmpkit_conn_publish(f.conn, "key", NULL), 0);
     n = expect_command(&f, "releaseStream", v, NULL);
     CHECK(n >= 4 && v[3].type == RTMPKIT_AMF_STRING);
@@ -412,15 +416,17 @@ static void test_publish_session(void)
     }
     free_values(v, n);
     base = f.seen_count;
-    send_status(&f, "status", "NetStream.Publish.Start", "publishing");
+    send_status(&f, 1, "status", "NetStream.Publish.Start", "publishing");
     CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_PUBLISH_START);
-    CHECK_INT(rtmpkit_conn_send_media(f.conn, 9, 33, frame, sizeof frame), 0);
+    CHECK_INT(f.seen[base].stream, 0);
+    CHECK_INT(f.seen[base].stream_id, 1);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, 0, 9, 33, frame, sizeof frame), 0);
     CHECK(next_client_message(&f, &m));
     CHECK_INT(m.type, 9);
     CHECK_INT(m.stream_id, 1);
     CHECK_INT(m.timestamp, 33);
     CHECK_INT(m.length, 3);
-    CHECK_INT(rtmpkit_conn_close_stream(f.conn), 0);
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, 0), 0);
     n = expect_command(&f, "FCUnpublish", v, NULL);
     free_values(v, n);
     n = expect_command(&f, "deleteStream", v, NULL);
@@ -456,14 +462,20 @@ static void test_errors(void)
     CHECK_INT(f.last_recv, RTMPKIT_EPROTOCOL);
     fixture_free(&f);
 
-    /* StreamNotFound is fatal and says so. */
+    /* StreamNotFound is fatal for the stream, and says so; the connection lives on. */
     fixture_init(&f, 0);
     connect_ok(&f);
     rtmpkit_conn_play(f.conn, "nope", -2);
     send_result(&f, "_result", 2, 1, NULL, NULL);
-    send_status(&f, "error", "NetStream.Play.StreamNotFound", "No such stream");
-    CHECK_INT(f.last_recv, RTMPKIT_ENOT_FOUND);
+    send_status(&f, 1, "error", "NetStream.Play.StreamNotFound", "No such stream");
+    CHECK_INT(f.last_recv, 0);
+    CHECK_INT(f.seen[f.seen_count - 1].type, RTMPKIT_EVENT_ERROR);
+    CHECK_INT(f.seen[f.seen_count - 1].error, RTMPKIT_ENOT_FOUND);
+    CHECK_INT(f.seen[f.seen_count - 1].stream, 0);
+    CHECK_STR(f.seen[f.seen_count - 1].code, "NetStream.Play.StreamNotFound");
+    CHECK_STR(f.seen[f.seen_count - 1].description, "NetStream.Play.StreamNotFound: No such stream");
     CHECK_STR(rtmpkit_conn_error_message(f.conn), "NetStream.Play.StreamNotFound: No such stream");
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, 0), RTMPKIT_STREAM_FAILED);
     fixture_free(&f);
 
     /* Publish refused: BadName. */
@@ -471,8 +483,18 @@ static void test_errors(void)
     connect_ok(&f);
     rtmpkit_conn_publish(f.conn, "key", "live");
     send_result(&f, "_result", 4, 1, NULL, NULL);
-    send_status(&f, "error", "NetStream.Publish.BadName", "Already publishing");
-    CHECK_INT(f.last_recv, RTMPKIT_EPUBLISH_REFUSED);
+    send_status(&f, 1, "error", "NetStream.Publish.BadName", "Already publishing");
+    CHECK_INT(f.seen[f.seen_count - 1].type, RTMPKIT_EVENT_ERROR);
+    CHECK_INT(f.seen[f.seen_count - 1].error, RTMPKIT_EPUBLISH_REFUSED);
+    CHECK_INT(f.seen[f.seen_count - 1].stream, 0);
+    fixture_free(&f);
+
+    /* An error about no stream of ours is the connection's. */
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    send_status(&f, 0, "error", "NetConnection.Call.Failed", "no");
+    CHECK_INT(f.last_recv, RTMPKIT_ESTREAM_ERROR);
+    CHECK_INT(f.seen[f.seen_count - 1].stream, -1);
     fixture_free(&f);
 
     /* A handshake reply that is not RTMP. */

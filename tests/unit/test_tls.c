@@ -90,7 +90,7 @@ static void pair_close(rk_transport *t)
     pair_closed = 1;
 }
 
-static const rk_transport_ops pair_ops = { pair_read, pair_write, pair_poll_events, pair_close };
+static const rk_transport_ops pair_ops = { pair_read, pair_write, pair_poll_events, pair_close, NULL };
 
 enum peer { PEER_SILENT, PEER_CLOSES, PEER_PLAIN_RTMP };
 

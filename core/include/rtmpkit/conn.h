@@ -14,7 +14,9 @@
 #define RTMPKIT_OUR_CHUNK_SIZE     4096
 #define RTMPKIT_OUR_WINDOW_ACK     2500000
 #define RTMPKIT_MAX_PENDING_OUTPUT (64u * 1024 * 1024)   /* bytes queued to send */
-#define RTMPKIT_MAX_TRANSACTIONS   16                    /* commands awaiting _result */
+#define RTMPKIT_MAX_STREAMS        64                    /* streams open on one connection */
+/* Commands awaiting _result: connect, and one createStream per stream. */
+#define RTMPKIT_MAX_TRANSACTIONS   (RTMPKIT_MAX_STREAMS + 2)
 
 typedef struct rtmpkit_conn rtmpkit_conn;
 
@@ -37,26 +39,42 @@ typedef struct rtmpkit_conn_config {
 
 enum rtmpkit_event_type {
     RTMPKIT_EVENT_CONNECTED = 1,   /* connect _result: the application accepted us */
-    RTMPKIT_EVENT_STREAM_CREATED,  /* createStream _result: stream_id */
+    RTMPKIT_EVENT_STREAM_CREATED,  /* createStream _result: stream_id is now known */
     RTMPKIT_EVENT_PLAY_START,      /* NetStream.Play.Start */
     RTMPKIT_EVENT_PUBLISH_START,   /* NetStream.Publish.Start */
     RTMPKIT_EVENT_MEDIA,           /* an audio, video or data (FLV-style) message */
     RTMPKIT_EVENT_STATUS,          /* any other onStatus / onPlayStatus; informational */
     RTMPKIT_EVENT_STREAM_BEGIN,    /* publisher (re)started: StreamBegin, PublishNotify */
     RTMPKIT_EVENT_STREAM_END,      /* UnpublishNotify, Play.Stop, StreamEOF, Play.Complete */
-    RTMPKIT_EVENT_ERROR,           /* fatal: error and message say why */
+    RTMPKIT_EVENT_ERROR,           /* error and description say why; with stream >= 0 only
+                                    * that stream failed, with -1 the connection is dead */
 };
 
-/* Pointers inside an event stay valid until the next rtmpkit_conn_recv or _free. */
+/* The life of one stream (see rtmpkit_conn_stream_state). */
+enum rtmpkit_stream_state {
+    RTMPKIT_STREAM_FREE = 0,       /* no such stream: never started, or closed */
+    RTMPKIT_STREAM_CREATING,       /* createStream sent, its answer not yet here */
+    RTMPKIT_STREAM_STARTING,       /* play or publish sent, waiting for its Start */
+    RTMPKIT_STREAM_PLAYING,
+    RTMPKIT_STREAM_PUBLISHING,
+    RTMPKIT_STREAM_FAILED,         /* the server's error ended it; close it to free the slot */
+};
+
+/* Pointers inside an event stay valid until the next rtmpkit_conn_recv,
+ * rtmpkit_conn_close_stream or rtmpkit_conn_free. */
 typedef struct rtmpkit_event {
     enum rtmpkit_event_type type;
+    int stream;                /* the stream it concerns (the handle rtmpkit_conn_play or
+                                * _publish returned), or -1: the connection as a whole */
+    uint32_t stream_id;        /* that stream's message stream id at the server (0 until
+                                * STREAM_CREATED, and for connection events) */
     uint8_t media_type;        /* MEDIA: 8 audio, 9 video, 18 data */
     uint32_t timestamp;        /* MEDIA: 32-bit wire timestamp (wraps) */
     const uint8_t *data;       /* MEDIA: the tag body */
     size_t length;
-    uint32_t stream_id;        /* STREAM_CREATED, MEDIA */
-    const char *code;          /* STATUS, PLAY_START, STREAM_END...: e.g. "NetStream.Play.Stop" */
-    const char *description;   /* the server's words, or "" */
+    const char *code;          /* STATUS, PLAY_START, STREAM_END, ERROR...: e.g.
+                                * "NetStream.Play.Stop", or "" */
+    const char *description;   /* the server's words (ERROR: one line that says why), or "" */
     int error;                 /* ERROR: a negative RTMPKIT_E* code */
 } rtmpkit_event;
 
@@ -64,13 +82,18 @@ typedef struct rtmpkit_event {
 RTMPKIT_API rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg);
 RTMPKIT_API void rtmpkit_conn_free(rtmpkit_conn *c);
 
+/* Times: every now_ms the engine takes is monotonic milliseconds (CLOCK_MONOTONIC, or
+ * any clock that never goes back), never wall time. */
+
 /* Queues C0+C1. random: 1536 bytes for C1 (the caller's RNG, so tests are repeatable).
+ * C1's time field is the low 32 bits of now_ms: the handshake allows any epoch.
  * After the handshake the engine sends connect by itself. */
 RTMPKIT_API int rtmpkit_conn_start(rtmpkit_conn *c, uint64_t now_ms, const uint8_t *random);
 
 /* Feeds received bytes. Returns the number consumed (it stops after each complete
  * message so that its events can be read first; call again with the rest), or a negative
- * error, after which the connection is dead (an ERROR event says why too). */
+ * error, after which the connection is dead (an ERROR event with stream -1 says why
+ * too). An error of one stream is an event only: the return value stays >= 0. */
 RTMPKIT_API int rtmpkit_conn_recv(rtmpkit_conn *c, const uint8_t *buf, size_t len, uint64_t now_ms);
 
 /* Takes the next queued event. Returns 1 with *ev filled, 0 when there is none. */
@@ -80,20 +103,34 @@ RTMPKIT_API int rtmpkit_conn_poll_event(rtmpkit_conn *c, rtmpkit_event *ev);
 RTMPKIT_API const uint8_t *rtmpkit_conn_output(rtmpkit_conn *c, size_t *len);
 RTMPKIT_API void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n);
 
-/* After CONNECTED: createStream, then play(name, start) on the new stream with
- * SetBufferLength. start: -2 live or recorded, -1 live only, >= 0 recorded from ms.
- * Events PLAY_START and then MEDIA follow. */
+/* Streams. After CONNECTED, each play or publish starts a stream of its own on the
+ * connection (RTMPKIT_MAX_STREAMS at once, then RTMPKIT_ELIMIT) and returns its handle,
+ * a small number >= 0 that the caller can use at once: the server's message stream id
+ * comes later, in STREAM_CREATED and every event of that stream. A handle stays the
+ * stream's until rtmpkit_conn_close_stream; then it may be given to a new stream. */
+
+/* createStream, then play(name, start) on the new stream with SetBufferLength.
+ * start: -2 live or recorded, -1 live only, >= 0 recorded from ms. Events PLAY_START and
+ * then MEDIA follow. Returns the stream handle or a negative error. */
 RTMPKIT_API int rtmpkit_conn_play(rtmpkit_conn *c, const char *name, double start_ms);
 
-/* After CONNECTED: releaseStream, FCPublish, createStream, then publish(name, type). */
+/* releaseStream, FCPublish, createStream, then publish(name, type) on the new stream
+ * (type NULL: "live"). Returns the stream handle or a negative error. */
 RTMPKIT_API int rtmpkit_conn_publish(rtmpkit_conn *c, const char *name, const char *type);
 
-/* After PUBLISH_START: sends one audio/video/data message on the stream. */
-RTMPKIT_API int rtmpkit_conn_send_media(rtmpkit_conn *c, uint8_t type, uint32_t timestamp,
+/* After that stream's PUBLISH_START: sends one audio/video/data message on it. */
+RTMPKIT_API int rtmpkit_conn_send_media(rtmpkit_conn *c, int stream, uint8_t type, uint32_t timestamp,
                             const uint8_t *data, size_t len);
 
-/* Ends the stream politely: FCUnpublish (when publishing) and deleteStream. */
-RTMPKIT_API int rtmpkit_conn_close_stream(rtmpkit_conn *c);
+/* Ends a stream politely (FCUnpublish when publishing, deleteStream) and frees its
+ * handle. A stream whose createStream answer is still on its way is deleted when the
+ * answer comes. A free handle is no error. */
+RTMPKIT_API int rtmpkit_conn_close_stream(rtmpkit_conn *c, int stream);
+
+/* A stream's enum rtmpkit_stream_state, or RTMPKIT_EUSAGE for a handle out of range. */
+RTMPKIT_API int rtmpkit_conn_stream_state(const rtmpkit_conn *c, int stream);
+/* A stream's message stream id at the server, or -1 while it is not known. */
+RTMPKIT_API int64_t rtmpkit_conn_stream_id(const rtmpkit_conn *c, int stream);
 
 /* One line that says what went wrong last, with the server's words when it gave any. */
 RTMPKIT_API const char *rtmpkit_conn_error_message(const rtmpkit_conn *c);
