@@ -606,6 +606,275 @@ static void test_bad_stream_ids(void)
     }
 }
 
+/* A media message of len bytes (first, then 1, 2, 3...) on message stream sid. */
+static void send_media(struct fixture *f, uint32_t sid, uint8_t type, uint32_t ts, uint8_t first, size_t len)
+{
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 1 << 16);
+    rtmpkit_put_u8(&b, first);
+    for (size_t i = 1; i < len; i++)
+        rtmpkit_put_u8(&b, (uint8_t)i);
+    send_server(f, type == 8 ? 4 : 6, type, sid, ts, &b);
+    rtmpkit_buf_free(&b);
+}
+
+/* StreamBegin (0) or StreamEOF (1) for message stream sid. */
+static void send_stream_control(struct fixture *f, uint16_t event, uint32_t sid)
+{
+    uint8_t body[6] = { 0, (uint8_t)event };
+    rtmpkit_wb32(body + 2, sid);
+    send_control(f, 4, body, sizeof body);
+}
+
+static void check_media(const struct seen_event *s, int stream, uint32_t sid, uint8_t type, uint32_t ts,
+                        uint8_t first, size_t len)
+{
+    CHECK_INT(s->type, RTMPKIT_EVENT_MEDIA);
+    CHECK_INT(s->stream, stream);
+    CHECK_INT(s->stream_id, sid);
+    CHECK_INT(s->media_type, type);
+    CHECK_INT(s->timestamp, ts);
+    CHECK_INT(s->first_byte, first);
+    CHECK_INT(s->length, len);
+}
+
+/* Expects play(name, start) on message stream sid, then its SetBufferLength. */
+static void expect_play(struct fixture *f, uint32_t sid, const char *name, double start)
+{
+    rtmpkit_amf v[8];
+    rk_message m;
+    uint32_t on = 0;
+    int n = expect_command(f, "play", v, &on);
+    CHECK_INT(on, sid);
+    CHECK(n >= 5);
+    if (n >= 5) {
+        CHECK_STR(v[3].string, name);
+        CHECK_INT(v[4].number, start);
+    }
+    free_values(v, n);
+    CHECK(next_client_message(f, &m));
+    CHECK(m.type == 4 && m.length == 10 && m.data[1] == 3 && rtmpkit_rb32(m.data + 2) == sid);
+}
+
+/* Expects createStream and returns its transaction id. */
+static double expect_create_stream(struct fixture *f)
+{
+    rtmpkit_amf v[8];
+    int n = expect_command(f, "createStream", v, NULL);
+    double id = n >= 2 ? v[1].number : -1;
+    free_values(v, n);
+    return id;
+}
+
+static void expect_delete_stream(struct fixture *f, uint32_t sid)
+{
+    rtmpkit_amf v[8];
+    int n = expect_command(f, "deleteStream", v, NULL);
+    CHECK(n >= 4 && v[3].type == RTMPKIT_AMF_NUMBER && v[3].number == sid);
+    free_values(v, n);
+}
+
+/* Two plays over one connection: createStream answered in the other order, media routed
+ * by message stream id, StreamEOF and an error status each end one stream only. */
+static void test_two_plays(void)
+{
+    struct fixture f;
+    double tx_a, tx_b;
+    int a, b, base;
+
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    a = rtmpkit_conn_play(f.conn, "cam-a", -2);
+    b = rtmpkit_conn_play(f.conn, "cam-b", -1);
+    CHECK_INT(a, 0);
+    CHECK_INT(b, 1);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, a), RTMPKIT_STREAM_CREATING);
+    CHECK_INT(rtmpkit_conn_stream_id(f.conn, a), -1);
+    tx_a = expect_create_stream(&f);
+    tx_b = expect_create_stream(&f);
+    CHECK(tx_a != tx_b);
+
+    base = f.seen_count;
+    send_result(&f, "_result", tx_b, 5, NULL, NULL);
+    send_result(&f, "_result", tx_a, 4, NULL, NULL);
+    CHECK_INT(f.seen_count, base + 2);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_CREATED);
+    CHECK_INT(f.seen[base].stream, b);
+    CHECK_INT(f.seen[base].stream_id, 5);
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_STREAM_CREATED);
+    CHECK_INT(f.seen[base + 1].stream, a);
+    CHECK_INT(f.seen[base + 1].stream_id, 4);
+    expect_play(&f, 5, "cam-b", -1);
+    expect_play(&f, 4, "cam-a", -2);
+    CHECK_INT(rtmpkit_conn_stream_id(f.conn, a), 4);
+    CHECK_INT(rtmpkit_conn_stream_id(f.conn, b), 5);
+
+    base = f.seen_count;
+    send_stream_control(&f, 0, 5);
+    send_status(&f, 5, "status", "NetStream.Play.Start", "b");
+    send_stream_control(&f, 0, 4);
+    send_status(&f, 4, "status", "NetStream.Play.Start", "a");
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_BEGIN);
+    CHECK_INT(f.seen[base].stream, b);
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_PLAY_START);
+    CHECK_INT(f.seen[base + 1].stream, b);
+    CHECK_INT(f.seen[base + 2].type, RTMPKIT_EVENT_STREAM_BEGIN);
+    CHECK_INT(f.seen[base + 2].stream, a);
+    CHECK_INT(f.seen[base + 3].type, RTMPKIT_EVENT_PLAY_START);
+    CHECK_INT(f.seen[base + 3].stream, a);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, a), RTMPKIT_STREAM_PLAYING);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, b), RTMPKIT_STREAM_PLAYING);
+
+    /* Interleaved media, each to its stream. */
+    base = f.seen_count;
+    send_media(&f, 4, 9, 40, 0x17, 100);
+    send_media(&f, 5, 9, 40, 0x27, 200);
+    send_media(&f, 5, 8, 41, 0xAF, 30);
+    send_media(&f, 4, 8, 42, 0xAE, 31);
+    CHECK_INT(f.seen_count, base + 4);
+    check_media(&f.seen[base], a, 4, 9, 40, 0x17, 100);
+    check_media(&f.seen[base + 1], b, 5, 9, 40, 0x27, 200);
+    check_media(&f.seen[base + 2], b, 5, 8, 41, 0xAF, 30);
+    check_media(&f.seen[base + 3], a, 4, 8, 42, 0xAE, 31);
+    /* Media on a message stream of no stream of ours is dropped. */
+    base = f.seen_count;
+    send_media(&f, 9, 9, 50, 0x17, 10);
+    CHECK_INT(f.last_recv, 0);
+    CHECK_INT(f.seen_count, base);
+
+    /* StreamEOF for b: an end for b only; a plays on. */
+    send_stream_control(&f, 1, 5);
+    send_media(&f, 4, 9, 80, 0x27, 10);
+    CHECK_INT(f.seen_count, base + 2);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_END);
+    CHECK_INT(f.seen[base].stream, b);
+    CHECK_STR(f.seen[base].code, "StreamEOF");
+    check_media(&f.seen[base + 1], a, 4, 9, 80, 0x27, 10);
+
+    /* An error status on a ends a; b goes on, and the connection lives. */
+    base = f.seen_count;
+    send_status(&f, 4, "error", "NetStream.Play.Failed", "decoder gone");
+    CHECK_INT(f.last_recv, 0);
+    send_media(&f, 5, 9, 120, 0x17, 12);
+    CHECK_INT(f.seen_count, base + 2);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_ERROR);
+    CHECK_INT(f.seen[base].stream, a);
+    CHECK_INT(f.seen[base].error, RTMPKIT_ESTREAM_ERROR);
+    CHECK_STR(f.seen[base].description, "NetStream.Play.Failed: decoder gone");
+    check_media(&f.seen[base + 1], b, 5, 9, 120, 0x17, 12);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, a), RTMPKIT_STREAM_FAILED);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, b), RTMPKIT_STREAM_PLAYING);
+
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, a), 0);
+    expect_delete_stream(&f, 4);
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, b), 0);
+    expect_delete_stream(&f, 5);
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, b), 0);   /* a free handle: nothing to do */
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, RTMPKIT_MAX_STREAMS), RTMPKIT_EUSAGE);
+    fixture_free(&f);
+}
+
+/* A publish and a play on one connection. */
+static void test_publish_and_play(void)
+{
+    static const uint8_t frame[3] = { 0x17, 1, 2 };
+    struct fixture f;
+    rtmpkit_amf v[8];
+    rk_message m;
+    uint32_t sid = 0;
+    double tx_p, tx_q;
+    int p, q, n, base;
+
+    fixture_init(&f, 1);
+    connect_ok(&f);
+    p = rtmpkit_conn_publish(f.conn, "key", NULL);
+    q = rtmpkit_conn_play(f.conn, "cam", -2);
+    CHECK_INT(p, 0);
+    CHECK_INT(q, 1);
+    n = expect_command(&f, "releaseStream", v, NULL);
+    free_values(v, n);
+    n = expect_command(&f, "FCPublish", v, NULL);
+    free_values(v, n);
+    tx_p = expect_create_stream(&f);
+    tx_q = expect_create_stream(&f);
+    send_result(&f, "_result", tx_q, 2, NULL, NULL);
+    send_result(&f, "_result", tx_p, 1, NULL, NULL);
+    expect_play(&f, 2, "cam", -2);
+    n = expect_command(&f, "publish", v, &sid);
+    CHECK_INT(sid, 1);
+    CHECK(n >= 5 && strcmp(v[3].string, "key") == 0 && strcmp(v[4].string, "live") == 0);
+    free_values(v, n);
+
+    base = f.seen_count;
+    send_status(&f, 2, "status", "NetStream.Publish.Start", "not for a player");
+    send_status(&f, 1, "status", "NetStream.Publish.Start", "publishing");
+    send_status(&f, 2, "status", "NetStream.Play.Start", "playing");
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STATUS);
+    CHECK_INT(f.seen[base].stream, q);
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_PUBLISH_START);
+    CHECK_INT(f.seen[base + 1].stream, p);
+    CHECK_INT(f.seen[base + 2].type, RTMPKIT_EVENT_PLAY_START);
+    CHECK_INT(f.seen[base + 2].stream, q);
+
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, q, 9, 0, frame, sizeof frame), RTMPKIT_EINTERNAL);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, p, 9, 33, frame, sizeof frame), 0);
+    CHECK(next_client_message(&f, &m));
+    CHECK(m.type == 9 && m.stream_id == 1 && m.timestamp == 33 && m.length == 3);
+    base = f.seen_count;
+    send_media(&f, 2, 9, 40, 0x17, 64);
+    check_media(&f.seen[base], q, 2, 9, 40, 0x17, 64);
+
+    /* The publish refused later: the play goes on. */
+    base = f.seen_count;
+    send_status(&f, 1, "error", "NetStream.Publish.BadName", "taken");
+    send_media(&f, 2, 8, 60, 0xAF, 9);
+    CHECK_INT(f.last_recv, 0);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_ERROR);
+    CHECK_INT(f.seen[base].stream, p);
+    CHECK_INT(f.seen[base].error, RTMPKIT_EPUBLISH_REFUSED);
+    check_media(&f.seen[base + 1], q, 2, 8, 60, 0xAF, 9);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, p, 9, 66, frame, sizeof frame), RTMPKIT_EINTERNAL);
+    /* A refused publish is not unpublished, only deleted. */
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, p), 0);
+    expect_delete_stream(&f, 1);
+    fixture_free(&f);
+}
+
+/* RTMPKIT_MAX_STREAMS at once, then ELIMIT; the connection goes on, a closed handle is
+ * given again, and the late answer to a closed stream's createStream deletes it. */
+static void test_stream_cap(void)
+{
+    struct fixture f;
+    rk_message m;
+    int base;
+
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    for (int i = 0; i < RTMPKIT_MAX_STREAMS; i++)
+        CHECK_INT(rtmpkit_conn_play(f.conn, "cam", -2), i);
+    CHECK_INT(rtmpkit_conn_play(f.conn, "cam", -2), RTMPKIT_ELIMIT);
+    CHECK(strstr(rtmpkit_conn_error_message(f.conn), "more than 64 streams") != NULL);
+    CHECK_INT(rtmpkit_conn_publish(f.conn, "key", NULL), RTMPKIT_ELIMIT);
+
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, 10), 0);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, 10), RTMPKIT_STREAM_FREE);
+    CHECK_INT(rtmpkit_conn_play(f.conn, "cam2", -2), 10);
+    while (next_client_message(&f, &m))   /* 65 createStreams; ids 2.., then 66 */
+        ;
+    base = f.seen_count;
+    send_result(&f, "_result", 12, 77, NULL, NULL);   /* the first stream 10's */
+    expect_delete_stream(&f, 77);
+    CHECK_INT(f.seen_count, base);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, 10), RTMPKIT_STREAM_CREATING);
+    send_result(&f, "_result", 2 + RTMPKIT_MAX_STREAMS, 78, NULL, NULL);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_CREATED);
+    CHECK_INT(f.seen[base].stream, 10);
+    CHECK_INT(f.seen[base].stream_id, 78);
+    expect_play(&f, 78, "cam2", -2);
+    CHECK_INT(f.last_recv, 0);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_play_session();
@@ -613,5 +882,8 @@ int main(void)
     test_errors();
     test_aggregate_statuses();
     test_bad_stream_ids();
+    test_two_plays();
+    test_publish_and_play();
+    test_stream_cap();
     return check_report("conn");
 }
