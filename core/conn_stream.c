@@ -249,6 +249,7 @@ int rk_conn_stream_created(rtmpkit_conn *c, int stream, int is_error)
     const char *description = rk_conn_info_string(info, "description");
     struct rk_stream *s;
     uint32_t id = 0;
+    int other;
     if (!is_error && answer_stream_id(c, &id) < 0)
         return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "createStream answered without a stream id");
     if (stream < 0)   /* closed before the answer came: give the server's stream back */
@@ -256,8 +257,10 @@ int rk_conn_stream_created(rtmpkit_conn *c, int stream, int is_error)
     if (is_error)
         return stream_fail(c, stream, RTMPKIT_ESTREAM_ERROR, rk_conn_info_string(info, "code"),
                            "createStream failed%s%s", description[0] ? ": " : "", description);
-    if (stream_with_id(c, id) >= 0)
-        return rk_conn_fail(c, RTMPKIT_EPROTOCOL, "the server gave message stream id %u to two streams", id);
+    if ((other = stream_with_id(c, id)) >= 0)   /* nginx-rtmp and node-media-server do so */
+        return stream_fail(c, stream, RTMPKIT_ESTREAM_ERROR, "",
+                           "the server gave this stream message stream id %u, which stream %d has "
+                           "already: it serves one stream per connection", id, other);
     s = &c->streams[stream];
     s->id = id;
     s->id_known = 1;

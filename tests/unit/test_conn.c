@@ -875,6 +875,43 @@ static void test_stream_cap(void)
     fixture_free(&f);
 }
 
+/* A server that serves one stream per connection (nginx-rtmp) answers every createStream
+ * with message stream id 1: the second stream fails alone, and closing it sends nothing
+ * that could end the first. */
+static void test_one_stream_server(void)
+{
+    struct fixture f;
+    rk_message m;
+    double tx_a, tx_b;
+    int a, b, base;
+
+    fixture_init(&f, 0);
+    connect_ok(&f);
+    a = rtmpkit_conn_play(f.conn, "cam-a", -2);
+    b = rtmpkit_conn_play(f.conn, "cam-b", -2);
+    tx_a = expect_create_stream(&f);
+    tx_b = expect_create_stream(&f);
+    base = f.seen_count;
+    send_result(&f, "_result", tx_a, 1, NULL, NULL);
+    send_result(&f, "_result", tx_b, 1, NULL, NULL);
+    CHECK_INT(f.last_recv, 0);
+    CHECK_INT(f.seen_count, base + 2);
+    CHECK_INT(f.seen[base].type, RTMPKIT_EVENT_STREAM_CREATED);
+    CHECK_INT(f.seen[base].stream, a);
+    CHECK_INT(f.seen[base + 1].type, RTMPKIT_EVENT_ERROR);
+    CHECK_INT(f.seen[base + 1].stream, b);
+    CHECK_INT(f.seen[base + 1].error, RTMPKIT_ESTREAM_ERROR);
+    CHECK(strstr(f.seen[base + 1].description, "one stream per connection") != NULL);
+    expect_play(&f, 1, "cam-a", -2);
+    CHECK(!next_client_message(&f, &m));   /* no play for b */
+    CHECK_INT(rtmpkit_conn_close_stream(f.conn, b), 0);
+    CHECK(!next_client_message(&f, &m));   /* no deleteStream 1 */
+    base = f.seen_count;
+    send_media(&f, 1, 9, 0, 0x17, 50);
+    check_media(&f.seen[base], a, 1, 9, 0, 0x17, 50);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_play_session();
@@ -885,5 +922,6 @@ int main(void)
     test_two_plays();
     test_publish_and_play();
     test_stream_cap();
+    test_one_stream_server();
     return check_report("conn");
 }
