@@ -107,7 +107,10 @@ RTMPKIT_API void rtmpkit_conn_output_done(rtmpkit_conn *c, size_t n);
  * connection (RTMPKIT_MAX_STREAMS at once, then RTMPKIT_ELIMIT) and returns its handle,
  * a small number >= 0 that the caller can use at once: the server's message stream id
  * comes later, in STREAM_CREATED and every event of that stream. A handle stays the
- * stream's until rtmpkit_conn_close_stream; then it may be given to a new stream. */
+ * stream's until rtmpkit_conn_close_stream; then it may be given to a new stream.
+ * Many servers (nginx-rtmp, node-media-server) serve one stream per connection: they
+ * answer every createStream with the same id, and each stream after the first then fails
+ * alone (an ERROR event with RTMPKIT_ESTREAM_ERROR). */
 
 /* createStream, then play(name, start) on the new stream with SetBufferLength.
  * start: -2 live or recorded, -1 live only, >= 0 recorded from ms. Events PLAY_START and
