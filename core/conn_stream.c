@@ -160,7 +160,7 @@ static int open_stream(rtmpkit_conn *c, const char *name, const char *publish_ty
     return stream;
 fail:
     clear_stream(s);
-    return err;
+    return err == RTMPKIT_ENOMEM ? rk_conn_refuse(c, err, "out of memory") : err;
 }
 
 int rtmpkit_conn_play(rtmpkit_conn *c, const char *name, double start_ms)
