@@ -106,8 +106,8 @@ static int send_play(rtmpkit_conn *c, const struct rk_stream *s)
     if ((err = rk_conn_finish_command(c, CSID_STREAM, s->id)) < 0)
         return err;
     /* The name is left out: it may be a stream key. */
-    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent play on stream %u (start %g, buffer %u ms)", s->id,
-                 s->play_start, (unsigned)c->buffer_ms);
+    rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "sent play (start %g, buffer %u ms, message stream %u)",
+                 s->play_start, (unsigned)c->buffer_ms, s->id);
     rtmpkit_wb32(args, s->id);
     rtmpkit_wb32(args + 4, c->buffer_ms);
     return rk_conn_send_user_control(c, UC_SET_BUFFER_LENGTH, args, sizeof args);
