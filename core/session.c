@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "client_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
+#include "session_internal.h"
 
 #define DEFAULT_FIRST_DELAY_MS 1000
 #define DEFAULT_FACTOR         1.5
@@ -42,6 +44,11 @@ int rtmpkit_error_is_transient(int err)
 
 rtmpkit_session *rtmpkit_session_new(const rtmpkit_session_config *cfg)
 {
+    return rk_session_new_with_opener(cfg, NULL);
+}
+
+rtmpkit_session *rk_session_new_with_opener(const rtmpkit_session_config *cfg, const rk_transport_opener *opener)
+{
     rtmpkit_session *s;
     if (!cfg || !cfg->stream || cfg->reconnect.attempts < RTMPKIT_RECONNECT_FOREVER)
         return NULL;
@@ -58,7 +65,7 @@ rtmpkit_session *rtmpkit_session_new(const rtmpkit_session_config *cfg)
         s->cfg.reconnect.max_delay_ms = DEFAULT_MAX_DELAY_MS;
     s->cfg.client.conn.publisher = cfg->publish;
     s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
-    if (!(s->client = rtmpkit_client_new(&s->cfg.client))) {
+    if (!(s->client = rk_client_new_with_opener(&s->cfg.client, opener))) {
         free(s);
         return NULL;
     }

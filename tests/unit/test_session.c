@@ -1,0 +1,182 @@
+/* The session (core/session.c) over the scripted in-memory server: start, events, and the
+ * reconnect policy: a lost connection retried and resumed, the waits growing and capped,
+ * permanent errors and a policy of none not retried, a first connect retried or not. */
+#include "mem_server.h"
+#include "rtmpkit/clock.h"
+#include "session_internal.h"
+
+struct fixture {
+    struct server server;
+    rtmpkit_url url;
+    rtmpkit_session *session;
+};
+
+static void fixture_init(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy)
+{
+    rtmpkit_session_config cfg;
+    rk_transport_opener opener = { server_open, &f->server };
+    memset(f, 0, sizeof *f);
+    server_init(&f->server, script);
+    CHECK_INT(rtmpkit_url_parse("rtmp://127.0.0.1/live/cam1", &f->url), 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.client.url = &f->url;
+    cfg.client.handshake_timeout_ms = 2000;
+    cfg.client.idle_timeout_ms = 2000;
+    cfg.client.conn.simple_handshake = 1;
+    cfg.stream = f->url.stream;
+    cfg.play_start_ms = -2;
+    if (policy)
+        cfg.reconnect = *policy;
+    f->session = rk_session_new_with_opener(&cfg, &opener);
+    CHECK(f->session != NULL);
+}
+
+static void fixture_free(struct fixture *f)
+{
+    rtmpkit_session_free(f->session);
+    server_free(&f->server);
+    rtmpkit_url_free(&f->url);
+}
+
+/* The next event that is not EAGAIN (waits are cut into 50 ms calls, as a player's are). */
+static int next(struct fixture *f, rtmpkit_session_event *ev)
+{
+    for (int i = 0; i < 200; i++) {
+        int n = rtmpkit_session_next_event(f->session, ev, 50);
+        if (n != RTMPKIT_EAGAIN)
+            return n;
+    }
+    return RTMPKIT_ETIMEOUT;
+}
+
+/* Media events until something else comes; returns that and counts the media. */
+static int media_until_other(struct fixture *f, rtmpkit_session_event *ev, int *media)
+{
+    int n;
+    while ((n = next(f, ev)) == 1 && ev->type == RTMPKIT_SESSION_EVENT &&
+           (ev->event.type == RTMPKIT_EVENT_MEDIA || ev->event.type == RTMPKIT_EVENT_STATUS ||
+            ev->event.type == RTMPKIT_EVENT_STREAM_BEGIN))
+        *media += ev->event.type == RTMPKIT_EVENT_MEDIA;
+    return n;
+}
+
+/* The connection closes after three frames; the policy retries; the next connection
+ * plays to the end. Nothing is lost on either side of the reconnect. */
+static void test_reconnect_and_resume(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 3, .first_delay_ms = 20 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    uint64_t before;
+    fixture_init(&f, SCRIPT_CLOSE, &policy);
+    f.server.later_script = 1;
+    f.server.next_script = SCRIPT_PLAY;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(media, 3);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_ENETWORK);
+    CHECK_INT(ev.attempt, 1);
+    CHECK_INT(ev.delay_ms, 20);
+    before = rtmpkit_monotonic_ms();
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RESUMED);
+    CHECK_INT(ev.attempt, 1);
+    CHECK(rtmpkit_monotonic_ms() - before >= 15);   /* it waited (most of) the delay */
+    CHECK_INT(rtmpkit_session_reconnects(f.session), 1);
+    CHECK_INT(f.server.opens, 2);
+    CHECK(find_command(&f.server, "play", 1) != NULL);   /* played again on the new connection */
+    media = 0;
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(media, 4);                              /* the second connection's metadata and frames */
+    CHECK_INT(ev.type, RTMPKIT_SESSION_EVENT);
+    CHECK_INT(ev.event.type, RTMPKIT_EVENT_STREAM_END);
+    fixture_free(&f);
+}
+
+/* Each failed attempt waits longer: first delay, x factor, capped. When the attempts run
+ * out, the error ends the session. */
+static void test_delays_grow_and_stop(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 3, .first_delay_ms = 10, .factor = 2, .max_delay_ms = 25 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    const int expected[3] = { 10, 20, 25 };
+    fixture_init(&f, SCRIPT_CLOSE, &policy);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.refuse = 100;                            /* every later attempt refused */
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+        CHECK_INT(ev.attempt, i + 1);
+        CHECK_INT(ev.delay_ms, expected[i]);
+        CHECK_INT(ev.error, i == 0 ? RTMPKIT_ENETWORK : RTMPKIT_EREFUSED);
+        if (i < 2)
+            CHECK_INT(next(&f, &ev), 1);
+    }
+    CHECK_INT(next(&f, &ev), RTMPKIT_EREFUSED);      /* the third attempt failed: no more */
+    CHECK_INT(rtmpkit_session_reconnects(f.session), 0);
+    CHECK_INT(f.server.refuse, 97);
+    fixture_free(&f);
+}
+
+/* A policy of none: the lost connection is the session's end. */
+static void test_no_policy(void)
+{
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    fixture_init(&f, SCRIPT_CLOSE, NULL);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    CHECK_INT(media_until_other(&f, &ev, &media), RTMPKIT_ENETWORK);
+    CHECK_INT(media, 3);
+    CHECK_INT(f.server.opens, 1);
+    CHECK(strstr(rtmpkit_session_error_message(f.session), "closed") != NULL);
+    fixture_free(&f);
+}
+
+/* A rejected connect is not worth a retry, whatever the policy. */
+static void test_permanent_error(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = RTMPKIT_RECONNECT_FOREVER, .first_delay_ms = 10 };
+    struct fixture f;
+    fixture_init(&f, SCRIPT_REJECT, &policy);
+    CHECK_INT(rtmpkit_session_start(f.session), RTMPKIT_EREJECTED);
+    CHECK_INT(f.server.opens, 1);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EREJECTED), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_ETLS), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_ENOT_FOUND), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_ETIMEOUT), 1);
+    fixture_free(&f);
+}
+
+/* A first connect that fails: retried by a policy for it, not by one for started streams. */
+static void test_first_connect(void)
+{
+    rtmpkit_reconnect_policy retry = { .attempts = 3, .first_delay_ms = 10 };
+    rtmpkit_reconnect_policy started_only = { .attempts = 3, .first_delay_ms = 10, .after_start_only = 1 };
+    struct fixture f;
+    fixture_init(&f, SCRIPT_PLAY, &retry);
+    f.server.refuse = 2;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);   /* refused twice, then played */
+    CHECK_INT(f.server.refuse, 0);
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+    fixture_init(&f, SCRIPT_PLAY, &started_only);
+    f.server.refuse = 2;
+    CHECK_INT(rtmpkit_session_start(f.session), RTMPKIT_EREFUSED);
+    CHECK_INT(f.server.refuse, 1);
+    fixture_free(&f);
+}
+
+int main(void)
+{
+    test_reconnect_and_resume();
+    test_delays_grow_and_stop();
+    test_no_policy();
+    test_permanent_error();
+    test_first_connect();
+    return check_report("session");
+}
