@@ -1,6 +1,6 @@
 /* rtmp-play: watch an RTMP stream in a window, with sound, in sync, close to live; or,
  * with --no-display, decode every frame of it and count them. The player itself is
- * codecs/player.c; this is its command line. */
+ * codecs/play/; this is its command line. */
 #include <stdio.h>
 #include <string.h>
 

@@ -2,7 +2,7 @@
 """Writes seed inputs for the flvtag fuzz target (tests/fuzz/corpus/flvtag). An input is
 one audio or video tag body; the target reads it both ways. There is a seed for every
 legacy and Enhanced RTMP packet type, each multitrack kind, ModEx in its short and long
-form, and the bodies that used to seed decode_tags (codecs/decode.c's parsers)."""
+form, and the bodies that used to seed decode_tags (codecs/play/decode.c's parsers)."""
 import os
 import struct
 

@@ -1,4 +1,4 @@
-/* The decoder (codecs/decode.c) reads tag headers through the library: an H.264 + AAC
+/* The decoder (codecs/play/decode.c) reads tag headers through the library: an H.264 + AAC
  * FLV (made by ffmpeg at build time) decodes to the same frames, with the same times,
  * as it is and rewritten with the library's writer into Enhanced RTMP headers:
  * avc1/mp4a, CodedFramesX, a ModEx nano offset, Multitrack OneTrack, and ManyTracks /
