@@ -1,0 +1,173 @@
+/* The player's decoder threads: one for video, one for audio, each taking packets from
+ * its queue. The video thread skips to a keyframe when it falls too far behind the live
+ * edge and hands pictures to the window's queue; the audio thread resamples into the sound
+ * device and catches up with the live edge there (dropping when far behind, playing
+ * slightly faster when a little behind). Headless, every frame is decoded and counted. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <libavutil/frame.h>
+#include <libavutil/mem.h>
+
+#include "decode.h"
+#include "player_internal.h"
+#include "rtmpkit/clock.h"
+#include "rtmpkit/error.h"
+
+#define DECODER_BEHIND_MS  2000               /* video decoding this far behind: skip to a keyframe */
+
+static void set_desc(struct rk_player *pl, char *dst, size_t len, const rk_decoder *d)
+{
+    pthread_mutex_lock(&pl->info_lock);
+    snprintf(dst, len, "%s", rk_decoder_describe(d));
+    pthread_mutex_unlock(&pl->info_lock);
+}
+
+/* A decoder that cannot keep up falls behind the live edge: past a limit, it skips
+ * everything up to a keyframe that is close enough (the frames would be dropped as late
+ * anyway, and decoding them is what made it late). */
+static int too_late(struct rk_player *pl, const struct packet *p, int *skipping)
+{
+    struct rk_tag_info info;
+    int64_t lag = atomic_load(&pl->edge_ts) - p->ts;
+    rk_tag_inspect(RK_DECODER_VIDEO, p->data, p->len, &info);
+    if (info.config)
+        return 0;
+    if (lag > pl->opts.latency_ms + DECODER_BEHIND_MS)
+        *skipping = 1;
+    else if (*skipping && info.keyframe)
+        *skipping = 0;
+    return *skipping;
+}
+
+void *rk_player_video_thread(void *arg)
+{
+    struct rk_player *pl = arg;
+    rk_decoder *dec = rk_decoder_new(RK_DECODER_VIDEO);
+    AVFrame *frame = av_frame_alloc();
+    struct packet p;
+    int r, errors = 0, skipping = 0;
+    if (!dec || !frame)
+        goto done;
+    while (!atomic_load(&pl->quit)) {
+        r = rk_pq_pop(&pl->vq, &p, 100);
+        if (r == 0)
+            continue;
+        if (r < 0) {
+            rk_decoder_drain(dec);
+        } else if (!pl->headless && too_late(pl, &p, &skipping)) {
+            free(p.data);
+            atomic_fetch_add(&pl->packets_dropped, 1);
+            continue;
+        } else {
+            int err = rk_decoder_send(dec, p.data, p.len, p.ts);
+            free(p.data);
+            if (err < 0 && errors++ < 5)
+                rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "video: %s", rk_decoder_error(dec));
+        }
+        while (rk_decoder_receive(dec, frame) == 1) {
+            atomic_fetch_add(&pl->video_frames, 1);
+            set_desc(pl, pl->video_desc, sizeof pl->video_desc, dec);
+            if (pl->headless) {
+                av_frame_unref(frame);
+                continue;
+            }
+            AVFrame *f = av_frame_clone(frame);
+            av_frame_unref(frame);
+            if (f)
+                rk_fq_push(&pl->fq, f, &pl->quit);
+        }
+        if (r < 0)
+            break;
+    }
+done:
+    rk_fq_set_eos(&pl->fq);
+    atomic_store(&pl->video_thread_done, 1);
+    av_frame_free(&frame);
+    rk_decoder_free(dec);
+    return NULL;
+}
+
+/* Hands samples to the device: catches up with the live edge by dropping when far behind
+ * and by playing slightly faster when a little behind. */
+static void play_audio(struct rk_player *pl, rk_resampler *rs, const AVFrame *frame, int16_t **buf, int *cap)
+{
+    int64_t edge = atomic_load(&pl->edge_audio_ts), clock, delay;
+    int target = pl->opts.latency_ms, n;
+    double speed = 1.0;
+    if (!pl->audio_start_ms)
+        pl->audio_start_ms = rtmpkit_monotonic_ms();
+    if (rk_audio_clock(pl->audio, &clock)) {
+        /* Right after the start a server's GOP cache puts us behind: drop at once then. */
+        int hard = rtmpkit_monotonic_ms() - pl->audio_start_ms < START_MS ? target : target + CATCHUP_HARD_MS;
+        delay = edge - clock;
+        if (delay > hard) {
+            /* Far behind: skip what is older than the low mark. */
+            int dropped = rk_audio_drop_before(pl->audio, edge - LOW_MARK(target));
+            atomic_fetch_add(&pl->audio_dropped_ms, (unsigned long long)dropped);
+            if (frame->pts + (int64_t)frame->nb_samples * 1000 / frame->sample_rate < edge - LOW_MARK(target)) {
+                atomic_fetch_add(&pl->audio_dropped_ms,
+                                 (unsigned long long)((int64_t)frame->nb_samples * 1000 / frame->sample_rate));
+                return;
+            }
+        }
+        /* Behind the high mark: faster until the low mark (hysteresis against jitter). */
+        if (delay > HIGH_MARK(target))
+            pl->audio_catching_up = 1;
+        else if (delay < LOW_MARK(target))
+            pl->audio_catching_up = 0;
+        if (pl->audio_catching_up)
+            speed = SPEEDUP;
+    }
+    pthread_mutex_lock(&pl->info_lock);
+    pl->speed = speed;
+    pthread_mutex_unlock(&pl->info_lock);
+    if ((n = rk_resample(rs, frame, speed, buf, cap)) <= 0)
+        return;
+    while (rk_audio_write(pl->audio, *buf, n, frame->pts) == RTMPKIT_EAGAIN && !atomic_load(&pl->quit))
+        usleep(5000);
+}
+
+void *rk_player_audio_thread(void *arg)
+{
+    struct rk_player *pl = arg;
+    rk_decoder *dec = rk_decoder_new(RK_DECODER_AUDIO);
+    rk_resampler *rs = pl->audio ? rk_resampler_new(pl->audio_rate, pl->audio_channels) : NULL;
+    AVFrame *frame = av_frame_alloc();
+    int16_t *buf = NULL;
+    int cap = 0, r, errors = 0;
+    struct packet p;
+    if (!dec || !frame || (pl->audio && !rs))
+        goto done;
+    while (!atomic_load(&pl->quit)) {
+        r = rk_pq_pop(&pl->aq, &p, 100);
+        if (r == 0)
+            continue;
+        if (r < 0) {
+            rk_decoder_drain(dec);
+        } else {
+            int err = rk_decoder_send(dec, p.data, p.len, p.ts);
+            free(p.data);
+            if (err < 0 && errors++ < 5)
+                rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "audio: %s", rk_decoder_error(dec));
+        }
+        while (rk_decoder_receive(dec, frame) == 1) {
+            atomic_fetch_add(&pl->audio_frames, 1);
+            atomic_fetch_add(&pl->audio_samples, (unsigned long long)frame->nb_samples);
+            set_desc(pl, pl->audio_desc, sizeof pl->audio_desc, dec);
+            if (pl->audio && frame->sample_rate > 0)
+                play_audio(pl, rs, frame, &buf, &cap);
+            av_frame_unref(frame);
+        }
+        if (r < 0)
+            break;
+    }
+done:
+    atomic_store(&pl->audio_threads_done, 1);
+    av_free(buf);
+    av_frame_free(&frame);
+    rk_resampler_free(rs);
+    rk_decoder_free(dec);
+    return NULL;
+}

@@ -1,0 +1,278 @@
+/* The player's network reader: one thread that connects, plays, and turns the stream's
+ * events into packets for the decoders. It places every tag on the player's timeline
+ * (unwrapped, rebased when the publisher or the connection starts again), keeps the live
+ * edge and the "waiting" state that the clock and the title follow, reads the title from
+ * onMetaData and the publisher's wall clock from onFI, applies --duration and the headless
+ * end rules, and reconnects when a window plays. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "player_internal.h"
+#include "rtmpkit/amf.h"
+#include "rtmpkit/clock.h"
+#include "rtmpkit/error.h"
+#include "rtmpkit/flv.h"
+
+#define NO_MEDIA_WAITING_MS 2000              /* no media this long: "waiting for the stream" */
+#define HEADLESS_END_MS    5000               /* --no-display: no media this long ends it */
+#define RECONNECT_MAX_MS   5000
+
+/* "HH:MM:SS.mmm" local time on "dd-mm-yy" -> UTC ms, or -1. */
+static int64_t parse_local_timecode(const char *sd, const char *st)
+{
+    struct tm tm;
+    int day, mon, year, h, m, s, ms = 0;
+    if (!sd || !st || sscanf(sd, "%d-%d-%d", &day, &mon, &year) != 3 ||
+        sscanf(st, "%d:%d:%d.%d", &h, &m, &s, &ms) < 3)
+        return -1;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_mday = day;
+    tm.tm_mon = mon - 1;
+    tm.tm_year = year < 100 ? year + 100 : year - 1900;
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = s;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    return t == (time_t)-1 ? -1 : (int64_t)t * 1000 + ms;
+}
+
+/* onMetaData (title, for the window) and onFI (the publisher's wall clock). */
+static void handle_data(struct rk_player *pl, const rtmpkit_event *ev, int64_t ts)
+{
+    rtmpkit_amf values[2];
+    int n = rtmpkit_amf0_decode_all(ev->data, ev->length, values, 2);
+    if (n < 0)
+        return;
+    if (n >= 1 && values[0].type == RTMPKIT_AMF_STRING)
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_DEBUG, "data message %s at %lld ms", values[0].string, (long long)ts);
+    if (n == 2 && values[0].type == RTMPKIT_AMF_STRING &&
+        (values[1].type == RTMPKIT_AMF_ECMA_ARRAY || values[1].type == RTMPKIT_AMF_OBJECT)) {
+        if (strcmp(values[0].string, "onMetaData") == 0) {
+            const char *title = rtmpkit_amf_get_string(&values[1], "title");
+            pthread_mutex_lock(&pl->info_lock);
+            snprintf(pl->meta_title, sizeof pl->meta_title, "%s", title ? title : "");
+            pthread_mutex_unlock(&pl->info_lock);
+        } else if (strcmp(values[0].string, "onFI") == 0) {
+            double utc = rtmpkit_amf_get_number(&values[1], "rtmpkit_utc_ms", -1);
+            int64_t ms = utc > 0 && utc < 1e15 ? (int64_t)utc
+                       : parse_local_timecode(rtmpkit_amf_get_string(&values[1], "sd"),
+                                              rtmpkit_amf_get_string(&values[1], "st"));
+            if (ms > 0 && ts >= 0) {
+                pthread_mutex_lock(&pl->info_lock);
+                pl->have_timecode = 1;
+                pl->timecode_ts = ts;
+                pl->timecode_utc_ms = ms;
+                pthread_mutex_unlock(&pl->info_lock);
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        rtmpkit_amf_free(&values[i]);
+}
+
+static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
+{
+    enum rk_decoder_kind kind = ev->media_type == RTMPKIT_FLV_VIDEO ? RK_DECODER_VIDEO : RK_DECODER_AUDIO;
+    struct rk_tag_info info;
+    struct packet p;
+    int64_t ts;
+    if (ev->media_type != RTMPKIT_FLV_DATA)
+        rk_tag_inspect(kind, ev->data, ev->length, &info);
+    else
+        memset(&info, 0, sizeof info);
+    /* Data (timecodes) is placed on the audio/video timeline: -1 before it has a base. */
+    if (ev->media_type == RTMPKIT_FLV_DATA)
+        ts = rtmpkit_timeline_locate(&pl->tl, ev->timestamp);
+    else
+        ts = rtmpkit_timeline_map(&pl->tl, ev->media_type, ev->timestamp, info.config, rtmpkit_monotonic_ms());
+    if (ev->media_type == RTMPKIT_FLV_DATA) {
+        handle_data(pl, ev, ts);
+        return;
+    }
+    if ((kind == RK_DECODER_VIDEO && pl->opts.no_video) || (kind == RK_DECODER_AUDIO && pl->opts.no_audio))
+        return;
+    atomic_store(&pl->last_media_ms, rtmpkit_monotonic_ms());
+    atomic_store(&pl->waiting, 0);
+    if (info.frame) {
+        if (ts > atomic_load(&pl->edge_ts))
+            atomic_store(&pl->edge_ts, ts);
+        if (kind == RK_DECODER_AUDIO)
+            atomic_store(&pl->edge_audio_ts, ts);
+    }
+    if (kind == RK_DECODER_VIDEO && pl->video_need_key && !info.config) {
+        if (!info.keyframe) {
+            atomic_fetch_add(&pl->packets_dropped, 1);
+            return;
+        }
+        pl->video_need_key = 0;
+    }
+    p.ts = ts;
+    p.len = ev->length;
+    if (!(p.data = malloc(ev->length ? ev->length : 1)))
+        return;
+    memcpy(p.data, ev->data, ev->length);
+    /* Headless decodes every frame: the reader waits for the decoder instead of dropping. */
+    if (rk_pq_push(kind == RK_DECODER_VIDEO ? &pl->vq : &pl->aq, &p, pl->headless, &pl->quit) < 0) {
+        free(p.data);
+        atomic_fetch_add(&pl->packets_dropped, 1);
+        if (kind == RK_DECODER_VIDEO)
+            pl->video_need_key = 1;
+    }
+}
+
+#define PLAY_START_LIVE_OR_RECORDED (-2)   /* rtmpkit_client_play: live if there is one, else recorded */
+
+/* No media for a while: the publisher is away ("waiting"); headless, it has ended for
+ * good. Returns 1 when the reading is over. */
+static int no_media_is_the_end(struct rk_player *pl)
+{
+    uint64_t last = atomic_load(&pl->last_media_ms);
+    if (last && rtmpkit_monotonic_ms() - last > NO_MEDIA_WAITING_MS)
+        atomic_store(&pl->waiting, 1);
+    if (pl->headless && last && rtmpkit_monotonic_ms() - last > HEADLESS_END_MS) {
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %d s: the stream has ended",
+                     HEADLESS_END_MS / 1000);
+        return 1;
+    }
+    return 0;
+}
+
+/* Media, the end and the start of the stream, its statuses. Returns 1 when the reading is
+ * over (--duration reached, or the stream ended when headless). *first_ts is the player's
+ * time of the first audio/video, for --duration. */
+static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *first_ts)
+{
+    int64_t limit_ms = pl->opts.duration > 0 ? (int64_t)(pl->opts.duration * 1000) : -1;
+    switch (ev->type) {
+    case RTMPKIT_EVENT_MEDIA:
+        handle_media(pl, ev);
+        if (ev->media_type != RTMPKIT_FLV_DATA && rtmpkit_timeline_has_base(&pl->tl)) {
+            int64_t t = rtmpkit_timeline_duration(&pl->tl);
+            if (*first_ts < 0)
+                *first_ts = t;
+            if (limit_ms >= 0 && t - *first_ts >= limit_ms) {
+                rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "reached --duration %.1f s", pl->opts.duration);
+                return 1;
+            }
+        }
+        break;
+    case RTMPKIT_EVENT_STREAM_END:
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "stream ended (%s)%s", ev->code,
+                     pl->headless ? "" : "; waiting for it to come back");
+        if (pl->headless)
+            return 1;
+        atomic_store(&pl->waiting, 1);
+        rtmpkit_timeline_new_segment(&pl->tl);
+        break;
+    case RTMPKIT_EVENT_STREAM_BEGIN:
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev->code);
+        if (atomic_load(&pl->waiting))
+            rtmpkit_timeline_new_segment(&pl->tl);
+        break;
+    case RTMPKIT_EVENT_STATUS:
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "status %s %s", ev->code, ev->description);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Reads events until the stream ends (headless), --duration, quit or an error. Returns 0
+ * or an error. */
+static int read_stream(struct rk_player *pl, rtmpkit_client *client)
+{
+    int64_t first_ts = -1;
+    for (;;) {
+        rtmpkit_event ev;
+        int err;
+        if (atomic_load(&pl->quit))
+            return 0;
+        err = rtmpkit_client_next_event_timeout(client, &ev, 200);
+        if (err == RTMPKIT_EAGAIN) {
+            if (no_media_is_the_end(pl))
+                return 0;
+            continue;
+        }
+        if (err < 0)
+            return err;
+        if (handle_event(pl, &ev, &first_ts))
+            return 0;
+    }
+}
+
+/* One connection: connect, play, read until the end. Returns 0 or an error; logs it
+ * unless a reconnect will follow (a window keeps retrying once play has worked). */
+static int play_once(struct rk_player *pl, rtmpkit_client *client, int *backoff_ms)
+{
+    int err;
+    if ((err = rtmpkit_client_connect(client)) < 0 ||
+        (err = rtmpkit_client_play(client, pl->opts.stream, PLAY_START_LIVE_OR_RECORDED)) < 0) {
+        if (err != RTMPKIT_ECANCELLED && !(pl->play_started && !pl->headless))
+            rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
+        return err;
+    }
+    pl->play_started = 1;
+    atomic_store(&pl->reconnecting, 0);
+    *backoff_ms = 500;
+    err = read_stream(pl, client);
+    if (err < 0 && err != RTMPKIT_ECANCELLED && (pl->headless || atomic_load(&pl->quit)))
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
+    return err;
+}
+
+/* With a window, a connection lost after play has worked is retried: the window stays. */
+static int should_reconnect(struct rk_player *pl, int err)
+{
+    return err < 0 && err != RTMPKIT_ECANCELLED && pl->play_started && !pl->headless &&
+           !atomic_load(&pl->quit) && !*pl->cancel;
+}
+
+/* Shows "reconnecting", starts a new segment (the publisher may restart its clock) and
+ * waits backoff_ms (cut short by quit or a signal). Returns the next backoff. */
+static int wait_before_reconnect(struct rk_player *pl, int backoff_ms)
+{
+    atomic_store(&pl->reconnecting, 1);
+    atomic_store(&pl->waiting, 1);
+    rtmpkit_timeline_new_segment(&pl->tl);
+    for (int waited = 0; waited < backoff_ms && !atomic_load(&pl->quit) && !*pl->cancel; waited += 50)
+        usleep(50 * 1000);
+    return backoff_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : backoff_ms * 2;
+}
+
+/* Connects and plays, reconnecting when it should; at the end the decoders get the end of
+ * their queues. */
+void *rk_player_reader_thread(void *arg)
+{
+    struct rk_player *pl = arg;
+    int err = 0, backoff_ms = 500;
+    for (;;) {
+        rtmpkit_client *client;
+        if (!(client = rtmpkit_client_new(pl->opts.client))) {
+            err = RTMPKIT_ENOMEM;
+            rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
+            break;
+        }
+        err = play_once(pl, client, &backoff_ms);
+        if (should_reconnect(pl, err)) {
+            rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "%s; reconnecting", rtmpkit_client_error_message(client));
+            rtmpkit_client_close(client);
+            rtmpkit_client_free(client);
+            backoff_ms = wait_before_reconnect(pl, backoff_ms);
+            continue;
+        }
+        rtmpkit_client_close(client);
+        rtmpkit_client_free(client);
+        break;
+    }
+    pl->net_err = err == RTMPKIT_ECANCELLED ? 0 : err;
+    rk_pq_set_eos(&pl->vq);
+    rk_pq_set_eos(&pl->aq);
+    atomic_store(&pl->net_done, 1);
+    return NULL;
+}
