@@ -1,7 +1,7 @@
 /* The engine of rtmp-play: watch an RTMP stream in a window, with sound, in sync, close
  * to live (or, headless, decode every frame of it without a window or a sound device).
  *
- * Threads: the network reader (the rtmpkit client loop) hands tag bodies to two bounded
+ * Threads: the network reader (an rtmpkit session) hands tag bodies to two bounded
  * packet queues; a video decoder thread fills a bounded queue of frames; an audio decoder
  * thread resamples into the audio device's bounded sample queue (the SDL callback plays
  * it and its position is the master clock); the thread that calls rk_player_run owns the

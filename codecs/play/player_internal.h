@@ -65,7 +65,6 @@ struct rk_player {
     atomic_int quit;              /* everyone stops */
     atomic_int net_done;          /* the network reader has finished */
     int net_err;                  /* its error (0: the stream ended, --duration, a signal) */
-    int play_started;             /* the server accepted play at least once */
 
     struct packet_queue vq, aq;
     struct frame_queue fq;

@@ -2,13 +2,13 @@
  * events into packets for the decoders. It places every tag on the player's timeline
  * (unwrapped, rebased when the publisher or the connection starts again), keeps the live
  * edge and the "waiting" state that the clock and the title follow, reads the title from
- * onMetaData and the publisher's wall clock from onFI, applies --duration and the headless
- * end rules, and reconnects when a window plays. */
+ * onMetaData and the publisher's wall clock from onFI, and applies --duration and the
+ * headless end rules. The connection is the library's session (rtmpkit/session.h): with a
+ * window it reconnects, and the player shows "reconnecting" meanwhile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "decode.h"
 #include "player_internal.h"
@@ -16,9 +16,14 @@
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/session.h"
 
 #define NO_MEDIA_WAITING_MS 2000              /* no media this long: "waiting for the stream" */
 #define HEADLESS_END_MS    5000               /* --no-display: no media this long ends it */
+#define READ_WAIT_MS       200                /* one read's wait: then the no-media check */
+/* With a window, the waits before connecting again: 0.5 s, doubling up to 5 s. */
+#define RECONNECT_FIRST_MS 500
+#define RECONNECT_FACTOR   2
 #define RECONNECT_MAX_MS   5000
 
 /* "HH:MM:SS.mmm" local time on "dd-mm-yy" -> UTC ms, or -1. */
@@ -125,7 +130,7 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     }
 }
 
-#define PLAY_START_LIVE_OR_RECORDED (-2)   /* rtmpkit_client_play: live if there is one, else recorded */
+#define PLAY_START_LIVE_OR_RECORDED (-2)   /* live if there is one, else recorded */
 
 /* No media for a while: the publisher is away ("waiting"); headless, it has ended for
  * good. Returns 1 when the reading is over. */
@@ -183,17 +188,52 @@ static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *
     return 0;
 }
 
-/* Reads events until the stream ends (headless), --duration, quit or an error. Returns 0
- * or an error. */
-static int read_stream(struct rk_player *pl, rtmpkit_client *client)
+/* The session's reconnect policy: with a window, a connection lost after play has started
+ * is retried for ever (the window stays, showing "reconnecting"); headless, never. */
+static void reconnect_policy(const struct rk_player *pl, rtmpkit_reconnect_policy *policy)
+{
+    memset(policy, 0, sizeof *policy);
+    if (pl->headless)
+        return;
+    policy->attempts = RTMPKIT_RECONNECT_FOREVER;
+    policy->first_delay_ms = RECONNECT_FIRST_MS;
+    policy->factor = RECONNECT_FACTOR;
+    policy->max_delay_ms = RECONNECT_MAX_MS;
+    policy->after_start_only = 1;
+}
+
+/* One event of the session. Returns 1 when the reading is over. *first_ts as for
+ * handle_event: each connection counts --duration from its own first media. */
+static int handle_session_event(struct rk_player *pl, const rtmpkit_session_event *sev, int64_t *first_ts)
+{
+    switch (sev->type) {
+    case RTMPKIT_SESSION_EVENT:
+        return handle_event(pl, &sev->event, first_ts);
+    case RTMPKIT_SESSION_RECONNECTING:
+        /* The title says so; the publisher may restart its clock: a new segment. */
+        atomic_store(&pl->reconnecting, 1);
+        atomic_store(&pl->waiting, 1);
+        rtmpkit_timeline_new_segment(&pl->tl);
+        break;
+    case RTMPKIT_SESSION_RESUMED:
+        atomic_store(&pl->reconnecting, 0);
+        *first_ts = -1;
+        break;
+    }
+    return 0;
+}
+
+/* Reads the session's events until the stream ends (headless), --duration, quit or an
+ * error that ends the session. Returns 0 or that error. */
+static int read_stream(struct rk_player *pl, rtmpkit_session *session)
 {
     int64_t first_ts = -1;
     for (;;) {
-        rtmpkit_event ev;
+        rtmpkit_session_event sev;
         int err;
         if (atomic_load(&pl->quit))
             return 0;
-        err = rtmpkit_client_next_event_timeout(client, &ev, 200);
+        err = rtmpkit_session_next_event(session, &sev, READ_WAIT_MS);
         if (err == RTMPKIT_EAGAIN) {
             if (no_media_is_the_end(pl))
                 return 0;
@@ -201,75 +241,35 @@ static int read_stream(struct rk_player *pl, rtmpkit_client *client)
         }
         if (err < 0)
             return err;
-        if (handle_event(pl, &ev, &first_ts))
+        if (handle_session_event(pl, &sev, &first_ts))
             return 0;
     }
 }
 
-/* One connection: connect, play, read until the end. Returns 0 or an error; logs it
- * unless a reconnect will follow (a window keeps retrying once play has worked). */
-static int play_once(struct rk_player *pl, rtmpkit_client *client, int *backoff_ms)
-{
-    int err;
-    if ((err = rtmpkit_client_connect(client)) < 0 ||
-        (err = rtmpkit_client_play(client, pl->opts.stream, PLAY_START_LIVE_OR_RECORDED)) < 0) {
-        if (err != RTMPKIT_ECANCELLED && !(pl->play_started && !pl->headless))
-            rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
-        return err;
-    }
-    pl->play_started = 1;
-    atomic_store(&pl->reconnecting, 0);
-    *backoff_ms = 500;
-    err = read_stream(pl, client);
-    if (err < 0 && err != RTMPKIT_ECANCELLED && (pl->headless || atomic_load(&pl->quit)))
-        rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_client_error_message(client));
-    return err;
-}
-
-/* With a window, a connection lost after play has worked is retried: the window stays. */
-static int should_reconnect(struct rk_player *pl, int err)
-{
-    return err < 0 && err != RTMPKIT_ECANCELLED && pl->play_started && !pl->headless &&
-           !atomic_load(&pl->quit) && !*pl->cancel;
-}
-
-/* Shows "reconnecting", starts a new segment (the publisher may restart its clock) and
- * waits backoff_ms (cut short by quit or a signal). Returns the next backoff. */
-static int wait_before_reconnect(struct rk_player *pl, int backoff_ms)
-{
-    atomic_store(&pl->reconnecting, 1);
-    atomic_store(&pl->waiting, 1);
-    rtmpkit_timeline_new_segment(&pl->tl);
-    for (int waited = 0; waited < backoff_ms && !atomic_load(&pl->quit) && !*pl->cancel; waited += 50)
-        usleep(50 * 1000);
-    return backoff_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : backoff_ms * 2;
-}
-
-/* Connects and plays, reconnecting when it should; at the end the decoders get the end of
- * their queues. */
+/* Connects, plays and reads (the session reconnects when the policy says so); logs the
+ * error that ends it, once. At the end the decoders get the end of their queues. */
 void *rk_player_reader_thread(void *arg)
 {
     struct rk_player *pl = arg;
-    int err = 0, backoff_ms = 500;
-    for (;;) {
-        rtmpkit_client *client;
-        if (!(client = rtmpkit_client_new(pl->opts.client))) {
-            err = RTMPKIT_ENOMEM;
-            rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
-            break;
-        }
-        err = play_once(pl, client, &backoff_ms);
-        if (should_reconnect(pl, err)) {
-            rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "%s; reconnecting", rtmpkit_client_error_message(client));
-            rtmpkit_client_close(client);
-            rtmpkit_client_free(client);
-            backoff_ms = wait_before_reconnect(pl, backoff_ms);
-            continue;
-        }
-        rtmpkit_client_close(client);
-        rtmpkit_client_free(client);
-        break;
+    rtmpkit_session_config cfg;
+    rtmpkit_session *session;
+    int err;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.client = *pl->opts.client;
+    cfg.stream = pl->opts.stream;
+    cfg.play_start_ms = PLAY_START_LIVE_OR_RECORDED;
+    reconnect_policy(pl, &cfg.reconnect);
+    if (!(session = rtmpkit_session_new(&cfg))) {
+        err = RTMPKIT_ENOMEM;
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
+        goto done;
     }
+    if ((err = rtmpkit_session_start(session)) == 0)
+        err = read_stream(pl, session);
+    if (err < 0 && err != RTMPKIT_ECANCELLED)
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(session));
+done:
+    rtmpkit_session_free(session);
     pl->net_err = err == RTMPKIT_ECANCELLED ? 0 : err;
     rk_pq_set_eos(&pl->vq);
     rk_pq_set_eos(&pl->aq);
