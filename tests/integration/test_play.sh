@@ -2,7 +2,8 @@
 # rtmp-play against nginx-rtmp with ffmpeg as the publisher: every frame decoded, the
 # window under Xvfb shows the pattern, the disk audio driver records the tone, A/V sync
 # from the player's own clocks, catching up after a stall, resolution change, publisher
-# restart, audio-only and video-only streams, errors and exit codes.
+# restart, reconnecting after the link is cut, audio-only and video-only streams, errors
+# and exit codes.
 # Runs itself under its own Xvfb (xvfb-run), so that screenshots see only the player.
 if [ -z "${RTMPKIT_PLAY_UNDER_XVFB:-}" ]; then
     export RTMPKIT_PLAY_UNDER_XVFB=1
@@ -318,6 +319,51 @@ check restart-still-running test "$alive" = 0
 check restart-exit-status test "$rc" = 0
 check restart-waiting-in-title grep -q 'waiting for the stream' "$T/restart-windows.txt"
 check restart-plays-again test "${shown_after:-0}" -gt $((${shown_before:-0} + 50))
+
+# edge_continues FILE MAX_JUMP_MS: the edge_ms of FILE's stats lines never goes back nor
+# jumps by more than MAX_JUMP_MS from one line to the next (10 lines at least).
+edge_continues() {
+    json_field "$1" edge_ms | awk -v max="$2" 'NR > 1 && ($1 < last || $1 > last + max) {
+            print "edge_ms " last " -> " $1; bad = 1 }
+        { last = $1 }
+        END { if (NR < 10) print "only " NR " stats lines"; exit bad || NR < 10 }'
+}
+
+# 5b. The link cut while a window plays: the proxy closes the connection and refuses new
+#     ones for 2 s. The player says it is reconnecting (title, stats, log), connects again
+#     by itself (its waits 0.5 s, 1 s, 2 s: the third attempt gets through) and shows
+#     frames again; the live edge of its stats never goes back, nor jumps by more than
+#     the cut.
+name=$(uniq_name cut)
+publish_ffmpeg --loop "$SRC10" "$NGINX_URL/live/$name"
+wait_published 10
+run_bg "$T/cut-proxy.log" python3 "$IT_ROOT/tests/servers/stall_proxy.py" --port $STALL_PORT \
+    --target "$NGINX_PORT" --stall 1 --cut 2 --timeout 60
+proxy=$BG_PID
+wait_for "grep -q listening '$T/cut-proxy.log'" 10
+SDL_DISKAUDIOFILE=$T/cut.raw run_bg "$T/cut.err" "$PLAY" -v --stats=json "rtmp://127.0.0.1:$STALL_PORT/live/$name"
+pid=$BG_PID
+sleep 5
+kill -USR2 "$proxy"
+sleep 1.5
+xwininfo -root -tree >"$T/cut-windows.txt" 2>&1
+shown_down=$(json_field "$T/cut.err" shown | tail -n1)
+sleep 6.5
+kill -0 "$pid" 2>/dev/null; alive=$?
+stop_pid "$pid"; rc=$?
+stop_pid "$proxy"
+stop_pid "$PUBLISH_PID"
+shown_after=$(json_field "$T/cut.err" shown | tail -n1)
+check cut-still-running test "$alive" = 0
+check cut-exit-status test "$rc" = 0
+check cut-link-was-down sh -c "grep -q '^cut' '$T/cut-proxy.log' && grep -q '^refused' '$T/cut-proxy.log' &&
+    grep -q '^connection 2' '$T/cut-proxy.log'"
+check cut-reconnecting-in-title grep -q ' - reconnecting' "$T/cut-windows.txt"
+check cut-waiting-in-stats grep -q '"waiting":true' "$T/cut.err"
+check cut-logged-and-resumed sh -c "grep -q 'reconnecting in 0.5 s (attempt 1)' '$T/cut.err' &&
+    grep -q 'reconnecting in 1.0 s (attempt 2)' '$T/cut.err' && grep -q 'playing again after 3 attempts' '$T/cut.err'"
+check cut-plays-again test "${shown_after:-0}" -gt $((${shown_down:-0} + 50))
+check cut-edge-continues edge_continues "$T/cut.err" 6000
 
 # 6. Glass-to-glass latency from the onFI timecode rtmp-push sends (node-media-server
 #    passes data messages on; nginx-rtmp does not).

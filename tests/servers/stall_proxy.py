@@ -3,9 +3,13 @@
 after the first connection), stops forwarding server -> client for --stall S seconds:
 what the server sends meanwhile is read and held here, then written to the client at
 once. A stalled network in front of a player, without stopping the player itself.
-  stall_proxy.py --port P --target PORT --stall S [--after S] [--timeout S]
-Prints "listening" when ready, "stall" and "release BYTES" around each stall; serves
-connections until --timeout or SIGTERM."""
+On SIGUSR2 it cuts the link instead: every open connection is closed, and connections
+made in the next --cut seconds are closed as soon as they are accepted (a link that is
+down for a while, then back).
+  stall_proxy.py --port P --target PORT --stall S [--after S] [--cut S] [--timeout S]
+Prints "listening" when ready, "stall" and "release BYTES" around each stall, "cut" for
+each cut, "refused" for a connection closed during a cut and "connection N" for each one
+forwarded; serves connections until --timeout or SIGTERM."""
 import argparse
 import signal
 import socket
@@ -15,7 +19,10 @@ import time
 
 # Until this monotonic time, server -> client bytes are held (0: not stalled).
 held_until = 0.0
-lock = threading.Lock()
+lock = threading.RLock()   # re-entrant: the signal handlers take it on the main thread
+# The sockets of the connections forwarded, for a cut; until this time, none is accepted.
+open_socks = []
+refuse_until = 0.0
 
 
 def stall(seconds):
@@ -23,6 +30,16 @@ def stall(seconds):
     with lock:
         held_until = time.monotonic() + seconds
     print("stall", flush=True)
+
+
+def cut(seconds):
+    global refuse_until
+    refuse_until = time.monotonic() + seconds
+    with lock:
+        socks = list(open_socks)
+        open_socks.clear()
+    shut(*socks)
+    print("cut", flush=True)
 
 
 def shut(*socks):
@@ -67,6 +84,8 @@ def handle(client, target):
     except OSError:
         client.close()
         return
+    with lock:
+        open_socks.extend((client, server))
     threading.Thread(target=pump, args=(client, server, False), daemon=True).start()
     threading.Thread(target=pump, args=(server, client, True), daemon=True).start()
 
@@ -77,10 +96,12 @@ def main():
     ap.add_argument("--target", type=int, required=True)
     ap.add_argument("--stall", type=float, required=True)
     ap.add_argument("--after", type=float, default=0, help="stall this long after the first connection")
+    ap.add_argument("--cut", type=float, default=0, help="on SIGUSR2, refuse connections this long")
     ap.add_argument("--timeout", type=float, default=120)
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGUSR1, lambda *_: stall(a.stall))
+    signal.signal(signal.SIGUSR2, lambda *_: cut(a.cut))
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", a.port))
@@ -89,6 +110,7 @@ def main():
     print("listening", flush=True)
     deadline = time.monotonic() + a.timeout
     stall_at = None
+    connections = 0
     while time.monotonic() < deadline:
         if stall_at is not None and time.monotonic() >= stall_at:
             stall_at = None
@@ -97,6 +119,13 @@ def main():
             c, _ = srv.accept()
         except socket.timeout:
             continue
+        if time.monotonic() < refuse_until:
+            shut(c)
+            c.close()
+            print("refused", flush=True)
+            continue
+        connections += 1
+        print("connection %d" % connections, flush=True)
         if a.after > 0 and stall_at is None:
             stall_at = time.monotonic() + a.after
             a.after = 0
