@@ -8,6 +8,7 @@
 
 #include "avc_aac.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/flv.h"
 
 /* ---- video ---- */
 
@@ -83,7 +84,7 @@ int rk_ff_emit_video(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, siz
         rk_annexb_to_avcc(p, n, 0, b);
     else
         rtmpkit_put_bytes(b, p, n);
-    return rk_ff_enqueue(&t->q, 9, dts, (key ? RK_TAG_KEYFRAME : 0) | (info.droppable ? RK_TAG_DROPPABLE : 0), b);
+    return rk_ff_enqueue(&t->q, RTMPKIT_FLV_VIDEO, dts, (key ? RK_TAG_KEYFRAME : 0) | (info.droppable ? RK_TAG_DROPPABLE : 0), b);
 }
 
 /* ---- audio ---- */
@@ -119,7 +120,7 @@ static int emit_adts(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, siz
         }
         rtmpkit_buf_reset(&s->scratch);
         rk_flv_put_aac(&s->scratch, RTMPKIT_TAG_CODED_FRAMES, p + h.header_size, (size_t)(h.frame_size - h.header_size));
-        if ((ret = rk_ff_enqueue(&t->q, 8, dts + i * 1024 * 1000 / h.sample_rate, 0, &s->scratch)) < 0)
+        if ((ret = rk_ff_enqueue(&t->q, RTMPKIT_FLV_AUDIO, dts + i * 1024 * 1000 / h.sample_rate, 0, &s->scratch)) < 0)
             return ret;
         p += h.frame_size;
         n -= (size_t)h.frame_size;
@@ -144,7 +145,7 @@ int rk_ff_emit_audio(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, siz
         return emit_adts(s, t, p, n, dts);
     rtmpkit_buf_reset(&s->scratch);
     rk_flv_put_aac(&s->scratch, RTMPKIT_TAG_CODED_FRAMES, p, n);
-    return rk_ff_enqueue(&t->q, 8, dts, 0, &s->scratch);
+    return rk_ff_enqueue(&t->q, RTMPKIT_FLV_AUDIO, dts, 0, &s->scratch);
 }
 
 /* ---- configuration changes ---- */

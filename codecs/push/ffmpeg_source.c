@@ -13,6 +13,7 @@
 
 #include "avc_aac.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/flv.h"
 #include "rtmpkit/version.h"
 
 #define TAG_MAX_BYTES   (64u << 20)   /* one tag body; larger frames are an input error */
@@ -168,11 +169,11 @@ static int build_header(rk_ffmpeg_source *s)
         m.duration = s->main_in.fmt->duration / (double)AV_TIME_BASE;
     rtmpkit_buf_reset(&s->scratch);
     rk_flv_put_metadata(&s->scratch, &m);
-    if ((ret = push_header_tag(s, 18, &s->scratch)) < 0)
+    if ((ret = push_header_tag(s, RTMPKIT_FLV_DATA, &s->scratch)) < 0)
         return ret;
-    if (v->present && (ret = push_header_tag(s, 9, &v->config)) < 0)
+    if (v->present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &v->config)) < 0)
         return ret;
-    if (a->present && (ret = push_header_tag(s, 8, &a->config)) < 0)
+    if (a->present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &a->config)) < 0)
         return ret;
     return 0;
 }

@@ -68,7 +68,7 @@ typedef struct rtmpkit_event {
                                 * _publish returned), or -1: the connection as a whole */
     uint32_t stream_id;        /* that stream's message stream id at the server (0 until
                                 * STREAM_CREATED, and for connection events) */
-    uint8_t media_type;        /* MEDIA: 8 audio, 9 video, 18 data */
+    uint8_t media_type;        /* MEDIA: RTMPKIT_FLV_AUDIO, _VIDEO or _DATA (rtmpkit/flv.h) */
     uint32_t timestamp;        /* MEDIA: 32-bit wire timestamp (wraps) */
     const uint8_t *data;       /* MEDIA: the tag body */
     size_t length;
