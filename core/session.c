@@ -215,23 +215,29 @@ int rtmpkit_session_start(rtmpkit_session *s)
     return rtmpkit_session_recover(s, connect_and_start(s));
 }
 
+/* After a failure: a RECONNECTING event (1) when the policy retries it, else the error,
+ * which ends the session. */
+static int after_failure(rtmpkit_session *s, rtmpkit_session_event *ev, int err)
+{
+    if (!should_retry(s, err)) {
+        s->state = STATE_FAILED;
+        return err;
+    }
+    ev->type = RTMPKIT_SESSION_RECONNECTING;
+    ev->error = err;
+    schedule_attempt(s, err, &ev->delay_ms);
+    ev->attempt = s->attempt;
+    return 1;
+}
+
 /* WAITING: the attempt once its time has come. */
 static int next_attempt(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
 {
     int n = sleep_until(s, s->attempt_at_ms, timeout_ms), attempt = s->attempt;
     if (n <= 0)
         return n < 0 ? n : RTMPKIT_EAGAIN;
-    if ((n = attempt_now(s)) < 0) {
-        if (!should_retry(s, n)) {
-            s->state = STATE_FAILED;
-            return n;
-        }
-        ev->type = RTMPKIT_SESSION_RECONNECTING;
-        ev->error = n;
-        schedule_attempt(s, n, &ev->delay_ms);
-        ev->attempt = s->attempt;
-        return 1;
-    }
+    if ((n = attempt_now(s)) < 0)
+        return after_failure(s, ev, n);
     s->attempt = 0;
     ev->type = RTMPKIT_SESSION_RESUMED;
     ev->attempt = attempt;
@@ -252,14 +258,5 @@ int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, in
         ev->type = RTMPKIT_SESSION_EVENT;
         return 1;
     }
-    if (n == RTMPKIT_EAGAIN || !should_retry(s, n)) {
-        if (n != RTMPKIT_EAGAIN)
-            s->state = STATE_FAILED;
-        return n;
-    }
-    ev->type = RTMPKIT_SESSION_RECONNECTING;
-    ev->error = n;
-    schedule_attempt(s, n, &ev->delay_ms);
-    ev->attempt = s->attempt;
-    return 1;
+    return n == RTMPKIT_EAGAIN ? n : after_failure(s, ev, n);
 }
