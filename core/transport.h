@@ -64,6 +64,7 @@ struct rk_mem_transport {
     rtmpkit_buf out;             /* everything the client wrote */
     int eof;                /* once in is read: end of stream (the peer closed) */
     int closed;             /* the client closed it */
+    int write_blocked;      /* 1: writes find the transport full (a peer that stopped reading) */
     void (*on_write)(rk_mem_transport *m, void *opaque);
     void *opaque;
 };

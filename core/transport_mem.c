@@ -30,6 +30,8 @@ static int mem_write(rk_transport *t, const uint8_t *buf, size_t len)
     rk_mem_transport *m = (rk_mem_transport *)t;
     if (m->closed || m->eof)
         return RTMPKIT_ENETWORK;
+    if (m->write_blocked)
+        return RTMPKIT_EAGAIN;
     if (len > INT32_MAX)
         len = INT32_MAX;
     rtmpkit_put_bytes(&m->out, buf, len);
@@ -46,14 +48,15 @@ static short mem_poll_events(rk_transport *t, int want_write)
     return (short)(POLLIN | (want_write ? POLLOUT : 0));
 }
 
-/* Writing never blocks; reading is ready when there are bytes or the end. Nothing changes
- * while the only thread waits, so waiting without them is a (cancellable) sleep. */
+/* Writing is ready unless the test blocked it; reading when there are bytes or the end.
+ * Nothing changes while the only thread waits, so waiting without them is a
+ * (cancellable) sleep. */
 static int mem_wait(rk_transport *t, int want_write, int timeout_ms, const volatile sig_atomic_t *cancel)
 {
     rk_mem_transport *m = (rk_mem_transport *)t;
     if (cancel && *cancel)
         return RTMPKIT_ECANCELLED;
-    if (want_write || m->in_pos < m->in.len || m->eof || m->closed)
+    if ((want_write && !m->write_blocked) || m->in_pos < m->in.len || m->eof || m->closed)
         return POLLIN;
     return rk_wait_fd(-1, 0, timeout_ms, cancel);
 }

@@ -36,7 +36,7 @@ struct received {
     uint32_t timestamp;
     uint32_t length;
     uint8_t first_byte;
-    char command[32];       /* command messages: the name */
+    char command[32];       /* command messages: the name; data messages: their first string */
     char arg[32];           /* and the first string argument after the null */
 };
 
@@ -233,6 +233,12 @@ static void handle_client_message(struct server *s, const rk_message *m)
         rk_chunk_reader_set_chunk_size(s->reader, rtmpkit_rb32(m->data));
     if (m->type == 20)
         answer_command(s, m, r);
+    if (m->type == 18) {   /* data: its name, the first string */
+        rtmpkit_amf name;
+        if (rtmpkit_amf0_decode(m->data, m->length, &name) > 0 && name.type == RTMPKIT_AMF_STRING)
+            snprintf(r->command, sizeof r->command, "%s", name.string);
+        rtmpkit_amf_free(&name);
+    }
 }
 
 /* Runs after each client write: answers the handshake, then each complete message. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rtmpkit/client.h"
+#include "rtmpkit/flv.h"
 
 /* Tag flags. */
 #define RTMPKIT_MEDIA_KEYFRAME   0x01   /* video: a keyframe (IDR / random access point) */
