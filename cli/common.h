@@ -12,6 +12,11 @@
 #include "rtmpkit/session.h"
 #include "rtmpkit/url.h"
 
+/* The commands' own defaults (cli/defaults.h tables them with the others). */
+#define CLI_DEFAULT_END_TIMEOUT_S 5     /* no media this long: the stream has ended */
+#define CLI_DEFAULT_VOLUME        100
+#define CLI_DEFAULT_LOOP          1
+
 enum cli_command {
     CLI_DUMP = 1 << 0,
     CLI_PUSH = 1 << 1,

@@ -8,15 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common.h"
 #include "player.h"
 #include "source.h"
 #include "rtmpkit/client.h"
 #include "rtmpkit/conn.h"
 #include "rtmpkit/publisher.h"
-
-#define CLI_DEFAULT_END_TIMEOUT_S 5
-#define CLI_DEFAULT_VOLUME        100
-#define CLI_DEFAULT_LOOP          1
 
 /* NUMBER(name, integer value), TEXT(name, string value) */
 #define CLI_DEFAULTS(NUMBER, TEXT) \

@@ -36,8 +36,9 @@ struct rk_player_options {
     enum rk_player_stats stats;  /* a stats line on stderr every second */
     int no_audio, no_video;      /* not both */
     /* No window, no sound: every frame is decoded, the end of the stream (or no media for
-     * 5 s) ends the run, and a lost connection is not retried. */
+     * end_timeout_ms) ends the run, and a lost connection is not retried. */
     int headless;
+    int end_timeout_ms;          /* headless: no media this long is the end (> 0) */
     rtmpkit_log *log;            /* not owned; may be used from every thread */
     const volatile sig_atomic_t *cancel;   /* nonzero (a signal): stop as soon as possible */
 };

@@ -19,7 +19,6 @@
 #include "rtmpkit/session.h"
 
 #define NO_MEDIA_WAITING_MS 2000              /* no media this long: "waiting for the stream" */
-#define HEADLESS_END_MS    5000               /* --no-display: no media this long ends it */
 #define READ_WAIT_MS       200                /* one read's wait: then the no-media check */
 /* With a window, the waits before connecting again: 0.5 s, doubling up to 5 s. */
 #define RECONNECT_FIRST_MS 500
@@ -139,9 +138,9 @@ static int no_media_is_the_end(struct rk_player *pl)
     uint64_t last = atomic_load(&pl->last_media_ms);
     if (last && rtmpkit_monotonic_ms() - last > NO_MEDIA_WAITING_MS)
         atomic_store(&pl->waiting, 1);
-    if (pl->headless && last && rtmpkit_monotonic_ms() - last > HEADLESS_END_MS) {
-        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %d s: the stream has ended",
-                     HEADLESS_END_MS / 1000);
+    if (pl->headless && last && rtmpkit_monotonic_ms() - last > (uint64_t)pl->opts.end_timeout_ms) {
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %.1f s: the stream has ended",
+                     pl->opts.end_timeout_ms / 1000.0);
         return 1;
     }
     return 0;
