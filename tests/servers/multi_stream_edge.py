@@ -26,9 +26,9 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scripted_server import (HANDSHAKE_SIZE, amf_decode_all, amf_null, amf_number,  # noqa: E402
-                             amf_object, amf_string, command, handshake, message_chunks,
-                             recv_exact)
+from scripted_server import (HANDSHAKE_SIZE, MessageReader, amf_decode_all, amf_null,  # noqa: E402
+                             amf_number, amf_object, amf_string, command, handshake,
+                             message_chunks, recv_exact)
 
 RELAYED = (8, 9, 15, 18, 20, 22)   # audio, video, data (AMF3, AMF0), command, aggregate
 UC_STREAM_BEGIN, UC_STREAM_EOF, UC_PING_REQUEST, UC_PING_RESPONSE = 0, 1, 6, 7
@@ -37,79 +37,6 @@ UC_STREAM_BEGIN, UC_STREAM_EOF, UC_PING_REQUEST, UC_PING_RESPONSE = 0, 1, 6, 7
 def log(msg):
     sys.stderr.write("multi_stream_edge: %s\n" % msg)
     sys.stderr.flush()
-
-
-class MessageReader:
-    """Reassembles messages from chunks: (type, stream id, absolute timestamp, payload).
-    Follows Set Chunk Size; fmt 1/2/3 timestamps are deltas added to the previous one."""
-
-    def __init__(self):
-        self.buf = b""
-        self.chunk_size = 128
-        self.streams = {}
-
-    def feed(self, data):
-        self.buf += data
-        out = []
-        while True:
-            m = self._one()
-            if m is None:
-                return out
-            if m is not True:
-                out.append(m)
-
-    def _one(self):
-        b = self.buf
-        if not b:
-            return None
-        fmt, csid, p = b[0] >> 6, b[0] & 0x3F, 1
-        if csid in (0, 1):
-            if len(b) < 2 + csid:
-                return None
-            csid, p = 64 + b[1] + (256 * b[2] if csid == 1 else 0), 2 + csid
-        st = self.streams.setdefault(csid, {"len": 0, "type": 0, "sid": 0, "ts": 0, "delta": 0,
-                                            "field": 0, "data": b""})
-        hlen = (11, 7, 3, 0)[fmt]
-        if len(b) < p + hlen:
-            return None
-        h = b[p:p + hlen]
-        p += hlen
-        field = int.from_bytes(h[0:3], "big") if fmt <= 2 else st["field"]
-        if field == 0xFFFFFF:
-            if len(b) < p + 4:
-                return None
-            if fmt <= 2 or not st["data"]:
-                field_value = struct.unpack(">I", b[p:p + 4])[0]
-            p += 4
-        else:
-            field_value = field
-        starting = not st["data"]
-        if fmt <= 1:
-            st["len"], st["type"] = int.from_bytes(h[3:6], "big"), h[6]
-        if fmt == 0:
-            st["sid"] = struct.unpack("<I", h[7:11])[0]
-        if starting:
-            if fmt == 0:
-                st["ts"] = field_value
-                st["delta"] = 0
-            elif fmt in (1, 2):
-                st["delta"] = field_value
-                st["ts"] = (st["ts"] + field_value) & 0xFFFFFFFF
-            else:
-                st["ts"] = (st["ts"] + st["delta"]) & 0xFFFFFFFF
-        if fmt <= 2:
-            st["field"] = field
-        need = min(self.chunk_size, st["len"] - len(st["data"]))
-        if len(b) < p + need:
-            return None
-        st["data"] += b[p:p + need]
-        self.buf = b[p + need:]
-        if len(st["data"]) < st["len"]:
-            return True
-        payload, st["data"] = st["data"], b""
-        if st["type"] == 1 and len(payload) >= 4:
-            self.chunk_size = struct.unpack(">I", payload[:4])[0] & 0x7FFFFFFF or 1
-        return st["type"], st["sid"], st["ts"], payload
 
 
 def read_messages(sock, reader):

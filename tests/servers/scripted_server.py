@@ -180,73 +180,78 @@ def message_chunks(csid, mtype, stream_id, payload, timestamp=0):
     return out
 
 
-class ChunkReader:
-    """Just enough of a chunk reader to find the client's commands."""
+class MessageReader:
+    """Reassembles messages from chunks: (type, stream id, absolute timestamp, payload).
+    Follows Set Chunk Size; fmt 1/2/3 timestamps are deltas added to the previous one."""
 
     def __init__(self):
         self.buf = b""
         self.chunk_size = 128
-        self.streams = {}  # csid -> dict(length, type, sid, ts, data)
+        self.streams = {}
 
     def feed(self, data):
-        """Appends data; returns the complete messages as (type, payload)."""
         self.buf += data
-        msgs = []
+        out = []
         while True:
-            r = self._one()
-            if r is None:
-                break
-            if r is not True:
-                msgs.append(r)
-        return msgs
+            m = self._one()
+            if m is None:
+                return out
+            if m is not True:
+                out.append(m)
 
     def _one(self):
         b = self.buf
         if not b:
             return None
         fmt, csid, p = b[0] >> 6, b[0] & 0x3F, 1
-        if csid == 0:
-            if len(b) < 2:
+        if csid in (0, 1):
+            if len(b) < 2 + csid:
                 return None
-            csid, p = 64 + b[1], 2
-        elif csid == 1:
-            if len(b) < 3:
-                return None
-            csid, p = 64 + b[1] + 256 * b[2], 3
-        st = self.streams.setdefault(csid, {"length": 0, "type": 0, "sid": 0, "ts": 0, "data": b""})
+            csid, p = 64 + b[1] + (256 * b[2] if csid == 1 else 0), 2 + csid
+        st = self.streams.setdefault(csid, {"len": 0, "type": 0, "sid": 0, "ts": 0, "delta": 0,
+                                            "field": 0, "data": b""})
         hlen = (11, 7, 3, 0)[fmt]
         if len(b) < p + hlen:
             return None
         h = b[p:p + hlen]
-        ts = None
-        if fmt <= 2:
-            ts = int.from_bytes(h[0:3], "big")
-        if fmt <= 1:
-            st["length"] = int.from_bytes(h[3:6], "big")
-            st["type"] = h[6]
-        if fmt == 0:
-            st["sid"] = struct.unpack("<I", h[7:11])[0]
         p += hlen
-        if ts == 0xFFFFFF or (ts is None and st["ts"] == 0xFFFFFF):
+        field = int.from_bytes(h[0:3], "big") if fmt <= 2 else st["field"]
+        if field == 0xFFFFFF:
             if len(b) < p + 4:
                 return None
+            if fmt <= 2 or not st["data"]:
+                field_value = struct.unpack(">I", b[p:p + 4])[0]
             p += 4
-        if ts is not None:
-            st["ts"] = ts
-        need = min(self.chunk_size, st["length"] - len(st["data"]))
+        else:
+            field_value = field
+        starting = not st["data"]
+        if fmt <= 1:
+            st["len"], st["type"] = int.from_bytes(h[3:6], "big"), h[6]
+        if fmt == 0:
+            st["sid"] = struct.unpack("<I", h[7:11])[0]
+        if starting:
+            if fmt == 0:
+                st["ts"] = field_value
+                st["delta"] = 0
+            elif fmt in (1, 2):
+                st["delta"] = field_value
+                st["ts"] = (st["ts"] + field_value) & 0xFFFFFFFF
+            else:
+                st["ts"] = (st["ts"] + st["delta"]) & 0xFFFFFFFF
+        if fmt <= 2:
+            st["field"] = field
+        need = min(self.chunk_size, st["len"] - len(st["data"]))
         if len(b) < p + need:
             return None
         st["data"] += b[p:p + need]
         self.buf = b[p + need:]
-        if len(st["data"]) < st["length"]:
+        if len(st["data"]) < st["len"]:
             return True
         payload, st["data"] = st["data"], b""
         if st["type"] == 1 and len(payload) >= 4:
             self.chunk_size = struct.unpack(">I", payload[:4])[0] & 0x7FFFFFFF or 1
-        return st["type"], payload
+        return st["type"], st["sid"], st["ts"], payload
 
-
-# ---- connection handling ----------------------------------------------------------
 
 def recv_exact(sock, n):
     data = b""
@@ -275,12 +280,12 @@ def handshake(sock, version=3):
 def wait_connect(sock):
     """Reads chunks until the connect command; returns its transaction id and the reader
     (which knows the client's chunk size)."""
-    reader = ChunkReader()
+    reader = MessageReader()
     while True:
         data = sock.recv(65536)
         if not data:
             raise ConnectionError("client closed before connect")
-        for mtype, payload in reader.feed(data):
+        for mtype, _, _, payload in reader.feed(data):
             if mtype in (20, 17):
                 name, tid = amf_read_command(payload[1:] if mtype == 17 else payload)
                 log("client command %r tid %s" % (name, tid))
@@ -295,7 +300,7 @@ def read_commands(sock, reader):
         if not data:
             raise ConnectionError("client closed")
         out = []
-        for mtype, payload in reader.feed(data):
+        for mtype, _, _, payload in reader.feed(data):
             if mtype in (20, 17):
                 try:
                     out.append(amf_decode_all(payload[1:] if mtype == 17 else payload))
@@ -396,7 +401,7 @@ def serve_stream(sock, reader, start=0, frames=10):
 
 def serve_auth(sock, method):
     handshake(sock)
-    reader = ChunkReader()
+    reader = MessageReader()
     while True:
         for values in read_commands(sock, reader):
             if not values or values[0] != "connect":
