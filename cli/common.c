@@ -70,8 +70,10 @@ static const struct option_spec option_table[] = {
     { "volume", 0, ARG_PERCENT, CLI_PLAY, OPT(volume), "0-100", "audio volume in percent (default {VOLUME})" },
     { "fullscreen", 0, ARG_FLAG, CLI_PLAY, OPT(fullscreen), NULL, "start in fullscreen" },
     { "title", 0, ARG_STRING, CLI_PLAY, OPT(title), "T", "window title (default: the URL, key redacted)" },
-    { "stats", 0, ARG_STATS, CLI_PLAY, OPT(stats), "[=json]",
+    { "stats", 0, ARG_STATS, CLI_PLAY | CLI_PUSH | CLI_DUMP, OPT(stats), "[=json]",
       "a stats line on stderr every second (JSON lines with --stats=json)" },
+    { "stats-file", 0, ARG_STRING, CLI_PUSH | CLI_DUMP, OPT(stats_file), "FILE",
+      "write the stats lines to FILE instead (JSON unless --stats says otherwise)" },
     { "no-display", 0, ARG_FLAG, CLI_PLAY, OPT(no_display), NULL,
       "decode only, no window and no sound (tests, benchmarks)" },
     { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
@@ -692,7 +694,8 @@ void cli_format_bytes(char *buf, size_t len, uint64_t bytes)
 void cli_progress_init(struct cli_progress *p, const struct cli_options *opts)
 {
     memset(p, 0, sizeof *p);
-    p->enabled = !opts->quiet && isatty(STDERR_FILENO);
+    /* Stats lines on stderr take its place. */
+    p->enabled = !opts->quiet && isatty(STDERR_FILENO) && !(opts->stats && !opts->stats_file);
 }
 
 void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)

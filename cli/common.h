@@ -89,6 +89,7 @@ struct cli_options {
     int fullscreen;
     const char *title;
     int stats;                   /* 0 off, 1 text line, 2 JSON lines (CLI_STATS_*) */
+    const char *stats_file;      /* the stats lines go here (JSON unless --stats says) */
     int no_display;
 };
 
