@@ -679,6 +679,40 @@ const volatile sig_atomic_t *cli_install_signals(void)
     return &stop_requested;
 }
 
+#define PROGRESS_BAR_WIDTH 20
+
+/* HH:MM:SS of ms (negative: 0). */
+static void format_clock(char *buf, size_t len, int64_t ms)
+{
+    if (ms < 0)
+        ms = 0;
+    snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+             (long long)(ms / 1000 % 60));
+}
+
+void cli_format_position(char *buf, size_t len, int64_t pos_ms, int64_t total_ms, uint64_t elapsed_ms)
+{
+    char pos[32], total[32], left[32], bar[PROGRESS_BAR_WIDTH + 1];
+    double fraction;
+    int filled;
+    format_clock(pos, sizeof pos, pos_ms);
+    if (total_ms <= 0) {
+        snprintf(buf, len, "%s", pos);
+        return;
+    }
+    fraction = pos_ms <= 0 ? 0.0 : pos_ms >= total_ms ? 1.0 : (double)pos_ms / (double)total_ms;
+    filled = (int)(fraction * PROGRESS_BAR_WIDTH);
+    for (int i = 0; i < PROGRESS_BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[PROGRESS_BAR_WIDTH] = 0;
+    format_clock(total, sizeof total, total_ms);
+    if (pos_ms > 0)
+        format_clock(left, sizeof left, (int64_t)((double)(total_ms - pos_ms) * (double)elapsed_ms / (double)pos_ms));
+    else
+        snprintf(left, sizeof left, "--:--:--");
+    snprintf(buf, len, "%s / %s [%s] %3d%% %s left", pos, total, bar, (int)(fraction * 100), left);
+}
+
 void cli_format_bytes(char *buf, size_t len, uint64_t bytes)
 {
     if (bytes < 1000)

@@ -140,6 +140,10 @@ void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cli_progress_end(struct cli_progress *p);
 
+/* Where a run is, as pv shows it: "00:01:23 / 00:05:00 [#####.....] 27% 00:03:37 left"
+ * when total_ms > 0 (the time left at the pace of the elapsed_ms so far), else "00:01:23". */
+void cli_format_position(char *buf, size_t len, int64_t pos_ms, int64_t total_ms, uint64_t elapsed_ms);
+
 /* "1.5 MB" style sizes. */
 void cli_format_bytes(char *buf, size_t len, uint64_t bytes);
 

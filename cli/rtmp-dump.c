@@ -14,16 +14,17 @@
 #define NAME "rtmp-dump"
 #define STATS_WAIT_MS 1000   /* with --stats, the longest wait for an event */
 
-static void draw_progress(struct cli_progress *p, const rtmpkit_recorder *rec, uint64_t started_ms, int force)
+static void draw_progress(struct cli_progress *p, const rtmpkit_recorder *rec, uint64_t started_ms, int64_t total_ms,
+                          int force)
 {
-    char size[32];
-    double elapsed = (double)(rtmpkit_monotonic_ms() - started_ms) / 1000.0;
+    char size[32], position[128];
+    uint64_t elapsed_ms = rtmpkit_monotonic_ms() - started_ms;
+    double elapsed = (double)elapsed_ms / 1000.0;
     rtmpkit_recorder_stats st;
     rtmpkit_recorder_get_stats(rec, &st);
     cli_format_bytes(size, sizeof size, st.bytes);
-    cli_progress_draw(p, force, "recorded %02d:%02d:%02d  %s  %.0f kbit/s",
-                      (int)(st.duration_ms / 3600000), (int)(st.duration_ms / 60000 % 60),
-                      (int)(st.duration_ms / 1000 % 60), size,
+    cli_format_position(position, sizeof position, st.duration_ms, total_ms, elapsed_ms);
+    cli_progress_draw(p, force, "recorded %s  %s  %.0f kbit/s", position, size,
                       elapsed > 0 ? (double)st.bytes * 8 / 1000 / elapsed : 0.0);
 }
 
@@ -104,7 +105,7 @@ static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const 
                 started = rtmpkit_monotonic_ms();
             if ((err = record_media(rec, ev)) < 0)
                 break;
-            draw_progress(&progress, rec, started, 0);
+            draw_progress(&progress, rec, started, limit_ms, 0);
             rtmpkit_recorder_get_stats(rec, &st);
             if (limit_ms >= 0 && st.duration_ms >= limit_ms) {
                 rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reached --duration %.1f s", opts->duration);
@@ -124,7 +125,7 @@ static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const 
         }
     }
     if (progress.enabled && started)
-        draw_progress(&progress, rec, started, 1);
+        draw_progress(&progress, rec, started, limit_ms, 1);
     cli_progress_end(&progress);
     if (err == RTMPKIT_ECANCELLED) {
         rtmpkit_logf(log, RTMPKIT_LOG_INFO, "interrupted: finishing the file");

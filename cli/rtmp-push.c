@@ -24,7 +24,19 @@ struct pusher {
     int realtime;               /* paced or live: the media should keep up with the clock */
     uint64_t first_send_ms;     /* monotonic, when the first frame went to the publisher */
     int64_t first_dts_ms;       /* and its timestamp */
+    int64_t pass_ms;            /* one pass over the input, -1: not known */
+    int64_t total_ms;           /* all passes, or --duration; -1: not known */
 };
+
+/* How much there is to send: the passes of a file of known length, --duration if less. */
+static void measure_input(struct pusher *p)
+{
+    int64_t limit = p->opts->duration > 0 ? (int64_t)(p->opts->duration * 1000) : -1;
+    p->pass_ms = rk_source_duration_ms(p->source);
+    p->total_ms = p->pass_ms > 0 && p->opts->loop > 0 ? p->pass_ms * p->opts->loop : -1;
+    if (limit > 0 && (p->total_ms < 0 || limit < p->total_ms))
+        p->total_ms = limit;
+}
 
 /* The stats of the moment; lateness only when sending in real time. */
 static void stats_sample(const struct pusher *p, const char *state, struct cli_stats_sample *s)
@@ -48,17 +60,24 @@ static void stats_sample(const struct pusher *p, const char *state, struct cli_s
 static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
 {
     rtmpkit_publisher_stats st;
-    char size[32];
+    char size[32], position[128], loop[64] = "";
     double media_s;
+    uint64_t elapsed = p->first_send_ms ? rtmpkit_monotonic_ms() - p->first_send_ms : 0;
     rtmpkit_publisher_get_stats(p->publisher, &st);
     media_s = (double)st.last_dts_ms / 1000.0;
     cli_format_bytes(size, sizeof size, st.media_bytes);
-    cli_progress_draw(progress, force, "sent %02d:%02d:%02d  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms",
-                      (int)(st.last_dts_ms / 3600000), (int)(st.last_dts_ms / 60000 % 60),
-                      (int)(st.last_dts_ms / 1000 % 60), size,
-                      media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
+    cli_format_position(position, sizeof position, st.last_dts_ms, p->total_ms, elapsed);
+    if (p->opts->loop != 1 && p->pass_ms > 0) {
+        int64_t pass = st.last_dts_ms / p->pass_ms + 1;
+        if (p->opts->loop > 0)
+            snprintf(loop, sizeof loop, "  loop %lld/%d", (long long)(pass < p->opts->loop ? pass : p->opts->loop), p->opts->loop);
+        else
+            snprintf(loop, sizeof loop, "  loop %lld", (long long)pass);
+    }
+    cli_progress_draw(progress, force, "sent %s  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms%s",
+                      position, size, media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
                       media_s > 0 ? (double)st.video_sent / media_s : 0.0,
-                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms);
+                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms, loop);
 }
 
 static void stats_tick(struct pusher *p, const char *state, int force)
@@ -207,6 +226,7 @@ int main(int argc, char **argv)
     if ((err = rk_source_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_source_describe(p.source));
+    measure_input(&p);
 
     rtmpkit_url_format_redacted(&url, 1, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "publishing to %s", shown);
