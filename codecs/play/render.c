@@ -215,6 +215,14 @@ int rk_window_show(rk_window *w, const AVFrame *frame)
     return 0;
 }
 
+void rk_window_wake(void)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_USEREVENT;
+    SDL_PushEvent(&e);
+}
+
 void rk_window_set_title(rk_window *w, const char *title)
 {
     char *copy = strdup(title);
@@ -328,7 +336,16 @@ static void audio_callback(void *opaque, Uint8 *stream, int len)
     pthread_mutex_unlock(&a->lock);
 }
 
-int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int *rate, int *channels,
+/* The device buffer: a power of two of samples at 48 kHz no longer than ms, 256 to 1024. */
+static Uint16 device_samples(int ms)
+{
+    Uint16 n = 1024;
+    while (n > 256 && (int64_t)n * 1000 > (int64_t)ms * 48000)
+        n /= 2;
+    return n;
+}
+
+int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int device_ms, int *rate, int *channels,
                   char *err, size_t err_len)
 {
     SDL_AudioSpec want, have;
@@ -348,7 +365,7 @@ int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int *rate, int *
     want.freq = 48000;
     want.format = AUDIO_S16SYS;
     want.channels = 2;
-    want.samples = 1024;
+    want.samples = device_samples(device_ms);
     want.callback = audio_callback;
     want.userdata = a;
     a->dev = SDL_OpenAudioDevice(NULL, 0, &want, &have, SDL_AUDIO_ALLOW_FREQUENCY_CHANGE | SDL_AUDIO_ALLOW_CHANNELS_CHANGE);
@@ -425,6 +442,20 @@ int rk_audio_clock(rk_audio *a, int64_t *pts_ms)
     }
     pthread_mutex_unlock(&a->lock);
     return ok;
+}
+
+int rk_audio_delay_ms(rk_audio *a)
+{
+    int ms;
+    pthread_mutex_lock(&a->lock);
+    ms = (int)((a->write_pos - a->read_pos) * 1000 / (uint64_t)a->rate) + a->latency_ms;
+    pthread_mutex_unlock(&a->lock);
+    return ms;
+}
+
+int rk_audio_device_ms(rk_audio *a)
+{
+    return a->latency_ms;   /* set once at open */
 }
 
 int64_t rk_audio_queued_end(rk_audio *a)
