@@ -141,7 +141,9 @@ static void run_headless(struct rk_player *pl, struct view *v)
 
 int rk_player_run(rk_player *pl)
 {
-    int err = start_threads(pl);
+    int err;
+    pl->start_ms = rtmpkit_monotonic_ms();
+    err = start_threads(pl);
     if (err == 0) {
         if (pl->headless)
             run_headless(pl, &pl->view);

@@ -113,6 +113,7 @@ struct rk_player {
     atomic_ullong frames_late;    /* shown more than a frame interval after they were due */
     atomic_ullong frames_repeated;   /* a picture left on screen a frame interval too long */
 
+    uint64_t start_ms;            /* monotonic time rk_player_run started */
     struct view view;
 };
 

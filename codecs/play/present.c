@@ -106,6 +106,10 @@ static void show_frame(struct rk_player *pl, struct view *v, const struct queued
     }
     if (rk_window_show(v->win, f) < 0)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "cannot show a frame: %s", SDL_GetError());
+    if (!v->shown_any)
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "first picture %llu ms after the start (its bytes arrived at %llu ms, "
+                     "decoded at %llu ms)", (unsigned long long)(rtmpkit_monotonic_ms() - pl->start_ms),
+                     (unsigned long long)(qf->arrival_ms - pl->start_ms), (unsigned long long)(qf->decoded_ms - pl->start_ms));
     v->last_shown_pts = f->pts;
     v->shown_any = 1;
     atomic_fetch_add(&pl->frames_shown, 1);
@@ -130,6 +134,14 @@ int rk_player_present(struct rk_player *pl, struct view *v)
     if (!v->audio_master && (head > clock + 2000 || head < clock - 2000)) {
         anchor(v, head, t);
         clock = head;
+    }
+    /* The first picture at once, due or not: a still until the clock reaches the next. */
+    if (!v->shown_any) {
+        struct queued_frame qf;
+        if (rk_fq_pop(&pl->fq, &qf)) {
+            show_frame(pl, v, &qf, clock, t);
+            av_frame_free(&qf.f);
+        }
     }
     while ((head = rk_fq_pts(&pl->fq, 0)) != INT64_MIN && head <= clock) {
         struct queued_frame qf;

@@ -12,7 +12,8 @@
 
 typedef struct rk_window rk_window;
 
-/* Initialises SDL video; the window itself appears with the first frame. title is copied.
+/* Initialises SDL video and makes the window and its renderer, hidden: the window appears
+ * with the first frame (or rk_window_ensure). title is copied.
  * Returns 0, or a negative error with the reason in err. */
 int rk_window_open(rk_window **out, const char *title, int fullscreen, char *err, size_t err_len);
 void rk_window_close(rk_window *w);
@@ -21,8 +22,8 @@ int rk_window_show(rk_window *w, const AVFrame *frame);
 /* Wakes the window's thread from its wait for window events (an SDL user event): a picture
  * is ready. Safe from any thread once the window is open. */
 void rk_window_wake(void);
-/* Creates the window now (width x height, black) if no frame made it yet: for a stream
- * without video, or to show a title while waiting. */
+/* Shows the window now (width x height, black) if no frame did yet: for a stream without
+ * video, or to show a title while waiting. */
 int rk_window_ensure(rk_window *w, int width, int height);
 /* Draws the last frame again (after a resize or an expose), or black before the first. */
 void rk_window_redraw(rk_window *w);
