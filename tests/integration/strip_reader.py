@@ -8,20 +8,81 @@ digits modulo 16), again and again.
 
 The picture is where the player puts it: as large as the window allows, aspect kept,
 centred. Prints one line per screenshot: "utc_ms frame", utc_ms being the middle of the
-screenshot, or "utc_ms -" when no strip could be read (no picture yet, a torn one)."""
-import re
-import subprocess
+screenshot, or "utc_ms -" when no strip could be read (no picture yet, a torn one).
+The screenshot is one row read with Xlib's XGetImage (about a millisecond), so its time is
+that of the picture on screen within a millisecond or two."""
+import ctypes
 import sys
 import time
+from ctypes import POINTER, Structure, c_char_p, c_int, c_uint, c_ulong, c_void_p
 
 BLOCKS = 24
 
 
-def window_size(win):
-    out = subprocess.run(["xwininfo", "-id", win], capture_output=True, text=True, timeout=10).stdout
-    w = int(re.search(r"Width: (\d+)", out).group(1))
-    h = int(re.search(r"Height: (\d+)", out).group(1))
-    return w, h
+class XImage(Structure):
+    _fields_ = [("width", c_int), ("height", c_int), ("xoffset", c_int), ("format", c_int),
+                ("data", c_void_p), ("byte_order", c_int), ("bitmap_unit", c_int),
+                ("bitmap_bit_order", c_int), ("bitmap_pad", c_int), ("depth", c_int),
+                ("bytes_per_line", c_int), ("bits_per_pixel", c_int)]
+
+
+class WindowAttributes(Structure):
+    _fields_ = [("x", c_int), ("y", c_int), ("width", c_int), ("height", c_int), ("border_width", c_int),
+                ("depth", c_int), ("visual", c_void_p), ("root", c_ulong), ("class_", c_int),
+                ("bit_gravity", c_int), ("win_gravity", c_int), ("backing_store", c_int),
+                ("backing_planes", c_ulong), ("backing_pixel", c_ulong), ("save_under", c_int),
+                ("colormap", c_ulong), ("map_installed", c_int), ("map_state", c_int),
+                ("all_event_masks", ctypes.c_long), ("your_event_mask", ctypes.c_long),
+                ("do_not_propagate_mask", ctypes.c_long), ("override_redirect", c_int), ("screen", c_void_p)]
+
+
+x11 = ctypes.cdll.LoadLibrary("libX11.so.6")
+x11.XOpenDisplay.restype = c_void_p
+x11.XOpenDisplay.argtypes = [c_char_p]
+x11.XGetImage.restype = POINTER(XImage)
+x11.XGetImage.argtypes = [c_void_p, c_ulong, c_int, c_int, c_uint, c_uint, c_ulong, c_int]
+x11.XFree.argtypes = [c_void_p]
+x11.XGetWindowAttributes.argtypes = [c_void_p, c_ulong, POINTER(WindowAttributes)]
+x11.XSync.argtypes = [c_void_p, c_int]
+ERROR_HANDLER = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
+x_errors = [0]
+
+
+@ERROR_HANDLER
+def on_x_error(display, event):
+    x_errors[0] += 1   # an unmapped window, one being resized: no row this time
+    return 0
+
+
+x11.XSetErrorHandler.argtypes = [ERROR_HANDLER]
+x11.XSetErrorHandler(on_x_error)
+libc = ctypes.CDLL(None)
+libc.free.argtypes = [c_void_p]
+
+
+def window_size(display, win):
+    """(width, height) of a mapped window, or None."""
+    attrs = WindowAttributes()
+    if not x11.XGetWindowAttributes(display, win, ctypes.byref(attrs)) or attrs.map_state != 2:
+        return None
+    return attrs.width, attrs.height
+
+
+def grab_row(display, win, x, y, w):
+    """The grey levels of w pixels at (x, y) of the window, or None."""
+    errors = x_errors[0]
+    img = x11.XGetImage(display, win, x, y, w, 1, 0xFFFFFFFF, 2)   # ZPixmap
+    x11.XSync(display, 0)
+    if not img or x_errors[0] != errors:
+        return None
+    im = img.contents
+    row = None
+    if im.bits_per_pixel == 32:
+        raw = ctypes.string_at(im.data, w * 4)
+        row = [(raw[4 * i] + raw[4 * i + 1] + raw[4 * i + 2]) // 3 for i in range(w)]
+    libc.free(im.data)   # XDestroyImage is a macro: the data, then the structure
+    x11.XFree(ctypes.cast(img, c_void_p))
+    return row
 
 
 def picture_rect(ww, wh, pw, ph):
@@ -56,20 +117,27 @@ def decode(row):
 
 
 def main():
-    win, size, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    win, size, seconds = int(sys.argv[1], 0), sys.argv[2], float(sys.argv[3])
     interval = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1
     pw, ph = (int(v) for v in size.split("x"))
-    ww, wh = window_size(win)
-    x, y, w, h = picture_rect(ww, wh, pw, ph)
-    band = max(2, (ph // 24) & ~1) * h / ph
-    row_y = y + h - max(1, int(band / 2))
+    display = x11.XOpenDisplay(None)
+    if not display:
+        sys.exit("cannot open the display")
     end = time.time() + seconds
     while time.time() < end:
         t0 = time.time()
-        shot = subprocess.run(["import", "-silent", "-window", win, "-crop", "%dx1+%d+%d" % (w, x, row_y),
-                               "-depth", "8", "gray:-"], capture_output=True, timeout=10).stdout
-        t1 = time.time()
-        number = decode(list(shot)) if len(shot) == w else None
+        number = None
+        # The window's size each time: a player may resize it for its first picture.
+        ws = window_size(display, win)
+        if ws:
+            x, y, w, h = picture_rect(ws[0], ws[1], pw, ph)
+            band = max(2, (ph // 24) & ~1) * h / ph
+            t0 = time.time()
+            row = grab_row(display, win, x, y + h - max(1, int(band / 2)), w)
+            t1 = time.time()
+            number = decode(row) if row else None
+        else:
+            t1 = t0
         print("%d %s" % ((t0 + t1) * 500, "-" if number is None else number), flush=True)
         rest = interval - (time.time() - t0)
         if rest > 0:

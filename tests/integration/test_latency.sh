@@ -53,36 +53,10 @@ stop_pid "$dump"
 check play-exit-status test "$rc" = 0
 check stats-low-latency-mode grep -q '"target_ms":100,"low_latency":true' "$T/play.err"
 
-# The publisher's clock: each onFI's timestamp and rtmpkit_utc_ms, from the recording.
-python3 - "$T/g2g.flv" >"$T/onfi.txt" <<'PY'
-import struct, sys
-d = open(sys.argv[1], 'rb').read()
-off = struct.unpack('>I', d[5:9])[0] + 4
-while off + 11 <= len(d):
-    size = int.from_bytes(d[off + 1:off + 4], 'big')
-    ts = int.from_bytes(d[off + 4:off + 7], 'big') | d[off + 7] << 24
-    body = d[off + 11:off + 11 + size]
-    k = body.find(b'\x00\x0ertmpkit_utc_ms\x00')
-    if d[off] == 18 and body.startswith(b'\x02\x00\x04onFI') and k >= 0:
-        print(ts, int(struct.unpack('>d', body[k + 17:k + 25])[0]))
-    off += 11 + size + 4
-PY
-check recording-has-timecodes test "$(wc -l <"$T/onfi.txt")" -ge 10
-
-# The screen: "utc_ms frame" lines -> glass to glass of each (the frame's time on the
-# publisher's clock: the onFI before it, plus the media time between them).
-python3 - "$T/strip.txt" "$T/onfi.txt" >"$T/screen.txt" <<'PY'
-import sys
-onfi = [tuple(map(int, l.split())) for l in open(sys.argv[2]) if l.strip()]
-for line in open(sys.argv[1]):
-    t, n = line.split()
-    if n == '-':
-        print(t, '-', '-'); continue
-    pts = round(int(n) * 1000 / 30)
-    before = [o for o in onfi if o[0] <= pts] or onfi[:1]
-    ts, utc = before[-1]
-    print(t, n, int(t) - (utc + pts - ts))
-PY
+# Each screenshot's glass to glass: the frame's time on the publisher's clock (from the
+# recording's onFI timecodes) to the screenshot.
+python3 "$IT_ROOT/tests/integration/strip_latency.py" "$T/g2g.flv" "$T/strip.txt" 30 >"$T/screen.txt" 2>"$T/screen.err"
+check recording-has-timecodes test -s "$T/screen.txt"
 # The number advances: at least 80% of the screenshots read, never backwards, and about
 # as fast as the stream (30 frames a second, within 20%).
 check screen-number-advances awk -v secs=$SECONDS_READ '
