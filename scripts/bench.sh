@@ -5,9 +5,12 @@
 #   scripts/bench.sh            # all benchmarks
 #   scripts/bench.sh record     # recording: rtmp-dump vs rtmpdump vs ffmpeg -c copy
 #   scripts/bench.sh push       # publishing: rtmp-push vs ffmpeg (unpaced copy; live encoding)
-#   scripts/bench.sh play       # playing: rtmp-play vs ffplay (first frame, latency, CPU, memory)
+#   scripts/bench.sh play       # playing: rtmp-play vs ffplay and mpv (first picture, glass to
+#                               # glass, rtmp-play's latency budget, CPU, memory)
 #
-# Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh.
+# Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh; for play:
+# BENCH_PLAYERS (all: rtmp-play rtmp-play-100 ffplay ffplay-lowdelay mpv-lowlatency),
+# BENCH_PLAY_SAMPLES (40 screenshots each), BENCH_BUDGET_SECONDS (60), BENCH_PLAY_SECONDS (30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -192,130 +195,231 @@ bench_push() {
   echo "ratios rtmp-push/ffmpeg (same input): cpu $(ratio "${cpu[rtmp-push]}" "${cpu[ffmpeg]}"), late median $(ratio "${late[rtmp-push]:-}" "${late[ffmpeg]:-}")"
 }
 
-# Playing: time to first frame and steady end-to-end latency of rtmp-play and ffplay
-# (default, and -fflags nobuffer -flags low_delay -framedrop) on one live stream through
-# nginx-rtmp, one player at a time on a private Xvfb; then CPU and peak RSS of each while
-# playing 1080p30 for $play_seconds s (all at once, same stream). Latency is read off the
-# screen: the publisher draws its wall-clock time (ms, 20 bits) as black/white blocks
-# into each frame (setpts from RTCTIME, geq), a screenshot decodes the blocks of the frame
-# shown and subtracts it from the time of the screenshot.
-# play_ratios LABEL1 ARRAY1 LABEL2 ARRAY2: rtmp-play over each ffplay variant measured.
-play_ratios() {
-  local -n first=$2 second=$4
+# Playing: time to first picture and glass-to-glass latency (median, 95th percentile) of
+# rtmp-play (default, and --latency 100), ffplay (default, and -fflags nobuffer -flags
+# low_delay -framedrop) and mpv --profile=low-latency (Debian's mpv, installed here when
+# missing) on one live stream through node-media-server, one player at a time on a
+# private Xvfb; then rtmp-play's latency budget against what the screen shows; then CPU
+# and peak RSS of each while playing 1080p30 through nginx-rtmp. Latency is read off the
+# screen: rtmp-push testsrc draws each frame's number as a strip of blocks
+# (tests/integration/strip_reader.py reads it off the window) and sends its wall clock
+# once a second (onFI, recorded here by rtmp-dump): the frame's time on the publisher's
+# clock is subtracted from the time of the screenshot (its middle). The publisher paces
+# its frames, so its own delay (capture to sending) is not in the figures.
+PLAYERS_ALL="rtmp-play rtmp-play-100 ffplay ffplay-lowdelay mpv-lowlatency"
+
+# play_cmd TOOL URL: the command line of one player.
+play_cmd() {
+  case $1 in
+    rtmp-play) echo "$build/cli/rtmp-play -q $2" ;;
+    rtmp-play-100) echo "$build/cli/rtmp-play -q --latency 100 $2" ;;
+    ffplay) echo "ffplay -hide_banner -nostats $2" ;;
+    ffplay-lowdelay) echo "ffplay -hide_banner -nostats -fflags nobuffer -flags low_delay -framedrop $2" ;;
+    mpv-lowlatency) echo "mpv --no-terminal --profile=low-latency --ao=sdl $2" ;;
+  esac
+}
+
+# stats LIST: "median p95" (nearest rank) of the numbers in LIST, or "n/a n/a".
+stats() {
+  echo "$1" | tr ' ' '\n' | { grep -E '^-?[0-9]+$' || true; } | sort -n |
+    awk '{ v[n++] = $1 } END { if (!n) { print "n/a n/a"; exit }
+         i = int(0.95 * n + 0.999999) - 1; print v[int((n - 1) / 2)], v[i] }'
+}
+
+# ratio_line LABEL A B GOAL: "LABEL A/B = R (goal <= GOAL)".
+ratio_line() {
+  printf '%-58s %s\n' "$1" "$(num_ratio "$2" "$3") (goal <= $4)"
+}
+
+bench_play() {
+  local play_seconds=${BENCH_PLAY_SECONDS:-30} samples=${BENCH_PLAY_SAMPLES:-40}
+  local disp=$((100 + RANDOM % 400)) name url tool nms=rtmp://127.0.0.1:$RTMPKIT_NMS_PORT/live
+  local -a players
+  read -r -a players <<<"${BENCH_PLAYERS:-$PLAYERS_ALL}"
+  [ -x "$build/cli/rtmp-play" ] || { echo "bench: $build/cli/rtmp-play not built" >&2; return 1; }
+  if [[ " ${players[*]} " == *" mpv-lowlatency "* ]] && ! command -v mpv >/dev/null; then
+    echo "bench: installing mpv (Debian's) for the comparison" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mpv >/dev/null 2>&1 ||
+      { echo "bench: mpv not installable: left out" >&2; read -r -a players <<<"$(echo "${players[*]}" | sed 's/mpv-lowlatency//')"; }
+  fi
+  Xvfb ":$disp" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+  local xvfb=$!
+  export DISPLAY=:$disp SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=/dev/null
+  sleep 1
+  name=benchplay$$
+  url=$nms/$name
+  echo
+  echo "== playing: rtmp-push testsrc 640x360 30 fps (x264 ultrafast, GOP 2 s) + AAC through node-media-server"
+  # The recording first: its onFI timecodes give the publisher's clock for each frame.
+  "$build/cli/rtmp-dump" -q "$url" -o "$work/play.flv" 2>/dev/null &
+  local dump=$!
+  sleep 0.5
+  "$build/cli/rtmp-push" -q --preset ultrafast --size 640x360 --fps 30 --duration 3600 testsrc "$url" \
+    >"$work/play-publisher.log" 2>&1 &
+  local publisher=$!
+  sleep 3
+  local read_secs
+  read_secs=$(awk -v n="$samples" 'BEGIN { printf "%.1f", 4 + n * 0.15 }')
+  for tool in "${players[@]}"; do
+    local pid win="" i
+    echo "$(date +%s%3N)" >"$work/start-$tool"
+    # shellcheck disable=SC2046
+    $(play_cmd "$tool" "$url") >"$work/play-$tool.log" 2>&1 &
+    pid=$!
+    for i in $(seq 200); do
+      win=$(xwininfo -root -tree 2>/dev/null | grep -F "$name" | head -n1 | awk '{ print $1 }' || true)
+      [ -n "$win" ] && break
+      sleep 0.05
+    done
+    python3 tests/integration/strip_reader.py "${win:-0}" 640x360 "$read_secs" 0.05 >"$work/strip-$tool.txt" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  kill -TERM "$publisher" "$dump" 2>/dev/null || true
+  wait "$publisher" "$dump" 2>/dev/null || true
+  for tool in "${players[@]}"; do
+    python3 tests/integration/strip_latency.py "$work/play.flv" "$work/strip-$tool.txt" 30 >"$work/g2g-$tool.txt" || true
+  done
+  python3 - "$work" "$samples" "${players[@]}" >"$work/play-table.txt" <<'PY'
+import sys
+work, samples, players = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def q(v, p):
+    v = sorted(v)
+    return '%.0f' % v[max(0, min(len(v) - 1, int(p * len(v) + 0.999999) - 1))] if v else 'n/a'
+print('%-16s %16s %14s %14s %10s' % ('player', 'first_picture_ms', 'g2g_median_ms', 'g2g_p95_ms', 'samples'))
+for p in players:
+    start = int(open('%s/start-%s' % (work, p)).read())
+    first, lat = None, []
+    for line in open('%s/g2g-%s.txt' % (work, p)):
+        t, n, g = line.split()
+        if n == '-':
+            continue
+        first = first or int(t)
+        if int(t) >= first + 3000 and len(lat) < samples:
+            lat.append(int(g))
+    print('%-16s %16s %14s %14s %10d' % (p, first - start if first else 'timeout', q(lat, 0.5), q(lat, 0.95), len(lat)))
+PY
+  cat "$work/play-table.txt"
+  echo "(first picture: from the player's start to the first screenshot showing a frame; glass to glass: the"
+  echo " publisher's clock for the frame on screen (its onFI, recorded by rtmp-dump) to the screenshot, $samples"
+  echo " screenshots from 3 s after the first picture, each up to a frame interval after the picture was shown)"
+  local -A ttfp lat_med
+  while read -r tool f m _; do ttfp[$tool]=$f; lat_med[$tool]=$m; done < <(tail -n +2 "$work/play-table.txt")
+  ratio_line "glass to glass, rtmp-play --latency 100 / ffplay low-delay:" "${lat_med[rtmp-play-100]:-}" "${lat_med[ffplay-lowdelay]:-}" 0.8
+  ratio_line "glass to glass, rtmp-play / ffplay low-delay:" "${lat_med[rtmp-play]:-}" "${lat_med[ffplay-lowdelay]:-}" 1.0
+  ratio_line "glass to glass, rtmp-play --latency 100 / mpv low-latency:" "${lat_med[rtmp-play-100]:-}" "${lat_med[mpv-lowlatency]:-}" 1.0
+  ratio_line "first picture, rtmp-play / ffplay:" "${ttfp[rtmp-play]:-}" "${ttfp[ffplay]:-}" 0.5
+  ratio_line "first picture, rtmp-play --latency 100 / ffplay:" "${ttfp[rtmp-play-100]:-}" "${ttfp[ffplay]:-}" 0.5
+  ratio_line "first picture, rtmp-play --latency 100 / ffplay low-delay:" "${ttfp[rtmp-play-100]:-}" "${ttfp[ffplay-lowdelay]:-}" 0.5
+
+  bench_play_budget
+  bench_play_cpu "$play_seconds" "${players[@]}"
+  kill -TERM "$xvfb" 2>/dev/null || true
+}
+
+# rtmp-play --latency 100's budget against the screen: rtmp-push testsrc (its frame number
+# in blocks, onFI timecodes once a second) through node-media-server, read off the window
+# for BENCH_BUDGET_SECONDS (60) by tests/integration/strip_reader.py; the publisher's clock
+# for each frame from an rtmp-dump recording's onFI.
+bench_play_budget() {
+  local secs=${BENCH_BUDGET_SECONDS:-60} name=budget$$ nms=rtmp://127.0.0.1:$RTMPKIT_NMS_PORT/live
+  echo
+  echo "== rtmp-play --latency 100's latency budget vs the screen: rtmp-push testsrc 640x360 30 fps (x264 ultrafast) through node-media-server, ${secs} s"
+  "$build/cli/rtmp-dump" -q "$nms/$name" -o "$work/budget.flv" 2>/dev/null &
+  local dump=$!
+  sleep 0.5
+  "$build/cli/rtmp-push" -q --preset ultrafast --size 640x360 --fps 30 --duration $((secs + 15)) testsrc "$nms/$name" \
+    >"$work/budget-push.log" 2>&1 &
+  local push=$!
+  sleep 1
+  "$build/cli/rtmp-play" --latency 100 --stats=json --duration $((secs + 8)) --title "budget-$name" "$nms/$name" \
+    2>"$work/budget-play.err" >/dev/null &
+  local play=$! win="" i
+  for i in $(seq 100); do
+    win=$(xwininfo -root -tree | grep "\"budget-$name\"" | head -n1 | awk '{ print $1 }' || true)
+    [ -n "$win" ] && break
+    sleep 0.1
+  done
+  sleep 5
+  python3 tests/integration/strip_reader.py "${win:-0}" 640x360 "$secs" 0.1 >"$work/budget-strip.txt" 2>/dev/null || true
+  wait "$play" 2>/dev/null || true
+  kill -TERM "$push" "$dump" 2>/dev/null || true
+  wait "$push" "$dump" 2>/dev/null || true
+  python3 tests/integration/strip_latency.py "$work/budget.flv" "$work/budget-strip.txt" 30 >"$work/budget-g2g.txt" || true
+  python3 - "$work/budget-g2g.txt" "$work/budget-play.err" <<'PY'
+import json, sys
+def q(v, p):
+    v = sorted(v)
+    return v[max(0, min(len(v) - 1, int(p * len(v) + 0.999999) - 1))] if v else float('nan')
+rows = [l.split() for l in open(sys.argv[1])]
+screen = [int(r[2]) for r in rows if r[1] != '-']
+lines = [json.loads(l) for l in open(sys.argv[2]) if l.startswith('{')]
+steady = [s for s in lines if s['t_ms'] >= 5000 and 'latency_ms' in s and 'send_arrive_ms' in s]
+def med(key):
+    return q([s[key] for s in steady], 0.5)
+print("screenshots read: %d of %d; budget lines: %d" % (len(screen), len(rows), len(steady)))
+print("%-34s %8s %8s" % ("glass to glass (ms)", "median", "p95"))
+print("%-34s %8.0f %8.0f" % ("read off the screen", q(screen, 0.5), q(screen, 0.95)))
+print("%-34s %8.0f %8.0f" % ("rtmp-play's budget (latency_ms)", med('latency_ms'), q([s.get('latency_p95_ms', 0) for s in steady], 0.5)))
+for key in ('send_arrive', 'arrive_decode', 'decode_show', 'wait', 'overdue', 'held', 'audio_device'):
+    print("  %-32s %8.0f %8.0f" % (key, med(key + '_ms'), q([s.get(key + '_p95_ms', 0) for s in steady], 0.5)))
+stages = med('send_arrive_ms') + med('arrive_decode_ms') + med('decode_show_ms')
+print("stages' medians add up to %.0f ms; the budget's glass to glass is %.0f ms: %+.0f ms (goal: within 20)"
+      % (stages, med('latency_ms'), stages - med('latency_ms')))
+# A screenshot sees a picture between 0 and a frame interval after it was shown: 17 ms
+# later on average at 30 fps.
+d = q(screen, 0.5) - med('latency_ms')
+print("screen minus budget glass to glass: %+.0f ms; less the picture's mean age on screen (17 ms): %+.0f ms"
+      " (goal: within 20)" % (d, d - 17))
+if lines:
+    last, first = lines[-1], next((s for s in lines if s['t_ms'] >= 5000), lines[0])
+    shown = last['shown'] - first['shown']
+    late, rep = last['late'] - first['late'], last['repeated'] - first['repeated']
+    print("pictures from 5 s in: %d shown, %d late (%.2f%%), %d repeated (%.2f%%), %d dropped (goal: < 1%% late"
+          " or repeated)" % (shown, late, 100.0 * late / max(1, shown), rep, 100.0 * rep / max(1, shown),
+                             last['dropped'] - first['dropped']))
+PY
+}
+
+# bench_play_cpu SECONDS PLAYERS...: CPU and peak memory, 1080p30 for SECONDS s, one
+# player at a time.
+bench_play_cpu() {
+  local play_seconds=$1 src tool url; shift
+  src=$(seconds=$((play_seconds + 5)); media_1080p)
+  echo
+  echo "== playing 1080p30 6 Mbit/s H.264 + AAC for $play_seconds s, one player at a time (window on Xvfb, audio to SDL's disk driver)"
+  declare -A cpu rss
+  for tool in "$@"; do
+    url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/benchhd$$$tool
+    # shellcheck disable=SC2046
+    measure "play-$tool" $(play_cmd "$tool" "$url")
+    sleep 1
+    ffmpeg -nostdin -hide_banner -loglevel error -re -i "$src" -t "$play_seconds" -c copy -f flv "$url" || true
+    kill -TERM "${CMD_PID[play-$tool]}" 2>/dev/null || true
+    # A player blocked in a read may not end on SIGTERM (mpv): SIGKILL after 5 s.
+    local i
+    for i in $(seq 50); do kill -0 "${CMD_PID[play-$tool]}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${CMD_PID[play-$tool]}" 2>/dev/null || true
+    wait "${TIME_PID[play-$tool]}" 2>/dev/null || true
+    read -r cpu[$tool] rss[$tool] <<<"$(cpu_rss "play-$tool")"
+  done
+  printf '%-16s %8s %12s\n' player cpu_s peak_rss_MB
+  for tool in "$@"; do
+    printf '%-16s %8s %12s\n' "$tool" "${cpu[$tool]}" "${rss[$tool]}"
+  done
   local other
-  for other in ffplay ffplay-lowdelay; do
-    [ -n "${first[rtmp-play]:-}" ] && [ -n "${first[$other]:-}" ] || continue
-    printf 'ratios rtmp-play/%-16s %s %s, %s %s\n' "$other:" "$1" "$(num_ratio "${first[rtmp-play]}" "${first[$other]}")" \
-      "$3" "$(num_ratio "${second[rtmp-play]:-}" "${second[$other]:-}")"
+  for other in ffplay ffplay-lowdelay mpv-lowlatency; do
+    [ -n "${cpu[$other]:-}" ] || continue
+    printf 'ratios rtmp-play --latency 100/%-16s cpu %s, peak rss %s\n' "$other:" \
+      "$(num_ratio "${cpu[rtmp-play-100]:-}" "${cpu[$other]}")" "$(num_ratio "${rss[rtmp-play-100]:-}" "${rss[$other]}")"
   done
 }
 
 # num_ratio A B: A / B, or n/a when either is not a number.
 num_ratio() {
   if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then ratio "$1" "$2"; else echo n/a; fi
-}
-
-bench_play() {
-  local play_seconds=${BENCH_PLAY_SECONDS:-30} disp=$((100 + RANDOM % 400)) name url base_us tool
-  local -a players
-  read -r -a players <<<"${BENCH_PLAYERS:-rtmp-play ffplay ffplay-lowdelay}"
-  [ -x "$build/cli/rtmp-play" ] || { echo "bench: $build/cli/rtmp-play not built" >&2; return 1; }
-  Xvfb ":$disp" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
-  local xvfb=$!
-  export DISPLAY=:$disp SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=/dev/null
-  sleep 1
-  name=benchplay$$
-  url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/$name
-  base_us=$(date +%s%6N)
-  echo
-  echo "== playing: 640x360 30 fps H.264 (x264 ultrafast zerolatency, GOP 1 s) + AAC, ffmpeg -re through nginx-rtmp"
-  ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi \
-    -i "color=c=gray:s=640x360:r=30,setpts='(RTCTIME-$base_us)/(TB*1000000)',geq=lum='if(lt(Y,64),255*mod(floor(T*1000/pow(2,floor(X/32))),2),128)':cb=128:cr=128" \
-    -f lavfi -i "sine=f=440:r=48000" -c:v libx264 -preset ultrafast -tune zerolatency -g 30 -pix_fmt yuv420p \
-    -c:a aac -b:a 128k -f flv "$url" >"$work/play-publisher.log" 2>&1 &
-  local publisher=$!
-  sleep 3
-  # play_cmd TOOL URL: the command line of one player.
-  play_cmd() {
-    case $1 in
-      rtmp-play) echo "$build/cli/rtmp-play -q $2" ;;
-      ffplay) echo "ffplay -hide_banner -nostats $2" ;;
-      ffplay-lowdelay) echo "ffplay -hide_banner -nostats -fflags nobuffer -flags low_delay -framedrop $2" ;;
-    esac
-  }
-  # shown_ms: decodes the publisher's clock from the player's window on a screenshot;
-  # prints "capture_time_ms shown_ms" or nothing.
-  shown_ms() {
-    local geo x y t0 t1 bits
-    geo=$(xwininfo -root -tree 2>/dev/null | grep -E ' 640x360\+' | head -n1 | awk '{ print $NF }' || true)
-    [ -n "$geo" ] || return 0
-    x=$(echo "$geo" | cut -d+ -f2); y=$(echo "$geo" | cut -d+ -f3)
-    t0=$(date +%s%3N)
-    import -window root "$work/play-shot.png" 2>/dev/null || return 0
-    t1=$(date +%s%3N)
-    bits=$(convert "$work/play-shot.png" -crop "640x1+$x+$((y + 32))" +repage -scale '20x1!' -depth 8 gray:- 2>/dev/null | od -An -tu1 -v)
-    # All blocks grey: nothing shown yet.
-    echo "$bits" | awk -v t=$(((t0 + t1) / 2)) -v base=$((base_us / 1000)) '
-      { for (i = 1; i <= NF; i++) { v[n++] = $i } }
-      END { ms = 0; grey = 0
-            for (i = 0; i < n; i++) { if (v[i] > 96 && v[i] < 160) grey++; if (v[i] >= 128) ms += 2 ^ i }
-            if (n != 20 || grey > 3) exit
-            now = (t - base) % 1048576; lat = now - ms; if (lat < 0) lat += 1048576
-            print t, lat }'
-  }
-  declare -A ttff lat
-  for tool in "${players[@]}"; do
-    local start pid i s lats=""
-    start=$(date +%s%3N)
-    # shellcheck disable=SC2046
-    $(play_cmd "$tool" "$url") >"$work/play-$tool.log" 2>&1 &
-    pid=$!
-    ttff[$tool]=timeout
-    for i in $(seq 300); do
-      s=$(shown_ms)
-      if [ -n "$s" ]; then ttff[$tool]=$(( ${s%% *} - start )); break; fi
-      sleep 0.02
-    done
-    sleep 3
-    for i in $(seq 10); do
-      s=$(shown_ms)
-      [ -n "$s" ] && lats+="${s#* } "
-      sleep 0.4
-    done
-    lat[$tool]=$(echo "$lats" | tr ' ' '\n' | { grep . || true; } | sort -n | awk '{ a[n++] = $1 } END { if (n) print a[int(n / 2)]; else print "n/a" }')
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  kill -TERM "$publisher" 2>/dev/null || true
-  wait "$publisher" 2>/dev/null || true
-  printf '%-16s %14s %20s\n' player first_frame_ms "latency_ms (median)"
-  for tool in "${players[@]}"; do
-    printf '%-16s %14s %20s\n' "$tool" "${ttff[$tool]}" "${lat[$tool]}"
-  done
-  play_ratios "first frame" ttff "latency" lat
-
-  # CPU and peak memory: 1080p30 for $play_seconds s, one player at a time.
-  local src
-  src=$(seconds=$((play_seconds + 5)); media_1080p)
-  echo
-  echo "== playing 1080p30 6 Mbit/s H.264 + AAC for $play_seconds s, one player at a time (window on Xvfb, audio to SDL's disk driver)"
-  declare -A cpu rss
-  for tool in "${players[@]}"; do
-    url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/${name}hd$tool
-    # shellcheck disable=SC2046
-    measure "play-$tool" $(play_cmd "$tool" "$url")
-    sleep 1
-    ffmpeg -nostdin -hide_banner -loglevel error -re -i "$src" -t "$play_seconds" -c copy -f flv "$url" || true
-    kill -TERM "${CMD_PID[play-$tool]}" 2>/dev/null || true
-    wait "${TIME_PID[play-$tool]}" 2>/dev/null || true
-    read -r cpu[$tool] rss[$tool] <<<"$(cpu_rss "play-$tool")"
-  done
-  printf '%-16s %8s %12s\n' player cpu_s peak_rss_MB
-  for tool in "${players[@]}"; do
-    printf '%-16s %8s %12s\n' "$tool" "${cpu[$tool]}" "${rss[$tool]}"
-  done
-  play_ratios "cpu" cpu "peak rss" rss
-  kill -TERM "$xvfb" 2>/dev/null || true
 }
 
 bash scripts/servers.sh start "$work/servers" >/dev/null

@@ -24,6 +24,8 @@ struct rk_decoder {
     size_t extradata_len;
     int sample_rate, channels;    /* audio: what the legacy header said */
     int need_keyframe;            /* video: after a (re)open, frames wait for a keyframe */
+    int low_delay;                /* rk_decoder_set_low_delay */
+    int skip_nonref;              /* rk_decoder_skip_nonref */
     char describe[96];
     char error[160];
 };
@@ -222,10 +224,17 @@ static int open_codec(rk_decoder *d, const struct tag *t)
             d->ctx->sample_rate = t->sample_rate;
         if (t->channels > 0)
             av_channel_layout_default(&d->ctx->ch_layout, t->channels);
+    } else if (d->low_delay) {
+        /* Slices in threads: no frame is held back (frame threading holds one). */
+        d->ctx->thread_count = 2;
+        d->ctx->thread_type = FF_THREAD_SLICE;
+        d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
     } else {
         /* Two threads: frame threading costs one frame of delay and halves 1080p decode time. */
         d->ctx->thread_count = 2;
     }
+    if (d->skip_nonref)
+        d->ctx->skip_frame = AVDISCARD_NONREF;
     if ((err = avcodec_open2(d->ctx, codec, NULL)) < 0) {
         snprintf(d->error, sizeof d->error, "cannot open the %s decoder: %s", codec->name, av_err2str(err));
         avcodec_free_context(&d->ctx);
@@ -351,6 +360,20 @@ void rk_decoder_drain(rk_decoder *d)
 {
     if (d->ctx)
         avcodec_send_packet(d->ctx, NULL);
+}
+
+void rk_decoder_set_low_delay(rk_decoder *d, int on)
+{
+    d->low_delay = on;
+}
+
+void rk_decoder_skip_nonref(rk_decoder *d, int on)
+{
+    if (d->skip_nonref == on)
+        return;
+    d->skip_nonref = on;
+    if (d->ctx)
+        d->ctx->skip_frame = on ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
 }
 
 const char *rk_decoder_describe(const rk_decoder *d)

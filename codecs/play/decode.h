@@ -39,6 +39,13 @@ int rk_decoder_receive(rk_decoder *d, AVFrame *frame);
 /* End of a segment: the frames still inside the decoder come out of rk_decoder_receive;
  * the decoder then accepts the next segment's frames. */
 void rk_decoder_drain(rk_decoder *d);
+/* Low delay (the player's low-latency mode): no frame threading (it holds a frame back),
+ * slices in threads instead, and libavcodec's low-delay flag. Takes effect at the next
+ * (re)open of the codec: set it before the first tag. */
+void rk_decoder_set_low_delay(rk_decoder *d, int on);
+/* Video catching up: skips decoding the frames no other frame refers to (B-frames that
+ * are not references, disposable frames) while on; the others are decoded as usual. */
+void rk_decoder_skip_nonref(rk_decoder *d, int on);
 /* "h264 1280x720", "aac 44100 Hz 2 ch", or "" before the first sequence header. */
 const char *rk_decoder_describe(const rk_decoder *d);
 /* The last error's words ("" when none). */

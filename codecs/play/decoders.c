@@ -16,6 +16,33 @@
 #include "rtmpkit/error.h"
 
 #define DECODER_BEHIND_MS  2000               /* video decoding this far behind: skip to a keyframe */
+#define ARRIVALS           64                 /* packets whose arrival a decoder may still hold */
+
+/* When each packet sent to the video decoder arrived, found again by the decoding time
+ * that its picture carries out of the decoder. */
+struct arrivals {
+    int64_t dts[ARRIVALS];
+    uint64_t ms[ARRIVALS];
+    unsigned next;
+};
+
+static void arrival_note(struct arrivals *a, int64_t dts, uint64_t ms)
+{
+    a->dts[a->next % ARRIVALS] = dts;
+    a->ms[a->next % ARRIVALS] = ms;
+    a->next++;
+}
+
+/* The arrival of the packet of dts, or fallback when it is not known. */
+static uint64_t arrival_of(const struct arrivals *a, int64_t dts, uint64_t fallback)
+{
+    for (unsigned i = 0; i < ARRIVALS && i < a->next; i++) {
+        unsigned k = (a->next - 1 - i) % ARRIVALS;
+        if (a->dts[k] == dts)
+            return a->ms[k];
+    }
+    return fallback;
+}
 
 static void set_desc(struct rk_player *pl, char *dst, size_t len, const rk_decoder *d)
 {
@@ -41,15 +68,42 @@ static int too_late(struct rk_player *pl, const struct packet *p, int *skipping)
     return *skipping;
 }
 
+/* Behind the live edge by more than the target while decoding: catch up by skipping the
+ * frames no other frame needs (decoding them is what made it late, and they would be
+ * dropped as late anyway); the others keep the picture intact. */
+static void catch_up_nonref(struct rk_player *pl, rk_decoder *dec, const struct packet *p)
+{
+    int64_t lag = atomic_load(&pl->edge_ts) - p->ts;
+    rk_decoder_skip_nonref(dec, lag > pl->opts.latency_ms);
+}
+
+/* A decoded picture goes to the window's queue with the times of its way. */
+static void queue_picture(struct rk_player *pl, AVFrame *frame, const struct arrivals *arr)
+{
+    struct queued_frame qf;
+    qf.decoded_ms = rtmpkit_monotonic_ms();
+    qf.arrival_ms = arrival_of(arr, frame->pkt_dts, qf.decoded_ms);
+    qf.f = av_frame_clone(frame);
+    av_frame_unref(frame);
+    if (!qf.f)
+        return;
+    rk_fq_push(&pl->fq, &qf, &pl->quit);
+    /* Low latency: the window shows it now if it is due, not at its next wake-up. */
+    if (pl->low_latency)
+        rk_window_wake();
+}
+
 void *rk_player_video_thread(void *arg)
 {
     struct rk_player *pl = arg;
     rk_decoder *dec = rk_decoder_new(RK_DECODER_VIDEO);
     AVFrame *frame = av_frame_alloc();
+    struct arrivals arr = { .next = 0 };
     struct packet p;
     int r, errors = 0, skipping = 0;
     if (!dec || !frame)
         goto done;
+    rk_decoder_set_low_delay(dec, pl->low_latency);
     while (!atomic_load(&pl->quit)) {
         r = rk_pq_pop(&pl->vq, &p, 100);
         if (r == 0)
@@ -61,7 +115,11 @@ void *rk_player_video_thread(void *arg)
             atomic_fetch_add(&pl->packets_dropped, 1);
             continue;
         } else {
-            int err = rk_decoder_send(dec, p.data, p.len, p.ts);
+            int err;
+            if (!pl->headless)
+                catch_up_nonref(pl, dec, &p);
+            arrival_note(&arr, p.ts, p.arrival_ms);
+            err = rk_decoder_send(dec, p.data, p.len, p.ts);
             free(p.data);
             if (err < 0 && errors++ < 5)
                 rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "video: %s", rk_decoder_error(dec));
@@ -69,14 +127,10 @@ void *rk_player_video_thread(void *arg)
         while (rk_decoder_receive(dec, frame) == 1) {
             atomic_fetch_add(&pl->video_frames, 1);
             set_desc(pl, pl->video_desc, sizeof pl->video_desc, dec);
-            if (pl->headless) {
+            if (pl->headless)
                 av_frame_unref(frame);
-                continue;
-            }
-            AVFrame *f = av_frame_clone(frame);
-            av_frame_unref(frame);
-            if (f)
-                rk_fq_push(&pl->fq, f, &pl->quit);
+            else
+                queue_picture(pl, frame, &arr);
         }
         if (r < 0)
             break;

@@ -16,6 +16,7 @@
 #include "rtmpkit/error.h"
 
 #define AUDIO_QUEUE_MS     3000               /* samples waiting for the device */
+#define AUDIO_DEVICE_MS    22                 /* the device buffer: 1024 samples at 48 kHz */
 
 static void init_view(struct view *v, const char *url_title)
 {
@@ -36,7 +37,9 @@ static int open_outputs(struct rk_player *pl)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s (use --no-display to decode without a window)", why);
         return err;
     }
-    if (!o->no_audio && rk_audio_open(&pl->audio, o->volume, AUDIO_QUEUE_MS, &pl->audio_rate,
+    /* Low latency: the device holds an eighth of the target (256 samples at least). */
+    int device_ms = pl->low_latency ? o->latency_ms / 8 : AUDIO_DEVICE_MS;
+    if (!o->no_audio && rk_audio_open(&pl->audio, o->volume, AUDIO_QUEUE_MS, device_ms, &pl->audio_rate,
                                       &pl->audio_channels, why, sizeof why) < 0)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "%s: playing without sound", why);
     return 0;
@@ -57,11 +60,12 @@ int rk_player_open(rk_player **out, const struct rk_player_options *opts)
     pl->cancel = opts->cancel;
     pl->headless = opts->headless;
     pl->speed = 1.0;
+    pl->low_latency = opts->latency_ms < LOW_LATENCY_BELOW_MS;
     rtmpkit_timeline_init(&pl->tl, 0);   /* a reconnect's gap is kept: the clock runs on */
     pthread_mutex_init(&pl->info_lock, NULL);
     rk_pq_init(&pl->vq);
     rk_pq_init(&pl->aq);
-    rk_fq_init(&pl->fq);
+    rk_fq_init(&pl->fq, pl->low_latency ? LOW_LATENCY_FRAMES : FRAME_QUEUE_MAX);
     init_view(&pl->view, opts->url_title);
     if (!pl->headless && (err = open_outputs(pl)) < 0) {
         rk_player_close(pl);
@@ -137,7 +141,9 @@ static void run_headless(struct rk_player *pl, struct view *v)
 
 int rk_player_run(rk_player *pl)
 {
-    int err = start_threads(pl);
+    int err;
+    pl->start_ms = rtmpkit_monotonic_ms();
+    err = start_threads(pl);
     if (err == 0) {
         if (pl->headless)
             run_headless(pl, &pl->view);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "budget.h"
 #include "player.h"
 #include "queue.h"
 #include "render.h"
@@ -28,6 +29,12 @@
 #define HIGH_MARK(target)  ((target) * 3 / 5)
 #define LOW_MARK(target)   ((target) * 3 / 10)
 #define STATS_INTERVAL_MS  1000
+/* Low-latency mode, for targets below this: a small sound device buffer (an eighth of the
+ * target), a short picture queue, no frame threading in the video decoder, and a picture
+ * presented the moment it is decoded when it is already due. */
+#define LOW_LATENCY_BELOW_MS 300
+#define LOW_LATENCY_FRAMES  3                 /* decoded pictures waiting for their time */
+#define JITTER_WINDOW_MS    5000              /* the link's best delay is the least over this */
 
 /* The window thread's own: the window, the video clock and the stats of the interval. */
 struct view {
@@ -45,6 +52,7 @@ struct view {
     uint64_t first_ms;         /* when the video clock first ran */
     int64_t last_clock;
     int64_t last_shown_pts;
+    int shown_any;             /* last_shown_pts is a picture's */
     int audio_master;
     /* Stats over the current interval. */
     uint64_t stats_start_ms;
@@ -53,6 +61,8 @@ struct view {
     int av_count;
     int av_max;
     int64_t last_latency_ms;   /* glass to glass, -1 unknown */
+    struct rk_budget budget;   /* the latency budget of the interval's pictures */
+    uint64_t last_shown_ms;    /* monotonic time the last picture was shown */
 };
 
 struct rk_player {
@@ -69,6 +79,7 @@ struct rk_player {
     struct packet_queue vq, aq;
     struct frame_queue fq;
     rtmpkit_timeline tl;          /* the network reader's: wire time -> the player's */
+    int low_latency;              /* target below LOW_LATENCY_BELOW_MS */
     int video_need_key;           /* video packets were dropped: skip to a keyframe */
 
     rk_audio *audio;
@@ -88,14 +99,21 @@ struct rk_player {
     int have_timecode;
     int64_t timecode_ts;          /* stream time of the timecode ... */
     int64_t timecode_utc_ms;      /* ... and the wall-clock time it was captured */
+    struct rk_series jitter;      /* the interval's video arrivals: delay over the link's best */
     double speed;                 /* audio playback speed (catching up) */
     int audio_catching_up;        /* the audio thread's own */
     uint64_t audio_start_ms;      /* the audio thread's own: when the first frame played */
+    /* The reader's own: the least (arrival - media time) of this and the last window. */
+    int64_t jitter_min[2];
+    uint64_t jitter_window_start;
 
     /* Counters. */
     atomic_ullong video_frames, audio_frames, audio_samples;
     atomic_ullong packets_dropped, frames_dropped, frames_shown, audio_dropped_ms;
+    atomic_ullong frames_late;    /* shown more than a frame interval after they were due */
+    atomic_ullong frames_repeated;   /* a picture left on screen a frame interval too long */
 
+    uint64_t start_ms;            /* monotonic time rk_player_run started */
     struct view view;
 };
 

@@ -61,8 +61,42 @@ static int master_clock(struct rk_player *pl, struct view *v, uint64_t t, int64_
     return 1;
 }
 
-static void show_frame(struct rk_player *pl, struct view *v, AVFrame *f, int64_t clock)
+/* The latency budget of a picture just shown (due: when the clock reached its time), and
+ * whether it came late or the one before it stayed too long. */
+static void account_frame(struct rk_player *pl, struct view *v, const struct queued_frame *qf, uint64_t due,
+                          int64_t prev_pts)
 {
+    struct rk_frame_times ft;
+    const AVFrame *f = qf->f;
+    int64_t interval = prev_pts != INT64_MIN && f->pts > prev_pts ? f->pts - prev_pts : 0;
+    ft.arrival_ms = qf->arrival_ms;
+    ft.decoded_ms = qf->decoded_ms;
+    ft.due_ms = due;
+    ft.shown_ms = rtmpkit_monotonic_ms();
+    ft.shown_utc_ms = utc_now_ms();
+    ft.held_ms = atomic_load(&pl->edge_ts) - f->pts;
+    ft.send_utc_ms = -1;
+    pthread_mutex_lock(&pl->info_lock);
+    if (pl->have_timecode) {
+        ft.send_utc_ms = pl->timecode_utc_ms + (f->pts - pl->timecode_ts);
+        v->last_latency_ms = ft.shown_utc_ms - ft.send_utc_ms;
+    }
+    pthread_mutex_unlock(&pl->info_lock);
+    rk_budget_add_frame(&v->budget, &ft);
+    /* Late: shown a frame interval or more after it was due (and after it was decoded). */
+    if (interval > 0 && (int64_t)ft.shown_ms - (int64_t)(due > qf->decoded_ms ? due : qf->decoded_ms) >= interval)
+        atomic_fetch_add(&pl->frames_late, 1);
+    /* Repeated: the picture before stayed on screen a whole frame interval too long. */
+    if (interval > 0 && v->last_shown_ms && (int64_t)(ft.shown_ms - v->last_shown_ms) >= 2 * interval)
+        atomic_fetch_add(&pl->frames_repeated, 1);
+    v->last_shown_ms = ft.shown_ms;
+}
+
+static void show_frame(struct rk_player *pl, struct view *v, const struct queued_frame *qf, int64_t clock,
+                       uint64_t t)
+{
+    AVFrame *f = qf->f;
+    int64_t prev_pts = v->shown_any ? v->last_shown_pts : INT64_MIN;
     int off = (int)(f->pts - clock);
     if (v->audio_master) {
         v->av_sum += off;
@@ -72,18 +106,23 @@ static void show_frame(struct rk_player *pl, struct view *v, AVFrame *f, int64_t
     }
     if (rk_window_show(v->win, f) < 0)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "cannot show a frame: %s", SDL_GetError());
+    if (!v->shown_any)
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "first picture %llu ms after the start (its bytes arrived at %llu ms, "
+                     "decoded at %llu ms)", (unsigned long long)(rtmpkit_monotonic_ms() - pl->start_ms),
+                     (unsigned long long)(qf->arrival_ms - pl->start_ms), (unsigned long long)(qf->decoded_ms - pl->start_ms));
     v->last_shown_pts = f->pts;
+    v->shown_any = 1;
     atomic_fetch_add(&pl->frames_shown, 1);
-    pthread_mutex_lock(&pl->info_lock);
-    if (pl->have_timecode)
-        v->last_latency_ms = utc_now_ms() - (pl->timecode_utc_ms + (f->pts - pl->timecode_ts));
-    pthread_mutex_unlock(&pl->info_lock);
+    /* Due when the clock (running at its speed) reached the picture's time. */
+    account_frame(pl, v, qf, t - (uint64_t)(clock - f->pts), prev_pts);
 }
 
 int rk_player_present(struct rk_player *pl, struct view *v)
 {
     uint64_t t = rtmpkit_monotonic_ms();
     int64_t clock, head, next;
+    if (pl->audio)
+        rk_series_add(&v->budget.s[RK_STAGE_AUDIO_DEVICE], rk_audio_delay_ms(pl->audio));
     if ((head = rk_fq_pts(&pl->fq, 0)) == INT64_MIN)
         return 10;
     if (!master_clock(pl, v, t, &clock)) {
@@ -96,17 +135,26 @@ int rk_player_present(struct rk_player *pl, struct view *v)
         anchor(v, head, t);
         clock = head;
     }
+    /* The first picture at once, due or not: a still until the clock reaches the next. */
+    if (!v->shown_any) {
+        struct queued_frame qf;
+        if (rk_fq_pop(&pl->fq, &qf)) {
+            show_frame(pl, v, &qf, clock, t);
+            av_frame_free(&qf.f);
+        }
+    }
     while ((head = rk_fq_pts(&pl->fq, 0)) != INT64_MIN && head <= clock) {
-        AVFrame *f;
+        struct queued_frame qf;
         next = rk_fq_pts(&pl->fq, 1);
-        f = rk_fq_pop(&pl->fq);
+        if (!rk_fq_pop(&pl->fq, &qf))
+            break;
         if (next != INT64_MIN && next <= clock) {
             atomic_fetch_add(&pl->frames_dropped, 1);   /* late: its successor is due too */
-            av_frame_free(&f);
+            av_frame_free(&qf.f);
             continue;
         }
-        show_frame(pl, v, f, clock);
-        av_frame_free(&f);
+        show_frame(pl, v, &qf, clock, t);
+        av_frame_free(&qf.f);
     }
     v->last_clock = clock;
     if (head == INT64_MIN)

@@ -89,9 +89,10 @@ int rk_pq_pop(struct packet_queue *q, struct packet *p, int timeout_ms)
     return ret;
 }
 
-void rk_fq_init(struct frame_queue *q)
+void rk_fq_init(struct frame_queue *q, size_t max)
 {
     memset(q, 0, sizeof *q);
+    q->max = max < 1 ? 1 : max > FRAME_QUEUE_MAX ? FRAME_QUEUE_MAX : max;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
 }
@@ -99,16 +100,16 @@ void rk_fq_init(struct frame_queue *q)
 void rk_fq_destroy(struct frame_queue *q)
 {
     for (size_t i = 0; i < q->count; i++)
-        av_frame_free(&q->items[(q->head + i) % FRAME_QUEUE_MAX]);
+        av_frame_free(&q->items[(q->head + i) % FRAME_QUEUE_MAX].f);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->cond);
 }
 
-/* Takes ownership of f; waits while the queue is full (until quit). */
-void rk_fq_push(struct frame_queue *q, AVFrame *f, atomic_int *quit)
+/* Takes ownership of qf->f; waits while the queue is full (until quit). */
+void rk_fq_push(struct frame_queue *q, const struct queued_frame *qf, atomic_int *quit)
 {
     pthread_mutex_lock(&q->lock);
-    while (q->count == FRAME_QUEUE_MAX && !atomic_load(quit)) {
+    while (q->count >= q->max && !atomic_load(quit)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 20 * 1000000;
@@ -116,10 +117,11 @@ void rk_fq_push(struct frame_queue *q, AVFrame *f, atomic_int *quit)
         ts.tv_nsec %= 1000000000;
         pthread_cond_timedwait(&q->cond, &q->lock, &ts);
     }
-    if (q->count == FRAME_QUEUE_MAX) {
+    if (q->count >= q->max) {
+        AVFrame *f = qf->f;
         av_frame_free(&f);
     } else {
-        q->items[(q->head + q->count) % FRAME_QUEUE_MAX] = f;
+        q->items[(q->head + q->count) % FRAME_QUEUE_MAX] = *qf;
         q->count++;
     }
     pthread_mutex_unlock(&q->lock);
@@ -131,23 +133,24 @@ int64_t rk_fq_pts(struct frame_queue *q, size_t i)
     int64_t pts = INT64_MIN;
     pthread_mutex_lock(&q->lock);
     if (i < q->count)
-        pts = q->items[(q->head + i) % FRAME_QUEUE_MAX]->pts;
+        pts = q->items[(q->head + i) % FRAME_QUEUE_MAX].f->pts;
     pthread_mutex_unlock(&q->lock);
     return pts;
 }
 
-AVFrame *rk_fq_pop(struct frame_queue *q)
+int rk_fq_pop(struct frame_queue *q, struct queued_frame *qf)
 {
-    AVFrame *f = NULL;
+    int got = 0;
     pthread_mutex_lock(&q->lock);
     if (q->count > 0) {
-        f = q->items[q->head];
+        *qf = q->items[q->head];
+        got = 1;
         q->head = (q->head + 1) % FRAME_QUEUE_MAX;
         q->count--;
         pthread_cond_broadcast(&q->cond);
     }
     pthread_mutex_unlock(&q->lock);
-    return f;
+    return got;
 }
 
 void rk_fq_set_eos(struct frame_queue *q)

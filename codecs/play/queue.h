@@ -17,6 +17,7 @@
 
 struct packet {
     int64_t ts;         /* unwrapped, monotonic across publisher restarts */
+    uint64_t arrival_ms;   /* monotonic time its bytes arrived */
     uint8_t *data;      /* owned */
     size_t len;
 };
@@ -29,11 +30,18 @@ struct packet_queue {
     int eos;            /* no more packets will come */
 };
 
+/* A decoded picture and the times of its way so far (monotonic ms). */
+struct queued_frame {
+    AVFrame *f;
+    uint64_t arrival_ms, decoded_ms;
+};
+
 struct frame_queue {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    AVFrame *items[FRAME_QUEUE_MAX];
+    struct queued_frame items[FRAME_QUEUE_MAX];
     size_t head, count;
+    size_t max;         /* 1..FRAME_QUEUE_MAX (rk_fq_init: FRAME_QUEUE_MAX) */
     int eos;
 };
 
@@ -48,15 +56,17 @@ void rk_pq_set_eos(struct packet_queue *q);
 /* Returns 1 with *p (the caller owns p->data), 0 after timeout_ms, -1 at the end. */
 int rk_pq_pop(struct packet_queue *q, struct packet *p, int timeout_ms);
 
-void rk_fq_init(struct frame_queue *q);
+/* A queue of at most max pictures (1..FRAME_QUEUE_MAX). */
+void rk_fq_init(struct frame_queue *q, size_t max);
 /* Frees the frames still queued. */
 void rk_fq_destroy(struct frame_queue *q);
-/* Takes ownership of f; waits while the queue is full (until quit, then f is freed). */
-void rk_fq_push(struct frame_queue *q, AVFrame *f, atomic_int *quit);
+/* Takes ownership of qf->f; waits while the queue is full (until quit, then it is freed). */
+void rk_fq_push(struct frame_queue *q, const struct queued_frame *qf, atomic_int *quit);
 /* The pts of the i-th queued frame, or INT64_MIN when there is none. */
 int64_t rk_fq_pts(struct frame_queue *q, size_t i);
-/* The oldest frame (the caller owns it), or NULL when the queue is empty. */
-AVFrame *rk_fq_pop(struct frame_queue *q);
+/* Takes the oldest frame into *qf (the caller owns qf->f). Returns 1, or 0 when the queue
+ * is empty. */
+int rk_fq_pop(struct frame_queue *q, struct queued_frame *qf);
 /* No more frames will come. */
 void rk_fq_set_eos(struct frame_queue *q);
 /* 1 when no more frames will come and none is left. */

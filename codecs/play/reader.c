@@ -76,8 +76,28 @@ static void handle_data(struct rk_player *pl, const rtmpkit_event *ev, int64_t t
         rtmpkit_amf_free(&values[i]);
 }
 
+/* The link's jitter: each video frame's arrival minus its media time, over the least of
+ * that in the last JITTER_WINDOW_MS or two (the frame that came soonest); what a frame
+ * is above it is how much later than the best the link brought it. */
+static void note_arrival(struct rk_player *pl, int64_t ts, uint64_t arrival_ms)
+{
+    int64_t d = (int64_t)arrival_ms - ts, best;
+    if (!pl->jitter_window_start || arrival_ms - pl->jitter_window_start > JITTER_WINDOW_MS) {
+        pl->jitter_min[1] = pl->jitter_window_start ? pl->jitter_min[0] : d;
+        pl->jitter_min[0] = d;
+        pl->jitter_window_start = arrival_ms;
+    }
+    if (d < pl->jitter_min[0])
+        pl->jitter_min[0] = d;
+    best = pl->jitter_min[0] < pl->jitter_min[1] ? pl->jitter_min[0] : pl->jitter_min[1];
+    pthread_mutex_lock(&pl->info_lock);
+    rk_series_add(&pl->jitter, (int)(d - best));
+    pthread_mutex_unlock(&pl->info_lock);
+}
+
 static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 {
+    uint64_t arrival_ms = rtmpkit_monotonic_ms();
     enum rk_decoder_kind kind = ev->media_type == RTMPKIT_FLV_VIDEO ? RK_DECODER_VIDEO : RK_DECODER_AUDIO;
     struct rk_tag_info info;
     struct packet p;
@@ -100,6 +120,8 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     atomic_store(&pl->last_media_ms, rtmpkit_monotonic_ms());
     atomic_store(&pl->waiting, 0);
     if (info.frame) {
+        if (kind == RK_DECODER_VIDEO)
+            note_arrival(pl, ts, arrival_ms);
         if (ts > atomic_load(&pl->edge_ts))
             atomic_store(&pl->edge_ts, ts);
         if (kind == RK_DECODER_AUDIO)
@@ -113,6 +135,7 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
         pl->video_need_key = 0;
     }
     p.ts = ts;
+    p.arrival_ms = arrival_ms;
     p.len = ev->length;
     if (!(p.data = malloc(ev->length ? ev->length : 1)))
         return;

@@ -26,11 +26,14 @@ struct rk_window {
     AVRational sar;
     int fullscreen;
     int has_frame;
-    int placeholder;          /* opened by rk_window_ensure: no picture has sized it yet */
+    int placeholder;          /* no picture has sized it yet */
+    int hidden;               /* made at open, not shown yet */
     char *title;
     struct SwsContext *sws;
     AVFrame *converted;       /* when the decoder's format is not planar 4:2:0 */
 };
+
+static int create_window(rk_window *w, int width, int height, int hidden);
 
 int rk_window_open(rk_window **out, const char *title, int fullscreen, char *err, size_t err_len)
 {
@@ -50,6 +53,14 @@ int rk_window_open(rk_window **out, const char *title, int fullscreen, char *err
     }
     w->fullscreen = fullscreen;
     w->sar = (AVRational){ 1, 1 };
+    /* The window and its renderer now, hidden (making them takes a few hundred ms on
+     * some systems): the first picture then only needs drawing. */
+    if (create_window(w, 640, 360, 1) < 0) {
+        snprintf(err, err_len, "cannot open a window: %s", SDL_GetError());
+        rk_window_close(w);
+        return RTMPKIT_EOUTPUT;
+    }
+    w->placeholder = 1;
     *out = w;
     return 0;
 }
@@ -91,12 +102,14 @@ static void initial_size(int width, int height, int *ww, int *wh)
     *wh = (int)(height * scale);
 }
 
-static int create_window(rk_window *w, int width, int height)
+static int create_window(rk_window *w, int width, int height, int hidden)
 {
     int ww, wh;
     initial_size(width, height, &ww, &wh);
     w->window = SDL_CreateWindow(w->title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, ww, wh,
-                                 SDL_WINDOW_RESIZABLE | (w->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
+                                 SDL_WINDOW_RESIZABLE | (w->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0) |
+                                 (hidden ? SDL_WINDOW_HIDDEN : 0));
+    w->hidden = hidden;
     if (!w->window)
         return RTMPKIT_EOUTPUT;
     w->renderer = SDL_CreateRenderer(w->window, -1, SDL_RENDERER_ACCELERATED);
@@ -125,13 +138,30 @@ static void picture_rect(rk_window *w, SDL_Rect *r)
     r->y = (out_h - r->h) / 2;
 }
 
+/* Shows the window made hidden at open. */
+static void reveal(rk_window *w)
+{
+    if (!w->hidden)
+        return;
+    w->hidden = 0;
+    SDL_ShowWindow(w->window);
+}
+
 int rk_window_ensure(rk_window *w, int width, int height)
 {
-    if (w->window)
+    if (w->window && !w->hidden)
         return 0;
-    if (create_window(w, width, height) < 0)
-        return RTMPKIT_EOUTPUT;
-    w->placeholder = 1;
+    if (!w->window) {
+        if (create_window(w, width, height, 0) < 0)
+            return RTMPKIT_EOUTPUT;
+        w->placeholder = 1;
+    } else if (w->placeholder && !w->fullscreen) {
+        int ww, wh;
+        initial_size(width, height, &ww, &wh);
+        SDL_SetWindowSize(w->window, ww, wh);
+        SDL_SetWindowPosition(w->window, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
+    }
+    reveal(w);
     rk_window_redraw(w);
     return 0;
 }
@@ -181,9 +211,9 @@ int rk_window_show(rk_window *w, const AVFrame *frame)
     const AVFrame *f;
     if (frame->width <= 0 || frame->height <= 0)
         return 0;
-    if (!w->window && create_window(w, frame->width, frame->height) < 0)
+    if (!w->window && create_window(w, frame->width, frame->height, 0) < 0)
         return RTMPKIT_EOUTPUT;
-    /* A window opened before any picture (rk_window_ensure) takes the first one's size. */
+    /* A window made before any picture takes the first one's size. */
     if (w->placeholder) {
         int ww, wh;
         w->placeholder = 0;
@@ -193,6 +223,7 @@ int rk_window_show(rk_window *w, const AVFrame *frame)
             SDL_SetWindowPosition(w->window, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
         }
     }
+    reveal(w);
     if (!w->texture || w->tex_w != frame->width || w->tex_h != frame->height) {
         if (w->texture)
             SDL_DestroyTexture(w->texture);
@@ -213,6 +244,14 @@ int rk_window_show(rk_window *w, const AVFrame *frame)
     w->has_frame = 1;
     rk_window_redraw(w);
     return 0;
+}
+
+void rk_window_wake(void)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_USEREVENT;
+    SDL_PushEvent(&e);
 }
 
 void rk_window_set_title(rk_window *w, const char *title)
@@ -328,7 +367,16 @@ static void audio_callback(void *opaque, Uint8 *stream, int len)
     pthread_mutex_unlock(&a->lock);
 }
 
-int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int *rate, int *channels,
+/* The device buffer: a power of two of samples at 48 kHz no longer than ms, 256 to 1024. */
+static Uint16 device_samples(int ms)
+{
+    Uint16 n = 1024;
+    while (n > 256 && (int64_t)n * 1000 > (int64_t)ms * 48000)
+        n /= 2;
+    return n;
+}
+
+int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int device_ms, int *rate, int *channels,
                   char *err, size_t err_len)
 {
     SDL_AudioSpec want, have;
@@ -348,7 +396,7 @@ int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int *rate, int *
     want.freq = 48000;
     want.format = AUDIO_S16SYS;
     want.channels = 2;
-    want.samples = 1024;
+    want.samples = device_samples(device_ms);
     want.callback = audio_callback;
     want.userdata = a;
     a->dev = SDL_OpenAudioDevice(NULL, 0, &want, &have, SDL_AUDIO_ALLOW_FREQUENCY_CHANGE | SDL_AUDIO_ALLOW_CHANNELS_CHANGE);
@@ -425,6 +473,20 @@ int rk_audio_clock(rk_audio *a, int64_t *pts_ms)
     }
     pthread_mutex_unlock(&a->lock);
     return ok;
+}
+
+int rk_audio_delay_ms(rk_audio *a)
+{
+    int ms;
+    pthread_mutex_lock(&a->lock);
+    ms = (int)((a->write_pos - a->read_pos) * 1000 / (uint64_t)a->rate) + a->latency_ms;
+    pthread_mutex_unlock(&a->lock);
+    return ms;
+}
+
+int rk_audio_device_ms(rk_audio *a)
+{
+    return a->latency_ms;   /* set once at open */
 }
 
 int64_t rk_audio_queued_end(rk_audio *a)

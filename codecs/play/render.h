@@ -12,14 +12,18 @@
 
 typedef struct rk_window rk_window;
 
-/* Initialises SDL video; the window itself appears with the first frame. title is copied.
+/* Initialises SDL video and makes the window and its renderer, hidden: the window appears
+ * with the first frame (or rk_window_ensure). title is copied.
  * Returns 0, or a negative error with the reason in err. */
 int rk_window_open(rk_window **out, const char *title, int fullscreen, char *err, size_t err_len);
 void rk_window_close(rk_window *w);
 /* Uploads and shows one frame (any pixel format: converted when SDL cannot take it). */
 int rk_window_show(rk_window *w, const AVFrame *frame);
-/* Creates the window now (width x height, black) if no frame made it yet: for a stream
- * without video, or to show a title while waiting. */
+/* Wakes the window's thread from its wait for window events (an SDL user event): a picture
+ * is ready. Safe from any thread once the window is open. */
+void rk_window_wake(void);
+/* Shows the window now (width x height, black) if no frame did yet: for a stream without
+ * video, or to show a title while waiting. */
 int rk_window_ensure(rk_window *w, int width, int height);
 /* Draws the last frame again (after a resize or an expose), or black before the first. */
 void rk_window_redraw(rk_window *w);
@@ -32,8 +36,9 @@ typedef struct rk_audio rk_audio;
 
 /* Opens the default audio device (SDL_AUDIODRIVER chooses the driver) for signed 16-bit
  * samples; the rate and channels obtained are in *rate and *channels. max_queue_ms bounds
- * rk_audio_write. Returns 0, or a negative error with the reason in err. */
-int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int *rate, int *channels,
+ * rk_audio_write; device_ms is the device buffer wanted (a power of two of samples at
+ * most that long, 256 to 1024). Returns 0, or a negative error with the reason in err. */
+int rk_audio_open(rk_audio **out, int volume, int max_queue_ms, int device_ms, int *rate, int *channels,
                   char *err, size_t err_len);
 void rk_audio_close(rk_audio *a);
 /* Queues n sample frames whose first one has time pts_ms. Returns 0, or RTMPKIT_EAGAIN
@@ -42,6 +47,11 @@ int rk_audio_write(rk_audio *a, const int16_t *samples, int n, int64_t pts_ms);
 /* The time of the sample being heard now. Returns 1 with *pts_ms, 0 before any sample was
  * played or when the output starved for a while (then the clock is not to be trusted). */
 int rk_audio_clock(rk_audio *a, int64_t *pts_ms);
+/* How long a sample written now waits before it is heard: the samples queued and the
+ * device's buffer, in ms. */
+int rk_audio_delay_ms(rk_audio *a);
+/* The device's own buffer, in ms. */
+int rk_audio_device_ms(rk_audio *a);
 /* The time just after the last queued sample (-1 when nothing was ever queued). */
 int64_t rk_audio_queued_end(rk_audio *a);
 /* Drops queued samples older than pts_ms (catching up with the live edge). Returns the

@@ -1,6 +1,7 @@
 /* The built-in test source ("rtmp-push testsrc"): colour bars, a moving box, a frame
- * counter and the wall clock drawn into yuv420p pictures, and a 1 kHz tone, generated
- * on demand without libavfilter. */
+ * counter and the wall clock drawn into yuv420p pictures, a strip of blocks that a
+ * machine reads the frame number from, and a 1 kHz tone, generated on demand without
+ * libavfilter. */
 #include "testsrc.h"
 
 #include <math.h>
@@ -129,6 +130,31 @@ static void draw_labels(AVFrame *f, int64_t frame_no)
     rk_testsrc_draw_text(f, 4 * scale, 15 * scale, scale, clock);
 }
 
+/* The frame number as a machine reads it off a screen, compression or scaling
+ * notwithstanding: the bottom rows (a 24th of the height) are RK_TESTSRC_STRIP_BLOCKS
+ * blocks side by side, each white for a 1 bit and black for a 0, least significant first:
+ * the frame number modulo 2^20, then the sum of its five 4-bit digits modulo 16. */
+static void draw_strip(AVFrame *f, int64_t frame_no)
+{
+    uint32_t n = (uint32_t)(frame_no & 0xfffff), bits = n | rk_testsrc_strip_check(n) << 20;
+    int band = (f->height / 24) & ~1;
+    if (band < 2)
+        band = 2;
+    for (int i = 0; i < RK_TESTSRC_STRIP_BLOCKS; i++) {
+        int x0 = (f->width * i / RK_TESTSRC_STRIP_BLOCKS) & ~1, x1 = (f->width * (i + 1) / RK_TESTSRC_STRIP_BLOCKS) & ~1;
+        uint8_t luma = (bits >> i & 1) ? 235 : 16;
+        fill_rect(f, x0, f->height - band, x1 - x0, band, luma, 128, 128);
+    }
+}
+
+unsigned rk_testsrc_strip_check(uint32_t n)
+{
+    unsigned sum = 0;
+    for (int i = 0; i < 5; i++)
+        sum += n >> (4 * i) & 15;
+    return sum & 15;
+}
+
 static int alloc_video(rk_testsrc *t, int w, int h)
 {
     t->video->width = w;
@@ -185,6 +211,7 @@ int rk_testsrc_video(rk_testsrc *t, const AVFrame **frame)
     draw_background(f);
     draw_box(f, seconds);
     draw_labels(f, t->frames);
+    draw_strip(f, t->frames);
     f->pts = llrint(seconds * 1000.0);
     t->frames++;
     *frame = f;

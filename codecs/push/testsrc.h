@@ -1,10 +1,16 @@
 /* The built-in test source ("testsrc"): colour bars with a moving box, a frame counter and
- * the wall clock in large digits, and a continuous 1 kHz tone at -20 dBFS. Generated here
+ * the wall clock in large digits, the frame number again as a strip of black and white
+ * blocks along the bottom (for machines: see draw_strip in testsrc.c), and a continuous
+ * 1 kHz tone at -20 dBFS. Generated here
  * (no libavfilter), as fast as it is asked for; it never ends. */
 #ifndef RK_TESTSRC_H
 #define RK_TESTSRC_H
 
+#include <stdint.h>
+
 #include <libavutil/frame.h>
+
+#define RK_TESTSRC_STRIP_BLOCKS 24   /* 20 bits of frame number, 4 of check */
 
 typedef struct rk_testsrc rk_testsrc;
 
@@ -27,5 +33,8 @@ void rk_testsrc_close(rk_testsrc *t);
 /* Exposed for tests: draws text (digits, ':', '.', ' ') with its top-left corner at (x, y)
  * in white on a black box, each font pixel scale x scale luma pixels. */
 void rk_testsrc_draw_text(AVFrame *f, int x, int y, int scale, const char *text);
+
+/* The strip's check of a 20-bit frame number: the sum of its 4-bit digits modulo 16. */
+unsigned rk_testsrc_strip_check(uint32_t n);
 
 #endif
