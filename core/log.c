@@ -10,6 +10,9 @@
 
 #define SECRET_MASK "***"
 #define SECRET_MIN_LENGTH 3
+/* Of a longer line, only this much is formatted and masked before the cut (a server's
+ * description can be megabytes); a secret across this end is masked as a cut one. */
+#define FORMAT_WINDOW (64 * 1024)
 
 /* Owned copies of the strings to scrub, allocated with the first one. */
 struct rtmpkit_log_secrets {
@@ -52,18 +55,21 @@ int rtmpkit_log_add_secret(rtmpkit_log *log, const char *secret)
     return RTMPKIT_ELIMIT;
 }
 
-/* Replaces every occurrence of secret in line by the mask (the line only shrinks). */
+/* Replaces every occurrence of secret in line by the mask, in one pass (a peer's text
+ * full of the key costs linear time). The mask is never longer than a secret
+ * (SECRET_MIN_LENGTH), so the line only shrinks and the writes stay behind the reads. */
 static void scrub_one(char *line, const char *secret)
 {
     size_t secret_len = strlen(secret), mask_len = strlen(SECRET_MASK);
-    char *hit = line;
-    while ((hit = strstr(hit, secret)) != NULL) {
-        size_t tail = strlen(hit + secret_len);
-        /* The mask is never longer than a secret (SECRET_MIN_LENGTH), so this only shrinks. */
-        memmove(hit + mask_len, hit + secret_len, tail + 1);
-        memcpy(hit, SECRET_MASK, mask_len);
-        hit += mask_len;
+    char *read = line, *write = line, *hit;
+    while ((hit = strstr(read, secret)) != NULL) {
+        memmove(write, read, (size_t)(hit - read));
+        write += hit - read;
+        memcpy(write, SECRET_MASK, mask_len);
+        write += mask_len;
+        read = hit + secret_len;
     }
+    memmove(write, read, strlen(read) + 1);
 }
 
 /* Control bytes (C0, DEL, and the UTF-8 form of the C1 controls) become '?': text from a
@@ -88,8 +94,7 @@ void rtmpkit_log_scrub(const rtmpkit_log *log, char *line, size_t cap)
     replace_controls(line);
 }
 
-/* A line that was cut at its end: any tail that starts a secret is masked too (only when
- * the whole line could not be held to be masked before the cut). */
+/* A line that was cut at its end: any tail that starts a secret is masked too. */
 static void mask_cut_secrets(const rtmpkit_log *log, char *line)
 {
     size_t len = strlen(line);
@@ -124,11 +129,13 @@ void rk_log_vformat(const rtmpkit_log *log, char *out, size_t cap, const char *f
     if (n < 0)
         out[0] = 0;
     else if ((size_t)n >= cap)
-        full = malloc((size_t)n + 1);
+        full = malloc(FORMAT_WINDOW);
     if (full) {
         /* Mask the whole line first, then cut: a secret across the cut is never half shown. */
-        vsnprintf(full, (size_t)n + 1, fmt, again);
-        rtmpkit_log_scrub(log, full, (size_t)n + 1);
+        vsnprintf(full, FORMAT_WINDOW, fmt, again);
+        rtmpkit_log_scrub(log, full, FORMAT_WINDOW);
+        if ((size_t)n >= FORMAT_WINDOW)
+            mask_cut_secrets(log, full);
         n = (int)strlen(full);
         if ((size_t)n >= cap)
             n = (int)cap - 1;

@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdlib.h>
 
 #include "check.h"
 #include "log_internal.h"
@@ -37,6 +38,32 @@ static void test_cut_and_controls(rtmpkit_log *log)
     CHECK_INT(strlen(captured), RTMPKIT_LOG_LINE_MAX - 1);
     CHECK(strstr(captured, "s3c") == NULL);
     CHECK(strstr(captured, "***") != NULL);
+
+    /* A server's megabyte of text made of the key: masked in linear time; past the
+     * formatted window the key cut at its end is masked too. */
+    {
+        size_t n = 1 << 20;
+        char *huge = malloc(n + 1);
+        CHECK(huge != NULL);
+        if (huge) {
+            for (size_t i = 0; i < n; i++)
+                huge[i] = "s3cr3tkey"[i % 9];
+            huge[n] = 0;
+            format_into(log, small, sizeof small, "%s", huge);
+            CHECK_STR(small, "*******************************");
+            /* A 4000-byte token, repeated: 16 of them and 1535 bytes of the 17th fill the
+             * formatted window (64 KiB); masked, the cut one would be in the line. */
+            char token[4001];
+            for (int i = 0; i < 4000; i += 4)
+                snprintf(token + i, 5, "%04d", i / 4);
+            CHECK_INT(rtmpkit_log_add_secret(log, token), 0);
+            for (size_t i = 0; i < n; i++)
+                huge[i] = token[i % 4000];
+            rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", huge);
+            CHECK_STR(captured, "***************************************************");   /* 17 masks */
+            free(huge);
+        }
+    }
 
     format_into(log, small, sizeof small, "connect failed: rtmp://h/app/%s", "s3cr3tkey");
     CHECK_STR(small, "connect failed: rtmp://h/app/**");
