@@ -408,23 +408,25 @@ void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *
 
 static int add_secret(rtmpkit_log *log, const char *s, int *err);
 
-/* Registers each query value of s (after its '?') as a secret. */
+/* Registers each query value of s (after its '?') as a secret, whatever its length. */
 static void add_query_secrets(rtmpkit_log *log, const char *s, int *err)
 {
     const char *q = s ? strchr(s, '?') : NULL;
     while (q && *q) {
         const char *value = strchr(q, '=');
         const char *end;
-        char buf[512];
+        char *copy;
         if (!value)
             break;
         value++;
         end = value + strcspn(value, "&");
-        if ((size_t)(end - value) < sizeof buf) {
-            memcpy(buf, value, (size_t)(end - value));
-            buf[end - value] = 0;
-            add_secret(log, buf, err);
+        if (!(copy = strndup(value, (size_t)(end - value)))) {
+            if (*err == 0)
+                *err = RTMPKIT_ENOMEM;
+            return;
         }
+        add_secret(log, copy, err);
+        free(copy);
         q = *end ? end + 1 : end;
     }
 }

@@ -35,6 +35,11 @@ struct a3_str {
     size_t len;
 };
 
+/* Sealed member names in all the inline traits of one decode call, together: each one
+ * names a value, so a message with more could never decode within the element cap, and
+ * the names' array (16 bytes a name) is not allocated past it. */
+#define RK_AMF3_MAX_TRAIT_NAMES RTMPKIT_AMF_MAX_ELEMENTS
+
 struct a3_traits {
     struct a3_str *names;   /* sealed member names, owned by the table */
     size_t count;
@@ -53,6 +58,7 @@ struct a3_ctx {
     size_t nstrs, capstrs;
     struct a3_traits *traits;
     size_t ntraits, captraits;
+    size_t trait_names;     /* sealed names read so far, RK_AMF3_MAX_TRAIT_NAMES at most */
     struct a3_obj *objs;
     size_t nobjs, capobjs;
 };
@@ -348,6 +354,8 @@ static int read_traits(struct a3_ctx *c, uint32_t h, struct a3_traits *t)
         return rc;
     if (n > rtmpkit_reader_left(c->r))   /* each name takes a byte at least */
         return RTMPKIT_ETRUNCATED;
+    if (n > RK_AMF3_MAX_TRAIT_NAMES - c->trait_names)
+        return RTMPKIT_ELIMIT;
     rc = table_grow((void **)&c->traits, &c->captraits, c->ntraits, sizeof *c->traits);
     if (rc < 0)
         return rc;
@@ -365,6 +373,7 @@ static int read_traits(struct a3_ctx *c, uint32_t h, struct a3_traits *t)
         }
     }
     t->count = n;
+    c->trait_names += n;
     c->traits[c->ntraits++] = *t;
     return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "client_internal.h"
+#include "log_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "tls.h"
@@ -121,9 +122,8 @@ static int set_error(rtmpkit_client *cl, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cl->error, sizeof cl->error, fmt, ap);
+    rk_log_vformat(cl->cfg.log, cl->error, sizeof cl->error, fmt, ap);
     va_end(ap);
-    rtmpkit_log_scrub(cl->cfg.log, cl->error, sizeof cl->error);
     return err;
 }
 

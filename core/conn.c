@@ -8,6 +8,7 @@
 
 #include "amf.h"
 #include "conn_internal.h"
+#include "log_internal.h"
 #include "rtmpkit/error.h"
 
 #define DEFAULT_FLASH_VER     "LNX 9,0,124,2"
@@ -110,8 +111,7 @@ rtmpkit_event *rk_conn_push_event(rtmpkit_conn *c, enum rtmpkit_event_type type,
 
 static void set_message(rtmpkit_conn *c, const char *fmt, va_list ap)
 {
-    vsnprintf(c->error_message, sizeof c->error_message, fmt, ap);
-    rtmpkit_log_scrub(c->log, c->error_message, sizeof c->error_message);
+    rk_log_vformat(c->log, c->error_message, sizeof c->error_message, fmt, ap);
 }
 
 int rk_conn_fail(rtmpkit_conn *c, int err, const char *fmt, ...)

@@ -8,6 +8,7 @@
 
 #include "amf.h"
 #include "conn_internal.h"
+#include "log_internal.h"
 #include "rtmpkit/error.h"
 
 static int valid_handle(int stream)
@@ -62,9 +63,8 @@ static int stream_fail(rtmpkit_conn *c, int stream, int err, const char *code, c
     rtmpkit_event *ev;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->error, sizeof s->error, fmt, ap);
+    rk_log_vformat(c->log, s->error, sizeof s->error, fmt, ap);
     va_end(ap);
-    rtmpkit_log_scrub(c->log, s->error, sizeof s->error);
     snprintf(c->error_message, sizeof c->error_message, "%s", s->error);
     s->state = RTMPKIT_STREAM_FAILED;
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "stream %d failed: %s", stream, s->error);

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential meson ninja-build pkg-config clang
+  libclang-rt-14-dev llvm   # ASan/UBSan/libFuzzer runtimes, llvm-symbolizer (scripts/sanitize.sh)
   libssl-dev openssl
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev
   libsdl2-dev

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: unit tests, the fuzz corpus replay,
-# and the integration tests against real servers started here on 127.0.0.1.
+# the integration tests against real servers started here on 127.0.0.1, and then
+# scripts/sanitize.sh (a clang ASan+UBSan build: unit tests, fuzz replay, 30 s of each
+# libFuzzer target, the dump, push and play integration tests).
 # Ends with "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +73,17 @@ else
   echo "FAIL could not start the test servers"
   failed=$((failed + 1))
 fi
+# Sanitizers and fuzzing: each PASS/FAIL line of scripts/sanitize.sh counts.
+bash scripts/sanitize.sh >"$work/sanitize.log" 2>&1
+san_rc=$?
+grep -E '^(PASS|FAIL) |^sanitize: ' "$work/sanitize.log"
+p=$(grep -c '^PASS ' "$work/sanitize.log"); f=$(grep -c '^FAIL ' "$work/sanitize.log")
+if [ "$san_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+  echo "FAIL sanitize.sh: exited $san_rc without naming a failure"; f=1
+fi
+[ "$f" -gt 0 ] && { echo "--- sanitize.sh log tail:"; tail -40 "$work/sanitize.log"; }
+passed=$((passed + p)); failed=$((failed + f))
+
 [ "$failed" -eq 0 ] && rm -rf "$work"
 
 echo "$passed passed, $failed failed"

@@ -13,6 +13,14 @@
 
 /* Sequence headers larger than this are not a decoder configuration we accept. */
 #define MAX_EXTRADATA (1024 * 1024)
+/* Input sample rates the resampler takes: a peer's 1 Hz or 30 Hz stream would make one
+ * frame of 65535 samples (FLAC) hundreds of megabytes of output. */
+#define RESAMPLE_MIN_RATE 1000
+#define RESAMPLE_MAX_RATE 768000
+/* Output of one converted frame, in seconds at the output rate: 10 s (the longest
+ * legitimate frames, 65535-sample FLAC blocks at 8 kHz, last 8.2 s); 1.9 MB at 48 kHz
+ * stereo. */
+#define RESAMPLE_MAX_OUT_S 10
 
 struct rk_decoder {
     enum rk_decoder_kind kind;
@@ -260,7 +268,8 @@ static int needs_reopen(const rk_decoder *d, const struct tag *t)
     if (!d->ctx || d->codec_id != t->codec_id)
         return 1;
     if (t->config)
-        return d->extradata_len != t->len || memcmp(d->extradata, t->data, t->len) != 0;
+        /* An empty header is stored as no extradata at all (NULL): compare no bytes then. */
+        return d->extradata_len != t->len || (t->len > 0 && memcmp(d->extradata, t->data, t->len) != 0);
     /* Legacy audio headers without a sequence header carry rate and channels. */
     if (d->kind == RK_DECODER_AUDIO && !d->extradata && t->sample_rate &&
         (t->sample_rate != d->sample_rate || t->channels != d->channels))
@@ -442,13 +451,19 @@ static int setup_swr(rk_resampler *r, const AVFrame *f)
 
 int rk_resample(rk_resampler *r, const AVFrame *frame, double speed, int16_t **out, int *out_cap)
 {
-    int err, want, n;
+    int err, n;
+    int64_t want;
     if (frame->sample_rate <= 0 || frame->nb_samples <= 0)
         return 0;
+    if (frame->sample_rate < RESAMPLE_MIN_RATE || frame->sample_rate > RESAMPLE_MAX_RATE)
+        return RTMPKIT_EINPUT;
     if ((err = setup_swr(r, frame)) < 0)
         return err;
-    want = (int)av_rescale_rnd(swr_get_delay(r->swr, frame->sample_rate) + frame->nb_samples, r->out_rate,
-                               frame->sample_rate, AV_ROUND_UP) + 64;
+    /* In 64 bits: the cap below is checked before anything is cast or allocated. */
+    want = av_rescale_rnd(swr_get_delay(r->swr, frame->sample_rate) + frame->nb_samples, r->out_rate,
+                          frame->sample_rate, AV_ROUND_UP) + 64;
+    if (want > (int64_t)r->out_rate * RESAMPLE_MAX_OUT_S)
+        return RTMPKIT_EINPUT;
     if (speed > 1.001 || speed < 0.999) {
         int out_n = (int)((int64_t)frame->nb_samples * r->out_rate / frame->sample_rate);
         int delta = (int)(out_n / speed) - out_n;
@@ -461,7 +476,7 @@ int rk_resample(rk_resampler *r, const AVFrame *frame, double speed, int16_t **o
         if (!p)
             return RTMPKIT_ENOMEM;
         *out = p;
-        *out_cap = want;
+        *out_cap = (int)want;
     }
     uint8_t *dst = (uint8_t *)*out;
     n = swr_convert(r->swr, &dst, *out_cap, (const uint8_t **)frame->extended_data, frame->nb_samples);

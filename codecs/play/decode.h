@@ -56,8 +56,10 @@ const char *rk_decoder_error(const rk_decoder *d);
 typedef struct rk_resampler rk_resampler;
 rk_resampler *rk_resampler_new(int out_rate, int out_channels);
 void rk_resampler_free(rk_resampler *r);
-/* Converts frame into *out (grown as needed; the caller frees it with av_free). Returns
- * the number of output sample frames, or a negative error. */
+/* Converts frame into *out (grown as needed, up to a named cap of 10 s of output; the
+ * caller frees it with av_free). Returns the number of output sample frames, or a negative
+ * error: RTMPKIT_EINPUT for an input rate outside 1000..768000 Hz or a frame longer than
+ * the cap (nothing is allocated for it). */
 int rk_resample(rk_resampler *r, const AVFrame *frame, double speed, int16_t **out, int *out_cap);
 
 #endif

@@ -132,6 +132,10 @@ static void writer_mode(const uint8_t *s, size_t n, uint32_t cs, uint8_t split)
         nmsgs++;
     }
 
+    /* No complete record, nothing written: out.data is still NULL, and there is nothing
+     * to read back (rk_chunk_read takes a buffer, never NULL). */
+    if (nmsgs == 0)
+        goto done;
     c.r = rk_chunk_reader_new();
     if (!c.r)
         goto done;

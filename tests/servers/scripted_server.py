@@ -40,6 +40,11 @@ client's error comes from what it parsed, not from an EOF):
   auth-llnw              the same for authmod=llnw: "?reason=needauth&user=U&nonce=..",
                          then response = md5hex(md5hex(U:live:P) ":" nonce ":" nc ":"
                          cnonce ":" qop ":" md5hex("publish:/" app "/_definst_")).
+  hostile-text           text that would drive a terminal or forge log lines (ESC, BEL,
+                         CR, LF, DEL, a UTF-8 C1 CSI) in every description it sends:
+                         connect _result; play gets StreamBegin, Play.Reset, Play.Start,
+                         onMetaData (title too), then an error NetStream.Play.Failed;
+                         publish gets an error NetStream.Publish.Denied
   After a successful authentication the connection serves one stream: createStream,
   then play (StreamBegin, Play.Reset, Play.Start, 10 AAC audio messages, Play.Stop)
   or publish (Publish.Start, then reads until the client closes).
@@ -368,6 +373,34 @@ def status(sid, level, code, description):
                                         ("description", amf_string(description))]))
 
 
+# The "hostile-text" mode's descriptions: a terminal title, a line break that would start a
+# forged line, a screen clear, DEL and the 2-byte UTF-8 form of the C1 CSI.
+HOSTILE = "evil\x1b]0;pwned\x07\r\nrtmp-dump: forged line\x1b[2J\x7f\u009b31m done"
+
+
+def serve_hostile(sock, reader):
+    """After connect: createStream, then play or publish answered with HOSTILE text."""
+    sid = 1
+    while True:
+        for values in read_commands(sock, reader):
+            name = values[0] if values else None
+            tid = values[1] if len(values) > 1 else 0
+            log("client command %r" % name)
+            if name == "createStream":
+                sock.sendall(command("_result", tid, amf_null(), amf_number(sid)))
+            elif name == "publish":
+                sock.sendall(status(sid, "error", "NetStream.Publish.Denied", HOSTILE))
+            elif name == "play":
+                out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
+                out += status(sid, "status", "NetStream.Play.Reset", HOSTILE)
+                out += status(sid, "status", "NetStream.Play.Start", HOSTILE)
+                out += message_chunks(5, 18, sid, amf_string("onMetaData") + amf_object(
+                    [("title", amf_string(HOSTILE)), ("duration", amf_number(0))]))
+                out += status(sid, "error", "NetStream.Play.Failed", HOSTILE)
+                sock.sendall(out)
+                log("sent the hostile play answers")
+
+
 # The "wrap" mode's stream: its wire time starts this close to 2^32 and wraps to 0.
 WRAP_START = 0xFFFFFFFF - 229
 WRAP_FRAMES = 30
@@ -453,14 +486,18 @@ def serve(sock, mode):
         drain(sock)
         return
     tid, reader = wait_connect(sock)
-    if mode in ("connect-then-silent", "wrap"):
+    if mode in ("connect-then-silent", "wrap", "hostile-text"):
         sock.sendall(command("_result", tid,
                              amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
                                          ("capabilities", amf_number(31))]),
                              amf_object([("level", amf_string("status")),
                                          ("code", amf_string("NetConnection.Connect.Success")),
-                                         ("description", amf_string("Connection succeeded.")),
+                                         ("description", amf_string(HOSTILE if mode == "hostile-text"
+                                                                    else "Connection succeeded.")),
                                          ("objectEncoding", amf_number(0))])))
+        if mode == "hostile-text":
+            serve_hostile(sock, reader)
+            return
         if mode == "wrap":
             serve_stream(sock, reader, WRAP_START, WRAP_FRAMES)
             return
@@ -502,7 +539,7 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
-         "syn-drop", "wrap")
+         "syn-drop", "wrap", "hostile-text")
 
 
 def fill_accept_queue(address):

@@ -704,6 +704,63 @@ static void test_amf3_values(void)
     }
 }
 
+/* AMF3's variable-length U29 (1 to 4 bytes). */
+static void b_u29(struct bb *b, uint32_t v)
+{
+    if (v < 0x80) {
+        b8(b, (uint8_t)v);
+    } else if (v < 0x4000) {
+        b8(b, (uint8_t)(0x80 | v >> 7)); b8(b, (uint8_t)(v & 0x7f));
+    } else if (v < 0x200000) {
+        b8(b, (uint8_t)(0x80 | v >> 14)); b8(b, (uint8_t)(0x80 | ((v >> 7) & 0x7f))); b8(b, (uint8_t)(v & 0x7f));
+    } else {
+        b8(b, (uint8_t)(0x80 | v >> 22)); b8(b, (uint8_t)(0x80 | ((v >> 15) & 0x7f)));
+        b8(b, (uint8_t)(0x80 | ((v >> 8) & 0x7f))); b8(b, (uint8_t)v);
+    }
+}
+
+/* An inline object with inline, sealed traits of n empty names (class ""). */
+static void b_sealed_object(struct bb *b, uint32_t n)
+{
+    b8(b, 0x0a);
+    b_u29(b, n << 4 | 0x3);
+    b8(b, 0x01);
+    for (uint32_t i = 0; i < n; i++)
+        b8(b, 0x01);
+}
+
+/* Trait member names are capped before their array is allocated: one trait, or several
+ * together, past the element cap is ELIMIT (it used to allocate 16 bytes a name for as
+ * many names as the message had bytes, and fail later on running out of input). */
+static void test_amf3_trait_names(void)
+{
+    struct bb b = { 0 };
+    rtmpkit_amf v;
+
+    b_sealed_object(&b, RTMPKIT_AMF_MAX_ELEMENTS + 1);
+    CHECK_INT(rtmpkit_amf3_decode(b.d, b.n, &v), RTMPKIT_ELIMIT);
+    CHECK_INT(v.type, RTMPKIT_AMF_NULL);
+    b_free(&b);
+
+    /* Two traits of 40000 names: the second one (the first value of the first object)
+     * crosses the cap, whatever follows. */
+    b_sealed_object(&b, 40000);
+    b_sealed_object(&b, 40000);
+    for (int i = 0; i < 80000; i++)
+        b8(&b, 0x01);
+    CHECK_INT(rtmpkit_amf3_decode(b.d, b.n, &v), RTMPKIT_ELIMIT);
+    b_free(&b);
+
+    /* Under the cap a sealed object decodes. */
+    b_sealed_object(&b, 1000);
+    for (int i = 0; i < 1000; i++)
+        b8(&b, 0x04), b8(&b, (uint8_t)(i & 0x7f));
+    CHECK_INT(rtmpkit_amf3_decode(b.d, b.n, &v), (int)b.n);
+    CHECK_INT(v.type, RTMPKIT_AMF_OBJECT);
+    rtmpkit_amf_free(&v);
+    b_free(&b);
+}
+
 static void test_amf3_limits(void)
 {
     struct bb b = { 0 };
@@ -809,5 +866,6 @@ int main(void)
     test_amf3_integers();
     test_amf3_values();
     test_amf3_limits();
+    test_amf3_trait_names();
     return check_report("amf");
 }

@@ -5,11 +5,15 @@
  * ManyTracksManyCodecs where track 0 (the one decoded) comes after another track. */
 #include <stdlib.h>
 
+#include <libavutil/channel_layout.h>
 #include <libavutil/frame.h>
+#include <libavutil/mem.h>
+#include <libavutil/samplefmt.h>
 
 #include "check.h"
 #include "decode.h"
 #include "rtmpkit/bytes.h"
+#include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 #include "rtmpkit/flvtag.h"
 
@@ -132,6 +136,69 @@ static void test_variants(const uint8_t *file, size_t len, uint8_t type, int exp
     }
 }
 
+/* One silent stereo S16 frame of n samples at rate Hz through a 48 kHz stereo resampler.
+ * Returns what rk_resample returned; *cap is the output buffer's size after it. */
+static int resample_once(int rate, int n, int *cap)
+{
+    rk_resampler *rs = rk_resampler_new(48000, 2);
+    AVFrame *f = av_frame_alloc();
+    int16_t *out = NULL;
+    int rc = RTMPKIT_ENOMEM;
+    *cap = 0;
+    if (!rs || !f)
+        goto done;
+    f->format = AV_SAMPLE_FMT_S16;
+    f->sample_rate = rate;
+    f->nb_samples = n;
+    av_channel_layout_default(&f->ch_layout, 2);
+    if (av_frame_get_buffer(f, 0) < 0)
+        goto done;
+    av_samples_set_silence(f->extended_data, 0, n, 2, AV_SAMPLE_FMT_S16);
+    rc = rk_resample(rs, f, 1.0, &out, cap);
+done:
+    av_free(out);
+    av_frame_free(&f);
+    rk_resampler_free(rs);
+    return rc;
+}
+
+/* A peer's absurd rate cannot make the player allocate hundreds of megabytes (30 Hz with
+ * 65535-sample FLAC blocks was 419 MB a frame) or overflow the size (1 Hz): rejected with
+ * nothing allocated. Real rates and long-but-real frames still convert. */
+static void test_resample_limits(void)
+{
+    int cap, n;
+    CHECK_INT(resample_once(30, 65535, &cap), RTMPKIT_EINPUT);
+    CHECK_INT(cap, 0);
+    CHECK_INT(resample_once(1, 65535, &cap), RTMPKIT_EINPUT);
+    CHECK_INT(cap, 0);
+    CHECK_INT(resample_once(999, 1024, &cap), RTMPKIT_EINPUT);
+    CHECK_INT(resample_once(768001, 1024, &cap), RTMPKIT_EINPUT);
+    /* 1 kHz is a rate we take, but 65 s in one frame is past the cap. */
+    CHECK_INT(resample_once(1000, 65535, &cap), RTMPKIT_EINPUT);
+    CHECK_INT(cap, 0);
+    n = resample_once(44100, 1024, &cap);
+    CHECK(n > 0 && n <= cap && cap < 1024 * 48000 / 44100 + 100);
+    /* 65535 samples at 8 kHz (8.2 s), the longest legitimate FLAC frame. */
+    n = resample_once(8000, 65535, &cap);
+    CHECK(n > 0 && cap <= 48000 * 10);
+}
+
+/* Two empty H.264 sequence headers in a row: the second is compared with the first,
+ * stored as no extradata at all (this used to be memcmp(NULL, p, 0), which UBSan
+ * reports), and neither reopens nor fails. */
+static void test_empty_sequence_headers(void)
+{
+    static const uint8_t empty_avc_config[] = { 0x17, 0x00, 0x00, 0x00, 0x00 };
+    rk_decoder *d = rk_decoder_new(RK_DECODER_VIDEO);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_INT(rk_decoder_send(d, empty_avc_config, sizeof empty_avc_config, 0), 0);
+    CHECK_INT(rk_decoder_send(d, empty_avc_config, sizeof empty_avc_config, 40), 0);
+    rk_decoder_free(d);
+}
+
 int main(int argc, char **argv)
 {
     uint8_t *file = malloc(MAX_FILE);
@@ -144,6 +211,8 @@ int main(int argc, char **argv)
     /* 2 s at 25 fps with B-frames (composition times), and 2 s of AAC at 44.1 kHz. */
     test_variants(file, len, RTMPKIT_FLV_VIDEO, 50);
     test_variants(file, len, RTMPKIT_FLV_AUDIO, 80);
+    test_resample_limits();
+    test_empty_sequence_headers();
     free(file);
     return check_report("decode");
 }

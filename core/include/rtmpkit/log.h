@@ -18,7 +18,7 @@ enum rtmpkit_log_level {
 #define RTMPKIT_LOG_MAX_SECRETS 32
 #define RTMPKIT_LOG_LINE_MAX    1024
 
-/* Receives one finished line (no newline), already scrubbed of secrets. */
+/* Receives one finished line (no newline), already scrubbed of secrets and control bytes. */
 typedef void (*rtmpkit_log_fn)(void *opaque, int level, const char *line);
 
 typedef struct rtmpkit_log {
@@ -36,10 +36,13 @@ RTMPKIT_API void rtmpkit_log_cleanup(rtmpkit_log *log);
 /* Every later line has each occurrence of secret replaced by "***". Strings shorter than
  * 3 bytes are ignored (they would scrub ordinary words). Returns 0 or an error. */
 RTMPKIT_API int rtmpkit_log_add_secret(rtmpkit_log *log, const char *secret);
-/* Formats, scrubs and emits one line. log may be NULL (then nothing happens). */
+/* Formats, scrubs and emits one line: secrets are masked in the whole text before it is
+ * cut to RTMPKIT_LOG_LINE_MAX. log may be NULL (then nothing happens). */
 RTMPKIT_API void rtmpkit_logf(const rtmpkit_log *log, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Replaces each secret in line (in place, NUL-terminated, capacity cap) by "***". */
+/* Replaces each secret in line (in place, NUL-terminated, capacity cap) by "***", and each
+ * control byte (C0, DEL, UTF-8 C1) by '?', so that text from a peer stays on one line and
+ * cannot drive a terminal. log may be NULL (then only control bytes are replaced). */
 RTMPKIT_API void rtmpkit_log_scrub(const rtmpkit_log *log, char *line, size_t cap);
 
 #endif
