@@ -384,6 +384,13 @@ const char *rk_conn_info_string(const rtmpkit_amf *info, const char *key)
     return s ? s : "";
 }
 
+int rk_conn_connect_error_of(const char *code)
+{
+    if (strcmp(code, "NetConnection.Connect.InvalidApp") == 0)
+        return RTMPKIT_EUNKNOWN_APP;
+    return RTMPKIT_EREJECTED;
+}
+
 static int connect_answered(rtmpkit_conn *c, int is_error)
 {
     const rtmpkit_amf *info = rk_conn_find_info(c, 3);
@@ -392,7 +399,7 @@ static int connect_answered(rtmpkit_conn *c, int is_error)
     if (is_error) {
         free(c->connect_error);   /* kept whole: authentication parses it */
         c->connect_error = strdup(description);
-        return rk_conn_fail(c, RTMPKIT_EREJECTED, "%s%s%s", code[0] ? code : "connect rejected",
+        return rk_conn_fail(c, rk_conn_connect_error_of(code), "%s%s%s", code[0] ? code : "connect rejected",
                             description[0] ? ": " : "", description);
     }
     c->state = RK_CONN_CONNECTED;

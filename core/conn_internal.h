@@ -144,6 +144,9 @@ int rk_conn_can_track(const rtmpkit_conn *c);
 int rk_conn_finish_command(rtmpkit_conn *c, uint32_t csid, uint32_t stream_id);
 /* The info object of a status or _error: the first object from value index first on. */
 const rtmpkit_amf *rk_conn_find_info(const rtmpkit_conn *c, int first);
+/* The error a NetConnection.Connect.* error code means: UNKNOWN_APP for InvalidApp
+ * (the application does not exist), else REJECTED. */
+int rk_conn_connect_error_of(const char *code);
 const char *rk_conn_info_string(const rtmpkit_amf *info, const char *key);
 
 /* conn_stream.c */

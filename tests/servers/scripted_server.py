@@ -17,6 +17,9 @@ client's error comes from what it parsed, not from an EOF):
   reject-connect         handshake, answer connect with _error, level "error",
                          code NetConnection.Connect.Rejected, adobe auth description;
                          close 1 s later
+  reject-plain           the same with a description that asks for no authentication
+  invalid-app            the same with code NetConnection.Connect.InvalidApp (the
+                         application does not exist, as Wowza and FMS say it)
   bad-chunk              handshake, on connect send a fmt 1 chunk on a fresh csid (20)
   many-streams           handshake, on connect start a partial message (one full
                          128-byte chunk of a 1000-byte video message) on each of 70
@@ -60,6 +63,12 @@ import time
 HANDSHAKE_SIZE = 1536
 CHUNK_SIZE = 128  # ours, never changed
 REJECT_DESCRIPTION = "[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : "
+# The connect _error of each rejecting mode: code, description.
+REJECTS = {
+    "reject-connect": ("NetConnection.Connect.Rejected", REJECT_DESCRIPTION),
+    "reject-plain": ("NetConnection.Connect.Rejected", "Connection refused by the server's policy."),
+    "invalid-app": ("NetConnection.Connect.InvalidApp", "Application (live) is not defined."),
+}
 AUTH = {"user": "rtmpuser", "password": "S3cretPassw0rd"}   # --user / --password
 ADOBE_SALT = "Zk9vQmFy"
 ADOBE_CHALLENGE = "Q2hhbGxlbmdl"
@@ -464,11 +473,12 @@ def serve(sock, mode):
         if mode == "wrap":
             serve_stream(sock, reader, WRAP_START, WRAP_FRAMES)
             return
-    elif mode == "reject-connect":
+    elif mode in REJECTS:
+        code, description = REJECTS[mode]
         sock.sendall(command("_error", tid, amf_null(),
                              amf_object([("level", amf_string("error")),
-                                         ("code", amf_string("NetConnection.Connect.Rejected")),
-                                         ("description", amf_string(REJECT_DESCRIPTION))])))
+                                         ("code", amf_string(code)),
+                                         ("description", amf_string(description))])))
         time.sleep(1.0)
         return
     elif mode == "bad-chunk":
@@ -501,7 +511,7 @@ def handle(sock, addr, mode):
 
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
-         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
+         "reject-connect", "reject-plain", "invalid-app", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
          "syn-drop", "wrap")
 
 

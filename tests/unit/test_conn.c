@@ -449,6 +449,14 @@ static void test_errors(void)
     CHECK(strstr(rtmpkit_conn_error_message(f.conn), "authmod=adobe") != NULL);
     fixture_free(&f);
 
+    /* an application the server does not have is an error of its own */
+    fixture_init(&f, 0);
+    do_handshake(&f);
+    send_result(&f, "_error", 1, 0, "NetConnection.Connect.InvalidApp", "Application (nope) is not defined.");
+    CHECK_INT(f.last_recv, RTMPKIT_EUNKNOWN_APP);
+    CHECK(strstr(rtmpkit_conn_error_message(f.conn), "InvalidApp") != NULL);
+    fixture_free(&f);
+
     /* Set Chunk Size 0 and with the top bit set are protocol errors. */
     fixture_init(&f, 0);
     do_handshake(&f);
