@@ -109,6 +109,16 @@ const char *rtmpkit_client_error_message(const rtmpkit_client *cl)
     return cl->error[0] ? cl->error : "no error";
 }
 
+const rtmpkit_amf *rtmpkit_client_connect_properties(const rtmpkit_client *cl)
+{
+    return rtmpkit_conn_connect_properties(cl->conn);
+}
+
+const rtmpkit_amf *rtmpkit_client_connect_info(const rtmpkit_client *cl)
+{
+    return rtmpkit_conn_connect_info(cl->conn);
+}
+
 uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
 {
     return cl->queued_before + rtmpkit_conn_bytes_queued(cl->conn);

@@ -119,6 +119,8 @@ struct rtmpkit_conn {
     size_t event_next;
     rtmpkit_amf values[RK_CONN_MAX_VALUES];   /* the current message's, owned until next recv */
     int value_count;
+    rtmpkit_amf connect_properties;   /* the connect _result's, moved out of values */
+    rtmpkit_amf connect_info;
 
     char error_message[512];
 };
