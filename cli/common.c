@@ -15,7 +15,7 @@
 #include "rtmpkit/error.h"
 #include "rtmpkit/rtmpkit.h"
 
-#define ALL_COMMANDS (CLI_DUMP | CLI_PUSH | CLI_PLAY)
+#define ALL_COMMANDS (CLI_DUMP | CLI_PUSH | CLI_PLAY | CLI_PROBE)
 #define PROGRESS_INTERVAL_MS 500
 
 enum arg_type {
@@ -76,7 +76,10 @@ static const struct option_spec option_table[] = {
     { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
     { "recorded", 0, ARG_FLAG, CLI_DUMP, OPT(recorded), NULL, "ask for a recorded stream only (play start 0)" },
     { "start", 0, ARG_SECONDS, CLI_DUMP, OPT(start), "SEC", "start a recorded stream SEC seconds in" },
-    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY | CLI_PROBE, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "json", 0, ARG_FLAG, CLI_PROBE, OPT(json), NULL, "print the report as one JSON object (schema in rtmp-probe(1))" },
+    { "max-time", 0, ARG_SECONDS, CLI_PROBE, OPT(max_time), "SEC",
+      "report what came within SEC seconds, complete or not (default {PROBE_MAX_TIME})" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
       "after media stopped for SEC seconds, the stream has ended (default {END_TIMEOUT}; 0: never)" },
@@ -99,7 +102,7 @@ static const struct option_spec option_table[] = {
     { "timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(timeout), "SEC", "give up after SEC seconds without data (default {TIMEOUT})" },
     { "connect-timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(connect_timeout), "SEC",
       "give up connecting, handshaking or starting after SEC seconds (default {CONNECT_TIMEOUT})" },
-    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default {BUFFER})" },
+    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY | CLI_PROBE, OPT(buffer_ms), "MS", "buffer length asked of the server (default {BUFFER})" },
     { "simple-handshake", 0, ARG_FLAG, ALL_COMMANDS, OPT(simple_handshake), NULL, "send no FP9 digest in the handshake" },
     { "ca-file", 0, ARG_STRING, ALL_COMMANDS, OPT(ca_file), "FILE",
       "rtmps: also trust the CA certificates in FILE (PEM)" },
@@ -123,6 +126,7 @@ static const char *usage_line(enum cli_command command)
     case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
     case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [options]";
     case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
+    case CLI_PROBE: return "rtmp://host[:port]/app/stream [--json] [options]";
     }
     return "";
 }
@@ -302,6 +306,7 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
     opts->queue_ms = RTMPKIT_PUBLISHER_DEFAULT_QUEUE_MS;
     opts->latency_ms = RK_PLAYER_DEFAULT_LATENCY_MS;
     opts->volume = CLI_DEFAULT_VOLUME;
+    opts->max_time = CLI_DEFAULT_PROBE_MAX_S;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
         int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument

@@ -1,4 +1,4 @@
-/* What the three commands share: one option table, help, the progress line, signals,
+/* What the four commands share: one option table, help, the progress line, signals,
  * errors and exit codes. */
 #ifndef CLI_COMMON_H
 #define CLI_COMMON_H
@@ -16,11 +16,13 @@
 #define CLI_DEFAULT_END_TIMEOUT_S 5     /* no media this long: the stream has ended */
 #define CLI_DEFAULT_VOLUME        100
 #define CLI_DEFAULT_LOOP          1
+#define CLI_DEFAULT_PROBE_MAX_S   20    /* rtmp-probe: report what came by then */
 
 enum cli_command {
     CLI_DUMP = 1 << 0,
     CLI_PUSH = 1 << 1,
     CLI_PLAY = 1 << 2,
+    CLI_PROBE = 1 << 3,
 };
 
 /* Every option of every command; each command sees the ones the table gives it. */
@@ -81,6 +83,9 @@ struct cli_options {
     const char *title;
     int stats;                   /* 0 off, 1 text line, 2 JSON lines (CLI_STATS_*) */
     int no_display;
+    /* rtmp-probe */
+    int json;                    /* the report as one JSON object */
+    double max_time;             /* seconds: report what came by then */
 };
 
 enum { CLI_STATS_OFF, CLI_STATS_TEXT, CLI_STATS_JSON };
