@@ -305,8 +305,8 @@ static int parse_hvcc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
     info->profile = info->profile_idc < (int)(sizeof profiles / sizeof profiles[0]) ? profiles[info->profile_idc] : "";
     info->level_idc = data[12];
     info->level = data[12] / 30.0;
-    if (len >= 22)
-        info->bit_depth = 8 + (data[21] & 7);          /* bitDepthLumaMinus8 */
+    if (len >= 18)
+        info->bit_depth = 8 + (data[17] & 7);          /* bitDepthLumaMinus8 */
     return 0;
 }
 

@@ -26,7 +26,7 @@ typedef struct rtmpkit_probe_track {
     int config_error;           /* it did not parse: the error (the codec facts are partial) */
     uint64_t frames;            /* coded frames (sequence headers not counted) */
     uint64_t keyframes;         /* video */
-    uint64_t bytes;             /* tag body bytes of the frames */
+    uint64_t bytes;             /* the frames' payload bytes (tag headers not counted) */
     int64_t first_ms, last_ms;  /* the first and last frame's timestamp, unwrapped; -1: none */
     int64_t first_key_wall_ms;  /* ms after the probe's start when the first keyframe came; -1 */
     int64_t key_interval_ms;    /* keyframe to keyframe, the mean; -1: fewer than 2 keyframes */
