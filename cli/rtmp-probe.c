@@ -17,8 +17,6 @@ struct run {
     uint64_t started, playing, ended;
     int complete;            /* the probe had all it needs */
     const char *why_ended;   /* "complete", "duration", "max-time", "stream end" */
-    int have_first;
-    uint32_t first_ts;       /* the first media timestamp, for --duration */
     int64_t media_ms;
 };
 
@@ -404,14 +402,7 @@ static int probe_stream(rtmpkit_session *session, rtmpkit_probe *probe, const st
         if ((err = rtmpkit_probe_add(probe, ev->media_type, ev->timestamp, ev->data, ev->length,
                                      rtmpkit_monotonic_ms())) < 0)
             return err;
-        if (ev->media_type != RTMPKIT_FLV_DATA) {
-            if (!run->have_first) {
-                run->have_first = 1;
-                run->first_ts = ev->timestamp;
-            }
-            if ((int32_t)(ev->timestamp - run->first_ts) > run->media_ms)
-                run->media_ms = (int32_t)(ev->timestamp - run->first_ts);
-        }
+        run->media_ms = rtmpkit_probe_media_ms(probe);
         if (limit_ms >= 0 ? run->media_ms >= limit_ms : rtmpkit_probe_complete(probe)) {
             run->why_ended = limit_ms >= 0 ? "duration" : "complete";
             return 0;

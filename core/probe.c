@@ -237,6 +237,15 @@ double rtmpkit_probe_track_bitrate(const rtmpkit_probe_track *t)
     return (double)t->bytes * 8 * 1000.0 / span;
 }
 
+int64_t rtmpkit_probe_media_ms(const rtmpkit_probe *p)
+{
+    int64_t longest = 0;
+    for (size_t i = 0; i < p->track_count; i++)
+        if (p->tracks[i].frames > 0 && p->tracks[i].last_ms - p->tracks[i].first_ms > longest)
+            longest = p->tracks[i].last_ms - p->tracks[i].first_ms;
+    return longest;
+}
+
 const rtmpkit_amf *rtmpkit_probe_metadata(const rtmpkit_probe *p)
 {
     return &p->metadata;

@@ -13,7 +13,9 @@ client's error comes from what it parsed, not from an EOF):
   close                  accept and close at once
   bad-version            answer the handshake with S0 = 6 (then S1, S2)
   handshake-then-silent  simple handshake (S0=3, S1 with zero version, S2 = C1), then nothing
-  connect-then-silent    handshake, answer connect with _result (success), then nothing
+  connect-then-silent    handshake, answer connect with _result (success; its properties
+                         echo Enhanced RTMP capabilities: capsEx 3, fourCcList, a
+                         videoFourCcInfoMap), then nothing
   reject-connect         handshake, answer connect with _error, level "error",
                          code NetConnection.Connect.Rejected, adobe auth description;
                          close 1 s later
@@ -102,6 +104,10 @@ def amf_object(pairs):
         kb = k.encode()
         out += struct.pack(">H", len(kb)) + kb + v
     return out + b"\x00\x00\x09"
+
+
+def amf_strict_array(items):
+    return b"\x0a" + struct.pack(">I", len(items)) + b"".join(items)
 
 
 def amf_bool(v):
@@ -465,7 +471,12 @@ def serve(sock, mode):
     if mode in ("connect-then-silent", "wrap"):
         sock.sendall(command("_result", tid,
                              amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
-                                         ("capabilities", amf_number(31))]),
+                                         ("capabilities", amf_number(31)),
+                                         # Enhanced RTMP: what an enhanced server echoes
+                                         ("capsEx", amf_number(3)),
+                                         ("fourCcList", amf_strict_array([amf_string("hvc1"),
+                                                                          amf_string("av01")])),
+                                         ("videoFourCcInfoMap", amf_object([("hvc1", amf_number(4))]))]),
                              amf_object([("level", amf_string("status")),
                                          ("code", amf_string("NetConnection.Connect.Success")),
                                          ("description", amf_string("Connection succeeded.")),

@@ -202,6 +202,7 @@ static void test_probe_tally(void)
     CHECK_INT(rtmpkit_probe_add(p, RTMPKIT_FLV_VIDEO, 0, (const uint8_t *)"\x17", 1, 1400), 0);
     CHECK_INT((int)rtmpkit_probe_bad_tags(p), 1);
     CHECK_INT((int)rtmpkit_probe_track_count(p), 2);
+    CHECK_INT((int)rtmpkit_probe_media_ms(p), 2600);
     v = rtmpkit_probe_track_at(p, 0);
     a = rtmpkit_probe_track_at(p, 1);
     CHECK(rtmpkit_probe_track_at(p, 2) == NULL);

@@ -68,6 +68,10 @@ RTMPKIT_API double rtmpkit_probe_track_fps(const rtmpkit_probe_track *t);
 /* The measured bit rate in bits per second over the frames' span; 0 when unknown. */
 RTMPKIT_API double rtmpkit_probe_track_bitrate(const rtmpkit_probe_track *t);
 
+/* The media seen, in ms: the longest span from a track's first frame to its last
+ * (sequence headers and data, which servers send at time 0 to late joiners, not counted). */
+RTMPKIT_API int64_t rtmpkit_probe_media_ms(const rtmpkit_probe *p);
+
 /* The last onMetaData (or @setDataFrame onMetaData) object; a value of type NULL when
  * none came. Owned by the probe. */
 RTMPKIT_API const rtmpkit_amf *rtmpkit_probe_metadata(const rtmpkit_probe *p);
