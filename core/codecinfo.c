@@ -56,6 +56,26 @@ static uint32_t bits_ue(struct bits *b)
     return (uint32_t)((1ull << zeros) - 1 + bits_read(b, zeros));
 }
 
+static void bits_skip(struct bits *b, int n)
+{
+    while (n > 0 && !b->err) {
+        int step = n > 32 ? 32 : n;
+        bits_read(b, step);
+        n -= step;
+    }
+}
+
+/* AV1's uvlc(): like ue(v), but 32 leading zeros or more mean the largest value. */
+static uint32_t bits_uvlc(struct bits *b)
+{
+    int zeros = 0;
+    while (!b->err && bits_read(b, 1) == 0)
+        zeros++;
+    if (b->err || zeros >= 32)
+        return UINT32_MAX;
+    return (uint32_t)((1ull << zeros) - 1 + bits_read(b, zeros));
+}
+
 static int32_t bits_se(struct bits *b)
 {
     uint32_t v = bits_ue(b);
@@ -289,6 +309,164 @@ static int parse_avcc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
     return h264_sps(rbsp, unescape(sps + 1, sps_len - 1, rbsp, sizeof rbsp), info);
 }
 
+/* ---- HEVC: hvcC and the SPS in its arrays ---- */
+
+#define HEVC_NAL_SPS 33
+
+/* profile_tier_level(1, max_sub_layers_minus1) after the general profile and level,
+ * which the hvcC header repeats. */
+static void hevc_skip_sub_layers(struct bits *b, int max_sub_layers_minus1)
+{
+    int profile[8] = { 0 }, level[8] = { 0 };
+    for (int i = 0; i < max_sub_layers_minus1; i++) {
+        profile[i] = (int)bits_read(b, 1);
+        level[i] = (int)bits_read(b, 1);
+    }
+    if (max_sub_layers_minus1 > 0)
+        bits_skip(b, 2 * (8 - max_sub_layers_minus1));
+    for (int i = 0; i < max_sub_layers_minus1; i++)
+        bits_skip(b, (profile[i] ? 88 : 0) + (level[i] ? 8 : 0));
+}
+
+/* The picture size and bit depth of an SPS RBSP (after the 2-byte NAL header). */
+static int hevc_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
+{
+    struct bits b;
+    uint32_t chroma, w, h, crop[4] = { 0, 0, 0, 0 };
+    int sub_layers, sub_w, sub_h;
+    bits_init(&b, rbsp, len);
+    bits_read(&b, 4);                                  /* sps_video_parameter_set_id */
+    sub_layers = (int)bits_read(&b, 3);
+    bits_read(&b, 1);
+    bits_skip(&b, 2 + 1 + 5 + 32 + 48 + 8);            /* the general profile, tier and level */
+    hevc_skip_sub_layers(&b, sub_layers);
+    bits_ue(&b);                                       /* sps_seq_parameter_set_id */
+    chroma = bits_ue(&b);
+    if (chroma == 3)
+        bits_read(&b, 1);
+    w = bits_ue(&b);
+    h = bits_ue(&b);
+    if (bits_read(&b, 1))
+        for (int i = 0; i < 4; i++)
+            crop[i] = bits_ue(&b);
+    info->bit_depth = 8 + (int)bits_ue(&b);
+    if (b.err)
+        return b.err;
+    if (chroma > 3 || w == 0 || h == 0 || w > 65536 || h > 65536)
+        return RTMPKIT_EPROTOCOL;
+    sub_w = chroma == 1 || chroma == 2 ? 2 : 1;
+    sub_h = chroma == 1 ? 2 : 1;
+    {
+        int64_t cw = (int64_t)w - (int64_t)sub_w * ((int64_t)crop[0] + crop[1]);
+        int64_t ch = (int64_t)h - (int64_t)sub_h * ((int64_t)crop[2] + crop[3]);
+        if (cw <= 0 || ch <= 0)
+            return RTMPKIT_EPROTOCOL;
+        info->width = (int)cw;
+        info->height = (int)ch;
+    }
+    return 0;
+}
+
+/* The first SPS in the hvcC's arrays (after its 23-byte header), or 0 when none. */
+static int hvcc_sps(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
+{
+    rtmpkit_reader r;
+    uint8_t rbsp[SPS_RBSP_MAX];
+    int arrays;
+    rtmpkit_reader_init(&r, data + 22, len - 22);
+    arrays = rtmpkit_read_u8(&r);
+    for (int i = 0; i < arrays && !r.err; i++) {
+        int type = rtmpkit_read_u8(&r) & 0x3F, count = rtmpkit_read_u16(&r);
+        for (int j = 0; j < count && !r.err; j++) {
+            size_t n = rtmpkit_read_u16(&r);
+            const uint8_t *nal = rtmpkit_read_bytes(&r, n);
+            if (r.err)
+                break;
+            if (type == HEVC_NAL_SPS && n > 2)
+                return hevc_sps(rbsp, unescape(nal + 2, n - 2, rbsp, sizeof rbsp), info);
+        }
+    }
+    return r.err;
+}
+
+/* ---- AV1: av1C and the sequence header OBU after it ---- */
+
+#define AV1_OBU_SEQUENCE_HEADER 1
+
+/* The size (and frame rate, when its timing info says) of a sequence header OBU's payload. */
+static int av1_sequence_header(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
+{
+    struct bits b;
+    int reduced, decoder_model = 0, delay_bits = 0, display_delay = 0, w_bits, h_bits;
+    bits_init(&b, data, len);
+    bits_read(&b, 3);                                  /* seq_profile */
+    bits_read(&b, 1);                                  /* still_picture */
+    reduced = (int)bits_read(&b, 1);
+    if (reduced) {
+        bits_read(&b, 5);
+    } else {
+        if (bits_read(&b, 1)) {                        /* timing_info_present */
+            uint32_t units = bits_read(&b, 32), scale = bits_read(&b, 32), ticks = 1;
+            if (bits_read(&b, 1))                      /* equal_picture_interval */
+                ticks = bits_uvlc(&b) + 1;
+            if (!b.err && units > 0 && ticks > 0)
+                info->frame_rate = (double)scale / ((double)units * ticks);
+            if ((decoder_model = (int)bits_read(&b, 1))) {
+                delay_bits = (int)bits_read(&b, 5) + 1;
+                bits_skip(&b, 32 + 5 + 5);
+            }
+        }
+        display_delay = (int)bits_read(&b, 1);
+        for (int i = 0, n = (int)bits_read(&b, 5) + 1; i < n && !b.err; i++) {
+            bits_read(&b, 12);                         /* operating_point_idc */
+            if (bits_read(&b, 5) > 7)                  /* seq_level_idx */
+                bits_read(&b, 1);
+            if (decoder_model && bits_read(&b, 1))
+                bits_skip(&b, 2 * delay_bits + 1);
+            if (display_delay && bits_read(&b, 1))
+                bits_read(&b, 4);
+        }
+    }
+    w_bits = (int)bits_read(&b, 4) + 1;
+    h_bits = (int)bits_read(&b, 4) + 1;
+    info->width = (int)bits_read(&b, w_bits) + 1;
+    info->height = (int)bits_read(&b, h_bits) + 1;
+    if (b.err) {
+        info->width = info->height = 0;
+        return b.err;
+    }
+    return 0;
+}
+
+/* The configOBUs after the av1C's 4 bytes: the sequence header, when there is one. */
+static int av1c_obus(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
+{
+    size_t at = 0;
+    while (at < len) {
+        uint8_t header = data[at++];
+        int type = header >> 3 & 0xF;
+        size_t size = len - at;
+        if (header & 4)
+            at++;                                      /* obu_extension_header */
+        if (header & 2) {                              /* obu_has_size_field: leb128 */
+            size = 0;
+            for (int i = 0; i < 8; i++) {
+                if (at >= len)
+                    return RTMPKIT_ETRUNCATED;
+                size |= (size_t)(data[at] & 0x7F) << (7 * i);
+                if (!(data[at++] & 0x80))
+                    break;
+            }
+        }
+        if (at > len || size > len - at)
+            return RTMPKIT_ETRUNCATED;
+        if (type == AV1_OBU_SEQUENCE_HEADER)
+            return av1_sequence_header(data + at, size, info);
+        at += size;
+    }
+    return 0;
+}
+
 /* ---- HEVC, AV1: the numbers at the start of their configuration records ---- */
 
 static int parse_hvcc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
@@ -307,7 +485,7 @@ static int parse_hvcc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
     info->level = data[12] / 30.0;
     if (len >= 18)
         info->bit_depth = 8 + (data[17] & 7);          /* bitDepthLumaMinus8 */
-    return 0;
+    return len > 23 ? hvcc_sps(data, len, info) : 0;
 }
 
 static int parse_av1c(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
@@ -325,7 +503,7 @@ static int parse_av1c(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
     if (idx < 24)
         info->level = 2 + (idx >> 2) + (idx & 3) / 10.0;
     info->bit_depth = data[2] & 0x40 ? (data[2] & 0x20 ? 12 : 10) : 8;
-    return 0;
+    return av1c_obus(data + 4, len - 4, info);
 }
 
 /* ---- audio ---- */
