@@ -374,11 +374,11 @@ static int ms_left(uint64_t deadline)
 }
 
 /* Plays until the probe is complete, --duration of media, the stream's end, or
- * --max-time. Returns 0 or an error. */
+ * --max-time (beyond the --duration asked for). Returns 0 or an error. */
 static int probe_stream(rtmpkit_session *session, rtmpkit_probe *probe, const struct cli_options *opts,
                         struct run *run, rtmpkit_log *log)
 {
-    uint64_t deadline = run->started + (uint64_t)(opts->max_time * 1000);
+    uint64_t deadline = run->started + (uint64_t)((opts->max_time + opts->duration) * 1000);
     int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
     for (;;) {
         rtmpkit_session_event sev;
@@ -452,7 +452,8 @@ int main(int argc, char **argv)
     }
     if (rtmpkit_probe_track_count(probe) == 0 && strcmp(run.why_ended, "max-time") == 0) {
         err = RTMPKIT_ETIMEOUT;
-        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "no audio or video within %g s (--max-time)", opts.max_time);
+        rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "no audio or video within %g s (--max-time)",
+                     opts.max_time + opts.duration);
         goto done;
     }
     {
