@@ -67,7 +67,7 @@ static void print_json_number(FILE *out, double v)
 {
     if (v != v || v > 1e300 || v < -1e300)
         fputs("null", out);   /* NaN and infinities have no JSON form */
-    else if (v == (double)(long long)v)
+    else if (v > -9e15 && v < 9e15 && v == (double)(long long)v)   /* whole, and exact in a double */
         fprintf(out, "%lld", (long long)v);
     else
         fprintf(out, "%.6g", v);
