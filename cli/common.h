@@ -17,6 +17,13 @@
 #define CLI_DEFAULT_VOLUME        100
 #define CLI_DEFAULT_LOOP          1
 #define CLI_DEFAULT_PROBE_MAX_S   20    /* rtmp-probe: report what came by then */
+/* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
+ * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
+#define CLI_DEFAULT_RECONNECT_PUSH 0
+#define CLI_DEFAULT_RECONNECT_DUMP 0
+#define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
+#define CLI_DEFAULT_RECONNECT_PROBE 0       /* a probe reports what it saw; it does not wait out an outage */
+#define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
 
 enum cli_command {
     CLI_DUMP = 1 << 0,
@@ -27,6 +34,7 @@ enum cli_command {
 
 /* Every option of every command; each command sees the ones the table gives it. */
 struct cli_options {
+    enum cli_command command;    /* the command parsing these */
     const char *url;
     const char *output;
     const char *app;
@@ -58,6 +66,8 @@ struct cli_options {
     const char *ca_file;     /* rtmps: a CA to trust besides the system store */
     const char *ca_path;     /* rtmps: a directory of CAs (c_rehash'ed) */
     int insecure;            /* rtmps: no certificate verification (warned) */
+    int reconnect;           /* attempts after a lost connection, CLI_RECONNECT_UNSET, or FOREVER */
+    double reconnect_max_delay;   /* seconds; 0: the library's default cap */
     /* rtmp-push */
     const char *input;
     const char *format;          /* -f before the input */
@@ -82,6 +92,7 @@ struct cli_options {
     int fullscreen;
     const char *title;
     int stats;                   /* 0 off, 1 text line, 2 JSON lines (CLI_STATS_*) */
+    const char *stats_file;      /* the stats lines go here (JSON unless --stats says) */
     int no_display;
     /* rtmp-probe */
     int json;                    /* the report as one JSON object */
@@ -109,8 +120,13 @@ int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_str
 void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log,
                        rtmpkit_client_config *cfg);
 
+/* The reconnect policy of the options: --reconnect (or the command's default) attempts,
+ * the library's default waits, capped by --reconnect-max-delay. headless: rtmp-play without
+ * a window, which retries only when --reconnect asks. */
+void cli_reconnect_policy(const struct cli_options *opts, int headless, rtmpkit_reconnect_policy *out);
+
 /* Creates the session of the command's one stream (publish, or play from play_start_ms)
- * and starts it: connect, then play or publish. A failure is logged (a cancel is not).
+ * and starts it, with the options' reconnect policy: connect, then play or publish. A failure is logged (a cancel is not).
  * Returns 0 or an error; *out is set unless memory ran out (rtmpkit_session_free it). */
 int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log, int publish,
                       double play_start_ms, rtmpkit_session **out);
