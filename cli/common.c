@@ -15,7 +15,7 @@
 #include "rtmpkit/error.h"
 #include "rtmpkit/rtmpkit.h"
 
-#define ALL_COMMANDS (CLI_DUMP | CLI_PUSH | CLI_PLAY)
+#define ALL_COMMANDS (CLI_DUMP | CLI_PUSH | CLI_PLAY | CLI_PROBE)
 #define PROGRESS_INTERVAL_MS 500
 
 enum arg_type {
@@ -79,7 +79,10 @@ static const struct option_spec option_table[] = {
     { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
     { "recorded", 0, ARG_FLAG, CLI_DUMP, OPT(recorded), NULL, "ask for a recorded stream only (play start 0)" },
     { "start", 0, ARG_SECONDS, CLI_DUMP, OPT(start), "SEC", "start a recorded stream SEC seconds in" },
-    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY | CLI_PROBE, OPT(duration), "SEC", "stop after SEC seconds of media" },
+    { "json", 0, ARG_FLAG, CLI_PROBE, OPT(json), NULL, "print the report as one JSON object (schema in rtmp-probe(1))" },
+    { "max-time", 0, ARG_SECONDS, CLI_PROBE, OPT(max_time), "SEC",
+      "report what came within SEC seconds, complete or not (default {PROBE_MAX_TIME})" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
       "after media stopped for SEC seconds, the stream has ended (default {END_TIMEOUT}; 0: never)" },
@@ -102,10 +105,10 @@ static const struct option_spec option_table[] = {
     { "timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(timeout), "SEC", "give up after SEC seconds without data (default {TIMEOUT})" },
     { "connect-timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(connect_timeout), "SEC",
       "give up connecting, handshaking or starting after SEC seconds (default {CONNECT_TIMEOUT})" },
-    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default {BUFFER})" },
-    { "reconnect", 0, ARG_ATTEMPTS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(reconnect), "N",
-      "after a lost connection, connect again up to N times (0: never; forever; default: rtmp-push {RECONNECT_PUSH}, rtmp-dump {RECONNECT_DUMP}, rtmp-play {RECONNECT_PLAY})" },
-    { "reconnect-max-delay", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(reconnect_max_delay), "SEC",
+    { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY | CLI_PROBE, OPT(buffer_ms), "MS", "buffer length asked of the server (default {BUFFER})" },
+    { "reconnect", 0, ARG_ATTEMPTS, CLI_DUMP | CLI_PUSH | CLI_PLAY | CLI_PROBE, OPT(reconnect), "N",
+      "after a lost connection, connect again up to N times (0: never; forever; default: rtmp-push {RECONNECT_PUSH}, rtmp-dump {RECONNECT_DUMP}, rtmp-play {RECONNECT_PLAY}, rtmp-probe {RECONNECT_PROBE})" },
+    { "reconnect-max-delay", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY | CLI_PROBE, OPT(reconnect_max_delay), "SEC",
       "wait at most SEC seconds between attempts (they start at {RECONNECT_FIRST} s, x1.5 each; default {RECONNECT_MAX_DELAY})" },
     { "simple-handshake", 0, ARG_FLAG, ALL_COMMANDS, OPT(simple_handshake), NULL, "send no FP9 digest in the handshake" },
     { "ca-file", 0, ARG_STRING, ALL_COMMANDS, OPT(ca_file), "FILE",
@@ -130,6 +133,7 @@ static const char *usage_line(enum cli_command command)
     case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
     case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [options]";
     case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
+    case CLI_PROBE: return "rtmp://host[:port]/app/stream [--json] [options]";
     }
     return "";
 }
@@ -320,6 +324,7 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
     opts->queue_ms = RTMPKIT_PUBLISHER_DEFAULT_QUEUE_MS;
     opts->latency_ms = RK_PLAYER_DEFAULT_LATENCY_MS;
     opts->volume = CLI_DEFAULT_VOLUME;
+    opts->max_time = CLI_DEFAULT_PROBE_MAX_S;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
         int has_arg = o->type == ARG_FLAG || o->type == ARG_COUNT ? no_argument
@@ -627,6 +632,7 @@ void cli_reconnect_policy(const struct cli_options *opts, int headless, rtmpkit_
     if (attempts == CLI_RECONNECT_UNSET)
         attempts = opts->command == CLI_PUSH ? CLI_DEFAULT_RECONNECT_PUSH
                  : opts->command == CLI_DUMP ? CLI_DEFAULT_RECONNECT_DUMP
+                 : opts->command == CLI_PROBE ? CLI_DEFAULT_RECONNECT_PROBE
                  : headless ? 0 : CLI_DEFAULT_RECONNECT_PLAY;
     rtmpkit_reconnect_policy_default(out, attempts);
     if (opts->reconnect_max_delay > 0)

@@ -1,4 +1,4 @@
-/* What the three commands share: one option table, help, the progress line, signals,
+/* What the four commands share: one option table, help, the progress line, signals,
  * errors and exit codes. */
 #ifndef CLI_COMMON_H
 #define CLI_COMMON_H
@@ -16,17 +16,20 @@
 #define CLI_DEFAULT_END_TIMEOUT_S 5     /* no media this long: the stream has ended */
 #define CLI_DEFAULT_VOLUME        100
 #define CLI_DEFAULT_LOOP          1
+#define CLI_DEFAULT_PROBE_MAX_S   20    /* rtmp-probe: report what came by then */
 /* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
  * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
 #define CLI_DEFAULT_RECONNECT_PUSH 0
 #define CLI_DEFAULT_RECONNECT_DUMP 0
 #define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
+#define CLI_DEFAULT_RECONNECT_PROBE 0       /* a probe reports what it saw; it does not wait out an outage */
 #define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
 
 enum cli_command {
     CLI_DUMP = 1 << 0,
     CLI_PUSH = 1 << 1,
     CLI_PLAY = 1 << 2,
+    CLI_PROBE = 1 << 3,
 };
 
 /* Every option of every command; each command sees the ones the table gives it. */
@@ -91,6 +94,9 @@ struct cli_options {
     int stats;                   /* 0 off, 1 text line, 2 JSON lines (CLI_STATS_*) */
     const char *stats_file;      /* the stats lines go here (JSON unless --stats says) */
     int no_display;
+    /* rtmp-probe */
+    int json;                    /* the report as one JSON object */
+    double max_time;             /* seconds: report what came by then */
 };
 
 enum { CLI_STATS_OFF, CLI_STATS_TEXT, CLI_STATS_JSON };

@@ -181,11 +181,11 @@ int rk_auth_answer(const char *description, const char *user, const char *passwo
         return RTMPKIT_EINTERNAL;
     out[0] = 0;
     if (m == RK_AUTH_NONE)
-        return set_why(why, why_cap, RTMPKIT_EREJECTED, "the server wants an authentication method we do not know%s", "");
+        return set_why(why, why_cap, RTMPKIT_EAUTH, "the server wants an authentication method we do not know%s", "");
     if (strstr(description, "?reason=authfailed"))
-        return set_why(why, why_cap, RTMPKIT_EREJECTED, "incorrect user name or password (authmod=%s)", name);
+        return set_why(why, why_cap, RTMPKIT_EAUTH, "incorrect user name or password (authmod=%s)", name);
     if (strstr(description, "?reason=nosuchuser"))
-        return set_why(why, why_cap, RTMPKIT_EREJECTED, "no such user (authmod=%s)", name);
+        return set_why(why, why_cap, RTMPKIT_EAUTH, "no such user (authmod=%s)", name);
     if (strstr(description, "code=403 need auth")) {
         /* The first step: say who we are and get the challenge. */
         snprintf(out, cap, "?authmod=%s&user=", name);
@@ -195,12 +195,12 @@ int rk_auth_answer(const char *description, const char *user, const char *passwo
     }
     query = strstr(description, "?reason=needauth");
     if (!query)
-        return set_why(why, why_cap, RTMPKIT_EREJECTED,
+        return set_why(why, why_cap, RTMPKIT_EAUTH,
                        "the server's authmod=%s answer has no challenge to respond to", name);
 
     if (m == RK_AUTH_ADOBE) {
         if (!query_param(query, "salt", salt, sizeof salt))
-            return set_why(why, why_cap, RTMPKIT_EREJECTED, "the server's authmod=%s challenge has no salt", name);
+            return set_why(why, why_cap, RTMPKIT_EAUTH, "the server's authmod=%s challenge has no salt", name);
         have_challenge = query_param(query, "challenge", challenge, sizeof challenge);
         have_opaque = query_param(query, "opaque", opaque, sizeof opaque);
         err = rk_auth_adobe_response(user, salt, password, have_opaque ? opaque : NULL,
@@ -224,7 +224,7 @@ int rk_auth_answer(const char *description, const char *user, const char *passwo
     }
 
     if (!query_param(query, "nonce", nonce, sizeof nonce))
-        return set_why(why, why_cap, RTMPKIT_EREJECTED, "the server's authmod=%s challenge has no nonce", name);
+        return set_why(why, why_cap, RTMPKIT_EAUTH, "the server's authmod=%s challenge has no nonce", name);
     err = rk_auth_llnw_response(user, password, LLNW_REALM, LLNW_METHOD, app, nonce, LLNW_NC,
                                 client_nonce, LLNW_QOP, response, sizeof response);
     if (err < 0)

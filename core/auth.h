@@ -46,7 +46,7 @@ int rk_auth_llnw_response(const char *user, const char *password, const char *re
  *                                         -> "?authmod=llnw&user=USER&nonce=N&cnonce=C2&nc=00000001&response=R"
  * app is the application without its query (llnw digests it); client_nonce is our
  * random challenge / cnonce (8 hex digits). Returns 0 with the query in out, or
- * RTMPKIT_EREJECTED with a one-line reason in why ("?reason=authfailed": wrong user
+ * RTMPKIT_EAUTH with a one-line reason in why ("?reason=authfailed": wrong user
  * name or password; "?reason=nosuchuser"; no parameters to answer), or another error. */
 int rk_auth_answer(const char *description, const char *user, const char *password,
                    const char *app, const char *client_nonce, char *out, size_t cap,

@@ -110,6 +110,16 @@ const char *rtmpkit_client_error_message(const rtmpkit_client *cl)
     return cl->error[0] ? cl->error : "no error";
 }
 
+const rtmpkit_amf *rtmpkit_client_connect_properties(const rtmpkit_client *cl)
+{
+    return rtmpkit_conn_connect_properties(cl->conn);
+}
+
+const rtmpkit_amf *rtmpkit_client_connect_info(const rtmpkit_client *cl)
+{
+    return rtmpkit_conn_connect_info(cl->conn);
+}
+
 uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
 {
     return cl->queued_before + rtmpkit_conn_bytes_queued(cl->conn);
@@ -372,7 +382,7 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
         return set_error(cl, RTMPKIT_EHANDSHAKE, "the server closed the connection during the handshake");
     if (err == RTMPKIT_ENETWORK)
         /* nginx-rtmp closes the socket, without a word, on a connect to an unknown app. */
-        return set_error(cl, RTMPKIT_EREJECTED,
+        return set_error(cl, RTMPKIT_EUNKNOWN_APP,
                          "the server closed the connection after connect (unknown application \"%s\"?)",
                          url->app);
     if (err == RTMPKIT_ETIMEOUT && !rtmpkit_conn_handshake_done(cl->conn))
@@ -396,7 +406,7 @@ static int auth_next_query(rtmpkit_client *cl, int attempt, char *query, size_t 
     if (m == RK_AUTH_NONE)
         return RTMPKIT_EREJECTED;   /* the engine's message stands */
     if (!url->user || !url->user[0] || !url->password)
-        return set_error(cl, RTMPKIT_EREJECTED, "the server wants authmod=%s: give user and password "
+        return set_error(cl, RTMPKIT_EAUTH, "the server wants authmod=%s: give user and password "
                          "(rtmp://USER@host/..., or --user; and RTMP_PASSWORD or --password)", name);
     if (RAND_bytes(nonce_bytes, sizeof nonce_bytes) != 1)
         return set_error(cl, RTMPKIT_EINTERNAL, "no random bytes for the authentication");
@@ -407,7 +417,7 @@ static int auth_next_query(rtmpkit_client *cl, int attempt, char *query, size_t 
     if (err < 0)
         return set_error(cl, err, "authentication failed: %s", why[0] ? why : rtmpkit_strerror(err));
     if (attempt >= AUTH_MAX_RETRIES)
-        return set_error(cl, RTMPKIT_EREJECTED, "authentication failed: the server refused our authmod=%s "
+        return set_error(cl, RTMPKIT_EAUTH, "authentication failed: the server refused our authmod=%s "
                          "response (%s)", name, rtmpkit_conn_error_message(cl->conn));
     rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "the server asks for authmod=%s: %s", name,
                  strstr(query, "response=") ? "answering its challenge" : "sending the user name");

@@ -50,6 +50,7 @@ rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
     c->reader = rk_chunk_reader_new();
     c->events = calloc(MAX_EVENTS, sizeof *c->events);
     c->next_transaction_id = 1;
+    c->connect_properties.type = c->connect_info.type = RTMPKIT_AMF_NULL;
     rk_chunk_writer_init(&c->writer);
     rtmpkit_buf_init(&c->out, RTMPKIT_MAX_PENDING_OUTPUT);
     rtmpkit_buf_init(&c->command, COMMAND_BUFFER_MAX);
@@ -84,6 +85,8 @@ void rtmpkit_conn_free(rtmpkit_conn *c)
     free(c->page_url);
     free(c->connect_args);
     free(c->connect_error);
+    rtmpkit_amf_free(&c->connect_properties);
+    rtmpkit_amf_free(&c->connect_info);
     free(c->events);
     rk_chunk_reader_free(c->reader);
     rtmpkit_buf_free(&c->out);
@@ -147,6 +150,16 @@ const char *rtmpkit_conn_error_message(const rtmpkit_conn *c)
 const char *rtmpkit_conn_connect_error(const rtmpkit_conn *c)
 {
     return c->connect_error ? c->connect_error : "";
+}
+
+const rtmpkit_amf *rtmpkit_conn_connect_properties(const rtmpkit_conn *c)
+{
+    return &c->connect_properties;
+}
+
+const rtmpkit_amf *rtmpkit_conn_connect_info(const rtmpkit_conn *c)
+{
+    return &c->connect_info;
 }
 
 int rtmpkit_conn_poll_event(rtmpkit_conn *c, rtmpkit_event *ev)
@@ -384,6 +397,30 @@ const char *rk_conn_info_string(const rtmpkit_amf *info, const char *key)
     return s ? s : "";
 }
 
+int rk_conn_connect_error_of(const char *code)
+{
+    if (strcmp(code, "NetConnection.Connect.InvalidApp") == 0)
+        return RTMPKIT_EUNKNOWN_APP;
+    return RTMPKIT_EREJECTED;
+}
+
+/* Moves the connect _result's properties (its third value) and information object out
+ * of the message's values, for rtmpkit_conn_connect_properties/_info. */
+static void keep_connect_result(rtmpkit_conn *c, const rtmpkit_amf *info)
+{
+    rtmpkit_amf_free(&c->connect_properties);
+    rtmpkit_amf_free(&c->connect_info);
+    if (c->value_count > 2 && (c->values[2].type == RTMPKIT_AMF_OBJECT || c->values[2].type == RTMPKIT_AMF_ECMA_ARRAY)) {
+        c->connect_properties = c->values[2];
+        c->values[2] = (rtmpkit_amf){ .type = RTMPKIT_AMF_NULL };
+    }
+    if (info && info != &c->values[2]) {
+        rtmpkit_amf *owned = &c->values[info - c->values];
+        c->connect_info = *owned;
+        *owned = (rtmpkit_amf){ .type = RTMPKIT_AMF_NULL };
+    }
+}
+
 static int connect_answered(rtmpkit_conn *c, int is_error)
 {
     const rtmpkit_amf *info = rk_conn_find_info(c, 3);
@@ -392,9 +429,10 @@ static int connect_answered(rtmpkit_conn *c, int is_error)
     if (is_error) {
         free(c->connect_error);   /* kept whole: authentication parses it */
         c->connect_error = strdup(description);
-        return rk_conn_fail(c, RTMPKIT_EREJECTED, "%s%s%s", code[0] ? code : "connect rejected",
+        return rk_conn_fail(c, rk_conn_connect_error_of(code), "%s%s%s", code[0] ? code : "connect rejected",
                             description[0] ? ": " : "", description);
     }
+    keep_connect_result(c, info);
     c->state = RK_CONN_CONNECTED;
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "connected");
     return rk_conn_push_event(c, RTMPKIT_EVENT_CONNECTED, -1) ? 0 : RTMPKIT_EINTERNAL;

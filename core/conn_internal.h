@@ -119,6 +119,8 @@ struct rtmpkit_conn {
     size_t event_next;
     rtmpkit_amf values[RK_CONN_MAX_VALUES];   /* the current message's, owned until next recv */
     int value_count;
+    rtmpkit_amf connect_properties;   /* the connect _result's, moved out of values */
+    rtmpkit_amf connect_info;
 
     char error_message[512];
 };
@@ -144,6 +146,9 @@ int rk_conn_can_track(const rtmpkit_conn *c);
 int rk_conn_finish_command(rtmpkit_conn *c, uint32_t csid, uint32_t stream_id);
 /* The info object of a status or _error: the first object from value index first on. */
 const rtmpkit_amf *rk_conn_find_info(const rtmpkit_conn *c, int first);
+/* The error a NetConnection.Connect.* error code means: UNKNOWN_APP for InvalidApp
+ * (the application does not exist), else REJECTED. */
+int rk_conn_connect_error_of(const char *code);
 const char *rk_conn_info_string(const rtmpkit_amf *info, const char *key);
 
 /* conn_stream.c */

@@ -278,7 +278,7 @@ static int status_error(const char *code)
     if (strncmp(code, "NetStream.Publish.", 18) == 0)
         return RTMPKIT_EPUBLISH_REFUSED;
     if (strncmp(code, "NetConnection.Connect.", 22) == 0)
-        return RTMPKIT_EREJECTED;
+        return rk_conn_connect_error_of(code);
     return RTMPKIT_ESTREAM_ERROR;
 }
 

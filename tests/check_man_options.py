@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks a built man page against the option table of cli/common.c.
 
-usage: check_man_options.py COMMON_C COMMAND PAGE BINARY   (COMMAND: rtmp-dump, rtmp-push, rtmp-play)
+usage: check_man_options.py COMMON_C COMMAND PAGE BINARY   (COMMAND: rtmp-dump, rtmp-push, rtmp-play, rtmp-probe)
 
 Every option the table gives COMMAND has an entry (a .TP tag) in the page's OPTIONS
 section; no entry there names an option COMMAND does not accept; the sections and the
@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-COMMANDS = {'rtmp-dump': 'CLI_DUMP', 'rtmp-push': 'CLI_PUSH', 'rtmp-play': 'CLI_PLAY'}
+COMMANDS = {'rtmp-dump': 'CLI_DUMP', 'rtmp-push': 'CLI_PUSH', 'rtmp-play': 'CLI_PLAY', 'rtmp-probe': 'CLI_PROBE'}
 SHARED_SECTIONS = ['OPTIONS', 'KEYS AND PASSWORDS', 'SERVER AUTHENTICATION', 'ENVIRONMENT', 'EXIT STATUS']
 SHARED_ENVIRONMENT = ['RTMP_STREAM_KEY', 'RTMP_PASSWORD']
 
@@ -100,7 +100,7 @@ def help_problems(help_text, page):
 
 def main():
     if len(sys.argv) != 5 or sys.argv[2] not in COMMANDS:
-        fail('usage: check_man_options.py COMMON_C rtmp-dump|rtmp-push|rtmp-play PAGE BINARY')
+        fail('usage: check_man_options.py COMMON_C rtmp-dump|rtmp-push|rtmp-play|rtmp-probe PAGE BINARY')
     with open(sys.argv[1]) as f:
         expected = table_options(f.read(), sys.argv[2])
     with open(sys.argv[3]) as f:

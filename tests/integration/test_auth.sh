@@ -61,13 +61,13 @@ for method in adobe llnw; do
         >"$T/$method-push.out" 2>&1
     rc=$?
     check "$method-push" test $rc = 0
-    expect_error "$method-wrong-password" 7 'authentication failed.*(incorrect|password)' \
+    expect_error "$method-wrong-password" 16 'authentication failed.*(incorrect|password)' \
         "$DUMP" --user "$USER_OK" --password Wr0ngPassw0rd "$url" -o "$T/x.flv"
-    expect_error "$method-no-such-user" 7 'authentication failed.*no such user' \
+    expect_error "$method-no-such-user" 16 'authentication failed.*no such user' \
         "$DUMP" --user nobody --password "$PASS_OK" "$url" -o "$T/x.flv"
-    expect_error "$method-push-wrong-password" 7 'authentication failed' \
+    expect_error "$method-push-wrong-password" 16 'authentication failed' \
         "$PUSH" --user "$USER_OK" --password Wr0ngPassw0rd "$SRC" "$url"
-    expect_error "$method-no-credentials" 7 "the server wants authmod=$method: give user and password" \
+    expect_error "$method-no-credentials" 16 "the server wants authmod=$method: give user and password" \
         "$DUMP" "$url" -o "$T/x.flv"
     stop_pid "$BG_PID"
 done

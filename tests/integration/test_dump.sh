@@ -196,7 +196,7 @@ expect_error bad-number 2 'timeout' "$DUMP" --timeout abc "$NGINX_URL/live/x"
 expect_error refused 4 'refused' "$DUMP" rtmp://127.0.0.1:1/live/x -o "$T/x.flv"
 expect_error dns 3 'resolve' "$DUMP" rtmp://no-such-host.invalid/live/x -o "$T/x.flv"
 expect_error not-found 8 'StreamNotFound|not found' "$DUMP" "$NGINX_URL/strict/$(uniq_name nobody)" -o "$T/x.flv"
-expect_error unknown-app 7 'unknown application' "$DUMP" "$NGINX_URL/noapp/x" -o "$T/x.flv"
+expect_error unknown-app 17 'unknown application' "$DUMP" "$NGINX_URL/noapp/x" -o "$T/x.flv"
 expect_error idle-timeout 5 'no answer|no data|timed out' "$DUMP" --timeout 2 "$NGINX_URL/live/$(uniq_name idle)" -o "$T/idle.flv"
 check no-file-without-stream test ! -e "$T/x.flv"
 name=$(uniq_name full)
@@ -206,7 +206,7 @@ expect_error disk-full 10 'cannot write.*No space' "$DUMP" "$NGINX_URL/live/$nam
 stop_pid "$PUBLISH_PID"
 
 port=19370
-for mode in syn-drop silent handshake-then-silent connect-then-silent bad-version close reject-connect bad-chunk chunk-size-zero many-streams; do
+for mode in syn-drop silent handshake-then-silent connect-then-silent bad-version close reject-connect reject-plain invalid-app bad-chunk chunk-size-zero many-streams; do
     port=$((port + 1))
     run_bg "$T/scripted-$mode.log" python3 "$SCRIPTED" --port $port --mode "$mode" --timeout 30
     wait_for "grep -q listening '$T/scripted-$mode.log'" 10
@@ -216,8 +216,13 @@ for mode in syn-drop silent handshake-then-silent connect-then-silent bad-versio
     silent|handshake-then-silent|connect-then-silent) want=5; pattern='handshake|timed out|no answer' ;;
     bad-version) want=6; pattern='handshake' ;;
     close) want=6; pattern='closed' ;;
-    reject-connect) want=7; pattern='authmod=adobe' ;;
-    *) want=9; pattern='chunk|limit|protocol|stream' ;;
+    # Each kind of refusal has its status: authentication, a plain refusal, no such app.
+    reject-connect) want=16; pattern='authmod=adobe' ;;
+    reject-plain) want=7; pattern='Connect.Rejected: Connection refused' ;;
+    invalid-app) want=17; pattern='InvalidApp' ;;
+    # More chunk streams than our cap is a safety limit (18), not malformed data (9).
+    many-streams) want=18; pattern='chunk streams' ;;
+    *) want=9; pattern='chunk|protocol|stream' ;;
     esac
     expect_error "scripted-$mode" $want "$pattern" "$DUMP" --connect-timeout 2 "rtmp://127.0.0.1:$port/live/x" -o "$T/x.flv"
     stop_pid "$BG_PID"

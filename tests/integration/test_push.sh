@@ -357,7 +357,7 @@ else
 fi
 sigint "$first"; wait_pid "$first" 5
 
-expect_error unknown-app 7 'unknown application' "$PUSH" "$SRC2" "$NGINX_URL/noapp/$(uniq_name key)"
+expect_error unknown-app 17 'unknown application' "$PUSH" "$SRC2" "$NGINX_URL/noapp/$(uniq_name key)"
 expect_error input-missing 12 'no such file|not found|cannot open|cannot read' \
     "$PUSH" "$T/does-not-exist.flv" "$NGINX_URL/live/$(uniq_name key)"
 printf 'this is not media\n%.0s' {1..200} >"$T/text.flv"

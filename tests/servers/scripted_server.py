@@ -13,10 +13,15 @@ client's error comes from what it parsed, not from an EOF):
   close                  accept and close at once
   bad-version            answer the handshake with S0 = 6 (then S1, S2)
   handshake-then-silent  simple handshake (S0=3, S1 with zero version, S2 = C1), then nothing
-  connect-then-silent    handshake, answer connect with _result (success), then nothing
+  connect-then-silent    handshake, answer connect with _result (success; its properties
+                         echo Enhanced RTMP capabilities: capsEx 3, fourCcList, a
+                         videoFourCcInfoMap), then nothing
   reject-connect         handshake, answer connect with _error, level "error",
                          code NetConnection.Connect.Rejected, adobe auth description;
                          close 1 s later
+  reject-plain           the same with a description that asks for no authentication
+  invalid-app            the same with code NetConnection.Connect.InvalidApp (the
+                         application does not exist, as Wowza and FMS say it)
   bad-chunk              handshake, on connect send a fmt 1 chunk on a fresh csid (20)
   many-streams           handshake, on connect start a partial message (one full
                          128-byte chunk of a 1000-byte video message) on each of 70
@@ -65,6 +70,12 @@ import time
 HANDSHAKE_SIZE = 1536
 CHUNK_SIZE = 128  # ours, never changed
 REJECT_DESCRIPTION = "[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : "
+# The connect _error of each rejecting mode: code, description.
+REJECTS = {
+    "reject-connect": ("NetConnection.Connect.Rejected", REJECT_DESCRIPTION),
+    "reject-plain": ("NetConnection.Connect.Rejected", "Connection refused by the server's policy."),
+    "invalid-app": ("NetConnection.Connect.InvalidApp", "Application (live) is not defined."),
+}
 AUTH = {"user": "rtmpuser", "password": "S3cretPassw0rd"}   # --user / --password
 ADOBE_SALT = "Zk9vQmFy"
 ADOBE_CHALLENGE = "Q2hhbGxlbmdl"
@@ -98,6 +109,10 @@ def amf_object(pairs):
         kb = k.encode()
         out += struct.pack(">H", len(kb)) + kb + v
     return out + b"\x00\x00\x09"
+
+
+def amf_strict_array(items):
+    return b"\x0a" + struct.pack(">I", len(items)) + b"".join(items)
 
 
 def amf_bool(v):
@@ -489,7 +504,12 @@ def serve(sock, mode):
     if mode in ("connect-then-silent", "wrap", "hostile-text"):
         sock.sendall(command("_result", tid,
                              amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
-                                         ("capabilities", amf_number(31))]),
+                                         ("capabilities", amf_number(31)),
+                                         # Enhanced RTMP: what an enhanced server echoes
+                                         ("capsEx", amf_number(3)),
+                                         ("fourCcList", amf_strict_array([amf_string("hvc1"),
+                                                                          amf_string("av01")])),
+                                         ("videoFourCcInfoMap", amf_object([("hvc1", amf_number(4))]))]),
                              amf_object([("level", amf_string("status")),
                                          ("code", amf_string("NetConnection.Connect.Success")),
                                          ("description", amf_string(HOSTILE if mode == "hostile-text"
@@ -501,11 +521,12 @@ def serve(sock, mode):
         if mode == "wrap":
             serve_stream(sock, reader, WRAP_START, WRAP_FRAMES)
             return
-    elif mode == "reject-connect":
+    elif mode in REJECTS:
+        code, description = REJECTS[mode]
         sock.sendall(command("_error", tid, amf_null(),
                              amf_object([("level", amf_string("error")),
-                                         ("code", amf_string("NetConnection.Connect.Rejected")),
-                                         ("description", amf_string(REJECT_DESCRIPTION))])))
+                                         ("code", amf_string(code)),
+                                         ("description", amf_string(description))])))
         time.sleep(1.0)
         return
     elif mode == "bad-chunk":
@@ -538,8 +559,8 @@ def handle(sock, addr, mode):
 
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
-         "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
-         "syn-drop", "wrap", "hostile-text")
+         "reject-connect", "reject-plain", "invalid-app", "bad-chunk", "many-streams", "chunk-size-zero",
+         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text")
 
 
 def fill_accept_queue(address):

@@ -56,20 +56,20 @@ int main(void)
 
     /* refusals */
     CHECK_INT(rk_auth_answer("[ AccessManager.Reject ] : [ authmod=adobe ] : ?reason=authfailed&opaque=x",
-                             "alice", "bad", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EREJECTED);
+                             "alice", "bad", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EAUTH);
     CHECK_STR(why, "incorrect user name or password (authmod=adobe)");
     CHECK_INT(rk_auth_answer("[ AccessManager.Reject ] : [ authmod=llnw ] : ?reason=nosuchuser",
-                             "x", "y", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EREJECTED);
+                             "x", "y", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EAUTH);
     CHECK_STR(why, "no such user (authmod=llnw)");
     CHECK_INT(rk_auth_answer("[ authmod=adobe ] : ?reason=needauth&user=a&challenge=c",
-                             "a", "b", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EREJECTED);
+                             "a", "b", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EAUTH);
     CHECK_STR(why, "the server's authmod=adobe challenge has no salt");
     CHECK_INT(rk_auth_answer("[ authmod=llnw ] : ?reason=needauth&user=a",
-                             "a", "b", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EREJECTED);
+                             "a", "b", "live", "0a1b2c3d", out, sizeof out, why, sizeof why), RTMPKIT_EAUTH);
     CHECK_INT(rk_auth_answer("[ authmod=adobe ] : who knows", "a", "b", "live", "0a1b2c3d", out, sizeof out,
-                             why, sizeof why), RTMPKIT_EREJECTED);
+                             why, sizeof why), RTMPKIT_EAUTH);
     CHECK_INT(rk_auth_answer("rejected", "a", "b", "live", "0a1b2c3d", out, sizeof out, why, sizeof why),
-              RTMPKIT_EREJECTED);
+              RTMPKIT_EAUTH);
     /* a value longer than the cap is not taken (nor overrun) */
     {
         char desc[1200];
@@ -77,7 +77,7 @@ int main(void)
         snprintf(desc, sizeof desc, "[ authmod=adobe ] : ?reason=needauth&salt=");
         memset(desc + strlen(desc), 'x', 600);
         CHECK_INT(rk_auth_answer(desc, "a", "b", "live", "0a1b2c3d", out, sizeof out, why, sizeof why),
-                  RTMPKIT_EREJECTED);
+                  RTMPKIT_EAUTH);
     }
     /* the answer does not fit */
     CHECK(rk_auth_answer(DESC_ADOBE, "alice", "p@ss w0rd", "live", "0a1b2c3d", out, 40, why, sizeof why) < 0);

@@ -449,6 +449,14 @@ static void test_errors(void)
     CHECK(strstr(rtmpkit_conn_error_message(f.conn), "authmod=adobe") != NULL);
     fixture_free(&f);
 
+    /* an application the server does not have is an error of its own */
+    fixture_init(&f, 0);
+    do_handshake(&f);
+    send_result(&f, "_error", 1, 0, "NetConnection.Connect.InvalidApp", "Application (nope) is not defined.");
+    CHECK_INT(f.last_recv, RTMPKIT_EUNKNOWN_APP);
+    CHECK(strstr(rtmpkit_conn_error_message(f.conn), "InvalidApp") != NULL);
+    fixture_free(&f);
+
     /* Set Chunk Size 0 and with the top bit set are protocol errors. */
     fixture_init(&f, 0);
     do_handshake(&f);
@@ -912,8 +920,55 @@ static void test_one_stream_server(void)
     fixture_free(&f);
 }
 
+/* The connect _result's objects stay readable after the message: what rtmp-probe shows
+ * of the server (fmsVer, and the Enhanced RTMP capabilities it echoes). */
+static void test_connect_result_kept(void)
+{
+    struct fixture f;
+    rtmpkit_buf b;
+    const rtmpkit_amf *props, *list;
+
+    fixture_init(&f, 0);
+    CHECK_INT(rtmpkit_conn_connect_properties(f.conn)->type, RTMPKIT_AMF_NULL);
+    CHECK_INT(rtmpkit_conn_connect_info(f.conn)->type, RTMPKIT_AMF_NULL);
+    do_handshake(&f);
+    rtmpkit_buf_init(&b, 4096);
+    rtmpkit_amf0_put_string(&b, "_result");
+    rtmpkit_amf0_put_number(&b, 1);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "fmsVer");
+    rtmpkit_amf0_put_string(&b, "FMS/3,5,7,7009");
+    rtmpkit_amf0_put_key(&b, "capabilities");
+    rtmpkit_amf0_put_number(&b, 31);
+    rtmpkit_amf0_put_key(&b, "capsEx");
+    rtmpkit_amf0_put_number(&b, 3);
+    rtmpkit_amf0_put_key(&b, "fourCcList");
+    rtmpkit_amf0_put_ecma_array_start(&b, 0);   /* stands in for a strict array: any map works */
+    rtmpkit_amf0_put_key(&b, "0");
+    rtmpkit_amf0_put_string(&b, "hvc1");
+    rtmpkit_amf0_put_object_end(&b);
+    rtmpkit_amf0_put_object_end(&b);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "code");
+    rtmpkit_amf0_put_string(&b, "NetConnection.Connect.Success");
+    rtmpkit_amf0_put_object_end(&b);
+    send_server(&f, 3, 20, 0, 0, &b);
+    rtmpkit_buf_free(&b);
+    CHECK(f.seen_count > 0 && f.seen[f.seen_count - 1].type == RTMPKIT_EVENT_CONNECTED);
+    /* another message in between: the kept objects are not the message's values */
+    send_status(&f, 0, "status", "NetConnection.Something", "x");
+    props = rtmpkit_conn_connect_properties(f.conn);
+    CHECK_STR(rtmpkit_amf_get_string(props, "fmsVer"), "FMS/3,5,7,7009");
+    CHECK(rtmpkit_amf_get_number(props, "capsEx", 0) == 3);
+    list = rtmpkit_amf_get(props, "fourCcList");
+    CHECK(list && rtmpkit_amf_get_string(list, "0") && strcmp(rtmpkit_amf_get_string(list, "0"), "hvc1") == 0);
+    CHECK_STR(rtmpkit_amf_get_string(rtmpkit_conn_connect_info(f.conn), "code"), "NetConnection.Connect.Success");
+    fixture_free(&f);
+}
+
 int main(void)
 {
+    test_connect_result_kept();
     test_play_session();
     test_publish_session();
     test_errors();

@@ -146,6 +146,8 @@ static void test_permanent_error(void)
     CHECK_INT(rtmpkit_session_start(f.session), RTMPKIT_EREJECTED);
     CHECK_INT(f.server.opens, 1);
     CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EREJECTED), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EAUTH), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EUNKNOWN_APP), 0);
     CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_ETLS), 0);
     CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_ENOT_FOUND), 0);
     CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_ETIMEOUT), 1);

@@ -24,5 +24,8 @@ int main(void)
     CHECK(dlsym(RTLD_DEFAULT, "rk_chunk_reader_new") == NULL);
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_client_connect") != NULL);
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_timeline_map") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_probe_new") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_codec_config_parse") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_client_connect_properties") != NULL);
     return check_report("shared");
 }

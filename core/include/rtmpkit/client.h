@@ -107,4 +107,11 @@ RTMPKIT_API int rtmpkit_client_close(rtmpkit_client *cl);
 
 RTMPKIT_API const char *rtmpkit_client_error_message(const rtmpkit_client *cl);
 
+/* The last connect _result's properties and information objects (see
+ * rtmpkit_conn_connect_properties): what the server says it is (fmsVer) and can do
+ * (capabilities, Enhanced RTMP's capsEx and FourCC maps). Values of type NULL before a
+ * connect succeeded. Valid until the next rtmpkit_client_connect or rtmpkit_client_free. */
+RTMPKIT_API const rtmpkit_amf *rtmpkit_client_connect_properties(const rtmpkit_client *cl);
+RTMPKIT_API const rtmpkit_amf *rtmpkit_client_connect_info(const rtmpkit_client *cl);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rtmpkit/amf.h"
 #include "rtmpkit/log.h"
 
 #define RTMPKIT_DEFAULT_BUFFER_MS  3000   /* SetBufferLength for play when the config says 0 */
@@ -141,6 +142,14 @@ RTMPKIT_API const char *rtmpkit_conn_error_message(const rtmpkit_conn *c);
 /* The description of the server's connect _error, as the server wrote it (not scrubbed
  * of secrets: for authentication, never for a log line), or "" when there was none. */
 RTMPKIT_API const char *rtmpkit_conn_connect_error(const rtmpkit_conn *c);
+
+/* The connect _result as the server sent it, once CONNECTED: its properties object
+ * (fmsVer, capabilities, and for an Enhanced RTMP server the fourCcList,
+ * videoFourCcInfoMap, audioFourCcInfoMap and capsEx it echoes) and its information
+ * object (code, description, objectEncoding...). Each is a value of type NULL when the
+ * server sent none. Owned by the engine; valid until rtmpkit_conn_free. */
+RTMPKIT_API const rtmpkit_amf *rtmpkit_conn_connect_properties(const rtmpkit_conn *c);
+RTMPKIT_API const rtmpkit_amf *rtmpkit_conn_connect_info(const rtmpkit_conn *c);
 
 /* Counters, for stats. */
 RTMPKIT_API uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c);

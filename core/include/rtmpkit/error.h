@@ -5,9 +5,14 @@
 #include "rtmpkit/export.h"
 
 /* X(NAME, value, exit status, message). Values are negative; 0 is success.
- * The exit status is what rtmp-push, rtmp-play and rtmp-dump return for that error;
- * the man pages' EXIT STATUS sections list the same table (man/gen-man.c makes them
- * from here at build time). */
+ * The exit status is what the commands (rtmp-push, rtmp-play, rtmp-dump, rtmp-probe)
+ * return for that error; the man pages' EXIT STATUS sections list the same table
+ * (man/gen-man.c makes them from here at build time). Each failure a user acts on
+ * differently has a status of its own; statuses only grow: a new error appends a value
+ * and, unless it is a case of an existing status, a new status. Shared on purpose: 1
+ * (our own faults), 2 (the command line), 9 (malformed data from the server: a protocol
+ * violation or a message cut short, the same for the user); a safety limit crossed
+ * (18) is told apart: the server may be sound and only bigger than our caps. */
 #define RTMPKIT_ERROR_TABLE(X) \
     X(NOMEM,            -1,  1, "out of memory") \
     X(INTERNAL,         -2,  1, "internal error") \
@@ -20,7 +25,7 @@
     X(REJECTED,         -9,  7, "connect rejected by the server") \
     X(NOT_FOUND,        -10, 8, "stream not found") \
     X(PROTOCOL,         -11, 9, "protocol violation by the server") \
-    X(LIMIT,            -12, 9, "server exceeded a safety limit") \
+    X(LIMIT,            -12, 18, "server exceeded a safety limit") \
     X(OUTPUT,           -13, 10, "cannot write the output") \
     X(NETWORK,          -14, 11, "connection lost") \
     X(INPUT,            -15, 12, "cannot read the input") \
@@ -29,7 +34,9 @@
     X(TLS,              -18, 15, "TLS failure") \
     X(CANCELLED,        -19, 0,  "interrupted") \
     X(AGAIN,            -20, 1,  "nothing ready yet (internal)") \
-    X(TRUNCATED,        -21, 9,  "truncated data")
+    X(TRUNCATED,        -21, 9,  "truncated data") \
+    X(AUTH,             -22, 16, "authentication failed (wrong or missing user name or password)") \
+    X(UNKNOWN_APP,      -23, 17, "unknown application")
 
 enum rtmpkit_error {
     RTMPKIT_OK = 0,

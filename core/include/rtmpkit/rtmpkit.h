@@ -18,5 +18,7 @@
 #include "rtmpkit/session.h"
 #include "rtmpkit/timeline.h"
 #include "rtmpkit/recorder.h"
+#include "rtmpkit/codecinfo.h"
+#include "rtmpkit/probe.h"
 
 #endif

@@ -92,8 +92,8 @@ RTMPKIT_API rtmpkit_client *rtmpkit_session_client(rtmpkit_session *s);
 RTMPKIT_API int rtmpkit_session_reconnects(const rtmpkit_session *s);
 
 /* 1 for the errors a reconnect may cure: the network (reset, refused, timeout, no data,
- * DNS) and the handshake; 0 for the rest (rejected, not found, refused publish, TLS,
- * bad URL, a stream error, a cancel). */
+ * DNS) and the handshake; 0 for the rest (rejected, authentication, unknown application,
+ * not found, refused publish, TLS, bad URL, a stream error, a cancel). */
 RTMPKIT_API int rtmpkit_error_is_transient(int err);
 
 /* One line that says why the last call failed. */
