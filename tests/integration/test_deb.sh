@@ -3,8 +3,9 @@
 # and librtmpkit-dev from a copy of the tree (the tree itself gets no build files), lintian
 # finds no error, each package holds its files, the library package is named after the
 # library's SONAME, and the packages' dependencies are met. Unpacked into an empty root,
-# each command runs and says the package's version, and the library, its headers and its
-# pkg-config file build the examples, which publish to nginx and record (installed.sh).
+# each command runs and says the package's version, bash, zsh and fish find its
+# completion, and the library, its headers and its pkg-config file build the examples,
+# which publish to nginx and record (installed.sh).
 # The package build runs the unit tests (dh_auto_test) as on any machine;
 # RTMPKIT_DEB_NOCHECK=1 leaves them out (DEB_BUILD_OPTIONS=nocheck).
 . "$(dirname "$0")/lib.sh"
@@ -92,6 +93,20 @@ for cmd in $commands; do
     out=$(LD_LIBRARY_PATH=$libdir timeout 10 "$ROOT/usr/bin/$cmd" --version 2>&1)
     check "deb-$cmd-version" test "$out" = "$cmd $project_version"
     check "deb-$cmd-uses-packaged-library" sh -c "LD_LIBRARY_PATH='$libdir' ldd '$ROOT/usr/bin/$cmd' | grep -q '$libdir/librtmpkit.so'"
+done
+# Each shell finds the packaged completion of each command where it looks for one:
+# bash-completion's loader and fish beside the command and in XDG_DATA_DIRS, zsh's
+# compinit in the vendor directory of its fpath (Debian's zsh has it there).
+for cmd in $commands; do
+    out=$(XDG_DATA_DIRS=$ROOT/usr/share PATH=$ROOT/usr/bin:$PATH timeout 30 bash --norc --noprofile -c \
+        '. /usr/share/bash-completion/bash_completion && __load_completion "$1" && complete -p "$1"' _ "$cmd" 2>&1)
+    check "deb-bash-finds-$cmd" test "$out" = "complete -F _rtmpkit_${cmd//-/_} $cmd"
+    out=$(XDG_DATA_DIRS=$ROOT/usr/share PATH=$ROOT/usr/bin:$PATH HOME=$T LD_LIBRARY_PATH=$libdir timeout 30 \
+        fish -c "complete -C'$cmd --vers'" 2>&1 | cut -f1)
+    check "deb-fish-finds-$cmd" test "$out" = "--version"
+    out=$(timeout 30 zsh -f -c 'fpath=("$1" $fpath); autoload -Uz compinit && compinit -u -D && print -r -- $_comps[$2]' \
+        _ "$ROOT/usr/share/zsh/vendor-completions" "$cmd" 2>&1)
+    check "deb-zsh-finds-$cmd" test "$out" = "_$cmd"
 done
 check_installed_library deb "$ROOT/usr"
 
