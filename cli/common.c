@@ -23,6 +23,7 @@ enum arg_type {
     ARG_COUNT,      /* int incremented */
     ARG_INT,
     ARG_SECONDS,    /* double >= 0 */
+    ARG_ATTEMPTS,   /* int >= 0, or "forever" (RTMPKIT_RECONNECT_FOREVER) */
     ARG_STRING,
     ARG_SIZE,       /* WxH into two ints: width, then height */
     ARG_FORMAT,     /* -f: the format of the next input */
@@ -69,8 +70,10 @@ static const struct option_spec option_table[] = {
     { "volume", 0, ARG_PERCENT, CLI_PLAY, OPT(volume), "0-100", "audio volume in percent (default {VOLUME})" },
     { "fullscreen", 0, ARG_FLAG, CLI_PLAY, OPT(fullscreen), NULL, "start in fullscreen" },
     { "title", 0, ARG_STRING, CLI_PLAY, OPT(title), "T", "window title (default: the URL, key redacted)" },
-    { "stats", 0, ARG_STATS, CLI_PLAY, OPT(stats), "[=json]",
+    { "stats", 0, ARG_STATS, CLI_PLAY | CLI_PUSH | CLI_DUMP, OPT(stats), "[=json]",
       "a stats line on stderr every second (JSON lines with --stats=json)" },
+    { "stats-file", 0, ARG_STRING, CLI_PUSH | CLI_DUMP, OPT(stats_file), "FILE",
+      "write the stats lines to FILE instead (JSON unless --stats says otherwise)" },
     { "no-display", 0, ARG_FLAG, CLI_PLAY, OPT(no_display), NULL,
       "decode only, no window and no sound (tests, benchmarks)" },
     { "live", 0, ARG_FLAG, CLI_DUMP, OPT(live), NULL, "ask for the live stream only (play start -1)" },
@@ -100,6 +103,10 @@ static const struct option_spec option_table[] = {
     { "connect-timeout", 0, ARG_SECONDS, ALL_COMMANDS, OPT(connect_timeout), "SEC",
       "give up connecting, handshaking or starting after SEC seconds (default {CONNECT_TIMEOUT})" },
     { "buffer", 0, ARG_INT, CLI_DUMP | CLI_PLAY, OPT(buffer_ms), "MS", "buffer length asked of the server (default {BUFFER})" },
+    { "reconnect", 0, ARG_ATTEMPTS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(reconnect), "N",
+      "after a lost connection, connect again up to N times (0: never; forever; default: rtmp-push {RECONNECT_PUSH}, rtmp-dump {RECONNECT_DUMP}, rtmp-play {RECONNECT_PLAY})" },
+    { "reconnect-max-delay", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(reconnect_max_delay), "SEC",
+      "wait at most SEC seconds between attempts (they start at {RECONNECT_FIRST} s, x1.5 each; default {RECONNECT_MAX_DELAY})" },
     { "simple-handshake", 0, ARG_FLAG, ALL_COMMANDS, OPT(simple_handshake), NULL, "send no FP9 digest in the handshake" },
     { "ca-file", 0, ARG_STRING, ALL_COMMANDS, OPT(ca_file), "FILE",
       "rtmps: also trust the CA certificates in FILE (PEM)" },
@@ -269,6 +276,15 @@ static int store_option(const struct option_spec *o, const char *arg, const char
         *(double *)field = v;
         return 0;
     }
+    case ARG_ATTEMPTS: {
+        long v = strcmp(arg, "forever") == 0 ? RTMPKIT_RECONNECT_FOREVER : strtol(arg, &end, 10);
+        if (v != RTMPKIT_RECONNECT_FOREVER && (!*arg || *end || v < 0 || v > 1000000000)) {
+            usage_error(name, "--%s wants a number of attempts or \"forever\", not \"%s\"", o->name, arg);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
     case ARG_STRING:
         *(const char **)field = arg;
         return 0;
@@ -361,6 +377,8 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
     int c, index;
 
     memset(opts, 0, sizeof *opts);
+    opts->command = command;
+    opts->reconnect = CLI_RECONNECT_UNSET;
     opts->start = -1;
     opts->end_timeout = CLI_DEFAULT_END_TIMEOUT_S;
     opts->loop = CLI_DEFAULT_LOOP;
@@ -666,6 +684,20 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
     cfg->cancel = cli_install_signals();
 }
 
+void cli_reconnect_policy(const struct cli_options *opts, int headless, rtmpkit_reconnect_policy *out)
+{
+    int attempts = opts->reconnect;
+    if (attempts == CLI_RECONNECT_UNSET)
+        attempts = opts->command == CLI_PUSH ? CLI_DEFAULT_RECONNECT_PUSH
+                 : opts->command == CLI_DUMP ? CLI_DEFAULT_RECONNECT_DUMP
+                 : headless ? 0 : CLI_DEFAULT_RECONNECT_PLAY;
+    rtmpkit_reconnect_policy_default(out, attempts);
+    if (opts->reconnect_max_delay > 0)
+        out->max_delay_ms = (int)(opts->reconnect_max_delay * 1000);
+    if (out->first_delay_ms > out->max_delay_ms)
+        out->first_delay_ms = out->max_delay_ms;
+}
+
 int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log, int publish,
                       double play_start_ms, rtmpkit_session **out)
 {
@@ -676,6 +708,7 @@ int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rt
     sc.publish = publish;
     sc.stream = url->stream;
     sc.play_start_ms = play_start_ms;
+    cli_reconnect_policy(opts, 0, &sc.reconnect);
     if (!(*out = rtmpkit_session_new(&sc))) {
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(RTMPKIT_ENOMEM));
         return RTMPKIT_ENOMEM;
@@ -711,6 +744,40 @@ const volatile sig_atomic_t *cli_install_signals(void)
     return &stop_requested;
 }
 
+#define PROGRESS_BAR_WIDTH 20
+
+/* HH:MM:SS of ms (negative: 0). */
+static void format_clock(char *buf, size_t len, int64_t ms)
+{
+    if (ms < 0)
+        ms = 0;
+    snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+             (long long)(ms / 1000 % 60));
+}
+
+void cli_format_position(char *buf, size_t len, int64_t pos_ms, int64_t total_ms, uint64_t elapsed_ms)
+{
+    char pos[32], total[32], left[32], bar[PROGRESS_BAR_WIDTH + 1];
+    double fraction;
+    int filled;
+    format_clock(pos, sizeof pos, pos_ms);
+    if (total_ms <= 0) {
+        snprintf(buf, len, "%s", pos);
+        return;
+    }
+    fraction = pos_ms <= 0 ? 0.0 : pos_ms >= total_ms ? 1.0 : (double)pos_ms / (double)total_ms;
+    filled = (int)(fraction * PROGRESS_BAR_WIDTH);
+    for (int i = 0; i < PROGRESS_BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[PROGRESS_BAR_WIDTH] = 0;
+    format_clock(total, sizeof total, total_ms);
+    if (pos_ms > 0)
+        format_clock(left, sizeof left, (int64_t)((double)(total_ms - pos_ms) * (double)elapsed_ms / (double)pos_ms));
+    else
+        snprintf(left, sizeof left, "--:--:--");
+    snprintf(buf, len, "%s / %s [%s] %3d%% %s left", pos, total, bar, (int)(fraction * 100), left);
+}
+
 void cli_format_bytes(char *buf, size_t len, uint64_t bytes)
 {
     if (bytes < 1000)
@@ -726,7 +793,8 @@ void cli_format_bytes(char *buf, size_t len, uint64_t bytes)
 void cli_progress_init(struct cli_progress *p, const struct cli_options *opts)
 {
     memset(p, 0, sizeof *p);
-    p->enabled = !opts->quiet && isatty(STDERR_FILENO);
+    /* Stats lines on stderr take its place. */
+    p->enabled = !opts->quiet && isatty(STDERR_FILENO) && !(opts->stats && !opts->stats_file);
 }
 
 void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)

@@ -16,6 +16,12 @@
 #define CLI_DEFAULT_END_TIMEOUT_S 5     /* no media this long: the stream has ended */
 #define CLI_DEFAULT_VOLUME        100
 #define CLI_DEFAULT_LOOP          1
+/* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
+ * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
+#define CLI_DEFAULT_RECONNECT_PUSH 0
+#define CLI_DEFAULT_RECONNECT_DUMP 0
+#define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
+#define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
 
 enum cli_command {
     CLI_DUMP = 1 << 0,
@@ -25,6 +31,7 @@ enum cli_command {
 
 /* Every option of every command; each command sees the ones the table gives it. */
 struct cli_options {
+    enum cli_command command;    /* the command parsing these */
     const char *url;
     const char *output;
     const char *app;
@@ -56,6 +63,8 @@ struct cli_options {
     const char *ca_file;     /* rtmps: a CA to trust besides the system store */
     const char *ca_path;     /* rtmps: a directory of CAs (c_rehash'ed) */
     int insecure;            /* rtmps: no certificate verification (warned) */
+    int reconnect;           /* attempts after a lost connection, CLI_RECONNECT_UNSET, or FOREVER */
+    double reconnect_max_delay;   /* seconds; 0: the library's default cap */
     /* rtmp-push */
     const char *input;
     const char *format;          /* -f before the input */
@@ -80,6 +89,7 @@ struct cli_options {
     int fullscreen;
     const char *title;
     int stats;                   /* 0 off, 1 text line, 2 JSON lines (CLI_STATS_*) */
+    const char *stats_file;      /* the stats lines go here (JSON unless --stats says) */
     int no_display;
 };
 
@@ -136,8 +146,13 @@ int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_str
 void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log,
                        rtmpkit_client_config *cfg);
 
+/* The reconnect policy of the options: --reconnect (or the command's default) attempts,
+ * the library's default waits, capped by --reconnect-max-delay. headless: rtmp-play without
+ * a window, which retries only when --reconnect asks. */
+void cli_reconnect_policy(const struct cli_options *opts, int headless, rtmpkit_reconnect_policy *out);
+
 /* Creates the session of the command's one stream (publish, or play from play_start_ms)
- * and starts it: connect, then play or publish. A failure is logged (a cancel is not).
+ * and starts it, with the options' reconnect policy: connect, then play or publish. A failure is logged (a cancel is not).
  * Returns 0 or an error; *out is set unless memory ran out (rtmpkit_session_free it). */
 int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log, int publish,
                       double play_start_ms, rtmpkit_session **out);
@@ -156,6 +171,10 @@ void cli_progress_init(struct cli_progress *p, const struct cli_options *opts);
 void cli_progress_draw(struct cli_progress *p, int force, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cli_progress_end(struct cli_progress *p);
+
+/* Where a run is, as pv shows it: "00:01:23 / 00:05:00 [#####.....] 27% 00:03:37 left"
+ * when total_ms > 0 (the time left at the pace of the elapsed_ms so far), else "00:01:23". */
+void cli_format_position(char *buf, size_t len, int64_t pos_ms, int64_t total_ms, uint64_t elapsed_ms);
 
 /* "1.5 MB" style sizes. */
 void cli_format_bytes(char *buf, size_t len, uint64_t bytes);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "stats.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
@@ -11,18 +12,39 @@
 #include "rtmpkit/timeline.h"
 
 #define NAME "rtmp-dump"
+#define STATS_WAIT_MS 1000   /* with --stats, the longest wait for an event */
 
-static void draw_progress(struct cli_progress *p, const rtmpkit_recorder *rec, uint64_t started_ms, int force)
+static void draw_progress(struct cli_progress *p, const rtmpkit_recorder *rec, uint64_t started_ms, int64_t total_ms,
+                          int force)
 {
-    char size[32];
-    double elapsed = (double)(rtmpkit_monotonic_ms() - started_ms) / 1000.0;
+    char size[32], position[128];
+    uint64_t elapsed_ms = rtmpkit_monotonic_ms() - started_ms;
+    double elapsed = (double)elapsed_ms / 1000.0;
     rtmpkit_recorder_stats st;
     rtmpkit_recorder_get_stats(rec, &st);
     cli_format_bytes(size, sizeof size, st.bytes);
-    cli_progress_draw(p, force, "recorded %02d:%02d:%02d  %s  %.0f kbit/s",
-                      (int)(st.duration_ms / 3600000), (int)(st.duration_ms / 60000 % 60),
-                      (int)(st.duration_ms / 1000 % 60), size,
+    cli_format_position(position, sizeof position, st.duration_ms, total_ms, elapsed_ms);
+    cli_progress_draw(p, force, "recorded %s  %s  %.0f kbit/s", position, size,
                       elapsed > 0 ? (double)st.bytes * 8 / 1000 / elapsed : 0.0);
+}
+
+static void stats_tick(struct cli_stats *stats, const rtmpkit_recorder *rec, const rtmpkit_session *session,
+                       const char *state, int force)
+{
+    struct cli_stats_sample s;
+    rtmpkit_recorder_stats st;
+    if (stats->mode == CLI_STATS_OFF)
+        return;
+    rtmpkit_recorder_get_stats(rec, &st);
+    memset(&s, 0, sizeof s);
+    s.state = state;
+    s.bytes = st.bytes;
+    s.video_frames = st.video_frames;
+    s.audio_frames = st.audio_frames;
+    s.media_ms = st.duration_ms;
+    s.reconnects = rtmpkit_session_reconnects(session);
+    s.queue_ms = s.lateness_ms = -1;
+    cli_stats_tick(stats, &s, force);
 }
 
 /* Media written, or an output error. */
@@ -35,9 +57,11 @@ static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev)
 /* Receives and records until the stream ends, --duration is reached, a signal arrives or
  * an error happens. Returns 0 or an error. */
 static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const struct cli_options *opts,
-                         rtmpkit_log *log)
+                         struct cli_stats *stats, rtmpkit_log *log)
 {
     struct cli_progress progress;
+    const char *state = "recording";
+    uint64_t last_event = rtmpkit_monotonic_ms();
     uint64_t started = 0;   /* when the first tag arrived: the bit rate is over media time */
     int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
     int err;
@@ -47,19 +71,29 @@ static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const 
         rtmpkit_session_event sev;
         const rtmpkit_event *ev = &sev.event;
         rtmpkit_recorder_stats st;
-        int end_ms;
+        int end_ms, wait_ms;
         /* Some servers (node-media-server) say nothing when the publisher goes away:
          * media that stops for end_timeout means the stream has ended. */
         rtmpkit_recorder_get_stats(rec, &st);
         end_ms = st.bytes > RTMPKIT_FLV_HEADER_SIZE && !opts->wait ? (int)(opts->end_timeout * 1000) : 0;
-        err = rtmpkit_session_next_event(session, &sev, end_ms);
+        wait_ms = end_ms;
+        if (stats->mode != CLI_STATS_OFF) {   /* wake up for the stats line at least */
+            int left = end_ms - (int)(rtmpkit_monotonic_ms() - last_event);
+            wait_ms = end_ms && left < STATS_WAIT_MS ? (left > 0 ? left : 1) : STATS_WAIT_MS;
+        }
+        err = rtmpkit_session_next_event(session, &sev, wait_ms);
+        stats_tick(stats, rec, session, state, 0);
         if (err == RTMPKIT_EAGAIN) {
+            if (!end_ms || rtmpkit_monotonic_ms() - last_event < (uint64_t)end_ms)
+                continue;
             rtmpkit_logf(log, RTMPKIT_LOG_INFO, "no media for %.1f s: the stream has ended", opts->end_timeout);
             err = 0;
             break;
         }
         if (err < 0)
             break;
+        last_event = rtmpkit_monotonic_ms();
+        state = sev.type == RTMPKIT_SESSION_RECONNECTING ? "reconnecting" : "recording";
         if (sev.type == RTMPKIT_SESSION_RECONNECTING) {
             rtmpkit_recorder_new_segment(rec);   /* the session said why and when */
             continue;
@@ -71,7 +105,7 @@ static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const 
                 started = rtmpkit_monotonic_ms();
             if ((err = record_media(rec, ev)) < 0)
                 break;
-            draw_progress(&progress, rec, started, 0);
+            draw_progress(&progress, rec, started, limit_ms, 0);
             rtmpkit_recorder_get_stats(rec, &st);
             if (limit_ms >= 0 && st.duration_ms >= limit_ms) {
                 rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reached --duration %.1f s", opts->duration);
@@ -91,7 +125,7 @@ static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const 
         }
     }
     if (progress.enabled && started)
-        draw_progress(&progress, rec, started, 1);
+        draw_progress(&progress, rec, started, limit_ms, 1);
     cli_progress_end(&progress);
     if (err == RTMPKIT_ECANCELLED) {
         rtmpkit_logf(log, RTMPKIT_LOG_INFO, "interrupted: finishing the file");
@@ -156,6 +190,7 @@ int main(int argc, char **argv)
     rtmpkit_log log;
     rtmpkit_url url;
     rtmpkit_session *session = NULL;
+    struct cli_stats stats = { 0 };
     const char *path;
     char shown[512];
     int err, have_url = 0;
@@ -173,6 +208,8 @@ int main(int argc, char **argv)
     }
     rtmpkit_url_format_redacted(&url, 0, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "recording %s to %s", shown, strcmp(path, "-") ? path : "stdout");
+    if ((err = cli_stats_open(&stats, &opts, NAME, &log)) < 0)
+        goto done;
     if ((err = cli_start_session(&opts, &url, &log, 0, play_start_ms(&opts), &session)) < 0)
         goto done;
     if (!(rec = new_recorder(path))) {
@@ -180,7 +217,8 @@ int main(int argc, char **argv)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
         goto done;
     }
-    err = record_stream(session, rec, &opts, &log);
+    err = record_stream(session, rec, &opts, &stats, &log);
+    stats_tick(&stats, rec, session, "done", 1);
     if (err == RTMPKIT_EOUTPUT)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_recorder_error_message(rec));
     else if (err < 0)
@@ -190,6 +228,7 @@ done:
     if (rec)
         err = finish_recording(rec, err, &log);
     rtmpkit_recorder_free(rec);
+    cli_stats_close(&stats);
     if (have_url)
         rtmpkit_url_free(&url);
     rtmpkit_log_cleanup(&log);

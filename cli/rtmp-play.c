@@ -34,6 +34,7 @@ static void player_options(const struct cli_options *opts, const rtmpkit_url *ur
     po->no_video = opts->no_video;
     po->headless = opts->no_display;
     po->end_timeout_ms = CLI_DEFAULT_END_TIMEOUT_S * 1000;   /* the one rtmp-dump has too */
+    cli_reconnect_policy(opts, opts->no_display, &po->reconnect);
     po->log = log;
     po->cancel = cfg->cancel;
 }

@@ -5,6 +5,8 @@
 
 #include "common.h"
 #include "source.h"
+#include "stats.h"
+#include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/publisher.h"
 
@@ -18,22 +20,73 @@ struct pusher {
     rtmpkit_log *log;
     const volatile sig_atomic_t *cancel;
     int error_logged;           /* the failure was reported where it happened */
+    struct cli_stats stats;
+    int realtime;               /* paced or live: the media should keep up with the clock */
+    uint64_t first_send_ms;     /* monotonic, when the first frame went to the publisher */
+    int64_t first_dts_ms;       /* and its timestamp */
+    int64_t pass_ms;            /* one pass over the input, -1: not known */
+    int64_t total_ms;           /* all passes, or --duration; -1: not known */
 };
+
+/* How much there is to send: the passes of a file of known length, --duration if less. */
+static void measure_input(struct pusher *p)
+{
+    int64_t limit = p->opts->duration > 0 ? (int64_t)(p->opts->duration * 1000) : -1;
+    p->pass_ms = rk_source_duration_ms(p->source);
+    p->total_ms = p->pass_ms > 0 && p->opts->loop > 0 ? p->pass_ms * p->opts->loop : -1;
+    if (limit > 0 && (p->total_ms < 0 || limit < p->total_ms))
+        p->total_ms = limit;
+}
+
+/* The stats of the moment; lateness only when sending in real time. */
+static void stats_sample(const struct pusher *p, const char *state, struct cli_stats_sample *s)
+{
+    rtmpkit_publisher_stats st;
+    int64_t wall;
+    rtmpkit_publisher_get_stats(p->publisher, &st);
+    memset(s, 0, sizeof *s);
+    s->state = state;
+    s->bytes = st.media_bytes;
+    s->video_frames = st.video_sent;
+    s->audio_frames = st.audio_sent;
+    s->dropped = st.dropped;
+    s->media_ms = st.last_dts_ms;
+    s->reconnects = rtmpkit_session_reconnects(p->session);
+    s->queue_ms = st.queue_latency_ms < 0 ? 0 : st.queue_latency_ms;
+    wall = p->first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - p->first_send_ms) : 0;
+    s->lateness_ms = !p->realtime ? -1 : wall > st.last_dts_ms - p->first_dts_ms ? wall - (st.last_dts_ms - p->first_dts_ms) : 0;
+}
 
 static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
 {
     rtmpkit_publisher_stats st;
-    char size[32];
+    char size[32], position[128], loop[64] = "";
     double media_s;
+    uint64_t elapsed = p->first_send_ms ? rtmpkit_monotonic_ms() - p->first_send_ms : 0;
     rtmpkit_publisher_get_stats(p->publisher, &st);
     media_s = (double)st.last_dts_ms / 1000.0;
     cli_format_bytes(size, sizeof size, st.media_bytes);
-    cli_progress_draw(progress, force, "sent %02d:%02d:%02d  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms",
-                      (int)(st.last_dts_ms / 3600000), (int)(st.last_dts_ms / 60000 % 60),
-                      (int)(st.last_dts_ms / 1000 % 60), size,
-                      media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
+    cli_format_position(position, sizeof position, st.last_dts_ms, p->total_ms, elapsed);
+    if (p->opts->loop != 1 && p->pass_ms > 0) {
+        int64_t pass = st.last_dts_ms / p->pass_ms + 1;
+        if (p->opts->loop > 0)
+            snprintf(loop, sizeof loop, "  loop %lld/%d", (long long)(pass < p->opts->loop ? pass : p->opts->loop), p->opts->loop);
+        else
+            snprintf(loop, sizeof loop, "  loop %lld", (long long)pass);
+    }
+    cli_progress_draw(progress, force, "sent %s  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms%s",
+                      position, size, media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
                       media_s > 0 ? (double)st.video_sent / media_s : 0.0,
-                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms);
+                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms, loop);
+}
+
+static void stats_tick(struct pusher *p, const char *state, int force)
+{
+    struct cli_stats_sample s;
+    if (p->stats.mode == CLI_STATS_OFF)
+        return;
+    stats_sample(p, state, &s);
+    cli_stats_tick(&p->stats, &s, force);
 }
 
 /* Sends the source's tags until its end, --duration, a signal or an error. */
@@ -61,9 +114,14 @@ static int push_stream(struct pusher *p)
         }
         if (limit_ms >= 0 && tag.dts_ms >= limit_ms && !(tag.flags & RTMPKIT_MEDIA_CONFIG))
             break;
+        if (!p->first_send_ms) {
+            p->first_send_ms = rtmpkit_monotonic_ms();
+            p->first_dts_ms = tag.dts_ms;
+        }
         if ((err = rtmpkit_publisher_send(p->publisher, &tag)) < 0)
             break;
         draw_progress(p, &progress, 0);
+        stats_tick(p, "sending", 0);
     }
     /* What is queued goes out before the stream is closed. */
     if (err >= 0)
@@ -91,6 +149,7 @@ static int start_publisher(struct pusher *p)
         .write_timeout_ms = opts->timeout > 0 ? (int)(opts->timeout * 1000) : 0,
         .cancel = p->cancel,
     };
+    p->realtime = pc.paced || pc.live;
     if (!(p->publisher = rtmpkit_publisher_new(&pc))) {
         rtmpkit_logf(p->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(RTMPKIT_ENOMEM));
         return RTMPKIT_ENOMEM;
@@ -161,10 +220,13 @@ int main(int argc, char **argv)
         err = RTMPKIT_EUSAGE;
         goto done;
     }
+    if ((err = cli_stats_open(&p.stats, &opts, NAME, &log)) < 0)
+        goto done;
     source_options(&opts, &log, &source_opts);
     if ((err = rk_source_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_source_describe(p.source));
+    measure_input(&p);
 
     rtmpkit_url_format_redacted(&url, 1, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "publishing to %s", shown);
@@ -176,7 +238,9 @@ int main(int argc, char **argv)
     if (err < 0 && !p.error_logged)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_publisher_error_message(p.publisher));
     report_totals(&p);
+    stats_tick(&p, "done", 1);
 done:
+    cli_stats_close(&p.stats);
     rtmpkit_publisher_free(p.publisher);
     rtmpkit_session_free(p.session);   /* FCUnpublish, deleteStream */
     if (p.source)

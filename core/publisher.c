@@ -12,6 +12,7 @@
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 
 #define UNPACED_MAX_PENDING (512u * 1024)   /* bytes queued before an unpaced send waits */
 #define QUEUE_FIFO_SIZE 4096                 /* tags remembered to measure queue latency */
@@ -158,10 +159,12 @@ static int queue_tag(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
     remember_queued(p, tag->dts_ms);
     p->stats.last_dts_ms = tag->dts_ms;
     if (!(tag->flags & RTMPKIT_MEDIA_CONFIG)) {
+        rtmpkit_tag_header h;
+        int frame = tag->type != RTMPKIT_FLV_DATA && rtmpkit_tag_parse(tag->type, data, size, &h) > 0 && h.frame;
         p->stats.media_bytes += size;
-        if (tag->type == RTMPKIT_FLV_VIDEO)
+        if (frame && tag->type == RTMPKIT_FLV_VIDEO)
             p->stats.video_sent++;
-        else if (tag->type == RTMPKIT_FLV_AUDIO)
+        else if (frame && tag->type == RTMPKIT_FLV_AUDIO)
             p->stats.audio_sent++;
     }
     return 0;

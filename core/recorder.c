@@ -33,6 +33,7 @@ struct rtmpkit_recorder {
     off_t start;                /* where the FLV begins in it */
     uint64_t bytes;
     uint64_t tags[3];           /* audio, video, data */
+    uint64_t frames[2];         /* audio, video tags that carry coded frames */
     uint8_t flv_flags;          /* audio/video, as seen */
     int metadata_done;          /* the first onMetaData was rewritten */
     off_t duration_at;          /* its doubles, from the FLV's start; -1: nothing to patch */
@@ -140,6 +141,12 @@ static int track_of(uint8_t type)
     return type == RTMPKIT_FLV_AUDIO ? 0 : type == RTMPKIT_FLV_VIDEO ? 1 : 2;
 }
 
+static int carries_frame(uint8_t type, const uint8_t *data, size_t len)
+{
+    rtmpkit_tag_header h;
+    return rtmpkit_tag_parse(type, data, len, &h) > 0 && h.frame;
+}
+
 /* One tag per write: after a kill -9 the file ends with complete tags, at most the one
  * being written is cut. */
 static int write_tag(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, const uint8_t *data, size_t len)
@@ -151,6 +158,10 @@ static int write_tag(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, co
     rtmpkit_flv_write_tag_header(header, type, (uint32_t)len, timestamp);
     rtmpkit_flv_write_tag_trailer(trailer, (uint32_t)len);
     rec->tags[track_of(type)]++;
+    if (type == RTMPKIT_FLV_AUDIO && carries_frame(type, data, len))
+        rec->frames[0]++;
+    if (type == RTMPKIT_FLV_VIDEO && carries_frame(type, data, len))
+        rec->frames[1]++;
     if (type == RTMPKIT_FLV_AUDIO)
         rec->flv_flags |= FLV_FLAG_AUDIO;
     if (type == RTMPKIT_FLV_VIDEO)
@@ -268,6 +279,8 @@ void rtmpkit_recorder_get_stats(const rtmpkit_recorder *rec, rtmpkit_recorder_st
     stats->audio_tags = rec->tags[0];
     stats->video_tags = rec->tags[1];
     stats->data_tags = rec->tags[2];
+    stats->audio_frames = rec->frames[0];
+    stats->video_frames = rec->frames[1];
     stats->bytes = rec->bytes;
     stats->duration_ms = duration_ms(rec);
 }

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "client_internal.h"
@@ -10,9 +11,6 @@
 #include "rtmpkit/error.h"
 #include "session_internal.h"
 
-#define DEFAULT_FIRST_DELAY_MS 1000
-#define DEFAULT_FACTOR         1.5
-#define DEFAULT_MAX_DELAY_MS   30000
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
@@ -42,6 +40,17 @@ int rtmpkit_error_is_transient(int err)
     }
 }
 
+void rtmpkit_reconnect_policy_default(rtmpkit_reconnect_policy *p, int attempts)
+{
+    memset(p, 0, sizeof *p);
+    p->attempts = attempts;
+    p->first_delay_ms = RTMPKIT_RECONNECT_DEFAULT_FIRST_MS;
+    p->factor = RTMPKIT_RECONNECT_DEFAULT_FACTOR;
+    p->max_delay_ms = RTMPKIT_RECONNECT_DEFAULT_MAX_MS;
+    p->jitter_percent = RTMPKIT_RECONNECT_DEFAULT_JITTER;
+    p->after_start_only = 1;
+}
+
 rtmpkit_session *rtmpkit_session_new(const rtmpkit_session_config *cfg)
 {
     return rk_session_new_with_opener(cfg, NULL);
@@ -58,11 +67,11 @@ rtmpkit_session *rk_session_new_with_opener(const rtmpkit_session_config *cfg, c
     if (!s->cfg.publish_type)
         s->cfg.publish_type = "live";
     if (s->cfg.reconnect.first_delay_ms <= 0)
-        s->cfg.reconnect.first_delay_ms = DEFAULT_FIRST_DELAY_MS;
+        s->cfg.reconnect.first_delay_ms = RTMPKIT_RECONNECT_DEFAULT_FIRST_MS;
     if (s->cfg.reconnect.factor < 1)
-        s->cfg.reconnect.factor = DEFAULT_FACTOR;
+        s->cfg.reconnect.factor = RTMPKIT_RECONNECT_DEFAULT_FACTOR;
     if (s->cfg.reconnect.max_delay_ms <= 0)
-        s->cfg.reconnect.max_delay_ms = DEFAULT_MAX_DELAY_MS;
+        s->cfg.reconnect.max_delay_ms = RTMPKIT_RECONNECT_DEFAULT_MAX_MS;
     s->cfg.client.conn.publisher = cfg->publish;
     s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
     if (!(s->client = rk_client_new_with_opener(&s->cfg.client, opener))) {

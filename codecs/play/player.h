@@ -16,6 +16,7 @@
 
 #include "rtmpkit/client.h"
 #include "rtmpkit/log.h"
+#include "rtmpkit/session.h"
 
 #define RK_PLAYER_DEFAULT_LATENCY_MS 500
 #define RK_PLAYER_MIN_LATENCY_MS     50    /* below it the device buffer and a frame exceed the target */
@@ -36,9 +37,10 @@ struct rk_player_options {
     enum rk_player_stats stats;  /* a stats line on stderr every second */
     int no_audio, no_video;      /* not both */
     /* No window, no sound: every frame is decoded, the end of the stream (or no media for
-     * end_timeout_ms) ends the run, and a lost connection is not retried. */
+     * end_timeout_ms) ends the run. */
     int headless;
     int end_timeout_ms;          /* headless: no media this long is the end (> 0) */
+    rtmpkit_reconnect_policy reconnect;   /* after a lost connection (the window says "reconnecting") */
     rtmpkit_log *log;            /* not owned; may be used from every thread */
     const volatile sig_atomic_t *cancel;   /* nonzero (a signal): stop as soon as possible */
 };

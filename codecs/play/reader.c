@@ -3,8 +3,8 @@
  * (unwrapped, rebased when the publisher or the connection starts again), keeps the live
  * edge and the "waiting" state that the clock and the title follow, reads the title from
  * onMetaData and the publisher's wall clock from onFI, and applies --duration and the
- * headless end rules. The connection is the library's session (rtmpkit/session.h): with a
- * window it reconnects, and the player shows "reconnecting" meanwhile. */
+ * headless end rules. The connection is the library's session (rtmpkit/session.h): it
+ * reconnects as the options' policy says, and the player shows "reconnecting" meanwhile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +21,6 @@
 #define NO_MEDIA_WAITING_MS 2000              /* no media this long: "waiting for the stream" */
 #define READ_WAIT_MS       200                /* one read's wait: then the no-media check */
 /* With a window, the waits before connecting again: 0.5 s, doubling up to 5 s. */
-#define RECONNECT_FIRST_MS 500
-#define RECONNECT_FACTOR   2
-#define RECONNECT_MAX_MS   5000
 
 /* "HH:MM:SS.mmm" local time on "dd-mm-yy" -> UTC ms, or -1. */
 static int64_t parse_local_timecode(const char *sd, const char *st)
@@ -187,20 +184,6 @@ static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *
     return 0;
 }
 
-/* The session's reconnect policy: with a window, a connection lost after play has started
- * is retried for ever (the window stays, showing "reconnecting"); headless, never. */
-static void reconnect_policy(const struct rk_player *pl, rtmpkit_reconnect_policy *policy)
-{
-    memset(policy, 0, sizeof *policy);
-    if (pl->headless)
-        return;
-    policy->attempts = RTMPKIT_RECONNECT_FOREVER;
-    policy->first_delay_ms = RECONNECT_FIRST_MS;
-    policy->factor = RECONNECT_FACTOR;
-    policy->max_delay_ms = RECONNECT_MAX_MS;
-    policy->after_start_only = 1;
-}
-
 /* One event of the session. Returns 1 when the reading is over. *first_ts as for
  * handle_event: each connection counts --duration from its own first media. */
 static int handle_session_event(struct rk_player *pl, const rtmpkit_session_event *sev, int64_t *first_ts)
@@ -257,7 +240,7 @@ void *rk_player_reader_thread(void *arg)
     cfg.client = *pl->opts.client;
     cfg.stream = pl->opts.stream;
     cfg.play_start_ms = PLAY_START_LIVE_OR_RECORDED;
-    reconnect_policy(pl, &cfg.reconnect);
+    cfg.reconnect = pl->opts.reconnect;
     if (!(session = rtmpkit_session_new(&cfg))) {
         err = RTMPKIT_ENOMEM;
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));

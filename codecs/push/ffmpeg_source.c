@@ -254,6 +254,13 @@ int rk_ffmpeg_source_is_live(const rk_ffmpeg_source *s)
     return s->live;
 }
 
+int64_t rk_ffmpeg_source_duration_ms(const rk_ffmpeg_source *s)
+{
+    if (s->live || !s->main_in.fmt || s->main_in.fmt->duration <= 0)
+        return -1;
+    return s->main_in.fmt->duration / (AV_TIME_BASE / 1000);
+}
+
 const char *rk_ffmpeg_source_describe(const rk_ffmpeg_source *s)
 {
     return s->desc;

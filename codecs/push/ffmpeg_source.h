@@ -35,6 +35,10 @@ RK_MODULE_API int rk_ffmpeg_source_read(rk_ffmpeg_source *src, rk_tag *tag);
  * asked; the caller paces it). */
 RK_MODULE_API int rk_ffmpeg_source_is_live(const rk_ffmpeg_source *src);
 
+/* The length of one pass over the input in ms, or -1 when it is not known (devices,
+ * stdin, the test source, a container that does not say). */
+RK_MODULE_API int64_t rk_ffmpeg_source_duration_ms(const rk_ffmpeg_source *src);
+
 /* A one-line description for logs: "h264 1280x720 30 fps (copied) + aac 48000 Hz stereo (encoded)". */
 RK_MODULE_API const char *rk_ffmpeg_source_describe(const rk_ffmpeg_source *src);
 

@@ -34,6 +34,7 @@ struct rk_flv_reader {
     int no_audio, no_video;
     int avc_length_size;
     int sent_config;        /* metadata and sequence headers go out once, not each loop */
+    int64_t duration_ms;    /* one pass, -1: not known */
     char description[160];
     rtmpkit_log *log;
 };
@@ -152,6 +153,30 @@ static int probe_codecs(rk_flv_reader *s)
     return err < 0 ? err : 1;
 }
 
+/* The timestamp of the tag at offset, or -1. */
+static int64_t tag_time_at(int fd, off_t offset)
+{
+    uint8_t h[RTMPKIT_FLV_TAG_HEADER_SIZE];
+    if (offset < 0 || pread(fd, h, sizeof h, offset) != (ssize_t)sizeof h)
+        return -1;
+    return (int64_t)((uint32_t)h[7] << 24 | (uint32_t)h[4] << 16 | (uint32_t)h[5] << 8 | h[6]);
+}
+
+/* One pass: the last tag's time (found through the file's last PreviousTagSize) less
+ * the first's. A file cut in the middle of a tag has no such end: -1. */
+static int64_t file_duration_ms(int fd, off_t size, size_t data_offset)
+{
+    uint8_t prev[4];
+    int64_t first, last;
+    uint32_t back;
+    if (size < (off_t)data_offset + 4 || pread(fd, prev, 4, size - 4) != 4)
+        return -1;
+    back = (uint32_t)prev[0] << 24 | (uint32_t)prev[1] << 16 | (uint32_t)prev[2] << 8 | prev[3];
+    first = tag_time_at(fd, (off_t)data_offset);
+    last = tag_time_at(fd, size - 4 - (off_t)back);
+    return first < 0 || last < first || back < RTMPKIT_FLV_TAG_HEADER_SIZE ? -1 : last - first;
+}
+
 int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *o)
 {
     rk_flv_reader *s;
@@ -189,6 +214,7 @@ int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *o)
         goto fail;
     }
     s->start = s->data_offset = (size_t)n;
+    s->duration_ms = file_duration_ms(s->fd, st.st_size, s->data_offset);
     if ((err = probe_codecs(s)) <= 0)
         goto fail;
     *out = s;
@@ -258,6 +284,11 @@ int rk_flv_reader_read(rk_flv_reader *s, rk_tag *tag)
         tag->flags = any_config ? RK_TAG_CONFIG : t.type == RTMPKIT_FLV_VIDEO ? video_flags(s, &h) : 0;
         return 1;
     }
+}
+
+int64_t rk_flv_reader_duration_ms(const rk_flv_reader *s)
+{
+    return s->duration_ms;
 }
 
 const char *rk_flv_reader_describe(const rk_flv_reader *s)

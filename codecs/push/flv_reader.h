@@ -15,6 +15,9 @@ int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *opts
  * tags rebased to 0, --loop repeats later by the time played. */
 int rk_flv_reader_read(rk_flv_reader *src, rk_tag *tag);
 const char *rk_flv_reader_describe(const rk_flv_reader *src);
+/* One pass over the file in ms (its last tag's time less its first's), -1 when the end
+ * of the file cannot be read as a tag. */
+int64_t rk_flv_reader_duration_ms(const rk_flv_reader *src);
 void rk_flv_reader_close(rk_flv_reader *src);
 
 #endif

@@ -22,6 +22,7 @@ struct module_api {
     int (*read)(rk_ffmpeg_source *, rk_tag *);
     int (*is_live)(const rk_ffmpeg_source *);
     const char *(*describe)(const rk_ffmpeg_source *);
+    int64_t (*duration_ms)(const rk_ffmpeg_source *);
     void (*close)(rk_ffmpeg_source *);
 };
 
@@ -66,7 +67,8 @@ static int bind_api(void *module, struct module_api *api)
     *(void **)&api->is_live = dlsym(module, "rk_ffmpeg_source_is_live");
     *(void **)&api->describe = dlsym(module, "rk_ffmpeg_source_describe");
     *(void **)&api->close = dlsym(module, "rk_ffmpeg_source_close");
-    return api->open && api->read && api->is_live && api->describe && api->close ? 0 : -1;
+    *(void **)&api->duration_ms = dlsym(module, "rk_ffmpeg_source_duration_ms");
+    return api->open && api->read && api->is_live && api->describe && api->close && api->duration_ms ? 0 : -1;
 }
 
 int rk_source_open(rk_source **out, const struct rk_source_options *opts)
@@ -107,6 +109,11 @@ int rk_source_is_live(const rk_source *in)
 const char *rk_source_describe(const rk_source *in)
 {
     return in->flv ? rk_flv_reader_describe(in->flv) : in->api.describe(in->ffmpeg);
+}
+
+int64_t rk_source_duration_ms(const rk_source *in)
+{
+    return in->flv ? rk_flv_reader_duration_ms(in->flv) : in->api.duration_ms(in->ffmpeg);
 }
 
 void rk_source_close(rk_source *in)

@@ -58,6 +58,8 @@ int rk_source_open(rk_source **out, const struct rk_source_options *opts);
 int rk_source_read(rk_source *src, rk_tag *tag);
 int rk_source_is_live(const rk_source *src);
 const char *rk_source_describe(const rk_source *src);
+/* One pass over the input, in ms; -1 when not known (a live input, the test source). */
+int64_t rk_source_duration_ms(const rk_source *src);
 void rk_source_close(rk_source *src);
 
 #endif

@@ -175,6 +175,8 @@ static void test_file(void)
     CHECK_INT(st.video_tags, 3);
     CHECK_INT(st.audio_tags, 4);
     CHECK_INT(st.data_tags, 1);
+    CHECK_INT(st.video_frames, 2);                             /* the headers carry none */
+    CHECK_INT(st.audio_frames, 3);
     CHECK_INT(st.duration_ms, 1250);
     CHECK_INT(rtmpkit_recorder_close(rec), 0);
     CHECK_INT(rtmpkit_recorder_close(rec), 0);                 /* again: nothing */

@@ -49,7 +49,7 @@ typedef struct rtmpkit_publisher_config {
 } rtmpkit_publisher_config;
 
 typedef struct rtmpkit_publisher_stats {
-    uint64_t video_sent, audio_sent;   /* frames queued for sending (not config tags) */
+    uint64_t video_sent, audio_sent;   /* coded frames queued for sending (not headers or sequence ends) */
     uint64_t dropped;
     uint64_t media_bytes;              /* bytes of the frames above */
     int64_t last_dts_ms;               /* of the last tag sent */

@@ -35,6 +35,7 @@ typedef struct rtmpkit_recorder_config {
 typedef struct rtmpkit_recorder_stats {
     int opened;                /* the output was opened: the first tag came */
     uint64_t audio_tags, video_tags, data_tags;   /* written */
+    uint64_t audio_frames, video_frames;          /* written tags that carry coded frames */
     uint64_t bytes;            /* written, the FLV header included */
     int64_t duration_ms;       /* the highest timestamp written */
 } rtmpkit_recorder_stats;

@@ -12,17 +12,28 @@
 
 #define RTMPKIT_RECONNECT_FOREVER (-1)
 
+/* The policy every command uses unless told otherwise: the first attempt after 1 s, each
+ * further wait 1.5 times longer with up to 20 % random jitter, capped at 30 s. */
+#define RTMPKIT_RECONNECT_DEFAULT_FIRST_MS 1000
+#define RTMPKIT_RECONNECT_DEFAULT_FACTOR   1.5
+#define RTMPKIT_RECONNECT_DEFAULT_MAX_MS   30000
+#define RTMPKIT_RECONNECT_DEFAULT_JITTER   20
+
 /* When and how often to connect again after a failure. All zero: never. */
 typedef struct rtmpkit_reconnect_policy {
     int attempts;             /* attempts after each failure: 0 none, RTMPKIT_RECONNECT_FOREVER */
-    int first_delay_ms;       /* wait before the first attempt; 0: 1000 */
-    double factor;            /* each further wait is this much longer; 0: 1.5 */
-    int max_delay_ms;         /* waits are capped here; 0: 30000 */
+    int first_delay_ms;       /* wait before the first attempt; 0: the default (1000) */
+    double factor;            /* each further wait is this much longer; 0: the default (1.5) */
+    int max_delay_ms;         /* waits are capped here; 0: the default (30000) */
     int jitter_percent;       /* waits vary randomly by up to this much, either way */
     /* 1: only a stream that has started once is retried (a first connect that fails is
      * reported at once: the URL or the key is likely wrong). */
     int after_start_only;
 } rtmpkit_reconnect_policy;
+
+/* Fills *p with the default waits above and the given number of attempts (0 none,
+ * RTMPKIT_RECONNECT_FOREVER), retrying only a stream that has started once. */
+RTMPKIT_API void rtmpkit_reconnect_policy_default(rtmpkit_reconnect_policy *p, int attempts);
 
 typedef struct rtmpkit_session_config {
     rtmpkit_client_config client;   /* copied; its pointers must outlive the session */
