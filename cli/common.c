@@ -176,6 +176,7 @@ static const struct {
     { "format", "v4l2 alsa pulse x11grab fbdev kmsgrab lavfi flv mpegts mp4 matroska" },
     { "preset", "ultrafast superfast veryfast faster fast medium slow slower veryslow placebo" },
     { "stats", "text json" },
+    { "reconnect", "forever" },   /* or a number */
 };
 
 const char *cli_command_name(enum cli_command command)
