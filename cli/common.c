@@ -171,6 +171,72 @@ static void print_help(enum cli_command command, const char *name)
     printf("\nExit status: 0 on success; see EXIT STATUS in %s(1) for each error.\n", name);
 }
 
+/* The options whose argument is one of a fixed set of words, for the shell completions
+ * (FILE and DIR arguments are known by their metavar). Each name must be in the table. */
+static const struct {
+    const char *option;
+    const char *words;
+} option_words[] = {
+    { "format", "v4l2 alsa pulse x11grab fbdev kmsgrab lavfi flv mpegts mp4 matroska" },
+    { "preset", "ultrafast superfast veryfast faster fast medium slow slower veryslow placebo" },
+    { "stats", "text json" },
+    { "reconnect", "forever" },   /* or a number */
+};
+
+const char *cli_command_name(enum cli_command command)
+{
+    switch (command) {
+    case CLI_DUMP: return "rtmp-dump";
+    case CLI_PUSH: return "rtmp-push";
+    case CLI_PLAY: return "rtmp-play";
+    }
+    return NULL;
+}
+
+static const char *words_of(const char *option)
+{
+    for (size_t i = 0; i < sizeof option_words / sizeof option_words[0]; i++)
+        if (strcmp(option_words[i].option, option) == 0)
+            return option_words[i].words;
+    return NULL;
+}
+
+const char *cli_option_words_unknown(void)
+{
+    for (size_t i = 0; i < sizeof option_words / sizeof option_words[0]; i++) {
+        size_t j = 0;
+        while (j < OPTION_COUNT && strcmp(option_table[j].name, option_words[i].option) != 0)
+            j++;
+        if (j == OPTION_COUNT)
+            return option_words[i].option;
+    }
+    return NULL;
+}
+
+int cli_option_info(enum cli_command command, size_t index, struct cli_option_info *info)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct option_spec *o = &option_table[i];
+        int has_arg = o->type != ARG_FLAG && o->type != ARG_COUNT;
+        if (!(o->commands & command) || index-- > 0)
+            continue;
+        memset(info, 0, sizeof *info);
+        info->name = o->name;
+        info->short_name = o->short_name;
+        info->metavar = has_arg ? o->metavar : NULL;
+        info->optional = o->type == ARG_STATS;
+        info->repeatable = o->type == ARG_COUNT || o->type == ARG_CONN || o->type == ARG_FORMAT;
+        info->words = has_arg ? words_of(o->name) : NULL;
+        info->kind = !has_arg ? CLI_ARG_NONE
+                   : info->words ? CLI_ARG_WORDS
+                   : o->metavar && strcmp(o->metavar, "FILE") == 0 ? CLI_ARG_FILE
+                   : o->metavar && strcmp(o->metavar, "DIR") == 0 ? CLI_ARG_DIR : CLI_ARG_VALUE;
+        expand_defaults(o->help, info->help, sizeof info->help);
+        return 0;
+    }
+    return -1;
+}
+
 static int usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int usage_error(const char *name, const char *fmt, ...)

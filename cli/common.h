@@ -101,6 +101,38 @@ struct cli_options {
 
 enum { CLI_STATS_OFF, CLI_STATS_TEXT, CLI_STATS_JSON };
 
+/* What an option's argument is, for the shell completions (cli/gen-completions.c). */
+enum cli_arg_kind {
+    CLI_ARG_NONE,    /* a flag: no argument */
+    CLI_ARG_VALUE,   /* a number, a name...: nothing to complete */
+    CLI_ARG_FILE,    /* metavar FILE */
+    CLI_ARG_DIR,     /* metavar DIR */
+    CLI_ARG_WORDS,   /* one of the words in .words */
+};
+
+/* One option of a command as the shells see it, from the option table. */
+struct cli_option_info {
+    const char *name;        /* the long name, without "--" */
+    int short_name;          /* 0: long only */
+    const char *metavar;     /* NULL for a flag */
+    int optional;            /* the argument is optional: only as --name=VALUE */
+    int repeatable;          /* may be given more than once (-vv, --conn, -f) */
+    enum cli_arg_kind kind;
+    const char *words;       /* CLI_ARG_WORDS: the words, separated by spaces */
+    char help[256];          /* the --help text, defaults filled in */
+};
+
+/* The name of one command ("rtmp-dump"), or NULL when command is not one command. */
+const char *cli_command_name(enum cli_command command);
+
+/* Describes the index-th option of command (in --help order). Returns 0, or -1 past
+ * the last one. */
+int cli_option_info(enum cli_command command, size_t index, struct cli_option_info *info);
+
+/* Names an entry of the completion words table that is no option of the table, or NULL
+ * (gen-completions fails the build on one). */
+const char *cli_option_words_unknown(void);
+
 /* Parses argv for command. Returns -1 to go on, or the exit status to return now
  * (0 after --help / --version, 2 after a usage error, which it has reported). */
 int cli_parse(enum cli_command command, const char *name, int argc, char **argv, struct cli_options *opts);

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   ffmpeg rtmpdump nginx libnginx-mod-rtmp libnginx-mod-stream
   nodejs
   python3 procps psmisc time xvfb x11-utils imagemagick
+  zsh fish bash-completion
+  debhelper dpkg-dev fakeroot lintian
 )
 
 missing=()
