@@ -53,6 +53,7 @@ struct view {
     int av_count;
     int av_max;
     int64_t last_latency_ms;   /* glass to glass, -1 unknown */
+    struct rk_overlay *overlay;   /* the stats overlay (key i), see overlay.h */
 };
 
 struct rk_player {
@@ -95,6 +96,7 @@ struct rk_player {
     /* Counters. */
     atomic_ullong video_frames, audio_frames, audio_samples;
     atomic_ullong packets_dropped, frames_dropped, frames_shown, audio_dropped_ms;
+    atomic_ullong bytes_received;   /* audio, video and data bodies (the overlay's bitrate) */
 
     struct view view;
 };
