@@ -8,10 +8,11 @@ APT_PACKAGES=(
   build-essential meson ninja-build pkg-config clang
   libssl-dev openssl
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev
-  libsdl2-dev
+  libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   ffmpeg rtmpdump nginx libnginx-mod-rtmp libnginx-mod-stream
   nodejs
   python3 procps psmisc time xvfb x11-utils imagemagick
+  xdotool
 )
 
 missing=()

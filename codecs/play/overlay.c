@@ -209,6 +209,7 @@ static void draw(void *opaque, SDL_Renderer *r)
     panel.x = m;
     panel.y = m;
     panel.w = panel_width(o, r, RK_HISTORY_LEN * step) + 2 * pad;
+    step = (panel.w - 2 * pad) / RK_HISTORY_LEN;   /* the graphs as wide as the text */
     panel.h = 2 * pad + N_HEADER * lh + N_GRAPHS * (lh + gh) + (N_GRAPHS - 1) * gap + (lh ? gap : 0);
     SDL_GetRenderDrawBlendMode(r, &old);
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
