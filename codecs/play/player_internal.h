@@ -32,6 +32,7 @@
 /* The window thread's own: the window, the video clock and the stats of the interval. */
 struct view {
     rk_window *win;
+    struct rk_overlay *overlay;   /* the stats overlay (key i), see overlay.h */
     int show_stats_in_title;
     char title_base[512];
     char title_shown[700];
@@ -53,7 +54,6 @@ struct view {
     int av_count;
     int av_max;
     int64_t last_latency_ms;   /* glass to glass, -1 unknown */
-    struct rk_overlay *overlay;   /* the stats overlay (key i), see overlay.h */
 };
 
 struct rk_player {
@@ -81,6 +81,7 @@ struct rk_player {
     atomic_llong edge_ts;         /* newest media timestamp received */
     atomic_llong edge_audio_ts;   /* newest audio timestamp received */
     atomic_ullong last_media_ms;  /* monotonic time of the newest media */
+    atomic_ullong bytes_received; /* audio, video and data bodies (the overlay's bitrate) */
     atomic_int waiting;           /* the publisher stopped: waiting for it */
     atomic_int reconnecting;
     pthread_mutex_t info_lock;    /* guards the strings and the timecode below */
@@ -96,7 +97,6 @@ struct rk_player {
     /* Counters. */
     atomic_ullong video_frames, audio_frames, audio_samples;
     atomic_ullong packets_dropped, frames_dropped, frames_shown, audio_dropped_ms;
-    atomic_ullong bytes_received;   /* audio, video and data bodies (the overlay's bitrate) */
 
     struct view view;
 };
