@@ -29,7 +29,7 @@
 #define PAD          6      /* inside the panel */
 #define GRAPH_STEP   5      /* pixels per second of graph */
 #define GRAPH_HEIGHT 30
-#define PANEL_ALPHA  170
+#define PANEL_ALPHA  190
 
 enum { LINE_VIDEO, LINE_AUDIO, N_HEADER };
 enum { G_BITRATE, G_BUFFER, G_LATENCY, G_DROPPED, N_GRAPHS };
