@@ -9,12 +9,13 @@ APT_PACKAGES=(
   libclang-rt-14-dev llvm   # ASan/UBSan/libFuzzer runtimes, llvm-symbolizer (scripts/sanitize.sh)
   libssl-dev openssl
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev
-  libsdl2-dev
+  libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   ffmpeg rtmpdump nginx libnginx-mod-rtmp libnginx-mod-stream
   nodejs
   python3 procps psmisc time xvfb x11-utils imagemagick
   zsh fish bash-completion
   debhelper dpkg-dev fakeroot lintian
+  xdotool
 )
 
 missing=()

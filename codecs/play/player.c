@@ -11,6 +11,7 @@
 
 #include <SDL.h>
 
+#include "overlay.h"
 #include "player_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
@@ -163,6 +164,7 @@ void rk_player_close(rk_player *pl)
         return;
     stop_threads(pl);
     rk_audio_close(pl->audio);
+    rk_overlay_close(&pl->view);
     rk_window_close(pl->view.win);
     if (pl->view.win || pl->audio)
         SDL_Quit();

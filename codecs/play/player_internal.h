@@ -39,6 +39,7 @@
 /* The window thread's own: the window, the video clock and the stats of the interval. */
 struct view {
     rk_window *win;
+    struct rk_overlay *overlay;   /* the stats overlay (key i), see overlay.h */
     int show_stats_in_title;
     char title_base[512];
     char title_shown[700];
@@ -91,6 +92,7 @@ struct rk_player {
     atomic_llong edge_ts;         /* newest media timestamp received */
     atomic_llong edge_audio_ts;   /* newest audio timestamp received */
     atomic_ullong last_media_ms;  /* monotonic time of the newest media */
+    atomic_ullong bytes_received; /* audio, video and data bodies (the overlay's bitrate) */
     atomic_int waiting;           /* the publisher stopped: waiting for it */
     atomic_int reconnecting;
     pthread_mutex_t info_lock;    /* guards the strings and the timecode below */

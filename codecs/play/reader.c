@@ -102,6 +102,7 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     struct rk_tag_info info;
     struct packet p;
     int64_t ts;
+    atomic_fetch_add(&pl->bytes_received, ev->length);
     if (ev->media_type != RTMPKIT_FLV_DATA)
         rk_tag_inspect(kind, ev->data, ev->length, &info);
     else

@@ -31,6 +31,8 @@ struct rk_window {
     char *title;
     struct SwsContext *sws;
     AVFrame *converted;       /* when the decoder's format is not planar 4:2:0 */
+    void (*overlay)(void *opaque, SDL_Renderer *r);   /* drawn over the picture */
+    void *overlay_opaque;
 };
 
 static int create_window(rk_window *w, int width, int height, int hidden);
@@ -177,6 +179,8 @@ void rk_window_redraw(rk_window *w)
         picture_rect(w, &r);
         SDL_RenderCopy(w->renderer, w->texture, NULL, &r);
     }
+    if (w->overlay)
+        w->overlay(w->overlay_opaque, w->renderer);
     SDL_RenderPresent(w->renderer);
 }
 
@@ -275,6 +279,12 @@ void rk_window_toggle_fullscreen(rk_window *w)
 int rk_window_has_frame(const rk_window *w)
 {
     return w->has_frame;
+}
+
+void rk_window_set_overlay(rk_window *w, void (*draw)(void *opaque, SDL_Renderer *r), void *opaque)
+{
+    w->overlay = draw;
+    w->overlay_opaque = opaque;
 }
 
 /* Timestamp marks in the sample queue: the sample at position pos has time pts. */

@@ -31,6 +31,10 @@ void rk_window_set_title(rk_window *w, const char *title);
 void rk_window_toggle_fullscreen(rk_window *w);
 /* The last frame shown: the window keeps it while the stream is away. */
 int rk_window_has_frame(const rk_window *w);
+/* draw(opaque, renderer) is called over every picture (and the black of a window without
+ * one), just before it is presented: the stats overlay. NULL removes it. */
+struct SDL_Renderer;
+void rk_window_set_overlay(rk_window *w, void (*draw)(void *opaque, struct SDL_Renderer *r), void *opaque);
 
 typedef struct rk_audio rk_audio;
 

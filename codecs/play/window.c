@@ -8,6 +8,7 @@
 
 #include <SDL.h>
 
+#include "overlay.h"
 #include "player_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/log.h"
@@ -56,6 +57,9 @@ static void handle_key(struct rk_player *pl, struct view *v, SDL_Keycode key)
     case SDLK_s:
         v->show_stats_in_title = !v->show_stats_in_title;
         break;
+    case SDLK_i:
+        rk_overlay_toggle(v);
+        break;
     default:
         break;
     }
@@ -102,6 +106,7 @@ static void end_stats_interval(struct rk_player *pl, struct view *v, uint64_t t,
     double fps = (double)(atomic_load(&pl->frames_shown) - v->shown_at_start) * 1000.0 / (double)(t - *last_stats);
     if (pl->opts.stats)
         rk_player_print_stats(pl, v, t, fps);
+    rk_overlay_sample(pl, v, fps);
     if (t - *last_title >= 500) {
         update_title(pl, v, fps);
         *last_title = t;
@@ -117,6 +122,7 @@ void rk_player_run_window(struct rk_player *pl, struct view *v)
 {
     uint64_t last_stats = rtmpkit_monotonic_ms(), last_title = 0, started = rtmpkit_monotonic_ms();
     v->stats_start_ms = started;
+    rk_overlay_open(pl, v);
     while (!atomic_load(&pl->quit) && !*pl->cancel) {
         uint64_t t;
         handle_window_events(pl, v, pl->opts.no_video ? 20 : rk_player_present(pl, v));
