@@ -189,6 +189,7 @@ const char *cli_command_name(enum cli_command command)
     case CLI_DUMP: return "rtmp-dump";
     case CLI_PUSH: return "rtmp-push";
     case CLI_PLAY: return "rtmp-play";
+    case CLI_PROBE: return "rtmp-probe";
     }
     return NULL;
 }
