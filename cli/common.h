@@ -18,7 +18,7 @@
 #define CLI_DEFAULT_LOOP          1
 /* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
  * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
-#define CLI_DEFAULT_RECONNECT_PUSH 0
+#define CLI_DEFAULT_RECONNECT_PUSH RTMPKIT_RECONNECT_FOREVER
 #define CLI_DEFAULT_RECONNECT_DUMP 0
 #define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
 #define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */

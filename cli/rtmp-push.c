@@ -28,12 +28,13 @@ static void draw_progress(struct pusher *p, struct cli_progress *progress, int f
     rtmpkit_publisher_get_stats(p->publisher, &st);
     media_s = (double)st.last_dts_ms / 1000.0;
     cli_format_bytes(size, sizeof size, st.media_bytes);
-    cli_progress_draw(progress, force, "sent %02d:%02d:%02d  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms",
+    cli_progress_draw(progress, force, "%s  sent %02d:%02d:%02d  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms  reconnects %d",
+                      st.reconnecting ? "reconnecting" : "sending",
                       (int)(st.last_dts_ms / 3600000), (int)(st.last_dts_ms / 60000 % 60),
                       (int)(st.last_dts_ms / 1000 % 60), size,
                       media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
                       media_s > 0 ? (double)st.video_sent / media_s : 0.0,
-                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms);
+                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms, st.reconnects);
 }
 
 /* Sends the source's tags until its end, --duration, a signal or an error. */
@@ -78,13 +79,14 @@ static int push_stream(struct pusher *p)
     return err;
 }
 
-/* The publisher over the connected client: files in real time; stdin and devices as they
- * come, unless --pace. */
+/* The publisher over the session's client: files in real time; stdin and devices as they
+ * come, unless --pace. A lost connection is the session's to recover (its policy); the
+ * publisher keeps reading meanwhile, and resumes at a keyframe with headers sent again. */
 static int start_publisher(struct pusher *p)
 {
     const struct cli_options *opts = p->opts;
     rtmpkit_publisher_config pc = {
-        .client = rtmpkit_session_client(p->session),
+        .session = p->session,
         .paced = opts->pace || (!opts->no_pace && !rk_source_is_live(p->source)),
         .live = rk_source_is_live(p->source),
         .queue_ms = opts->queue_ms,
@@ -125,9 +127,10 @@ static void report_totals(struct pusher *p)
 {
     rtmpkit_publisher_stats st;
     rtmpkit_publisher_get_stats(p->publisher, &st);
-    rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "sent %.1f s: %llu video and %llu audio frames, %llu dropped",
+    rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "sent %.1f s: %llu video and %llu audio frames, %llu dropped, %d reconnect%s",
                  (double)st.last_dts_ms / 1000, (unsigned long long)st.video_sent,
-                 (unsigned long long)st.audio_sent, (unsigned long long)st.dropped);
+                 (unsigned long long)st.audio_sent, (unsigned long long)st.dropped, st.reconnects,
+                 st.reconnects == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)
