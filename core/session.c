@@ -234,6 +234,7 @@ int rtmpkit_session_lost(rtmpkit_session *s, int err, const char *why)
     s->why = why;
     schedule_attempt(s, err, &delay_ms);
     s->why = NULL;
+    rk_client_abort(s->client);   /* the socket goes now; the attempt does not wait on it */
     return 0;
 }
 

@@ -314,6 +314,44 @@ static void test_reconnect_gives_up(void)
     fixture_free(&f);
 }
 
+/* A black hole: the peer stops taking bytes without closing. A live send never waits for
+ * the socket, so bytes written that stop moving for the write timeout are the fault; the
+ * session reconnects and the stream goes on from a keyframe. */
+static void test_blocked_link_reconnects(void)
+{
+    static const uint8_t key[] = { 0x17, 1, 0, 0, 0, 0xAA }, inter[] = { 0x27, 1, 0, 0, 0, 0xBB };
+    rtmpkit_reconnect_policy policy = { .attempts = 3, .first_delay_ms = 20, .factor = 1 };
+    rtmpkit_publisher_stats st;
+    struct fixture f;
+    struct seen v1;
+    fixture_init_policy(&f, 0, 1, 200, &policy);
+    rtmpkit_publisher_free(f.publisher);
+    f.publisher = rtmpkit_publisher_new(&(rtmpkit_publisher_config){
+        .session = f.session, .live = 1, .queue_ms = 200, .write_timeout_ms = 300 });
+    CHECK(f.publisher != NULL);
+    CHECK_INT(send_tag(&f, RTMPKIT_FLV_VIDEO, 0, RTMPKIT_MEDIA_KEYFRAME, key, sizeof key), 1);
+    f.server.mem->write_blocked = 1;
+    /* Until 30 frames went after the resume (a loaded machine is slower, not wrong). */
+    for (int64_t dts = 20, after = 0; dts <= 20000 && after < 30; dts += 20) {
+        int keyframe = dts % 200 == 0;
+        CHECK(send_tag(&f, RTMPKIT_FLV_VIDEO, dts, keyframe ? RTMPKIT_MEDIA_KEYFRAME : 0,
+                       keyframe ? key : inter, 6) >= 0);
+        rtmpkit_publisher_get_stats(f.publisher, &st);
+        after += st.reconnects > 0;
+        sleep_ms(20);
+    }
+    CHECK_INT(rtmpkit_publisher_flush(f.publisher), 0);
+    rtmpkit_publisher_get_stats(f.publisher, &st);
+    CHECK_INT(st.reconnects, 1);
+    CHECK_INT(f.server.opens, 2);
+    v1 = seen_of(&f.server, RTMPKIT_FLV_VIDEO, 1);
+    CHECK(v1.frames > 10);
+    CHECK(v1.first_is_key);
+    CHECK(v1.first_ts > 0);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, -1).monotonic);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_metadata_and_timecodes();
@@ -321,5 +359,6 @@ int main(void)
     test_drop_policy();
     test_resume_after_cut();
     test_reconnect_gives_up();
+    test_blocked_link_reconnects();
     return check_report("publisher");
 }
