@@ -352,6 +352,46 @@ static void test_blocked_link_reconnects(void)
     fixture_free(&f);
 }
 
+/* A file sent as fast as the link takes it (neither paced nor live) has no clock to keep:
+ * its send waits for the reconnect, nothing is held or dropped for time, and the new
+ * connection starts at the input's next keyframe. */
+static void test_unpaced_waits_for_reconnect(void)
+{
+    static const uint8_t key[] = { 0x17, 1, 0, 0, 0, 0xAA }, inter[] = { 0x27, 1, 0, 0, 0, 0xBB };
+    rtmpkit_reconnect_policy policy = { .attempts = 5, .first_delay_ms = 50, .factor = 1 };
+    rtmpkit_publisher_stats st;
+    struct fixture f;
+    struct seen v0, v1;
+    int read = 0;
+    uint64_t before = 0;
+    fixture_init_policy(&f, 0, 0, 200, &policy);
+    sleep_ms(2100);                         /* past the refusal window */
+    for (int64_t dts = 0; dts < 2000; dts += 40, read++) {
+        int keyframe = dts % 400 == 0;
+        if (dts == 1000) {
+            f.server.mem->eof = 1;
+            f.server.refuse = 2;
+            before = rtmpkit_monotonic_ms();
+        }
+        CHECK(send_tag(&f, RTMPKIT_FLV_VIDEO, dts, keyframe ? RTMPKIT_MEDIA_KEYFRAME : 0,
+                       keyframe ? key : inter, 6) >= 0);
+    }
+    CHECK_INT(rtmpkit_publisher_flush(f.publisher), 0);
+    CHECK(rtmpkit_monotonic_ms() - before >= 140);   /* three waits of 50 ms: the sends waited */
+    rtmpkit_publisher_get_stats(f.publisher, &st);
+    CHECK_INT(st.reconnects, 1);
+    v0 = seen_of(&f.server, RTMPKIT_FLV_VIDEO, 0);
+    v1 = seen_of(&f.server, RTMPKIT_FLV_VIDEO, 1);
+    CHECK(v1.first_is_key);
+    CHECK_INT(v1.first_ts % 400, 0);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, -1).monotonic);
+    /* Dropped: only frames before the next keyframe; lost: at most the ones in flight. */
+    CHECK((int64_t)st.dropped <= 400 / 40);
+    CHECK(v0.frames + v1.frames + (int)st.dropped <= read);
+    CHECK(v0.frames + v1.frames + (int)st.dropped >= read - 2);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_metadata_and_timecodes();
@@ -360,5 +400,6 @@ int main(void)
     test_resume_after_cut();
     test_reconnect_gives_up();
     test_blocked_link_reconnects();
+    test_unpaced_waits_for_reconnect();
     return check_report("publisher");
 }
