@@ -19,7 +19,7 @@
 #define CLI_DEFAULT_PROBE_MAX_S   20    /* rtmp-probe: report what came by then */
 /* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
  * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
-#define CLI_DEFAULT_RECONNECT_PUSH 0
+#define CLI_DEFAULT_RECONNECT_PUSH RTMPKIT_RECONNECT_FOREVER
 #define CLI_DEFAULT_RECONNECT_DUMP 0
 #define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
 #define CLI_DEFAULT_RECONNECT_PROBE 0       /* a probe reports what it saw; it does not wait out an outage */

@@ -51,7 +51,7 @@ static void stats_sample(const struct pusher *p, const char *state, struct cli_s
     s->audio_frames = st.audio_sent;
     s->dropped = st.dropped;
     s->media_ms = st.last_dts_ms;
-    s->reconnects = rtmpkit_session_reconnects(p->session);
+    s->reconnects = st.reconnects;
     s->queue_ms = st.queue_latency_ms < 0 ? 0 : st.queue_latency_ms;
     wall = p->first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - p->first_send_ms) : 0;
     s->lateness_ms = !p->realtime ? -1 : wall > st.last_dts_ms - p->first_dts_ms ? wall - (st.last_dts_ms - p->first_dts_ms) : 0;
@@ -74,19 +74,23 @@ static void draw_progress(struct pusher *p, struct cli_progress *progress, int f
         else
             snprintf(loop, sizeof loop, "  loop %lld", (long long)pass);
     }
-    cli_progress_draw(progress, force, "sent %s  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms%s",
-                      position, size, media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
+    cli_progress_draw(progress, force, "%s %s  %s  %.0f kbit/s  %.1f fps  dropped %llu  queue %lld ms  reconnects %d%s",
+                      st.reconnecting ? "reconnecting" : "sending", position, size,
+                      media_s > 0 ? (double)st.media_bytes * 8 / 1000 / media_s : 0.0,
                       media_s > 0 ? (double)st.video_sent / media_s : 0.0,
-                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms, loop);
+                      (unsigned long long)st.dropped, (long long)st.queue_latency_ms, st.reconnects, loop);
 }
 
-static void stats_tick(struct pusher *p, const char *state, int force)
+/* A stats line when a second has passed; final: the last one, at once, state "done". */
+static void stats_tick(struct pusher *p, int final)
 {
     struct cli_stats_sample s;
+    rtmpkit_publisher_stats st;
     if (p->stats.mode == CLI_STATS_OFF)
         return;
-    stats_sample(p, state, &s);
-    cli_stats_tick(&p->stats, &s, force);
+    rtmpkit_publisher_get_stats(p->publisher, &st);
+    stats_sample(p, final ? "done" : st.reconnecting ? "reconnecting" : "sending", &s);
+    cli_stats_tick(&p->stats, &s, final);
 }
 
 /* Sends the source's tags until its end, --duration, a signal or an error. */
@@ -121,7 +125,7 @@ static int push_stream(struct pusher *p)
         if ((err = rtmpkit_publisher_send(p->publisher, &tag)) < 0)
             break;
         draw_progress(p, &progress, 0);
-        stats_tick(p, "sending", 0);
+        stats_tick(p, 0);
     }
     /* What is queued goes out before the stream is closed. */
     if (err >= 0)
@@ -136,13 +140,14 @@ static int push_stream(struct pusher *p)
     return err;
 }
 
-/* The publisher over the connected client: files in real time; stdin and devices as they
- * come, unless --pace. */
+/* The publisher over the session's client: files in real time; stdin and devices as they
+ * come, unless --pace. A lost connection is the session's to recover (its policy); the
+ * publisher keeps reading meanwhile, and resumes at a keyframe with headers sent again. */
 static int start_publisher(struct pusher *p)
 {
     const struct cli_options *opts = p->opts;
     rtmpkit_publisher_config pc = {
-        .client = rtmpkit_session_client(p->session),
+        .session = p->session,
         .paced = opts->pace || (!opts->no_pace && !rk_source_is_live(p->source)),
         .live = rk_source_is_live(p->source),
         .queue_ms = opts->queue_ms,
@@ -184,9 +189,10 @@ static void report_totals(struct pusher *p)
 {
     rtmpkit_publisher_stats st;
     rtmpkit_publisher_get_stats(p->publisher, &st);
-    rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "sent %.1f s: %llu video and %llu audio frames, %llu dropped",
+    rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "sent %.1f s: %llu video and %llu audio frames, %llu dropped, %d reconnect%s",
                  (double)st.last_dts_ms / 1000, (unsigned long long)st.video_sent,
-                 (unsigned long long)st.audio_sent, (unsigned long long)st.dropped);
+                 (unsigned long long)st.audio_sent, (unsigned long long)st.dropped, st.reconnects,
+                 st.reconnects == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)
@@ -238,7 +244,7 @@ int main(int argc, char **argv)
     if (err < 0 && !p.error_logged)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_publisher_error_message(p.publisher));
     report_totals(&p);
-    stats_tick(&p, "done", 1);
+    stats_tick(&p, 1);
 done:
     cli_stats_close(&p.stats);
     rtmpkit_publisher_free(p.publisher);

@@ -656,6 +656,15 @@ int rtmpkit_client_close_stream(rtmpkit_client *cl, int stream)
     return cl->transport ? flush_output(cl, cl->cfg.write_timeout_ms) : 0;
 }
 
+void rk_client_abort(rtmpkit_client *cl)
+{
+    if (cl->transport)
+        cl->transport->ops->close(cl->transport);
+    cl->transport = NULL;
+    cl->stream = cl->fatal_stream = -1;
+    cl->has_held = 0;
+}
+
 int rtmpkit_client_close(rtmpkit_client *cl)
 {
     int err = 0, queued = 1;

@@ -10,4 +10,8 @@
  * transport of every connect attempt, and the client closes it. */
 rtmpkit_client *rk_client_new_with_opener(const rtmpkit_client_config *cfg, const rk_transport_opener *opener);
 
+/* Drops a failed connection at once: closes the transport without the polite goodbye of
+ * rtmpkit_client_close (on a link that takes nothing, that would wait). */
+void rk_client_abort(rtmpkit_client *cl);
+
 #endif

@@ -18,6 +18,7 @@
 #define QUEUE_FIFO_SIZE 4096                 /* tags remembered to measure queue latency */
 #define METADATA_MAX (64u * 1024)
 #define PUMP_WAIT_MS 100
+#define OUTAGE_STEP_MS 20   /* how often a publisher waiting for a reconnect looks again */
 /* Live sends keep the kernel's socket buffer small (Linux doubles this): what waits must
  * wait in our queue, where frames can still be dropped. */
 #define LIVE_SEND_BUFFER (128 * 1024)
@@ -30,6 +31,16 @@ struct queued_tag {
     uint64_t due_ms;
 };
 
+/* A tag that came while the connection was down, with its own copy of the data. */
+struct held_tag {
+    uint8_t type;
+    uint32_t flags;
+    int64_t dts_ms;
+    uint64_t arrived_ms;
+    uint8_t *data;
+    size_t size;
+};
+
 struct rtmpkit_publisher {
     rtmpkit_publisher_config cfg;
     int started;
@@ -40,6 +51,16 @@ struct rtmpkit_publisher {
     int64_t next_timecode_ms;
     rtmpkit_publisher_stats stats;
     rtmpkit_buf metadata;       /* "@setDataFrame" + the source's onMetaData */
+    rtmpkit_buf video_config;   /* the last sequence headers: sent again after a reconnect */
+    rtmpkit_buf audio_config;
+    /* The connection is down (cfg.session): tags wait in held, a ring of at most
+     * RTMPKIT_PUBLISHER_HELD_MAX_TAGS (allocated at the first outage). */
+    int outage;
+    struct held_tag *held;
+    size_t held_head, held_count, held_bytes, held_keyframes;
+    int need_keyframe;          /* after a reconnect: video waits for a keyframe */
+    uint64_t last_written;      /* bytes written at the last check, and when they moved: */
+    uint64_t written_moved_ms;  /* a paced or live send that stops moving is a blocked link */
     char error[128];            /* a failure of the publisher's own; else the client's */
 };
 
@@ -63,16 +84,20 @@ static uint64_t bytes_written(rtmpkit_publisher *p)
 rtmpkit_publisher *rtmpkit_publisher_new(const rtmpkit_publisher_config *cfg)
 {
     rtmpkit_publisher *p;
-    if (!cfg || !cfg->client || cfg->queue_ms < 0)
+    if (!cfg || (!cfg->client && !cfg->session) || cfg->queue_ms < 0)
         return NULL;
     if (!(p = calloc(1, sizeof *p)))
         return NULL;
     p->cfg = *cfg;
+    if (!p->cfg.client)
+        p->cfg.client = rtmpkit_session_client(cfg->session);
     if (p->cfg.write_timeout_ms <= 0)
         p->cfg.write_timeout_ms = RTMPKIT_DEFAULT_WRITE_TIMEOUT_MS;
     rtmpkit_buf_init(&p->metadata, METADATA_MAX);
+    rtmpkit_buf_init(&p->video_config, METADATA_MAX);
+    rtmpkit_buf_init(&p->audio_config, METADATA_MAX);
     if (cfg->paced || cfg->live)
-        rtmpkit_client_set_send_buffer(cfg->client, LIVE_SEND_BUFFER);
+        rtmpkit_client_set_send_buffer(p->cfg.client, LIVE_SEND_BUFFER);
     return p;
 }
 
@@ -80,7 +105,12 @@ void rtmpkit_publisher_free(rtmpkit_publisher *p)
 {
     if (!p)
         return;
+    for (size_t i = 0; i < p->held_count; i++)
+        free(p->held[(p->held_head + i) % RTMPKIT_PUBLISHER_HELD_MAX_TAGS].data);
+    free(p->held);
     rtmpkit_buf_free(&p->metadata);
+    rtmpkit_buf_free(&p->video_config);
+    rtmpkit_buf_free(&p->audio_config);
     free(p);
 }
 
@@ -136,23 +166,40 @@ static int should_drop(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
     return tag->type == RTMPKIT_FLV_AUDIO && latency > 4 * limit;
 }
 
-/* The source's onMetaData goes out as "@setDataFrame" "onMetaData" {...}; any other data
- * tag (onCuePoint, onTextData...) as it is: servers take whatever follows "@setDataFrame"
- * for the stream's metadata (nginx would replace it with the cue point). */
+static int is_metadata(const rtmpkit_media_tag *tag)
+{
+    return tag->type == RTMPKIT_FLV_DATA && rtmpkit_flv_is_metadata(tag->data, tag->size);
+}
+
+/* Keeps what a new connection needs before any frame: the metadata, wrapped as
+ * "@setDataFrame" "onMetaData" {...} (servers take whatever follows "@setDataFrame" for
+ * the stream's metadata: nginx would replace it with a cue point), and the last audio
+ * and video sequence headers. */
+static void remember_config(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
+{
+    rtmpkit_buf *b = tag->type == RTMPKIT_FLV_VIDEO ? &p->video_config
+                   : tag->type == RTMPKIT_FLV_AUDIO ? &p->audio_config : NULL;
+    if (is_metadata(tag)) {
+        rtmpkit_buf_reset(&p->metadata);
+        rtmpkit_amf0_put_string(&p->metadata, "@setDataFrame");
+        rtmpkit_put_bytes(&p->metadata, tag->data, tag->size);
+    } else if (b && (tag->flags & RTMPKIT_MEDIA_CONFIG)) {
+        rtmpkit_buf_reset(b);
+        rtmpkit_put_bytes(b, tag->data, tag->size);
+    }
+}
+
+/* The source's onMetaData goes out as remembered (with "@setDataFrame"); any other data
+ * tag (onCuePoint, onTextData...) as it is. */
 static int queue_tag(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
 {
     const uint8_t *data = tag->data;
     size_t size = tag->size;
     uint32_t timestamp = (uint32_t)tag->dts_ms;   /* 32-bit RTMP time wraps by design */
     int err;
-    if (tag->type == RTMPKIT_FLV_DATA && rtmpkit_flv_is_metadata(data, size)) {
-        rtmpkit_buf_reset(&p->metadata);
-        rtmpkit_amf0_put_string(&p->metadata, "@setDataFrame");
-        rtmpkit_put_bytes(&p->metadata, tag->data, tag->size);
-        if (!p->metadata.err) {
-            data = p->metadata.data;
-            size = p->metadata.len;
-        }
+    if (is_metadata(tag) && p->metadata.len && !p->metadata.err) {
+        data = p->metadata.data;
+        size = p->metadata.len;
     }
     if ((err = rtmpkit_client_queue_media(p->cfg.client, tag->type, timestamp, data, size)) < 0)
         return err;
@@ -221,7 +268,172 @@ static int drain_to(rtmpkit_publisher *p, size_t max_pending)
     return 0;
 }
 
-/* Real time: waits for the tag's moment, serving the connection meanwhile. */
+/* A paced or live send never waits for the socket, so a link that takes nothing (a
+ * black hole) shows as bytes written that stop moving while some wait. */
+static int check_blocked(rtmpkit_publisher *p)
+{
+    uint64_t now = rtmpkit_monotonic_ms(), written = bytes_written(p);
+    if (written != p->last_written || rtmpkit_client_pending(p->cfg.client) == 0) {
+        p->last_written = written;
+        p->written_moved_ms = now;
+        return 0;
+    }
+    if (now - p->written_moved_ms <= (uint64_t)p->cfg.write_timeout_ms)
+        return 0;
+    snprintf(p->error, sizeof p->error, "sending blocked for %d ms", p->cfg.write_timeout_ms);
+    return RTMPKIT_ETIMEOUT;
+}
+
+/* The connection failed with err: with a session whose policy retries it, the outage
+ * begins (0), else err stays. What the dead connection had not delivered is gone. */
+static int connection_failed(rtmpkit_publisher *p, int err)
+{
+    if (!p->cfg.session || err == RTMPKIT_ECANCELLED || p->outage)
+        return err;
+    if ((err = rtmpkit_session_lost(p->cfg.session, err, p->error[0] ? p->error : NULL)) < 0)
+        return err;
+    if (!p->held && !(p->held = calloc(RTMPKIT_PUBLISHER_HELD_MAX_TAGS, sizeof *p->held)))
+        return RTMPKIT_ENOMEM;
+    p->outage = 1;
+    p->error[0] = 0;
+    p->fifo_count = 0;
+    return 0;
+}
+
+static struct held_tag *held_at(rtmpkit_publisher *p, size_t i)
+{
+    return &p->held[(p->held_head + i) % RTMPKIT_PUBLISHER_HELD_MAX_TAGS];
+}
+
+/* Removes the oldest held tag; counted as dropped when it was not sent. */
+static void unhold_oldest(rtmpkit_publisher *p, int dropped)
+{
+    struct held_tag *h = held_at(p, 0);
+    p->held_bytes -= h->size;
+    if (h->type == RTMPKIT_FLV_VIDEO && (h->flags & RTMPKIT_MEDIA_KEYFRAME))
+        p->held_keyframes--;
+    free(h->data);
+    h->data = NULL;
+    p->held_head = (p->held_head + 1) % RTMPKIT_PUBLISHER_HELD_MAX_TAGS;
+    p->held_count--;
+    p->stats.dropped += (uint64_t)dropped;
+}
+
+/* The connection is down: a tag is held, the oldest going once more than queue_ms old
+ * (the queue keeps its limit) or past the caps. Video that no held keyframe precedes
+ * could not be decoded after the reconnect: dropped at once. Returns 1 held, 0 dropped. */
+static int hold_tag(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
+{
+    uint64_t now = rtmpkit_monotonic_ms();
+    struct held_tag *h;
+    while (p->held_count > 0 &&
+           (p->held_count == RTMPKIT_PUBLISHER_HELD_MAX_TAGS ||
+            p->held_bytes + tag->size > RTMPKIT_PUBLISHER_HELD_MAX_BYTES ||
+            (p->cfg.queue_ms > 0 && now - held_at(p, 0)->arrived_ms > (uint64_t)p->cfg.queue_ms)))
+        unhold_oldest(p, 1);
+    if (tag->flags & RTMPKIT_MEDIA_CONFIG)
+        return 1;   /* remembered: sent again before the held tags */
+    if ((tag->type == RTMPKIT_FLV_VIDEO && !(tag->flags & RTMPKIT_MEDIA_KEYFRAME) && p->held_keyframes == 0) ||
+        tag->size > RTMPKIT_PUBLISHER_HELD_MAX_BYTES) {
+        p->stats.dropped++;
+        return 0;
+    }
+    h = held_at(p, p->held_count);
+    if (!(h->data = malloc(tag->size ? tag->size : 1))) {
+        p->stats.dropped++;
+        return 0;
+    }
+    memcpy(h->data, tag->data, tag->size);
+    h->type = tag->type;
+    h->flags = tag->flags;
+    h->dts_ms = tag->dts_ms;
+    h->arrived_ms = now;
+    h->size = tag->size;
+    p->held_count++;
+    p->held_bytes += tag->size;
+    if (tag->type == RTMPKIT_FLV_VIDEO && (tag->flags & RTMPKIT_MEDIA_KEYFRAME))
+        p->held_keyframes++;
+    return 1;
+}
+
+static int queue_config(rtmpkit_publisher *p, uint8_t type, const rtmpkit_buf *b, int64_t dts_ms)
+{
+    if (b->len == 0 || b->err)
+        return 0;
+    return rtmpkit_client_queue_media(p->cfg.client, type, (uint32_t)dts_ms, b->data, b->len);
+}
+
+/* Publishing again: the metadata and sequence headers first (at the time of the first
+ * held tag, so nothing goes backwards), then the held tags, video from its first
+ * keyframe (audio at once); without a held keyframe, video waits for the next one. */
+static int resume(rtmpkit_publisher *p)
+{
+    int64_t at = p->held_count > 0 ? held_at(p, 0)->dts_ms : p->stats.last_dts_ms;
+    int err, seen_keyframe = 0;
+    p->outage = 0;
+    p->stats.reconnects++;
+    if (p->cfg.paced || p->cfg.live)
+        rtmpkit_client_set_send_buffer(p->cfg.client, LIVE_SEND_BUFFER);
+    if (at < p->stats.last_dts_ms)
+        at = p->stats.last_dts_ms;
+    if ((err = queue_config(p, RTMPKIT_FLV_DATA, &p->metadata, at)) < 0 ||
+        (err = queue_config(p, RTMPKIT_FLV_VIDEO, &p->video_config, at)) < 0 ||
+        (err = queue_config(p, RTMPKIT_FLV_AUDIO, &p->audio_config, at)) < 0)
+        return err;
+    p->need_keyframe = p->held_keyframes == 0;
+    p->waiting_for_keyframe = 0;   /* the drop policy's, from before the cut */
+    while (p->held_count > 0) {
+        struct held_tag *h = held_at(p, 0);
+        rtmpkit_media_tag tag = { h->type, h->dts_ms, h->flags, h->data, h->size };
+        if (h->type == RTMPKIT_FLV_VIDEO && !seen_keyframe && !(h->flags & RTMPKIT_MEDIA_KEYFRAME)) {
+            unhold_oldest(p, 1);
+            continue;
+        }
+        seen_keyframe |= h->type == RTMPKIT_FLV_VIDEO;
+        err = queue_tag(p, &tag);
+        unhold_oldest(p, 0);
+        if (err < 0)
+            return err;
+    }
+    p->last_written = bytes_written(p);
+    p->written_moved_ms = rtmpkit_monotonic_ms();
+    return 0;
+}
+
+/* During an outage: the session's next attempt when its time has come; resumes once
+ * publishing again. Returns 0 (whether or not still down) or an error that ends it. */
+static int poll_outage(rtmpkit_publisher *p)
+{
+    int err = rtmpkit_session_poll(p->cfg.session);
+    if (err == RTMPKIT_EAGAIN)
+        return 0;
+    return err < 0 ? err : resume(p);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+/* Waits, serving the session, until the outage ends (an input that is not real time
+ * has nothing to keep pace with). Returns 0 or an error. */
+static int wait_for_reconnect(rtmpkit_publisher *p)
+{
+    while (p->outage) {
+        int err;
+        if (p->cfg.cancel && *p->cfg.cancel)
+            return RTMPKIT_ECANCELLED;
+        if ((err = poll_outage(p)) < 0)
+            return err;
+        if (p->outage)
+            sleep_ms(OUTAGE_STEP_MS);
+    }
+    return 0;
+}
+
+/* Real time: waits for the tag's moment, serving the connection meanwhile (or, while it
+ * is down, the session: the clock keeps running). */
 static int wait_for_moment(rtmpkit_publisher *p, int64_t dts_ms)
 {
     for (;;) {
@@ -229,9 +441,50 @@ static int wait_for_moment(rtmpkit_publisher *p, int64_t dts_ms)
         int err;
         if (now >= due)
             return 0;
-        if ((err = rtmpkit_client_pump(p->cfg.client, (int)(due - now))) < 0)
+        if (p->cfg.cancel && *p->cfg.cancel)
+            return RTMPKIT_ECANCELLED;
+        if (p->outage) {
+            if ((err = poll_outage(p)) < 0)
+                return err;
+            if (p->outage)
+                sleep_ms(due - now < OUTAGE_STEP_MS ? (int)(due - now) : OUTAGE_STEP_MS);
+        } else if ((err = rtmpkit_client_pump(p->cfg.client, (int)(due - now))) < 0 &&
+                   (err = connection_failed(p, err)) < 0) {
             return err;
+        }
     }
+}
+
+/* After a reconnect without a held keyframe: video from the next keyframe on. */
+static int waits_for_keyframe(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
+{
+    if (!p->need_keyframe || tag->type != RTMPKIT_FLV_VIDEO || (tag->flags & RTMPKIT_MEDIA_CONFIG))
+        return 0;
+    if (tag->flags & RTMPKIT_MEDIA_KEYFRAME)
+        p->need_keyframe = 0;
+    return p->need_keyframe;
+}
+
+/* Queues the tag (and a timecode when one is due) on the live connection and writes what
+ * the socket takes. */
+static int send_now(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
+{
+    int err;
+    if ((err = queue_tag(p, tag)) < 0)
+        return err;
+    if (!p->cfg.no_timecodes && tag->type == RTMPKIT_FLV_VIDEO && !(tag->flags & RTMPKIT_MEDIA_CONFIG) &&
+        tag->dts_ms >= p->next_timecode_ms) {
+        if ((err = queue_timecode(p, tag->dts_ms)) < 0)
+            return err;
+        p->next_timecode_ms = tag->dts_ms + RTMPKIT_PUBLISHER_TIMECODE_MS;
+    }
+    if ((err = rtmpkit_client_pump(p->cfg.client, 0)) < 0)
+        return connection_failed(p, err);
+    if (p->cfg.paced || p->cfg.live)
+        err = check_blocked(p);
+    else
+        err = drain_to(p, UNPACED_MAX_PENDING);
+    return err < 0 ? connection_failed(p, err) : 0;
 }
 
 int rtmpkit_publisher_send(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
@@ -242,36 +495,43 @@ int rtmpkit_publisher_send(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
     if (!p->started) {
         p->started = 1;
         p->start_ms = rtmpkit_monotonic_ms();
+        p->written_moved_ms = p->start_ms;
     }
+    remember_config(p, tag);
     if (p->cfg.paced && (err = wait_for_moment(p, tag->dts_ms)) < 0)
         return err;
-    if (should_drop(p, tag)) {
+    if (p->outage && !p->cfg.paced && !p->cfg.live && (err = wait_for_reconnect(p)) < 0)
+        return err;
+    if (p->outage && (err = poll_outage(p)) < 0)
+        return err;
+    if (p->outage)
+        return hold_tag(p, tag);
+    if (waits_for_keyframe(p, tag) || should_drop(p, tag)) {
         p->stats.dropped++;
         return 0;
     }
-    if ((err = queue_tag(p, tag)) < 0)
-        return err;
-    if (!p->cfg.no_timecodes && tag->type == RTMPKIT_FLV_VIDEO && !(tag->flags & RTMPKIT_MEDIA_CONFIG) &&
-        tag->dts_ms >= p->next_timecode_ms) {
-        if ((err = queue_timecode(p, tag->dts_ms)) < 0)
-            return err;
-        p->next_timecode_ms = tag->dts_ms + RTMPKIT_PUBLISHER_TIMECODE_MS;
-    }
-    if ((err = rtmpkit_client_pump(p->cfg.client, 0)) < 0)
-        return err;
-    if (!p->cfg.paced && (err = drain_to(p, UNPACED_MAX_PENDING)) < 0)
+    if ((err = send_now(p, tag)) < 0)
         return err;
     return 1;
 }
 
 int rtmpkit_publisher_flush(rtmpkit_publisher *p)
 {
-    return drain_to(p, 0);
+    for (;;) {
+        int err;
+        if ((err = wait_for_reconnect(p)) < 0)
+            return err;
+        if ((err = drain_to(p, 0)) >= 0)
+            return 0;
+        if ((err = connection_failed(p, err)) < 0)
+            return err;
+    }
 }
 
 void rtmpkit_publisher_get_stats(rtmpkit_publisher *p, rtmpkit_publisher_stats *stats)
 {
-    p->stats.queue_latency_ms = queue_latency_ms(p);
+    p->stats.queue_latency_ms = p->outage ? 0 : queue_latency_ms(p);
+    p->stats.reconnecting = p->outage;
     *stats = p->stats;
 }
 

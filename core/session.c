@@ -23,6 +23,8 @@ struct rtmpkit_session {
     int attempt;                /* attempts since the last failure; 0: none yet */
     int reconnects;             /* successful ones, over the whole life */
     uint64_t attempt_at_ms;     /* WAITING: when to try again */
+    int last_error;             /* FAILED by rtmpkit_session_lost/_poll: why */
+    const char *why;            /* the caller's reason for the failure being logged; not owned */
     unsigned int seed;          /* the jitter's; no process-wide state */
 };
 
@@ -187,7 +189,7 @@ static void schedule_attempt(rtmpkit_session *s, int err, int *delay_ms)
     if (p->attempts != RTMPKIT_RECONNECT_FOREVER)
         snprintf(of, sizeof of, " of %d", p->attempts);
     rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "%s (%s); reconnecting in %.1f s (attempt %d%s)",
-                 rtmpkit_client_error_message(s->client), rtmpkit_error_name(err),
+                 s->why ? s->why : rtmpkit_client_error_message(s->client), rtmpkit_error_name(err),
                  (double)*delay_ms / 1000, s->attempt, of);
 }
 
@@ -217,6 +219,54 @@ int rtmpkit_session_recover(rtmpkit_session *s, int err)
     if (err < 0)
         s->state = STATE_FAILED;
     return err < 0 ? err : 0;
+}
+
+int rtmpkit_session_lost(rtmpkit_session *s, int err, const char *why)
+{
+    int delay_ms;
+    if (s->state != STATE_ACTIVE)
+        return s->state == STATE_WAITING ? 0 : RTMPKIT_EINTERNAL;
+    if (!should_retry(s, err)) {
+        s->state = STATE_FAILED;
+        s->last_error = err;
+        return err;
+    }
+    s->why = why;
+    schedule_attempt(s, err, &delay_ms);
+    s->why = NULL;
+    rk_client_abort(s->client);   /* the socket goes now; the attempt does not wait on it */
+    return 0;
+}
+
+int rtmpkit_session_poll(rtmpkit_session *s)
+{
+    int err, delay_ms;
+    if (s->state == STATE_ACTIVE)
+        return 0;
+    if (s->state != STATE_WAITING)
+        return s->last_error < 0 ? s->last_error : RTMPKIT_EINTERNAL;
+    if (cancelled(s)) {
+        s->state = STATE_FAILED;
+        return s->last_error = RTMPKIT_ECANCELLED;
+    }
+    if (rtmpkit_monotonic_ms() < s->attempt_at_ms)
+        return RTMPKIT_EAGAIN;
+    if ((err = attempt_now(s)) >= 0) {
+        s->attempt = 0;
+        return 0;
+    }
+    if (!should_retry(s, err)) {
+        s->state = STATE_FAILED;
+        s->attempt = 0;
+        return s->last_error = err;
+    }
+    schedule_attempt(s, err, &delay_ms);
+    return RTMPKIT_EAGAIN;
+}
+
+int rtmpkit_session_reconnecting(const rtmpkit_session *s)
+{
+    return s->state == STATE_WAITING;
 }
 
 int rtmpkit_session_start(rtmpkit_session *s)

@@ -25,12 +25,12 @@ sleep 0.5
 on_tty "$T/push.tty" "$PUSH" --loop 2 "$SRC" "$NGINX_URL/live/$name"
 push_rc=$?
 stop_pid "$dump_pid" >/dev/null
-redraws "$T/push.tty" '^sent ' >"$T/push.lines"
+redraws "$T/push.tty" '^sending ' >"$T/push.lines"
 last=$(tail -n1 "$T/push.lines")
 check push-exit-status test "$push_rc" = 0
-check push-total-is-two-passes grep -q '^sent 00:00:0[0-9] / 00:00:0[56] \[' "$T/push.lines"
+check push-total-is-two-passes grep -q '^sending 00:00:0[0-9] / 00:00:0[56] \[' "$T/push.lines"
 check push-bar-and-left grep -Eq '\[[#.]{20}\] +[0-9]+% [0-9:]{8} left' "$T/push.lines"
-check push-first-loop grep -q 'loop 1/2$' "$T/push.lines"
+check push-first-loop grep -q 'reconnects 0  loop 1/2$' "$T/push.lines"
 check push-second-loop grep -q 'loop 2/2$' "$T/push.lines"
 check push-ends-full sh -c "echo '$last' | grep -Eq '\[#{20}\] 100% 00:00:00 left'"
 check push-percent-grows python3 -c "
@@ -52,6 +52,6 @@ check dump-ends-full sh -c "tail -n1 '$T/dump.lines' | grep -q '100%'"
 
 # No terminal: no progress at all.
 timeout 30 "$PUSH" "$SRC" "$NGINX_URL/live/$(uniq_name progressnotty)" >"$T/notty.out" 2>"$T/notty.err"
-check no-tty-no-progress sh -c "! grep -aq '^sent \|left' '$T/notty.err'"
+check no-tty-no-progress sh -c "! grep -aq '^sending \|left' '$T/notty.err'"
 
 it_finish

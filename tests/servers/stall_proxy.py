@@ -7,6 +7,9 @@ On SIGUSR2 it cuts the link instead: every open connection is closed, and connec
 made in the next --cut seconds are closed as soon as they are accepted (a link that is
 down for a while, then back).
   stall_proxy.py --port P --target PORT --stall S [--after S] [--cut S] [--timeout S]
+                 [--record DIR]
+With --record, what each client sent (client -> server bytes, handshake included) is also
+written to DIR/conn-N.bin, N from 1 (tests/integration/rtmp_capture.py reads them).
 Prints "listening" when ready, "stall" and "release BYTES" around each stall, "cut" for
 each cut, "refused" for a connection closed during a cut and "connection N" for each one
 forwarded; serves connections until --timeout or SIGTERM."""
@@ -50,7 +53,7 @@ def shut(*socks):
             pass
 
 
-def pump(src, dst, holds):
+def pump(src, dst, holds, record=None):
     backlog = bytearray()
     held = False
     try:
@@ -60,6 +63,9 @@ def pump(src, dst, holds):
                 data = src.recv(65536)
                 if not data:
                     break
+                if record:
+                    record.write(data)
+                    record.flush()
                 backlog += data
             except socket.timeout:
                 pass
@@ -75,18 +81,22 @@ def pump(src, dst, holds):
                 backlog.clear()
     except OSError:
         pass
+    if record:
+        record.close()
     shut(src, dst)
 
 
-def handle(client, target):
+def handle(client, target, record=None):
     try:
         server = socket.create_connection(("127.0.0.1", target), timeout=5)
     except OSError:
         client.close()
+        if record:
+            record.close()
         return
     with lock:
         open_socks.extend((client, server))
-    threading.Thread(target=pump, args=(client, server, False), daemon=True).start()
+    threading.Thread(target=pump, args=(client, server, False, record), daemon=True).start()
     threading.Thread(target=pump, args=(server, client, True), daemon=True).start()
 
 
@@ -98,6 +108,7 @@ def main():
     ap.add_argument("--after", type=float, default=0, help="stall this long after the first connection")
     ap.add_argument("--cut", type=float, default=0, help="on SIGUSR2, refuse connections this long")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--record", help="write each client's bytes to DIR/conn-N.bin")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGUSR1, lambda *_: stall(a.stall))
@@ -129,7 +140,7 @@ def main():
         if a.after > 0 and stall_at is None:
             stall_at = time.monotonic() + a.after
             a.after = 0
-        handle(c, a.target)
+        handle(c, a.target, open("%s/conn-%d.bin" % (a.record, connections), "wb") if a.record else None)
     return 0
 
 

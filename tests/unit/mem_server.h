@@ -17,7 +17,7 @@
 #include "rtmpkit/error.h"
 #include "transport.h"
 
-#define MAX_RECEIVED 64
+#define MAX_RECEIVED 1024
 #define MAX_CONNECTIONS 16
 
 enum script {
@@ -36,6 +36,8 @@ struct received {
     uint32_t timestamp;
     uint32_t length;
     uint8_t first_byte;
+    uint8_t second_byte;    /* AVC/AAC packet type: 0 for a sequence header */
+    int connection;         /* 0 for the first connection, 1 for the next... */
     char command[32];       /* command messages: the name; data messages: their first string */
     char arg[32];           /* and the first string argument after the null */
 };
@@ -229,6 +231,8 @@ static void handle_client_message(struct server *s, const rk_message *m)
     r->timestamp = m->timestamp;
     r->length = m->length;
     r->first_byte = m->length ? m->data[0] : 0;
+    r->second_byte = m->length > 1 ? m->data[1] : 0;
+    r->connection = s->opens > 0 ? s->opens - 1 : 0;
     if (m->type == 1 && m->length >= 4)
         rk_chunk_reader_set_chunk_size(s->reader, rtmpkit_rb32(m->data));
     if (m->type == 20)

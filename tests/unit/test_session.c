@@ -1,6 +1,8 @@
 /* The session (core/session.c) over the scripted in-memory server: start, events, and the
  * reconnect policy: a lost connection retried and resumed, the waits growing and capped,
  * permanent errors and a policy of none not retried, a first connect retried or not. */
+#include <time.h>
+
 #include "mem_server.h"
 #include "rtmpkit/clock.h"
 #include "session_internal.h"
@@ -25,6 +27,7 @@ static void fixture_init(struct fixture *f, enum script script, const rtmpkit_re
     cfg.client.conn.simple_handshake = 1;
     cfg.stream = f->url.stream;
     cfg.play_start_ms = -2;
+    cfg.publish = script == SCRIPT_PUBLISH;
     if (policy)
         cfg.reconnect = *policy;
     f->session = rk_session_new_with_opener(&cfg, &opener);
@@ -173,6 +176,58 @@ static void test_first_connect(void)
     fixture_free(&f);
 }
 
+/* A publisher's recovery in steps: rtmpkit_session_lost schedules without waiting, poll
+ * says EAGAIN until the attempt's time, a failed attempt schedules the next, a good one
+ * publishes again; when the attempts run out the error comes back; a permanent error is
+ * not retried. */
+static void test_publisher_steps(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 2, .first_delay_ms = 30, .factor = 1 };
+    struct fixture f;
+    uint64_t before;
+    int n, polls = 0;
+    fixture_init(&f, SCRIPT_PUBLISH, &policy);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    CHECK_INT(rtmpkit_session_poll(f.session), 0);                 /* publishing: nothing to do */
+    CHECK_INT(rtmpkit_session_reconnecting(f.session), 0);
+    f.server.refuse = 1;
+    before = rtmpkit_monotonic_ms();
+    CHECK_INT(rtmpkit_session_lost(f.session, RTMPKIT_ENETWORK, "cut by the test"), 0);
+    CHECK(rtmpkit_monotonic_ms() - before < 20);                   /* no waiting */
+    CHECK_INT(rtmpkit_session_reconnecting(f.session), 1);
+    CHECK_INT(rtmpkit_session_poll(f.session), RTMPKIT_EAGAIN);    /* not yet */
+    CHECK_INT(f.server.refuse, 1);
+    while ((n = rtmpkit_session_poll(f.session)) == RTMPKIT_EAGAIN && polls++ < 1000) {
+        struct timespec ts = { 0, 5000000 };
+        nanosleep(&ts, NULL);
+    }
+    CHECK_INT(n, 0);                                               /* refused once, then published */
+    CHECK_INT(f.server.refuse, 0);
+    CHECK(rtmpkit_monotonic_ms() - before >= 55);                  /* two waits of 30 ms (less a tick) */
+    CHECK_INT(rtmpkit_session_reconnecting(f.session), 0);
+    CHECK_INT(rtmpkit_session_reconnects(f.session), 1);
+    CHECK(find_command(&f.server, "publish", 1) != NULL);
+    /* Out of attempts: both refused. */
+    f.server.refuse = 100;
+    CHECK_INT(rtmpkit_session_lost(f.session, RTMPKIT_ETIMEOUT, NULL), 0);
+    polls = 0;
+    while ((n = rtmpkit_session_poll(f.session)) == RTMPKIT_EAGAIN && polls++ < 1000) {
+        struct timespec ts = { 0, 5000000 };
+        nanosleep(&ts, NULL);
+    }
+    CHECK_INT(n, RTMPKIT_EREFUSED);
+    CHECK_INT(f.server.refuse, 98);
+    CHECK_INT(rtmpkit_session_poll(f.session), RTMPKIT_EREFUSED);  /* and stays so */
+    fixture_free(&f);
+    /* A permanent error: no attempt. */
+    fixture_init(&f, SCRIPT_PUBLISH, &policy);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    CHECK_INT(rtmpkit_session_lost(f.session, RTMPKIT_EPUBLISH_REFUSED, NULL), RTMPKIT_EPUBLISH_REFUSED);
+    CHECK_INT(rtmpkit_session_reconnecting(f.session), 0);
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_reconnect_and_resume();
@@ -180,5 +235,6 @@ int main(void)
     test_no_policy();
     test_permanent_error();
     test_first_connect();
+    test_publisher_steps();
     return check_report("session");
 }

@@ -12,6 +12,7 @@
 
 #include "rtmpkit/client.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/session.h"
 
 /* Tag flags. */
 #define RTMPKIT_MEDIA_KEYFRAME   0x01   /* video: a keyframe (IDR / random access point) */
@@ -31,8 +32,20 @@ typedef struct rtmpkit_media_tag {
 #define RTMPKIT_PUBLISHER_DEFAULT_QUEUE_MS 2000
 #define RTMPKIT_PUBLISHER_TIMECODE_MS      1000   /* onFI timecodes this far apart */
 
+/* Tags held while the connection is down are capped here too, whatever queue_ms says. */
+#define RTMPKIT_PUBLISHER_HELD_MAX_TAGS  4096
+#define RTMPKIT_PUBLISHER_HELD_MAX_BYTES (64u * 1024 * 1024)
+
 typedef struct rtmpkit_publisher_config {
     rtmpkit_client *client;     /* not owned; connected, with NetStream.Publish.Start received */
+    /* Not owned; may be NULL. When set (client may then be NULL: the session's is used), a
+     * lost connection is recovered by the session's policy without pausing the input
+     * (rtmpkit_session_lost/_poll): while it is down, paced and live tags keep coming at
+     * their pace and the newest queue_ms of them are held (older ones dropped, counted);
+     * once publishing again, onMetaData and the sequence headers are sent again, then the
+     * held tags, video from its first keyframe on, with their own timestamps (the gap is
+     * the time really lost). An input neither paced nor live waits for the reconnect. */
+    rtmpkit_session *session;
     /* 1: each tag is sent at its moment in real time (dts from the first tag sent); 0: as
      * fast as the link takes them, with at most a few hundred KB queued. */
     int paced;
@@ -54,6 +67,8 @@ typedef struct rtmpkit_publisher_stats {
     uint64_t media_bytes;              /* bytes of the frames above */
     int64_t last_dts_ms;               /* of the last tag sent */
     int64_t queue_latency_ms;          /* how late the oldest undelivered tag is */
+    int reconnecting;                  /* 1: the connection is down, tags are being held */
+    int reconnects;                    /* times publishing resumed after a lost connection */
 } rtmpkit_publisher_stats;
 
 typedef struct rtmpkit_publisher rtmpkit_publisher;
@@ -66,12 +81,14 @@ RTMPKIT_API void rtmpkit_publisher_free(rtmpkit_publisher *p);
 /* Sends one tag: waits for its moment when paced (serving the connection meanwhile),
  * applies the drop policy, queues it (an onMetaData goes out as "@setDataFrame"
  * "onMetaData" {...}; other data tags as they are), adds a timecode once a second of
- * video, and writes what the socket takes. Returns 1 when sent, 0 when dropped, or a
- * negative error (rtmpkit_publisher_error_message says why). */
+ * video, and writes what the socket takes. With a session, a lost connection is
+ * recovered as said above. Returns 1 when sent (or held for sending after a reconnect),
+ * 0 when dropped, or a negative error (rtmpkit_publisher_error_message says why). */
 RTMPKIT_API int rtmpkit_publisher_send(rtmpkit_publisher *p, const rtmpkit_media_tag *tag);
 
 /* Waits until everything queued has been written (up to the write timeout without
- * progress). Returns 0 or a negative error. */
+ * progress; with a session, through reconnects as its policy allows, so that held tags
+ * go out too). Returns 0 or a negative error. */
 RTMPKIT_API int rtmpkit_publisher_flush(rtmpkit_publisher *p);
 
 /* One line that says why the last call failed. */

@@ -84,6 +84,26 @@ RTMPKIT_API int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_e
  * attempt's error) when the policy gives up. */
 RTMPKIT_API int rtmpkit_session_recover(rtmpkit_session *s, int err);
 
+/* A publisher that must keep reading its input while the connection is down (a live
+ * source is never paused) recovers with these two instead: neither waits for the delay.
+ * Between them the client must not be used (its connection is gone). */
+
+/* The send failed with err (why: a reason of the caller's own for the log, or NULL for
+ * the client's): applies the policy without waiting. Returns 0 when an attempt is
+ * scheduled (one log line says why and when), or err when the policy gives up (a
+ * permanent error, no attempts left, a cancel). */
+RTMPKIT_API int rtmpkit_session_lost(rtmpkit_session *s, int err, const char *why);
+
+/* Makes the scheduled attempt once its time has come. Returns 0 when publishing (again),
+ * RTMPKIT_EAGAIN while waiting (its time has not come, or it failed and the next one is
+ * scheduled and logged), or a negative error when the policy gives up. It never sleeps;
+ * the attempt itself (TCP, TLS, handshake, connect, publish) blocks for at most the
+ * client's connect timeout plus its handshake timeout. */
+RTMPKIT_API int rtmpkit_session_poll(rtmpkit_session *s);
+
+/* 1 between a failure the policy retries and the attempt that succeeds, else 0. */
+RTMPKIT_API int rtmpkit_session_reconnecting(const rtmpkit_session *s);
+
 /* The client under the session (to send with a publisher): the same pointer for the
  * session's whole life, across reconnects. */
 RTMPKIT_API rtmpkit_client *rtmpkit_session_client(rtmpkit_session *s);
