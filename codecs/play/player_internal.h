@@ -64,6 +64,8 @@ struct view {
     int64_t last_latency_ms;   /* glass to glass, -1 unknown */
     struct rk_budget budget;   /* the latency budget of the interval's pictures */
     uint64_t last_shown_ms;    /* monotonic time the last picture was shown */
+    uint64_t stats_bytes;      /* bytes_received when the last stats line was written, */
+    uint64_t stats_last_ms;    /* and when (0: none yet) */
 };
 
 struct rk_player {
@@ -95,6 +97,7 @@ struct rk_player {
     atomic_ullong bytes_received; /* audio, video and data bodies (the overlay's bitrate) */
     atomic_int waiting;           /* the publisher stopped: waiting for it */
     atomic_int reconnecting;
+    atomic_int reconnects;        /* connections made again so far */
     pthread_mutex_t info_lock;    /* guards the strings and the timecode below */
     char meta_title[256];
     char video_desc[96], audio_desc[96];

@@ -223,6 +223,7 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         break;
     case RTMPKIT_SESSION_RESUMED:
         atomic_store(&pl->reconnecting, 0);
+        atomic_fetch_add(&pl->reconnects, 1);
         *first_ts = -1;
         break;
     }

@@ -79,7 +79,18 @@ void rk_player_print_stats(struct rk_player *pl, struct view *v, uint64_t t, dou
     if (!v->audio_master)
         speed = v->video_speed;
     if (pl->opts.stats == RK_PLAYER_STATS_JSON) {
-        fprintf(stderr, "{\"t_ms\":%llu,\"fps\":%.1f,\"video_frames\":%llu,\"shown\":%llu,\"dropped\":%llu,"
+        /* The keys rtmp-push and rtmp-dump share (their man pages' STATS). */
+        uint64_t bytes = atomic_load(&pl->bytes_received);
+        uint64_t since = v->stats_last_ms ? v->stats_last_ms : v->stats_start_ms;
+        uint64_t interval = t > since ? t - since : 0;
+        const char *state = atomic_load(&pl->reconnecting) ? "reconnecting"
+                          : atomic_load(&pl->waiting) ? "waiting" : "playing";
+        fprintf(stderr, "{\"state\":\"%s\",\"reconnects\":%d,\"bytes\":%llu,\"bitrate_kbps\":%.1f,", state,
+                atomic_load(&pl->reconnects), (unsigned long long)bytes,
+                interval ? (double)(bytes - v->stats_bytes) * 8 / (double)interval : 0.0);
+        v->stats_bytes = bytes;
+        v->stats_last_ms = t;
+        fprintf(stderr, "\"t_ms\":%llu,\"fps\":%.1f,\"video_frames\":%llu,\"shown\":%llu,\"dropped\":%llu,"
                 "\"late\":%llu,\"repeated\":%llu,"
                 "\"packets_dropped\":%llu,\"audio_frames\":%llu,\"audio_dropped_ms\":%llu,"
                 "\"clock_ms\":%lld,\"edge_ms\":%lld,\"buffer_ms\":%lld,\"av_offset_ms\":%.1f,"

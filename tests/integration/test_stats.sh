@@ -9,6 +9,7 @@ need_servers
 
 PUSH=$BUILD/cli/rtmp-push
 DUMP=$BUILD/cli/rtmp-dump
+PLAY=$BUILD/cli/rtmp-play
 FLVINFO="python3 $IT_LIB_DIR/flvinfo.py"
 CHECK_KEYS="python3 $IT_ROOT/tests/check_stats_keys.py"
 SRC=$(gen_media stats6 6 320x240 25)
@@ -38,16 +39,24 @@ PY
 name=$(uniq_name stats)
 run_bg "$T/dump.log" "$DUMP" --stats-file "$T/dump.json" "$NGINX_URL/live/$name" -o "$T/rec.flv"
 dump_pid=$BG_PID
+run_bg "$T/play.err" "$PLAY" --no-display --stats=json "$NGINX_URL/live/$name"
+play_pid=$BG_PID
 sleep 0.5
 timeout 40 "$PUSH" --stats=json "$SRC" "$NGINX_URL/live/$name" 2>"$T/push.err"
 push_rc=$?
 wait_pid "$dump_pid" 20; dump_rc=$?
+wait_pid "$play_pid" 20; play_rc=$?
 grep -v '^{' "$T/push.err" >"$T/push-log.txt"
 
 check push-exit-status test "$push_rc" = 0
 check dump-exit-status test "$dump_rc" = 0
 check push-keys-documented $CHECK_KEYS "$BUILD/man/rtmp-push.1" "$T/push.err" --min 4
 check dump-keys-documented $CHECK_KEYS "$BUILD/man/rtmp-dump.1" "$T/dump.json" --min 4
+# rtmp-play names its keys in the text of --stats, and shares the common ones.
+check play-exit-status test "$play_rc" = 0
+check play-keys-documented $CHECK_KEYS "$BUILD/man/rtmp-play.1" "$T/play.err" --min 4
+check play-bytes-grow increasing "$T/play.err" bytes
+check play-state-playing grep -q '"state":"playing"' "$T/play.err"
 check push-last-state test "$(last_field "$T/push.err" state)" = done
 check dump-last-state test "$(last_field "$T/dump.json" state)" = done
 check push-video-frames test "$(last_field "$T/push.err" video_frames)" = "$(count_packets "$SRC" v)"
