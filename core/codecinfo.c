@@ -158,7 +158,7 @@ static void skip_scaling_list(struct bits *b, int size)
     int last = 8, next = 8;
     for (int j = 0; j < size && !b->err; j++) {
         if (next != 0)
-            next = (last + bits_se(b) + 256) % 256;
+            next = (int)(((int64_t)last + bits_se(b) + 256) % 256);   /* a peer's delta may be any 32-bit value */
         last = next == 0 ? last : next;
     }
 }
@@ -207,7 +207,12 @@ static int h264_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
         chroma = bits_ue(&b);
         if (chroma == 3)
             bits_read(&b, 1);                          /* separate_colour_plane */
-        info->bit_depth = 8 + (int)bits_ue(&b);
+        {
+            uint32_t depth_minus8 = bits_ue(&b);
+            if (depth_minus8 > 6)                      /* 14 bits at most (7.4.2.1.1) */
+                return RTMPKIT_EPROTOCOL;
+            info->bit_depth = 8 + (int)depth_minus8;
+        }
         bits_ue(&b);                                   /* bit_depth_chroma */
         bits_read(&b, 1);                              /* qpprime_y_zero_transform_bypass */
         if (bits_read(&b, 1)) {                        /* seq_scaling_matrix_present */
@@ -332,7 +337,7 @@ static void hevc_skip_sub_layers(struct bits *b, int max_sub_layers_minus1)
 static int hevc_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
 {
     struct bits b;
-    uint32_t chroma, w, h, crop[4] = { 0, 0, 0, 0 };
+    uint32_t chroma, w, h, depth_minus8, crop[4] = { 0, 0, 0, 0 };
     int sub_layers, sub_w, sub_h;
     bits_init(&b, rbsp, len);
     bits_read(&b, 4);                                  /* sps_video_parameter_set_id */
@@ -349,11 +354,12 @@ static int hevc_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
     if (bits_read(&b, 1))
         for (int i = 0; i < 4; i++)
             crop[i] = bits_ue(&b);
-    info->bit_depth = 8 + (int)bits_ue(&b);
+    depth_minus8 = bits_ue(&b);
     if (b.err)
         return b.err;
-    if (chroma > 3 || w == 0 || h == 0 || w > 65536 || h > 65536)
-        return RTMPKIT_EPROTOCOL;
+    if (depth_minus8 > 8 || chroma > 3 || w == 0 || h == 0 || w > 65536 || h > 65536)
+        return RTMPKIT_EPROTOCOL;   /* 16 bits at most (7.4.3.2.1) */
+    info->bit_depth = 8 + (int)depth_minus8;
     sub_w = chroma == 1 || chroma == 2 ? 2 : 1;
     sub_h = chroma == 1 ? 2 : 1;
     {
