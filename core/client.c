@@ -48,6 +48,7 @@ struct rtmpkit_client {
                              * the engine is fed nothing while it is held) */
     int has_held;
     int engine_spent;       /* the engine has been started: a new connect needs a new one */
+    char failed_code[64];   /* the server's status code of the last stream failure, or "" */
     char error[600];
 };
 
@@ -107,6 +108,11 @@ void rtmpkit_client_free(rtmpkit_client *cl)
 const char *rtmpkit_client_error_message(const rtmpkit_client *cl)
 {
     return cl->error[0] ? cl->error : "no error";
+}
+
+const char *rk_client_failed_code(const rtmpkit_client *cl)
+{
+    return cl->failed_code;
 }
 
 uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
@@ -245,8 +251,10 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
     for (;;) {
         int n;
         if (rtmpkit_conn_poll_event(cl->conn, ev)) {
-            if (is_fatal(cl, ev))
+            if (is_fatal(cl, ev)) {
+                snprintf(cl->failed_code, sizeof cl->failed_code, "%s", ev->code ? ev->code : "");
                 return engine_error(cl, ev->error);
+            }
             if (ev->type == RTMPKIT_EVENT_MEDIA)
                 cl->media_seen = 1;
             return 1;
@@ -422,6 +430,7 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     cl->media_seen = 0;
     cl->stream = cl->fatal_stream = -1;
     cl->has_held = 0;
+    cl->failed_code[0] = 0;
     for (int attempt = 0;; attempt++) {
         err = connect_once(cl, query[0] ? query : NULL, attempt > 0 || used);
         if (err != RTMPKIT_EREJECTED)

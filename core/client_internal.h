@@ -10,4 +10,8 @@
  * transport of every connect attempt, and the client closes it. */
 rtmpkit_client *rk_client_new_with_opener(const rtmpkit_client_config *cfg, const rk_transport_opener *opener);
 
+/* The server's status code that failed the stream last ("NetStream.Publish.BadName"), or
+ * "" when the last failure was not a status; cleared by each connect. */
+const char *rk_client_failed_code(const rtmpkit_client *cl);
+
 #endif

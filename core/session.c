@@ -133,11 +133,20 @@ static int sleep_until(const rtmpkit_session *s, uint64_t until_ms, int max_ms)
     }
 }
 
+/* NetStream.Publish.BadName after a drop: the server still holds our old session for a
+ * while (nginx-rtmp until it notices the dead socket), which the next attempt outlasts.
+ * On a first publish it means what it says: the key is taken or wrong. */
+static int is_stale_publisher(const rtmpkit_session *s, int err)
+{
+    return err == RTMPKIT_EPUBLISH_REFUSED && s->cfg.publish && s->started_once &&
+           strcmp(rk_client_failed_code(s->client), "NetStream.Publish.BadName") == 0;
+}
+
 /* Whether err is worth another attempt under the policy. */
 static int should_retry(const rtmpkit_session *s, int err)
 {
     const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
-    if (p->attempts == 0 || !rtmpkit_error_is_transient(err) || cancelled(s))
+    if (p->attempts == 0 || cancelled(s) || !(rtmpkit_error_is_transient(err) || is_stale_publisher(s, err)))
         return 0;
     if (p->after_start_only && !s->started_once)
         return 0;

@@ -53,8 +53,10 @@ struct server {
     struct received got[MAX_RECEIVED];
     int got_count;
     int refuse;             /* the next this many connect attempts are refused */
+    int refuse_error;       /* with this error (0: RTMPKIT_EREFUSED) */
     int later_script;       /* 1: connections after the first follow next_script */
     enum script next_script;
+    int bad_name;           /* the next this many publish commands get NetStream.Publish.BadName */
     rk_mem_transport *spent[MAX_CONNECTIONS];   /* earlier connections, freed at the end */
     int spent_count;
 };
@@ -209,6 +211,9 @@ static void answer_command(struct server *s, const rk_message *m, struct receive
         put_answer(s, "_result", txn, NULL, NULL, s->next_stream_id++);
     } else if (strcmp(v[0].string, "play") == 0) {
         answer_play(s, m->stream_id, r->arg);
+    } else if (strcmp(v[0].string, "publish") == 0 && s->bad_name > 0) {
+        s->bad_name--;
+        put_status(s, m->stream_id, "error", "NetStream.Publish.BadName");
     } else if (strcmp(v[0].string, "publish") == 0) {
         put_status(s, m->stream_id, "status", "NetStream.Publish.Start");
     }
@@ -323,7 +328,7 @@ static int server_open(void *opaque, rk_transport **out, char *why, size_t why_l
     if (s->refuse > 0) {
         s->refuse--;
         snprintf(why, why_len, "refused by the test");
-        return RTMPKIT_EREFUSED;
+        return s->refuse_error ? s->refuse_error : RTMPKIT_EREFUSED;
     }
     if (s->opens++ > 0) {
         server_connection(s);

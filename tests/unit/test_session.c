@@ -11,7 +11,8 @@ struct fixture {
     rtmpkit_session *session;
 };
 
-static void fixture_init(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy)
+static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy,
+                            int publish)
 {
     rtmpkit_session_config cfg;
     rk_transport_opener opener = { server_open, &f->server };
@@ -25,10 +26,16 @@ static void fixture_init(struct fixture *f, enum script script, const rtmpkit_re
     cfg.client.conn.simple_handshake = 1;
     cfg.stream = f->url.stream;
     cfg.play_start_ms = -2;
+    cfg.publish = publish;
     if (policy)
         cfg.reconnect = *policy;
     f->session = rk_session_new_with_opener(&cfg, &opener);
     CHECK(f->session != NULL);
+}
+
+static void fixture_init(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy)
+{
+    fixture_init_as(f, script, policy, 0);
 }
 
 static void fixture_free(struct fixture *f)
@@ -171,6 +178,60 @@ static void test_first_connect(void)
     fixture_free(&f);
 }
 
+/* NetStream.Publish.BadName right after a drop (the server still holds the old stream)
+ * is retried like a lost connection; on the first publish it is the key's fault. */
+static void test_bad_name_after_drop(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 5, .first_delay_ms = 5 };
+    struct fixture f;
+    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.mem->eof = 1;          /* the connection drops */
+    f.server.bad_name = 2;          /* the next two publishes find the old one still there */
+    CHECK_INT(rtmpkit_session_recover(f.session, RTMPKIT_ENETWORK), 0);
+    CHECK_INT(f.server.opens, 4);   /* the first, two refused, the one that published */
+    CHECK_INT(f.server.bad_name, 0);
+    CHECK_INT(rtmpkit_session_reconnects(f.session), 1);
+    CHECK(find_command(&f.server, "publish", 3) != NULL);
+    fixture_free(&f);
+
+    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1);
+    f.server.bad_name = 1;
+    CHECK_INT(rtmpkit_session_start(f.session), RTMPKIT_EPUBLISH_REFUSED);
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+}
+
+/* A host name that stops resolving on a reconnect is retried like a refusal. */
+static void test_dns_failure_retried(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 4, .first_delay_ms = 5 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    fixture_init(&f, SCRIPT_CLOSE, &policy);
+    f.server.later_script = 1;
+    f.server.next_script = SCRIPT_PLAY;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.refuse = 2;
+    f.server.refuse_error = RTMPKIT_EDNS;
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_EDNS);
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_EDNS);
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RESUMED);
+    CHECK_INT(ev.attempt, 3);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EDNS), 1);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EBAD_URL), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EPUBLISH_REFUSED), 0);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_reconnect_and_resume();
@@ -178,5 +239,7 @@ int main(void)
     test_no_policy();
     test_permanent_error();
     test_first_connect();
+    test_bad_name_after_drop();
+    test_dns_failure_retried();
     return check_report("session");
 }

@@ -92,8 +92,11 @@ RTMPKIT_API rtmpkit_client *rtmpkit_session_client(rtmpkit_session *s);
 RTMPKIT_API int rtmpkit_session_reconnects(const rtmpkit_session *s);
 
 /* 1 for the errors a reconnect may cure: the network (reset, refused, timeout, no data,
- * DNS) and the handshake; 0 for the rest (rejected, not found, refused publish, TLS,
- * bad URL, a stream error, a cancel). */
+ * a blocked write, DNS) and the handshake; 0 for the rest (rejected: authentication or
+ * an unknown application, not found, refused publish, TLS: a certificate refused, bad
+ * URL, a stream error, the output, a cancel). The session also retries a publish refused
+ * with NetStream.Publish.BadName once the stream has started (the server still holds the
+ * dropped connection's stream). */
 RTMPKIT_API int rtmpkit_error_is_transient(int err);
 
 /* One line that says why the last call failed. */
