@@ -133,6 +133,21 @@ static int set_error(rtmpkit_client *cl, int err, const char *fmt, ...)
     return err;
 }
 
+int rk_client_fail(rtmpkit_client *cl, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cl->error, sizeof cl->error, fmt, ap);
+    va_end(ap);
+    rtmpkit_log_scrub(cl->cfg.log, cl->error, sizeof cl->error);
+    return err;
+}
+
+uint64_t rk_client_last_read_ms(const rtmpkit_client *cl)
+{
+    return cl->last_read_ms;
+}
+
 static int engine_error(rtmpkit_client *cl, int err)
 {
     return set_error(cl, err, "%s", rtmpkit_conn_error_message(cl->conn));
@@ -505,6 +520,14 @@ int rtmpkit_client_publish_stream(rtmpkit_client *cl, const char *name, const ch
         return s;
     *stream = s;
     return 0;
+}
+
+int rk_client_probe(rtmpkit_client *cl)
+{
+    int err = rtmpkit_conn_probe(cl->conn);
+    if (err < 0)
+        return engine_error(cl, err);
+    return flush_output(cl, cl->cfg.write_timeout_ms);
 }
 
 int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms)

@@ -23,6 +23,8 @@ struct rtmpkit_session {
     int attempt;                /* attempts since the last failure; 0: none yet */
     int reconnects;             /* successful ones, over the whole life */
     uint64_t attempt_at_ms;     /* WAITING: when to try again */
+    uint64_t last_media_ms;     /* ACTIVE: when media last came; 0: none on this connection */
+    uint64_t probe_at_ms;       /* when the server was asked whether it still talks; 0: not */
     unsigned int seed;          /* the jitter's; no process-wide state */
 };
 
@@ -181,6 +183,7 @@ static int connect_and_start(rtmpkit_session *s)
         return err;
     s->started_once = 1;
     s->state = STATE_ACTIVE;
+    s->last_media_ms = s->probe_at_ms = 0;
     return 0;
 }
 
@@ -262,19 +265,67 @@ static int next_attempt(rtmpkit_session *s, rtmpkit_session_event *ev, int timeo
     return 1;
 }
 
+/* Whether the media is watched for its end: on, and media came on this connection. */
+static int watching(const rtmpkit_session *s)
+{
+    return s->cfg.no_media_end_ms > 0 && !s->cfg.publish && s->last_media_ms;
+}
+
+/* The time by which something must happen: media (or else a probe is sent), or an answer
+ * to the probe. */
+static uint64_t watch_deadline(const rtmpkit_session *s)
+{
+    return (s->probe_at_ms ? s->probe_at_ms : s->last_media_ms) + (uint64_t)s->cfg.no_media_end_ms;
+}
+
+/* No media before the watch deadline: ask the server, or judge its answer. Returns EAGAIN
+ * (the wait goes on), 1 with a NO_MEDIA or RECONNECTING event, or an error. */
+static int media_stopped(rtmpkit_session *s, rtmpkit_session_event *ev)
+{
+    int err;
+    if (rtmpkit_monotonic_ms() < watch_deadline(s))
+        return RTMPKIT_EAGAIN;
+    if (!s->probe_at_ms) {
+        s->probe_at_ms = rtmpkit_monotonic_ms();
+        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_DEBUG, "no media for %.1f s: does the server still talk?",
+                     (double)s->cfg.no_media_end_ms / 1000);
+        return (err = rk_client_probe(s->client)) < 0 ? after_failure(s, ev, err) : RTMPKIT_EAGAIN;
+    }
+    if (rk_client_last_read_ms(s->client) >= s->probe_at_ms) {
+        s->last_media_ms = s->probe_at_ms = 0;   /* said once; watched again when media comes */
+        ev->type = RTMPKIT_SESSION_NO_MEDIA;
+        return 1;
+    }
+    err = rk_client_fail(s->client, RTMPKIT_ETIMEOUT, "the server went silent: no byte for %.1f s",
+                         (double)(rtmpkit_monotonic_ms() - rk_client_last_read_ms(s->client)) / 1000);
+    return after_failure(s, ev, err);
+}
+
 int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
 {
-    int n;
+    int n, wait = timeout_ms;
     ev->type = 0;
     ev->error = ev->delay_ms = ev->attempt = 0;
     if (s->state == STATE_WAITING)
         return next_attempt(s, ev, timeout_ms);
     if (s->state != STATE_ACTIVE)
         return RTMPKIT_EINTERNAL;
-    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, timeout_ms);
+    if (watching(s)) {
+        uint64_t now = rtmpkit_monotonic_ms(), due = watch_deadline(s);
+        int left = due > now ? (int)(due - now) : 1;
+        if (wait <= 0 || left < wait)
+            wait = left;
+    }
+    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, wait);
     if (n == 1) {
         ev->type = RTMPKIT_SESSION_EVENT;
+        if (ev->event.type == RTMPKIT_EVENT_MEDIA) {
+            s->last_media_ms = rtmpkit_monotonic_ms();
+            s->probe_at_ms = 0;
+        }
         return 1;
     }
-    return n == RTMPKIT_EAGAIN ? n : after_failure(s, ev, n);
+    if (n != RTMPKIT_EAGAIN)
+        return after_failure(s, ev, n);
+    return watching(s) ? media_stopped(s, ev) : n;
 }

@@ -56,6 +56,7 @@ struct server {
     int refuse_error;       /* with this error (0: RTMPKIT_EREFUSED) */
     int later_script;       /* 1: connections after the first follow next_script */
     enum script next_script;
+    int deaf;               /* 1: messages are read and never answered (a black hole) */
     int bad_name;           /* the next this many publish commands get NetStream.Publish.BadName */
     rk_mem_transport *spent[MAX_CONNECTIONS];   /* earlier connections, freed at the end */
     int spent_count;
@@ -236,7 +237,7 @@ static void handle_client_message(struct server *s, const rk_message *m)
     r->first_byte = m->length ? m->data[0] : 0;
     if (m->type == 1 && m->length >= 4)
         rk_chunk_reader_set_chunk_size(s->reader, rtmpkit_rb32(m->data));
-    if (m->type == 20)
+    if (m->type == 20 && !s->deaf)
         answer_command(s, m, r);
     if (m->type == 18) {   /* data: its name, the first string */
         rtmpkit_amf name;

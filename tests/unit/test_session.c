@@ -12,7 +12,7 @@ struct fixture {
 };
 
 static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy,
-                            int publish)
+                            int publish, int no_media_end_ms)
 {
     rtmpkit_session_config cfg;
     rk_transport_opener opener = { server_open, &f->server };
@@ -27,6 +27,7 @@ static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit
     cfg.stream = f->url.stream;
     cfg.play_start_ms = -2;
     cfg.publish = publish;
+    cfg.no_media_end_ms = no_media_end_ms;
     if (policy)
         cfg.reconnect = *policy;
     f->session = rk_session_new_with_opener(&cfg, &opener);
@@ -35,7 +36,7 @@ static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit
 
 static void fixture_init(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy)
 {
-    fixture_init_as(f, script, policy, 0);
+    fixture_init_as(f, script, policy, 0, 0);
 }
 
 static void fixture_free(struct fixture *f)
@@ -184,7 +185,7 @@ static void test_bad_name_after_drop(void)
 {
     rtmpkit_reconnect_policy policy = { .attempts = 5, .first_delay_ms = 5 };
     struct fixture f;
-    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1);
+    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1, 0);
     CHECK_INT(rtmpkit_session_start(f.session), 0);
     f.server.mem->eof = 1;          /* the connection drops */
     f.server.bad_name = 2;          /* the next two publishes find the old one still there */
@@ -195,7 +196,7 @@ static void test_bad_name_after_drop(void)
     CHECK(find_command(&f.server, "publish", 3) != NULL);
     fixture_free(&f);
 
-    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1);
+    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1, 0);
     f.server.bad_name = 1;
     CHECK_INT(rtmpkit_session_start(f.session), RTMPKIT_EPUBLISH_REFUSED);
     CHECK_INT(f.server.opens, 1);
@@ -232,6 +233,33 @@ static void test_dns_failure_retried(void)
     fixture_free(&f);
 }
 
+/* Media stops and the server still answers the probe: the stream has ended (NO_MEDIA).
+ * Media stops and nothing comes back: a silent link, retried as a timeout. */
+static void test_no_media(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 2, .first_delay_ms = 5 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    fixture_init_as(&f, SCRIPT_SILENT, &policy, 0, 100);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(media, 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_NO_MEDIA);
+    CHECK(find_command(&f.server, "createStream", 1) != NULL);   /* the probe */
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+
+    fixture_init_as(&f, SCRIPT_SILENT, &policy, 0, 100);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.deaf = 1;                                            /* a black hole */
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_ETIMEOUT);
+    CHECK(strstr(rtmpkit_session_error_message(f.session), "silent") != NULL);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_reconnect_and_resume();
@@ -241,5 +269,6 @@ int main(void)
     test_first_connect();
     test_bad_name_after_drop();
     test_dns_failure_retried();
+    test_no_media();
     return check_report("session");
 }

@@ -42,12 +42,20 @@ typedef struct rtmpkit_session_config {
     double play_start_ms;           /* play: -2 live or recorded, -1 live only, >= 0 recorded from */
     const char *publish_type;       /* publish: NULL for "live" */
     rtmpkit_reconnect_policy reconnect;
+    /* play: once media has come, media that stops this long makes the session ask the
+     * server a question every server answers (rtmpkit_conn_probe). An answer within the
+     * same time: the stream has ended without a word (node-media-server says nothing when
+     * its publisher leaves), a NO_MEDIA event. No byte at all: the link is silent (a black
+     * hole), a lost connection (RTMPKIT_ETIMEOUT) that the policy retries. 0: off (media
+     * may stop for ever; the client's idle timeout still catches a silent link). */
+    int no_media_end_ms;
 } rtmpkit_session_config;
 
 enum rtmpkit_session_event_type {
     RTMPKIT_SESSION_EVENT = 1,      /* an event of the stream (media, status, begin, end) */
     RTMPKIT_SESSION_RECONNECTING,   /* the connection failed: the next attempt is in delay_ms */
     RTMPKIT_SESSION_RESUMED,        /* connected again and playing or publishing */
+    RTMPKIT_SESSION_NO_MEDIA,       /* no media for no_media_end_ms, the server still talks */
 };
 
 typedef struct rtmpkit_session_event {
