@@ -29,7 +29,8 @@
     X(TLS,              -18, 15, "TLS failure") \
     X(CANCELLED,        -19, 0,  "interrupted") \
     X(AGAIN,            -20, 1,  "nothing ready yet (internal)") \
-    X(TRUNCATED,        -21, 9,  "truncated data")
+    X(TRUNCATED,        -21, 9,  "truncated data") \
+    X(DISK_FULL,        -22, 16, "no space left for the output")
 
 enum rtmpkit_error {
     RTMPKIT_OK = 0,
