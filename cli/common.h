@@ -17,9 +17,11 @@
 #define CLI_DEFAULT_VOLUME        100
 #define CLI_DEFAULT_LOOP          1
 /* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
- * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
+ * rtmp-play retries for ever with a window and never headless unless --reconnect says.
+ * rtmp-dump: 10 attempts cover about two minutes of outage (1 s, x1.5, capped at 30 s) and
+ * still end an unattended recording whose server is gone for good. */
 #define CLI_DEFAULT_RECONNECT_PUSH 0
-#define CLI_DEFAULT_RECONNECT_DUMP 0
+#define CLI_DEFAULT_RECONNECT_DUMP 10
 #define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
 #define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
 
@@ -51,6 +53,7 @@ struct cli_options {
     double start;            /* seconds, -1: not given */
     double duration;         /* seconds, 0: until the end */
     int wait;
+    int split;               /* rtmp-dump: a new numbered file per connection */
     double end_timeout;      /* seconds without media after which a live stream has ended */
     int quiet;
     int verbose;
