@@ -12,6 +12,7 @@
 #include "session_internal.h"
 
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
+#define PROBE_STEP_MS          50      /* how often a probe's answer is looked for */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
@@ -278,11 +279,17 @@ static uint64_t watch_deadline(const rtmpkit_session *s)
     return (s->probe_at_ms ? s->probe_at_ms : s->last_media_ms) + (uint64_t)s->cfg.no_media_end_ms;
 }
 
-/* No media before the watch deadline: ask the server, or judge its answer. Returns EAGAIN
- * (the wait goes on), 1 with a NO_MEDIA or RECONNECTING event, or an error. */
+/* No media before the watch deadline: ask the server, or judge its answer (any byte
+ * since the question). Returns EAGAIN (the wait goes on), 1 with a NO_MEDIA or
+ * RECONNECTING event, or an error. */
 static int media_stopped(rtmpkit_session *s, rtmpkit_session_event *ev)
 {
     int err;
+    if (s->probe_at_ms && rk_client_last_read_ms(s->client) >= s->probe_at_ms) {
+        s->last_media_ms = s->probe_at_ms = 0;   /* said once; watched again when media comes */
+        ev->type = RTMPKIT_SESSION_NO_MEDIA;
+        return 1;
+    }
     if (rtmpkit_monotonic_ms() < watch_deadline(s))
         return RTMPKIT_EAGAIN;
     if (!s->probe_at_ms) {
@@ -291,32 +298,26 @@ static int media_stopped(rtmpkit_session *s, rtmpkit_session_event *ev)
                      (double)s->cfg.no_media_end_ms / 1000);
         return (err = rk_client_probe(s->client)) < 0 ? after_failure(s, ev, err) : RTMPKIT_EAGAIN;
     }
-    if (rk_client_last_read_ms(s->client) >= s->probe_at_ms) {
-        s->last_media_ms = s->probe_at_ms = 0;   /* said once; watched again when media comes */
-        ev->type = RTMPKIT_SESSION_NO_MEDIA;
-        return 1;
-    }
     err = rk_client_fail(s->client, RTMPKIT_ETIMEOUT, "the server went silent: no byte for %.1f s",
                          (double)(rtmpkit_monotonic_ms() - rk_client_last_read_ms(s->client)) / 1000);
     return after_failure(s, ev, err);
 }
 
-int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
+/* One wait of an active session, until give_up at most (and shorter while the media is
+ * watched: its deadline, and short steps while a probe's answer is awaited). */
+static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t give_up)
 {
-    int n, wait = timeout_ms;
-    ev->type = 0;
-    ev->error = ev->delay_ms = ev->attempt = 0;
-    if (s->state == STATE_WAITING)
-        return next_attempt(s, ev, timeout_ms);
-    if (s->state != STATE_ACTIVE)
-        return RTMPKIT_EINTERNAL;
+    uint64_t now = rtmpkit_monotonic_ms(), until = give_up;
+    int n;
     if (watching(s)) {
-        uint64_t now = rtmpkit_monotonic_ms(), due = watch_deadline(s);
-        int left = due > now ? (int)(due - now) : 1;
-        if (wait <= 0 || left < wait)
-            wait = left;
+        uint64_t due = watch_deadline(s);
+        if (due < until)
+            until = due;
+        if (s->probe_at_ms && now + PROBE_STEP_MS < until)
+            until = now + PROBE_STEP_MS;
     }
-    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, wait);
+    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, until == UINT64_MAX ? 0
+                                          : until > now ? (int)(until - now) : 1);
     if (n == 1) {
         ev->type = RTMPKIT_SESSION_EVENT;
         if (ev->event.type == RTMPKIT_EVENT_MEDIA) {
@@ -328,4 +329,20 @@ int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, in
     if (n != RTMPKIT_EAGAIN)
         return after_failure(s, ev, n);
     return watching(s) ? media_stopped(s, ev) : n;
+}
+
+int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
+{
+    uint64_t give_up = timeout_ms > 0 ? rtmpkit_monotonic_ms() + (uint64_t)timeout_ms : UINT64_MAX;
+    int n;
+    ev->type = 0;
+    ev->error = ev->delay_ms = ev->attempt = 0;
+    if (s->state == STATE_WAITING)
+        return next_attempt(s, ev, timeout_ms);
+    if (s->state != STATE_ACTIVE)
+        return RTMPKIT_EINTERNAL;
+    /* The media watch cuts the waits short: wait again until the caller's time is up. */
+    while ((n = active_event(s, ev, give_up)) == RTMPKIT_EAGAIN && rtmpkit_monotonic_ms() < give_up)
+        ;
+    return n;
 }
