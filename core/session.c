@@ -260,7 +260,8 @@ static int next_attempt(rtmpkit_session *s, rtmpkit_session_event *ev, int timeo
         return n < 0 ? n : RTMPKIT_EAGAIN;
     if ((n = attempt_now(s)) < 0)
         return after_failure(s, ev, n);
-    s->attempt = 0;
+    /* The attempts are counted until media flows again: a server that starts the stream
+     * and then stays silent is not a success each time (it would be retried for ever). */
     ev->type = RTMPKIT_SESSION_RESUMED;
     ev->attempt = attempt;
     return 1;
@@ -323,6 +324,7 @@ static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
         if (ev->event.type == RTMPKIT_EVENT_MEDIA) {
             s->last_media_ms = rtmpkit_monotonic_ms();
             s->probe_at_ms = 0;
+            s->attempt = 0;   /* flowing again: the next failure starts a new count */
         }
         return 1;
     }

@@ -27,6 +27,7 @@ enum script {
     SCRIPT_REJECT,          /* connect _error */
     SCRIPT_PUBLISH,         /* Publish.Start, then it records what it gets */
     SCRIPT_NOT_FOUND_B,     /* plays; the stream named "b" is not found */
+    SCRIPT_START_ONLY,      /* Play.Start, then nothing at all */
 };
 
 /* A message the client sent, as the server saw it. */

@@ -11,6 +11,8 @@ struct fixture {
     rtmpkit_session *session;
 };
 
+static int fixture_idle_ms = 2000;
+
 static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy,
                             int publish, int no_media_end_ms)
 {
@@ -22,7 +24,7 @@ static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit
     memset(&cfg, 0, sizeof cfg);
     cfg.client.url = &f->url;
     cfg.client.handshake_timeout_ms = 2000;
-    cfg.client.idle_timeout_ms = 2000;
+    cfg.client.idle_timeout_ms = fixture_idle_ms;
     cfg.client.conn.simple_handshake = 1;
     cfg.stream = f->url.stream;
     cfg.play_start_ms = -2;
@@ -260,6 +262,30 @@ static void test_no_media(void)
     fixture_free(&f);
 }
 
+/* A server that starts the stream and then says nothing, on every connection: each
+ * reconnect "succeeds", but the attempts are counted until media flows, so the policy's
+ * limit still ends it. */
+static void test_started_but_silent(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 2, .first_delay_ms = 5 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int n, resumed = 0, reconnecting = 0;
+    fixture_idle_ms = 150;
+    fixture_init(&f, SCRIPT_START_ONLY, &policy);
+    fixture_idle_ms = 2000;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    while ((n = next(&f, &ev)) == 1) {
+        resumed += ev.type == RTMPKIT_SESSION_RESUMED;
+        reconnecting += ev.type == RTMPKIT_SESSION_RECONNECTING;
+    }
+    CHECK_INT(n, RTMPKIT_ETIMEOUT);
+    CHECK_INT(reconnecting, 2);
+    CHECK_INT(resumed, 2);
+    CHECK_INT(f.server.opens, 3);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_reconnect_and_resume();
@@ -270,5 +296,6 @@ int main(void)
     test_bad_name_after_drop();
     test_dns_failure_retried();
     test_no_media();
+    test_started_but_silent();
     return check_report("session");
 }

@@ -21,7 +21,8 @@
 
 /* When and how often to connect again after a failure. All zero: never. */
 typedef struct rtmpkit_reconnect_policy {
-    int attempts;             /* attempts after each failure: 0 none, RTMPKIT_RECONNECT_FOREVER */
+    int attempts;             /* attempts after each failure: 0 none, RTMPKIT_RECONNECT_FOREVER;
+                               * play: counted until media flows again */
     int first_delay_ms;       /* wait before the first attempt; 0: the default (1000) */
     double factor;            /* each further wait is this much longer; 0: the default (1.5) */
     int max_delay_ms;         /* waits are capped here; 0: the default (30000) */
