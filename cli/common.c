@@ -85,7 +85,9 @@ static const struct option_spec option_table[] = {
       "report what came within SEC seconds, complete or not (default {PROBE_MAX_TIME})" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
-      "after media stopped for SEC seconds, the stream has ended (default {END_TIMEOUT}; 0: never)" },
+      "after media stopped for SEC seconds and the server still answers, the stream has ended (default {END_TIMEOUT}; 0: never)" },
+    { "split", 0, ARG_FLAG, CLI_DUMP, OPT(split), NULL,
+      "after a reconnect, record into a new numbered file (NAME-2.flv, NAME-3.flv...)" },
     { "app", 0, ARG_STRING, ALL_COMMANDS, OPT(app), "APP", "application name (overrides the URL's)" },
     { "stream", 0, ARG_STRING, ALL_COMMANDS, OPT(stream), "NAME", "stream name / playpath (overrides the URL's)" },
     { "tc-url", 0, ARG_STRING, ALL_COMMANDS, OPT(tc_url), "URL", "tcUrl sent in connect (default: from the URL)" },
@@ -719,6 +721,8 @@ int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rt
     sc.stream = url->stream;
     sc.play_start_ms = play_start_ms;
     cli_reconnect_policy(opts, 0, &sc.reconnect);
+    if (opts->command == CLI_DUMP && !opts->wait)   /* a silent link is a fault, not the end */
+        sc.no_media_end_ms = seconds_to_ms(opts->end_timeout);
     if (!(*out = rtmpkit_session_new(&sc))) {
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(RTMPKIT_ENOMEM));
         return RTMPKIT_ENOMEM;

@@ -18,9 +18,11 @@
 #define CLI_DEFAULT_LOOP          1
 #define CLI_DEFAULT_PROBE_MAX_S   20    /* rtmp-probe: report what came by then */
 /* Attempts to connect again after a lost connection (RTMPKIT_RECONNECT_FOREVER: no limit).
- * rtmp-play retries for ever with a window and never headless unless --reconnect says. */
+ * rtmp-play retries for ever with a window and never headless unless --reconnect says.
+ * rtmp-dump: 10 attempts cover about two minutes of outage (1 s, x1.5, capped at 30 s) and
+ * still end an unattended recording whose server is gone for good. */
 #define CLI_DEFAULT_RECONNECT_PUSH RTMPKIT_RECONNECT_FOREVER
-#define CLI_DEFAULT_RECONNECT_DUMP 0
+#define CLI_DEFAULT_RECONNECT_DUMP 10
 #define CLI_DEFAULT_RECONNECT_PLAY RTMPKIT_RECONNECT_FOREVER
 #define CLI_DEFAULT_RECONNECT_PROBE 0       /* a probe reports what it saw; it does not wait out an outage */
 #define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
@@ -54,6 +56,7 @@ struct cli_options {
     double start;            /* seconds, -1: not given */
     double duration;         /* seconds, 0: until the end */
     int wait;
+    int split;               /* rtmp-dump: a new numbered file per connection */
     double end_timeout;      /* seconds without media after which a live stream has ended */
     int quiet;
     int verbose;

@@ -49,6 +49,7 @@ struct rtmpkit_client {
                              * the engine is fed nothing while it is held) */
     int has_held;
     int engine_spent;       /* the engine has been started: a new connect needs a new one */
+    char failed_code[64];   /* the server's status code of the last stream failure, or "" */
     char error[600];
 };
 
@@ -120,6 +121,11 @@ const rtmpkit_amf *rtmpkit_client_connect_info(const rtmpkit_client *cl)
     return rtmpkit_conn_connect_info(cl->conn);
 }
 
+const char *rk_client_failed_code(const rtmpkit_client *cl)
+{
+    return cl->failed_code;
+}
+
 uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
 {
     return cl->queued_before + rtmpkit_conn_bytes_queued(cl->conn);
@@ -135,6 +141,21 @@ static int set_error(rtmpkit_client *cl, int err, const char *fmt, ...)
     rk_log_vformat(cl->cfg.log, cl->error, sizeof cl->error, fmt, ap);
     va_end(ap);
     return err;
+}
+
+int rk_client_fail(rtmpkit_client *cl, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cl->error, sizeof cl->error, fmt, ap);
+    va_end(ap);
+    rtmpkit_log_scrub(cl->cfg.log, cl->error, sizeof cl->error);
+    return err;
+}
+
+uint64_t rk_client_last_read_ms(const rtmpkit_client *cl)
+{
+    return cl->last_read_ms;
 }
 
 static int engine_error(rtmpkit_client *cl, int err)
@@ -255,8 +276,10 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
     for (;;) {
         int n;
         if (rtmpkit_conn_poll_event(cl->conn, ev)) {
-            if (is_fatal(cl, ev))
+            if (is_fatal(cl, ev)) {
+                snprintf(cl->failed_code, sizeof cl->failed_code, "%s", ev->code ? ev->code : "");
                 return engine_error(cl, ev->error);
+            }
             if (ev->type == RTMPKIT_EVENT_MEDIA)
                 cl->media_seen = 1;
             return 1;
@@ -432,6 +455,7 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     cl->media_seen = 0;
     cl->stream = cl->fatal_stream = -1;
     cl->has_held = 0;
+    cl->failed_code[0] = 0;
     for (int attempt = 0;; attempt++) {
         err = connect_once(cl, query[0] ? query : NULL, attempt > 0 || used);
         if (err != RTMPKIT_EREJECTED)
@@ -506,6 +530,14 @@ int rtmpkit_client_publish_stream(rtmpkit_client *cl, const char *name, const ch
         return s;
     *stream = s;
     return 0;
+}
+
+int rk_client_probe(rtmpkit_client *cl)
+{
+    int err = rtmpkit_conn_probe(cl->conn);
+    if (err < 0)
+        return engine_error(cl, err);
+    return flush_output(cl, cl->cfg.write_timeout_ms);
 }
 
 int rtmpkit_client_next_event_timeout(rtmpkit_client *cl, rtmpkit_event *ev, int timeout_ms)

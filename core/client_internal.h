@@ -13,5 +13,17 @@ rtmpkit_client *rk_client_new_with_opener(const rtmpkit_client_config *cfg, cons
 /* Drops a failed connection at once: closes the transport without the polite goodbye of
  * rtmpkit_client_close (on a link that takes nothing, that would wait). */
 void rk_client_abort(rtmpkit_client *cl);
+/* The server's status code that failed the stream last ("NetStream.Publish.BadName"), or
+ * "" when the last failure was not a status; cleared by each connect. */
+const char *rk_client_failed_code(const rtmpkit_client *cl);
+
+/* Sends rtmpkit_conn_probe's question now. Returns 0 or an error (recorded). */
+int rk_client_probe(rtmpkit_client *cl);
+
+/* When the last byte came from the server (rtmpkit_monotonic_ms). */
+uint64_t rk_client_last_read_ms(const rtmpkit_client *cl);
+
+/* Records err with a one-line reason (rtmpkit_client_error_message) and returns err. */
+int rk_client_fail(rtmpkit_client *cl, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

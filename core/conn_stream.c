@@ -214,6 +214,17 @@ int rtmpkit_conn_close_stream(rtmpkit_conn *c, int stream)
     return err < 0 ? err : 0;
 }
 
+int rtmpkit_conn_probe(rtmpkit_conn *c)
+{
+    int err;
+    if (c->state != RK_CONN_CONNECTED)
+        return rk_conn_refuse(c, RTMPKIT_EINTERNAL, "a probe needs a connected connection");
+    if ((err = rk_conn_begin_command(c, "createStream", RK_TX_UNTRACKED, -1)) < 0)
+        return err;
+    rtmpkit_amf0_put_null(&c->command);
+    return rk_conn_finish_command(c, CSID_COMMAND, 0);
+}
+
 int rtmpkit_conn_stream_state(const rtmpkit_conn *c, int stream)
 {
     return valid_handle(stream) ? (int)c->streams[stream].state : RTMPKIT_EUSAGE;

@@ -29,6 +29,8 @@ struct rtmpkit_recorder {
     int fd;                     /* the file's: -1 until opened */
     int own_fd;                 /* opened here: closed here */
     int opened, closed, failed;
+    int reader_gone;            /* a pipe whose reader closed it (EPIPE) */
+    int error_code;             /* the first failure's: RTMPKIT_EOUTPUT or _EDISK_FULL */
     int seekable;               /* a regular file, not appending: patched on close */
     off_t start;                /* where the FLV begins in it */
     uint64_t bytes;
@@ -39,6 +41,17 @@ struct rtmpkit_recorder {
     off_t duration_at;          /* its doubles, from the FLV's start; -1: nothing to patch */
     off_t filesize_at;
     rtmpkit_timeline tl;
+    uint64_t skipped;           /* frames left out after a reconnect */
+    /* Per track (audio, video): what came last, to know a server's replay after a
+     * reconnect and a sequence header sent again unchanged. */
+    uint32_t last_wire[2];      /* the wire time of the last frame written */
+    int have_wire[2];
+    int resuming[2];            /* reconnected: no frame written on the track since */
+    int replayed[2];            /* ... and the server sent again a frame already written */
+    uint8_t *last_config[2];    /* the last sequence header written, and its length */
+    size_t last_config_len[2];
+    uint8_t *last_meta;         /* the last onMetaData received, as received */
+    size_t last_meta_len;
     char error[256];
 };
 
@@ -52,8 +65,10 @@ static int fail(rtmpkit_recorder *rec, const char *fmt, ...)
         vsnprintf(rec->error, sizeof rec->error, fmt, ap);
         va_end(ap);
     }
+    if (!rec->failed)
+        rec->error_code = RTMPKIT_EOUTPUT;
     rec->failed = 1;
-    return RTMPKIT_EOUTPUT;
+    return rec->error_code;
 }
 
 /* The output as messages name it: "x.flv", "stdout", "descriptor 5". */
@@ -85,6 +100,19 @@ rtmpkit_recorder *rtmpkit_recorder_new(const rtmpkit_recorder_config *cfg)
     return rec;
 }
 
+/* A write that failed with errno e: a full disk has an error of its own, a pipe whose
+ * reader went away is noted. */
+static int write_failed(rtmpkit_recorder *rec, int e)
+{
+    int first = !rec->failed;
+    fail(rec, "cannot write %s%s: %s", rec->path ? "" : "to ", shown(rec), strerror(e));
+    if (first && e == EPIPE)
+        rec->reader_gone = 1;
+    if (first && (e == ENOSPC || e == EDQUOT || e == EFBIG))
+        rec->error_code = RTMPKIT_EDISK_FULL;
+    return rec->error_code;
+}
+
 static int write_all(rtmpkit_recorder *rec, struct iovec *iov, int count)
 {
     while (count > 0) {
@@ -92,7 +120,7 @@ static int write_all(rtmpkit_recorder *rec, struct iovec *iov, int count)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return fail(rec, "cannot write %s%s: %s", rec->path ? "" : "to ", shown(rec), strerror(errno));
+            return write_failed(rec, errno);
         }
         rec->bytes += (uint64_t)n;
         while (count > 0 && (size_t)n >= iov->iov_len) {
@@ -147,6 +175,17 @@ static int carries_frame(uint8_t type, const uint8_t *data, size_t len)
     return rtmpkit_tag_parse(type, data, len, &h) > 0 && h.frame;
 }
 
+/* A tag that could be written only in part (the disk is full): a regular file is cut
+ * back to the end of the last whole tag, so that it stays valid to its end. */
+static void cut_partial_tag(rtmpkit_recorder *rec, uint64_t tag_start)
+{
+    if (rec->bytes == tag_start || !rec->seekable)
+        return;
+    if (ftruncate(rec->fd, rec->start + (off_t)tag_start) == 0 &&
+        lseek(rec->fd, rec->start + (off_t)tag_start, SEEK_SET) >= 0)
+        rec->bytes = tag_start;
+}
+
 /* One tag per write: after a kill -9 the file ends with complete tags, at most the one
  * being written is cut. */
 static int write_tag(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, const uint8_t *data, size_t len)
@@ -155,8 +194,14 @@ static int write_tag(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, co
     struct iovec iov[3] = {
         { header, sizeof header }, { (void *)data, len }, { trailer, sizeof trailer },
     };
+    uint64_t tag_start = rec->bytes;
+    int err;
     rtmpkit_flv_write_tag_header(header, type, (uint32_t)len, timestamp);
     rtmpkit_flv_write_tag_trailer(trailer, (uint32_t)len);
+    if ((err = write_all(rec, iov, 3)) < 0) {
+        cut_partial_tag(rec, tag_start);
+        return err;
+    }
     rec->tags[track_of(type)]++;
     if (type == RTMPKIT_FLV_AUDIO && carries_frame(type, data, len))
         rec->frames[0]++;
@@ -166,7 +211,7 @@ static int write_tag(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, co
         rec->flv_flags |= FLV_FLAG_AUDIO;
     if (type == RTMPKIT_FLV_VIDEO)
         rec->flv_flags |= FLV_FLAG_VIDEO;
-    return write_all(rec, iov, 3);
+    return 0;
 }
 
 /* The first onMetaData is written again with duration and filesize properties whose
@@ -194,18 +239,112 @@ static int write_metadata(rtmpkit_recorder *rec, uint32_t timestamp, const uint8
     return err;
 }
 
+/* Whether two bodies are the same bytes. */
+static int same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    return a && alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* Keeps a copy of data in *copy (replacing the old one). 0, or -1 when out of memory
+ * (nothing kept then: the next one is written). */
+static int keep_copy(uint8_t **copy, size_t *copy_len, const uint8_t *data, size_t len)
+{
+    uint8_t *p = malloc(len ? len : 1);
+    free(*copy);
+    *copy = p;
+    *copy_len = 0;
+    if (!p)
+        return -1;
+    if (len)
+        memcpy(p, data, len);
+    *copy_len = len;
+    return 0;
+}
+
+/* A sequence header that says what the last one on its track said: left out (servers
+ * send them again on each play, after a reconnect too). */
+static int repeated_config(rtmpkit_recorder *rec, uint8_t type, const uint8_t *data, size_t len)
+{
+    int t = track_of(type);
+    if (same_bytes(rec->last_config[t], rec->last_config_len[t], data, len))
+        return 1;
+    keep_copy(&rec->last_config[t], &rec->last_config_len[t], data, len);
+    return 0;
+}
+
+/* An onMetaData like the last one: left out. */
+static int repeated_metadata(rtmpkit_recorder *rec, const uint8_t *data, size_t len)
+{
+    if (same_bytes(rec->last_meta, rec->last_meta_len, data, len))
+        return 1;
+    if (len <= METADATA_MAX)
+        keep_copy(&rec->last_meta, &rec->last_meta_len, data, len);
+    return 0;
+}
+
+/* A video frame that starts a picture on its own. */
+static int is_keyframe(const uint8_t *data, size_t len)
+{
+    return len > 0 && (data[0] >> 4 & 7) == 1;   /* legacy and enhanced: frameType 1 */
+}
+
+/* After a reconnect, per track until a frame is written: frames the server sends again
+ * (a GOP cache replays from its last keyframe: wire times up to the last written, within
+ * RTMPKIT_TIMELINE_BACK_MS) are left out, and so is video before a keyframe unless such a
+ * replay showed that the new frames continue the old ones. Returns 1 to leave it out. */
+static int skip_after_reconnect(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, const uint8_t *data,
+                                size_t len)
+{
+    int t = track_of(type);
+    if (!rec->resuming[t])
+        return 0;
+    if (rec->have_wire[t]) {
+        int32_t step = (int32_t)(timestamp - rec->last_wire[t]);
+        if (step <= 0 && step >= -RTMPKIT_TIMELINE_BACK_MS) {
+            rec->replayed[t] = 1;
+            rec->skipped++;
+            return 1;
+        }
+    }
+    if (type == RTMPKIT_FLV_VIDEO && !rec->replayed[t] && !is_keyframe(data, len)) {
+        rec->skipped++;
+        return 1;
+    }
+    rec->resuming[t] = rec->replayed[t] = 0;
+    return 0;
+}
+
+/* Whether a tag is left out: a frame a reconnect made useless, a header or metadata said
+ * before. A frame kept is remembered. */
+static int leave_out(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp, const uint8_t *data, size_t len,
+                     int config)
+{
+    if (type == RTMPKIT_FLV_DATA)
+        return rtmpkit_flv_is_metadata(data, len) && repeated_metadata(rec, data, len);
+    if (config)
+        return repeated_config(rec, type, data, len);
+    if (skip_after_reconnect(rec, type, timestamp, data, len))
+        return 1;
+    rec->last_wire[track_of(type)] = timestamp;
+    rec->have_wire[track_of(type)] = 1;
+    return 0;
+}
+
 int rtmpkit_recorder_write(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp,
                            const uint8_t *data, size_t len, uint64_t now_ms)
 {
     int64_t out;
-    int err;
+    int err, config;
     if (rec->closed)
         return fail(rec, "cannot write %s%s: the recording is closed", rec->path ? "" : "to ", shown(rec));
     if (rec->failed)
-        return RTMPKIT_EOUTPUT;
+        return rec->error_code;
     if (type != RTMPKIT_FLV_AUDIO && type != RTMPKIT_FLV_VIDEO && type != RTMPKIT_FLV_DATA)
         return 0;
-    out = rtmpkit_timeline_map(&rec->tl, type, timestamp, rtmpkit_tag_is_config(type, data, len), now_ms);
+    config = rtmpkit_tag_is_config(type, data, len);
+    if (leave_out(rec, type, timestamp, data, len, config))
+        return 0;
+    out = rtmpkit_timeline_map(&rec->tl, type, timestamp, config, now_ms);
     if (out > UINT32_MAX)
         out = UINT32_MAX;       /* FLV's 32 bits: after 49 days the time stays there */
     if (!rec->opened && (err = open_output(rec)) < 0)
@@ -220,6 +359,13 @@ int rtmpkit_recorder_write(rtmpkit_recorder *rec, uint8_t type, uint32_t timesta
 void rtmpkit_recorder_new_segment(rtmpkit_recorder *rec)
 {
     rtmpkit_timeline_new_segment(&rec->tl);
+}
+
+void rtmpkit_recorder_reconnected(rtmpkit_recorder *rec)
+{
+    rtmpkit_timeline_reconnected(&rec->tl);
+    rec->resuming[0] = rec->resuming[1] = 1;
+    rec->replayed[0] = rec->replayed[1] = 0;
 }
 
 static int64_t duration_ms(const rtmpkit_recorder *rec)
@@ -283,6 +429,12 @@ void rtmpkit_recorder_get_stats(const rtmpkit_recorder *rec, rtmpkit_recorder_st
     stats->video_frames = rec->frames[1];
     stats->bytes = rec->bytes;
     stats->duration_ms = duration_ms(rec);
+    stats->skipped = rec->skipped;
+}
+
+int rtmpkit_recorder_reader_gone(const rtmpkit_recorder *rec)
+{
+    return rec->reader_gone;
 }
 
 const char *rtmpkit_recorder_error_message(const rtmpkit_recorder *rec)
@@ -295,6 +447,9 @@ void rtmpkit_recorder_free(rtmpkit_recorder *rec)
     if (!rec)
         return;
     rtmpkit_recorder_close(rec);
+    free(rec->last_config[0]);
+    free(rec->last_config[1]);
+    free(rec->last_meta);
     free(rec->path);
     free(rec);
 }

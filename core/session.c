@@ -12,6 +12,7 @@
 #include "session_internal.h"
 
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
+#define PROBE_STEP_MS          50      /* how often a probe's answer is looked for */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
@@ -25,6 +26,8 @@ struct rtmpkit_session {
     uint64_t attempt_at_ms;     /* WAITING: when to try again */
     int last_error;             /* FAILED by rtmpkit_session_lost/_poll: why */
     const char *why;            /* the caller's reason for the failure being logged; not owned */
+    uint64_t last_media_ms;     /* ACTIVE: when media last came; 0: none on this connection */
+    uint64_t probe_at_ms;       /* when the server was asked whether it still talks; 0: not */
     unsigned int seed;          /* the jitter's; no process-wide state */
 };
 
@@ -135,11 +138,20 @@ static int sleep_until(const rtmpkit_session *s, uint64_t until_ms, int max_ms)
     }
 }
 
+/* NetStream.Publish.BadName after a drop: the server still holds our old session for a
+ * while (nginx-rtmp until it notices the dead socket), which the next attempt outlasts.
+ * On a first publish it means what it says: the key is taken or wrong. */
+static int is_stale_publisher(const rtmpkit_session *s, int err)
+{
+    return err == RTMPKIT_EPUBLISH_REFUSED && s->cfg.publish && s->started_once &&
+           strcmp(rk_client_failed_code(s->client), "NetStream.Publish.BadName") == 0;
+}
+
 /* Whether err is worth another attempt under the policy. */
 static int should_retry(const rtmpkit_session *s, int err)
 {
     const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
-    if (p->attempts == 0 || !rtmpkit_error_is_transient(err) || cancelled(s))
+    if (p->attempts == 0 || cancelled(s) || !(rtmpkit_error_is_transient(err) || is_stale_publisher(s, err)))
         return 0;
     if (p->after_start_only && !s->started_once)
         return 0;
@@ -174,6 +186,7 @@ static int connect_and_start(rtmpkit_session *s)
         return err;
     s->started_once = 1;
     s->state = STATE_ACTIVE;
+    s->last_media_ms = s->probe_at_ms = 0;
     return 0;
 }
 
@@ -297,14 +310,82 @@ static int next_attempt(rtmpkit_session *s, rtmpkit_session_event *ev, int timeo
         return n < 0 ? n : RTMPKIT_EAGAIN;
     if ((n = attempt_now(s)) < 0)
         return after_failure(s, ev, n);
-    s->attempt = 0;
+    /* The attempts are counted until media flows again: a server that starts the stream
+     * and then stays silent is not a success each time (it would be retried for ever). */
     ev->type = RTMPKIT_SESSION_RESUMED;
     ev->attempt = attempt;
     return 1;
 }
 
+/* Whether the media is watched for its end: on, and media came on this connection. */
+static int watching(const rtmpkit_session *s)
+{
+    return s->cfg.no_media_end_ms > 0 && !s->cfg.publish && s->last_media_ms;
+}
+
+/* The time by which something must happen: media (or else a probe is sent), or an answer
+ * to the probe. */
+static uint64_t watch_deadline(const rtmpkit_session *s)
+{
+    return (s->probe_at_ms ? s->probe_at_ms : s->last_media_ms) + (uint64_t)s->cfg.no_media_end_ms;
+}
+
+/* No media before the watch deadline: ask the server, or judge its answer (any byte
+ * since the question). Returns EAGAIN (the wait goes on), 1 with a NO_MEDIA or
+ * RECONNECTING event, or an error. */
+static int media_stopped(rtmpkit_session *s, rtmpkit_session_event *ev)
+{
+    int err;
+    if (s->probe_at_ms && rk_client_last_read_ms(s->client) >= s->probe_at_ms) {
+        s->last_media_ms = s->probe_at_ms = 0;   /* said once; watched again when media comes */
+        ev->type = RTMPKIT_SESSION_NO_MEDIA;
+        return 1;
+    }
+    if (rtmpkit_monotonic_ms() < watch_deadline(s))
+        return RTMPKIT_EAGAIN;
+    if (!s->probe_at_ms) {
+        s->probe_at_ms = rtmpkit_monotonic_ms();
+        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_DEBUG, "no media for %.1f s: does the server still talk?",
+                     (double)s->cfg.no_media_end_ms / 1000);
+        return (err = rk_client_probe(s->client)) < 0 ? after_failure(s, ev, err) : RTMPKIT_EAGAIN;
+    }
+    err = rk_client_fail(s->client, RTMPKIT_ETIMEOUT, "the server went silent: no byte for %.1f s",
+                         (double)(rtmpkit_monotonic_ms() - rk_client_last_read_ms(s->client)) / 1000);
+    return after_failure(s, ev, err);
+}
+
+/* One wait of an active session, until give_up at most (and shorter while the media is
+ * watched: its deadline, and short steps while a probe's answer is awaited). */
+static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t give_up)
+{
+    uint64_t now = rtmpkit_monotonic_ms(), until = give_up;
+    int n;
+    if (watching(s)) {
+        uint64_t due = watch_deadline(s);
+        if (due < until)
+            until = due;
+        if (s->probe_at_ms && now + PROBE_STEP_MS < until)
+            until = now + PROBE_STEP_MS;
+    }
+    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, until == UINT64_MAX ? 0
+                                          : until > now ? (int)(until - now) : 1);
+    if (n == 1) {
+        ev->type = RTMPKIT_SESSION_EVENT;
+        if (ev->event.type == RTMPKIT_EVENT_MEDIA) {
+            s->last_media_ms = rtmpkit_monotonic_ms();
+            s->probe_at_ms = 0;
+            s->attempt = 0;   /* flowing again: the next failure starts a new count */
+        }
+        return 1;
+    }
+    if (n != RTMPKIT_EAGAIN)
+        return after_failure(s, ev, n);
+    return watching(s) ? media_stopped(s, ev) : n;
+}
+
 int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, int timeout_ms)
 {
+    uint64_t give_up = timeout_ms > 0 ? rtmpkit_monotonic_ms() + (uint64_t)timeout_ms : UINT64_MAX;
     int n;
     ev->type = 0;
     ev->error = ev->delay_ms = ev->attempt = 0;
@@ -312,10 +393,8 @@ int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, in
         return next_attempt(s, ev, timeout_ms);
     if (s->state != STATE_ACTIVE)
         return RTMPKIT_EINTERNAL;
-    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, timeout_ms);
-    if (n == 1) {
-        ev->type = RTMPKIT_SESSION_EVENT;
-        return 1;
-    }
-    return n == RTMPKIT_EAGAIN ? n : after_failure(s, ev, n);
+    /* The media watch cuts the waits short: wait again until the caller's time is up. */
+    while ((n = active_event(s, ev, give_up)) == RTMPKIT_EAGAIN && rtmpkit_monotonic_ms() < give_up)
+        ;
+    return n;
 }

@@ -45,11 +45,12 @@ static void place_segment(rtmpkit_timeline *tl, uint64_t now_ms)
 {
     int64_t gap = 1;
     if (tl->started) {
-        if (!(tl->flags & (RTMPKIT_TIMELINE_CLOSE_GAPS | RTMPKIT_TIMELINE_SOURCE_CLOCK)))
+        if (tl->real_gap || !(tl->flags & (RTMPKIT_TIMELINE_CLOSE_GAPS | RTMPKIT_TIMELINE_SOURCE_CLOCK)))
             gap = max64(elapsed(tl->last_now_ms, now_ms), 1);
         tl->offset = tl->max_out + gap;
     }
     tl->pending = 0;
+    tl->real_gap = 0;
 }
 
 /* A frame that goes back too far, or forward further than the time passed (unless the
@@ -81,6 +82,7 @@ static int64_t map_frame(rtmpkit_timeline *tl, rtmpkit_timeline_track *t, uint32
         rtmpkit_timeline_new_segment(tl);
         place_segment(tl, now_ms);
     }
+    tl->real_gap = 0;   /* the first frame after a reconnect has found its place */
     if (!tl->have_base) {
         tl->have_base = 1;
         tl->ref_wire = wire_ms;
@@ -129,6 +131,12 @@ int64_t rtmpkit_timeline_locate(const rtmpkit_timeline *tl, uint32_t wire_ms)
     if (!rtmpkit_timeline_has_base(tl))
         return -1;
     return max64(tl->offset + tl->ref_pos + (int32_t)(wire_ms - tl->ref_wire), 0);
+}
+
+void rtmpkit_timeline_reconnected(rtmpkit_timeline *tl)
+{
+    if (tl->started)
+        tl->real_gap = 1;
 }
 
 int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl)

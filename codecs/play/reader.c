@@ -226,6 +226,8 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         atomic_fetch_add(&pl->reconnects, 1);
         *first_ts = -1;
         break;
+    case RTMPKIT_SESSION_NO_MEDIA:   /* only with no_media_end_ms, which the player leaves off */
+        break;
     }
     return 0;
 }

@@ -197,12 +197,13 @@ expect_error refused 4 'refused' "$DUMP" rtmp://127.0.0.1:1/live/x -o "$T/x.flv"
 expect_error dns 3 'resolve' "$DUMP" rtmp://no-such-host.invalid/live/x -o "$T/x.flv"
 expect_error not-found 8 'StreamNotFound|not found' "$DUMP" "$NGINX_URL/strict/$(uniq_name nobody)" -o "$T/x.flv"
 expect_error unknown-app 17 'unknown application' "$DUMP" "$NGINX_URL/noapp/x" -o "$T/x.flv"
-expect_error idle-timeout 5 'no answer|no data|timed out' "$DUMP" --timeout 2 "$NGINX_URL/live/$(uniq_name idle)" -o "$T/idle.flv"
+# (--reconnect 0: a silent link is otherwise retried, see test_faults.sh)
+expect_error idle-timeout 5 'no answer|no data|timed out' "$DUMP" --reconnect 0 --timeout 2 "$NGINX_URL/live/$(uniq_name idle)" -o "$T/idle.flv"
 check no-file-without-stream test ! -e "$T/x.flv"
 name=$(uniq_name full)
 publish_ffmpeg --loop "$SRC" "$NGINX_URL/live/$name"
 wait_published 10
-expect_error disk-full 10 'cannot write.*No space' "$DUMP" "$NGINX_URL/live/$name" -o /dev/full
+expect_error disk-full 19 'cannot write.*No space' "$DUMP" "$NGINX_URL/live/$name" -o /dev/full
 stop_pid "$PUBLISH_PID"
 
 port=19370
@@ -241,7 +242,7 @@ check wrap-monotonic check_monotonic "$T/wrap.flv" 0
 stop_pid "$BG_PID"
 
 # Secrets never reach the log, at the highest verbosity.
-"$DUMP" -vv --timeout 2 "rtmp://user:pa55word@127.0.0.1:$NGINX_PORT/live/$(uniq_name key)?token=T0PSECRET" \
+"$DUMP" -vv --timeout 2 --reconnect 1 --reconnect-max-delay 1 "rtmp://user:pa55word@127.0.0.1:$NGINX_PORT/live/$(uniq_name key)?token=T0PSECRET" \
     -o "$T/secret.flv" >"$T/secret.out" 2>&1
 check secrets-redacted test -z "$(grep -E 'pa55word|T0PSECRET' "$T/secret.out")"
 

@@ -27,6 +27,7 @@ enum script {
     SCRIPT_REJECT,          /* connect _error */
     SCRIPT_PUBLISH,         /* Publish.Start, then it records what it gets */
     SCRIPT_NOT_FOUND_B,     /* plays; the stream named "b" is not found */
+    SCRIPT_START_ONLY,      /* Play.Start, then nothing at all */
 };
 
 /* A message the client sent, as the server saw it. */
@@ -55,8 +56,11 @@ struct server {
     struct received got[MAX_RECEIVED];
     int got_count;
     int refuse;             /* the next this many connect attempts are refused */
+    int refuse_error;       /* with this error (0: RTMPKIT_EREFUSED) */
     int later_script;       /* 1: connections after the first follow next_script */
     enum script next_script;
+    int deaf;               /* 1: messages are read and never answered (a black hole) */
+    int bad_name;           /* the next this many publish commands get NetStream.Publish.BadName */
     rk_mem_transport *spent[MAX_CONNECTIONS];   /* earlier connections, freed at the end */
     int spent_count;
 };
@@ -211,6 +215,9 @@ static void answer_command(struct server *s, const rk_message *m, struct receive
         put_answer(s, "_result", txn, NULL, NULL, s->next_stream_id++);
     } else if (strcmp(v[0].string, "play") == 0) {
         answer_play(s, m->stream_id, r->arg);
+    } else if (strcmp(v[0].string, "publish") == 0 && s->bad_name > 0) {
+        s->bad_name--;
+        put_status(s, m->stream_id, "error", "NetStream.Publish.BadName");
     } else if (strcmp(v[0].string, "publish") == 0) {
         put_status(s, m->stream_id, "status", "NetStream.Publish.Start");
     }
@@ -235,7 +242,7 @@ static void handle_client_message(struct server *s, const rk_message *m)
     r->connection = s->opens > 0 ? s->opens - 1 : 0;
     if (m->type == 1 && m->length >= 4)
         rk_chunk_reader_set_chunk_size(s->reader, rtmpkit_rb32(m->data));
-    if (m->type == 20)
+    if (m->type == 20 && !s->deaf)
         answer_command(s, m, r);
     if (m->type == 18) {   /* data: its name, the first string */
         rtmpkit_amf name;
@@ -327,7 +334,7 @@ static int server_open(void *opaque, rk_transport **out, char *why, size_t why_l
     if (s->refuse > 0) {
         s->refuse--;
         snprintf(why, why_len, "refused by the test");
-        return RTMPKIT_EREFUSED;
+        return s->refuse_error ? s->refuse_error : RTMPKIT_EREFUSED;
     }
     if (s->opens++ > 0) {
         server_connection(s);

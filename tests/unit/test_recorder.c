@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -366,7 +368,7 @@ static void test_output_errors(void)
 
     if (exists("/dev/full")) {
         rec = recorder_to("/dev/full", -1, 0);
-        CHECK_INT(rtmpkit_recorder_write(rec, RTMPKIT_FLV_AUDIO, 0, aac_frame, sizeof aac_frame, 0), RTMPKIT_EOUTPUT);
+        CHECK_INT(rtmpkit_recorder_write(rec, RTMPKIT_FLV_AUDIO, 0, aac_frame, sizeof aac_frame, 0), RTMPKIT_EDISK_FULL);
         snprintf(want, sizeof want, "cannot write /dev/full: %s", strerror(ENOSPC));
         CHECK_STR(rtmpkit_recorder_error_message(rec), want);
         rtmpkit_recorder_free(rec);
@@ -377,6 +379,87 @@ static void test_output_errors(void)
     snprintf(want, sizeof want, "cannot write to descriptor 1000: %s", strerror(EBADF));
     CHECK_STR(rtmpkit_recorder_error_message(rec), want);
     rtmpkit_recorder_free(rec);
+}
+
+/* A reconnect: the server replays frames already written (a GOP cache) and sends the
+ * same sequence headers and metadata again: none of it is written twice; the wire times
+ * continue, so the outage keeps its length. Then a server that restarts its times at 0:
+ * the gap is the real time passed, even with CLOSE_GAPS, and video waits for a keyframe. */
+static void test_reconnected(void)
+{
+    char path[128];
+    static uint8_t buf[FILE_MAX];
+    struct tag meta = metadata_tag();
+    struct parsed p;
+    rtmpkit_recorder_stats st;
+    rtmpkit_recorder *rec;
+
+    snprintf(path, sizeof path, "%s/reconnected.flv", dir);
+    rec = recorder_to(path, -1, RTMPKIT_TIMELINE_CLOSE_GAPS);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_DATA, 0, meta.body, meta.len, 0);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 0, avc_header, sizeof avc_header, 0);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 1000, keyframe, sizeof keyframe, 0);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 1040, interframe, sizeof interframe, 40);
+    rtmpkit_recorder_reconnected(rec);                         /* 2 s later, the same publisher */
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_DATA, 0, meta.body, meta.len, 2040);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 0, avc_header, sizeof avc_header, 2040);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 1000, keyframe, sizeof keyframe, 2040);     /* replayed */
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 1040, interframe, sizeof interframe, 2040); /* replayed */
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 1080, interframe, sizeof interframe, 2041); /* new: continues */
+    rtmpkit_recorder_reconnected(rec);                         /* a server that counts from 0 */
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 0, interframe, sizeof interframe, 5000);    /* no keyframe yet */
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 40, keyframe, sizeof keyframe, 5040);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 80, interframe, sizeof interframe, 5080);
+    rtmpkit_recorder_get_stats(rec, &st);
+    CHECK_INT(st.skipped, 3);
+    rtmpkit_recorder_free(rec);
+    parse(buf, read_file(path, buf, sizeof buf), &p);
+    CHECK_INT(p.count, 7);                                     /* metadata, header, 5 frames */
+    CHECK_INT(p.tags[4].timestamp, 80);                        /* the wire's time: continues */
+    CHECK_INT(p.tags[5].timestamp, 80 + 5040 - 2041);          /* the real time passed */
+    CHECK_INT(p.tags[6].timestamp, 80 + 5040 - 2041 + 40);
+    CHECK_INT(p.tags[5].data[0], 0x17);
+    unlink(path);
+}
+
+/* No space left in the middle of a tag: the file is cut back to its last whole tag, the
+ * error is DISK_FULL, and the metadata's totals are right. (A file size limit stands in
+ * for a full disk: EFBIG.) */
+static void test_disk_full(void)
+{
+    char path[128];
+    static uint8_t buf[FILE_MAX];
+    static uint8_t big[600];
+    struct tag meta = metadata_tag();
+    struct parsed p;
+    struct rlimit old, lim;
+    rtmpkit_recorder *rec;
+    int err = 0, i;
+
+    snprintf(path, sizeof path, "%s/full.flv", dir);
+    memcpy(big, interframe, sizeof interframe);
+    CHECK_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 4000;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rec = recorder_to(path, -1, 0);
+    rtmpkit_recorder_write(rec, RTMPKIT_FLV_DATA, 0, meta.body, meta.len, 0);
+    for (i = 0; i < 20 && err == 0; i++)
+        err = rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, (uint32_t)i * 40, big, sizeof big, (uint64_t)i * 40);
+    CHECK_INT(err, RTMPKIT_EDISK_FULL);
+    CHECK_INT(rtmpkit_recorder_write(rec, RTMPKIT_FLV_VIDEO, 2000, big, sizeof big, 2000), RTMPKIT_EDISK_FULL);
+    CHECK(strstr(rtmpkit_recorder_error_message(rec), "File too large") != NULL);
+    CHECK_INT(rtmpkit_recorder_close(rec), 0);
+    rtmpkit_recorder_free(rec);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, SIG_DFL);
+    parse(buf, read_file(path, buf, sizeof buf), &p);
+    CHECK_INT(p.err, 0);                                       /* ends at a tag's end */
+    CHECK_INT(p.whole, read_file(path, buf, sizeof buf));
+    CHECK_INT(p.count, (size_t)i);                             /* metadata + the frames that fit */
+    CHECK(metadata_number(&p.tags[0], "filesize") == (double)p.whole);
+    unlink(path);
 }
 
 int main(void)
@@ -393,6 +476,8 @@ int main(void)
     test_segments();
     test_no_file_before_first_tag();
     test_output_errors();
+    test_reconnected();
+    test_disk_full();
     rmdir(dir);
     return check_report("recorder");
 }

@@ -13,7 +13,10 @@ struct fixture {
     rtmpkit_session *session;
 };
 
-static void fixture_init(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy)
+static int fixture_idle_ms = 2000;
+
+static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy,
+                            int publish, int no_media_end_ms)
 {
     rtmpkit_session_config cfg;
     rk_transport_opener opener = { server_open, &f->server };
@@ -23,15 +26,21 @@ static void fixture_init(struct fixture *f, enum script script, const rtmpkit_re
     memset(&cfg, 0, sizeof cfg);
     cfg.client.url = &f->url;
     cfg.client.handshake_timeout_ms = 2000;
-    cfg.client.idle_timeout_ms = 2000;
+    cfg.client.idle_timeout_ms = fixture_idle_ms;
     cfg.client.conn.simple_handshake = 1;
     cfg.stream = f->url.stream;
     cfg.play_start_ms = -2;
-    cfg.publish = script == SCRIPT_PUBLISH;
+    cfg.publish = publish;
+    cfg.no_media_end_ms = no_media_end_ms;
     if (policy)
         cfg.reconnect = *policy;
     f->session = rk_session_new_with_opener(&cfg, &opener);
     CHECK(f->session != NULL);
+}
+
+static void fixture_init(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy)
+{
+    fixture_init_as(f, script, policy, script == SCRIPT_PUBLISH, 0);
 }
 
 static void fixture_free(struct fixture *f)
@@ -228,6 +237,111 @@ static void test_publisher_steps(void)
     fixture_free(&f);
 }
 
+/* NetStream.Publish.BadName right after a drop (the server still holds the old stream)
+ * is retried like a lost connection; on the first publish it is the key's fault. */
+static void test_bad_name_after_drop(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 5, .first_delay_ms = 5 };
+    struct fixture f;
+    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1, 0);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.mem->eof = 1;          /* the connection drops */
+    f.server.bad_name = 2;          /* the next two publishes find the old one still there */
+    CHECK_INT(rtmpkit_session_recover(f.session, RTMPKIT_ENETWORK), 0);
+    CHECK_INT(f.server.opens, 4);   /* the first, two refused, the one that published */
+    CHECK_INT(f.server.bad_name, 0);
+    CHECK_INT(rtmpkit_session_reconnects(f.session), 1);
+    CHECK(find_command(&f.server, "publish", 3) != NULL);
+    fixture_free(&f);
+
+    fixture_init_as(&f, SCRIPT_PUBLISH, &policy, 1, 0);
+    f.server.bad_name = 1;
+    CHECK_INT(rtmpkit_session_start(f.session), RTMPKIT_EPUBLISH_REFUSED);
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+}
+
+/* A host name that stops resolving on a reconnect is retried like a refusal. */
+static void test_dns_failure_retried(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 4, .first_delay_ms = 5 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    fixture_init(&f, SCRIPT_CLOSE, &policy);
+    f.server.later_script = 1;
+    f.server.next_script = SCRIPT_PLAY;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.refuse = 2;
+    f.server.refuse_error = RTMPKIT_EDNS;
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_EDNS);
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_EDNS);
+    CHECK_INT(next(&f, &ev), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RESUMED);
+    CHECK_INT(ev.attempt, 3);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EDNS), 1);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EBAD_URL), 0);
+    CHECK_INT(rtmpkit_error_is_transient(RTMPKIT_EPUBLISH_REFUSED), 0);
+    fixture_free(&f);
+}
+
+/* Media stops and the server still answers the probe: the stream has ended (NO_MEDIA).
+ * Media stops and nothing comes back: a silent link, retried as a timeout. */
+static void test_no_media(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 2, .first_delay_ms = 5 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0;
+    fixture_init_as(&f, SCRIPT_SILENT, &policy, 0, 100);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(media, 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_NO_MEDIA);
+    CHECK(find_command(&f.server, "createStream", 1) != NULL);   /* the probe */
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+
+    fixture_init_as(&f, SCRIPT_SILENT, &policy, 0, 100);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.deaf = 1;                                            /* a black hole */
+    CHECK_INT(media_until_other(&f, &ev, &media), 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_RECONNECTING);
+    CHECK_INT(ev.error, RTMPKIT_ETIMEOUT);
+    CHECK(strstr(rtmpkit_session_error_message(f.session), "silent") != NULL);
+    fixture_free(&f);
+}
+
+/* A server that starts the stream and then says nothing, on every connection: each
+ * reconnect "succeeds", but the attempts are counted until media flows, so the policy's
+ * limit still ends it. */
+static void test_started_but_silent(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 2, .first_delay_ms = 5 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int n, resumed = 0, reconnecting = 0;
+    fixture_idle_ms = 150;
+    fixture_init(&f, SCRIPT_START_ONLY, &policy);
+    fixture_idle_ms = 2000;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    while ((n = next(&f, &ev)) == 1) {
+        resumed += ev.type == RTMPKIT_SESSION_RESUMED;
+        reconnecting += ev.type == RTMPKIT_SESSION_RECONNECTING;
+    }
+    CHECK_INT(n, RTMPKIT_ETIMEOUT);
+    CHECK_INT(reconnecting, 2);
+    CHECK_INT(resumed, 2);
+    CHECK_INT(f.server.opens, 3);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_reconnect_and_resume();
@@ -236,5 +350,9 @@ int main(void)
     test_permanent_error();
     test_first_connect();
     test_publisher_steps();
+    test_bad_name_after_drop();
+    test_dns_failure_retried();
+    test_no_media();
+    test_started_but_silent();
     return check_report("session");
 }

@@ -245,6 +245,26 @@ static void test_source_clock(void)
     CHECK_INT(frame(&tl, V, 1000, 77777), 5082);
 }
 
+/* rtmpkit_timeline_reconnected with CLOSE_GAPS: wire times that continue keep their
+ * place (the wire's gap); wire times that restart get the real time passed, not 1 ms; a
+ * later new segment closes its gap again. */
+static void test_reconnected_keeps_real_gap(void)
+{
+    rtmpkit_timeline tl;
+    uint64_t now = 1000;
+    rtmpkit_timeline_init(&tl, RTMPKIT_TIMELINE_CLOSE_GAPS);
+    CHECK_INT(run_video(&tl, 5000, 25, &now), 960);
+    rtmpkit_timeline_reconnected(&tl);
+    now += 2000;                                   /* the same publisher, 2 s later */
+    CHECK_INT(frame(&tl, V, 5000 + 1000 + 2000, now), 1000 + 2000);
+    rtmpkit_timeline_reconnected(&tl);
+    now += 3000;                                   /* a server counting from 0 again */
+    CHECK_INT(frame(&tl, V, 0, now), 3000 + 3000);
+    CHECK_INT(frame(&tl, V, 40, now + 40), 6040);
+    rtmpkit_timeline_new_segment(&tl);             /* --wait: the stream ends, comes back */
+    CHECK_INT(frame(&tl, V, 0, now + 9000), 6041);
+}
+
 int main(void)
 {
     test_start_and_rebase();
@@ -256,5 +276,6 @@ int main(void)
     test_reconnect();
     test_config_and_data();
     test_source_clock();
+    test_reconnected_keeps_real_gap();
     return check_report("timeline");
 }

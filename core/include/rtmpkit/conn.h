@@ -131,6 +131,12 @@ RTMPKIT_API int rtmpkit_conn_send_media(rtmpkit_conn *c, int stream, uint8_t typ
  * answer comes. A free handle is no error. */
 RTMPKIT_API int rtmpkit_conn_close_stream(rtmpkit_conn *c, int stream);
 
+/* Asks the server something every server answers, to learn whether it still talks: a
+ * numbered createStream whose answer is ignored (node-media-server answers neither pings
+ * nor unknown commands; no deleteStream follows: nginx-rtmp gives every stream id 1).
+ * After CONNECTED. Returns 0 or a negative error. */
+RTMPKIT_API int rtmpkit_conn_probe(rtmpkit_conn *c);
+
 /* A stream's enum rtmpkit_stream_state, or RTMPKIT_EUSAGE for a handle out of range. */
 RTMPKIT_API int rtmpkit_conn_stream_state(const rtmpkit_conn *c, int stream);
 /* A stream's message stream id at the server, or -1 while it is not known. */

@@ -36,7 +36,8 @@
     X(AGAIN,            -20, 1,  "nothing ready yet (internal)") \
     X(TRUNCATED,        -21, 9,  "truncated data") \
     X(AUTH,             -22, 16, "authentication failed (wrong or missing user name or password)") \
-    X(UNKNOWN_APP,      -23, 17, "unknown application")
+    X(UNKNOWN_APP,      -23, 17, "unknown application") \
+    X(DISK_FULL,        -24, 19, "no space left for the output")
 
 enum rtmpkit_error {
     RTMPKIT_OK = 0,

@@ -6,6 +6,8 @@
  *   (kill -9) the file ends with whole tags, at most the last one cut.
  * - Timestamps go through a timeline (rtmpkit/timeline.h): unwrapped, rebased when the
  *   publisher restarts or the caller starts a new segment, never backwards.
+ * - A sequence header identical to the last one of its track, and an onMetaData
+ *   identical to the last one received, are not written again.
  * - The first onMetaData is written with duration and filesize properties; on close their
  *   values and the FLV header's audio/video flags are patched in place when the output
  *   is seekable (a regular file). A pipe gets them as written: duration and filesize 0,
@@ -38,6 +40,7 @@ typedef struct rtmpkit_recorder_stats {
     uint64_t audio_frames, video_frames;          /* written tags that carry coded frames */
     uint64_t bytes;            /* written, the FLV header included */
     int64_t duration_ms;       /* the highest timestamp written */
+    uint64_t skipped;          /* frames left out after reconnects (see rtmpkit_recorder_reconnected) */
 } rtmpkit_recorder_stats;
 
 /* Makes a recorder; opens nothing yet. Returns NULL when out of memory. */
@@ -46,14 +49,23 @@ RTMPKIT_API rtmpkit_recorder *rtmpkit_recorder_new(const rtmpkit_recorder_config
 /* Writes one tag: type RTMPKIT_FLV_AUDIO, _VIDEO or _DATA, timestamp its wire time (ms),
  * data/len its body (not kept), now_ms the caller's monotonic clock when it came
  * (rtmpkit_monotonic_ms). The first tag creates the output. Returns 0, or
- * RTMPKIT_EOUTPUT (rtmpkit_recorder_error_message says why; every later write fails the
- * same way). A body longer than an FLV tag can hold is skipped. */
+ * RTMPKIT_EDISK_FULL (no space left: a regular file is cut back to its last whole tag,
+ * valid to its end) or RTMPKIT_EOUTPUT (rtmpkit_recorder_error_message says why; every
+ * later write fails the same way). A body longer than an FLV tag can hold is skipped. */
 RTMPKIT_API int rtmpkit_recorder_write(rtmpkit_recorder *rec, uint8_t type, uint32_t timestamp,
                                        const uint8_t *data, size_t len, uint64_t now_ms);
 
 /* The stream ended and begins again, or was played again: the next tags continue after
  * what is written (rtmpkit_timeline_new_segment). */
 RTMPKIT_API void rtmpkit_recorder_new_segment(rtmpkit_recorder *rec);
+
+/* The connection was lost and made again: the same stream continues in the same file.
+ * Timestamps go on by the time that really passed (rtmpkit_timeline_reconnected);
+ * frames the server sends again (a GOP cache replaying what is already written) are left
+ * out, and so is video before the next keyframe unless such a replay shows the new
+ * frames continue the old ones. (Sequence headers and an onMetaData identical to the last
+ * ones are left out at any time.) */
+RTMPKIT_API void rtmpkit_recorder_reconnected(rtmpkit_recorder *rec);
 
 /* Finishes the output: patches the metadata and the header flags (seekable output),
  * closes a file it opened. Returns 0, or RTMPKIT_EOUTPUT with a message. Calling it
@@ -62,6 +74,10 @@ RTMPKIT_API int rtmpkit_recorder_close(rtmpkit_recorder *rec);
 
 /* What was written so far (also after close). */
 RTMPKIT_API void rtmpkit_recorder_get_stats(const rtmpkit_recorder *rec, rtmpkit_recorder_stats *stats);
+
+/* 1 when the output failed because its reader went away (a pipe closed: EPIPE), the way
+ * `rtmp-dump URL -o - | head -c 1000` ends. */
+RTMPKIT_API int rtmpkit_recorder_reader_gone(const rtmpkit_recorder *rec);
 
 /* One line about the last output failure ("cannot write x.flv: No space left on device"),
  * or "" when there was none. Owned by the recorder. */

@@ -21,7 +21,8 @@
 
 /* When and how often to connect again after a failure. All zero: never. */
 typedef struct rtmpkit_reconnect_policy {
-    int attempts;             /* attempts after each failure: 0 none, RTMPKIT_RECONNECT_FOREVER */
+    int attempts;             /* attempts after each failure: 0 none, RTMPKIT_RECONNECT_FOREVER;
+                               * play: counted until media flows again */
     int first_delay_ms;       /* wait before the first attempt; 0: the default (1000) */
     double factor;            /* each further wait is this much longer; 0: the default (1.5) */
     int max_delay_ms;         /* waits are capped here; 0: the default (30000) */
@@ -42,12 +43,20 @@ typedef struct rtmpkit_session_config {
     double play_start_ms;           /* play: -2 live or recorded, -1 live only, >= 0 recorded from */
     const char *publish_type;       /* publish: NULL for "live" */
     rtmpkit_reconnect_policy reconnect;
+    /* play: once media has come, media that stops this long makes the session ask the
+     * server a question every server answers (rtmpkit_conn_probe). An answer within the
+     * same time: the stream has ended without a word (node-media-server says nothing when
+     * its publisher leaves), a NO_MEDIA event. No byte at all: the link is silent (a black
+     * hole), a lost connection (RTMPKIT_ETIMEOUT) that the policy retries. 0: off (media
+     * may stop for ever; the client's idle timeout still catches a silent link). */
+    int no_media_end_ms;
 } rtmpkit_session_config;
 
 enum rtmpkit_session_event_type {
     RTMPKIT_SESSION_EVENT = 1,      /* an event of the stream (media, status, begin, end) */
     RTMPKIT_SESSION_RECONNECTING,   /* the connection failed: the next attempt is in delay_ms */
     RTMPKIT_SESSION_RESUMED,        /* connected again and playing or publishing */
+    RTMPKIT_SESSION_NO_MEDIA,       /* no media for no_media_end_ms, the server still talks */
 };
 
 typedef struct rtmpkit_session_event {
@@ -112,8 +121,11 @@ RTMPKIT_API rtmpkit_client *rtmpkit_session_client(rtmpkit_session *s);
 RTMPKIT_API int rtmpkit_session_reconnects(const rtmpkit_session *s);
 
 /* 1 for the errors a reconnect may cure: the network (reset, refused, timeout, no data,
- * DNS) and the handshake; 0 for the rest (rejected, authentication, unknown application,
- * not found, refused publish, TLS, bad URL, a stream error, a cancel). */
+ * a blocked write, DNS) and the handshake; 0 for the rest (rejected, authentication, an
+ * unknown application, not found, refused publish, TLS: a certificate refused, bad URL, a
+ * stream error, the output, a cancel). The session also retries a publish refused with
+ * NetStream.Publish.BadName once the stream has started (the server still holds the
+ * dropped connection's stream). */
 RTMPKIT_API int rtmpkit_error_is_transient(int err);
 
 /* One line that says why the last call failed. */

@@ -61,6 +61,8 @@ typedef struct rtmpkit_timeline {
     int64_t offset;          /* output time of the segment's base */
     int64_t max_out;         /* highest output so far */
     uint64_t last_now_ms;    /* when the newest frame came */
+    int real_gap;            /* reconnected: a segment started before the next frame keeps
+                              * the real time passed as its gap, even with CLOSE_GAPS */
 } rtmpkit_timeline;
 
 /* Starts an empty timeline: the first segment's base maps to 0. flags: 0, or
@@ -83,6 +85,14 @@ RTMPKIT_API int64_t rtmpkit_timeline_locate(const rtmpkit_timeline *tl, uint32_t
 /* The next tag starts a new segment (call it when the stream ends or begins again, on a
  * reconnect, on a new play; calling it twice is calling it once). */
 RTMPKIT_API void rtmpkit_timeline_new_segment(rtmpkit_timeline *tl);
+
+/* The connection was lost and made again, the same stream expected. Tracks whose wire
+ * times continue (the same publisher, a server that passes its times through) keep their
+ * place: the time between is what the wire says. A track that restarts (a server that
+ * counts from 0 for each player, a new publisher) starts a segment whose gap is the real
+ * time that passed, even with RTMPKIT_TIMELINE_CLOSE_GAPS: a recording keeps the outage
+ * as the time it lasted. */
+RTMPKIT_API void rtmpkit_timeline_reconnected(rtmpkit_timeline *tl);
 
 /* The highest output time so far (the length of a recording), 0 before any tag. */
 RTMPKIT_API int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl);
