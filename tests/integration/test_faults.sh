@@ -17,8 +17,8 @@ DUMP=$BUILD/cli/rtmp-dump
 PROXY=$IT_ROOT/tests/servers/fault_proxy.py
 FLVINFO=$IT_ROOT/tests/integration/flvinfo.py
 FPS=25
-PROXY_PORT=19470
-CTL_PORT=19471
+PROXY_PORT=$((NGINX_PORT + 120))   # 19470 with the default ports
+CTL_PORT=$((NGINX_PORT + 121))
 MEDIA=$(gen_media faults 20 320x240 $FPS) || { fail media "gen_media failed"; it_finish; exit 1; }
 SHORT=$(gen_media faults-short 4 320x240 $FPS) || { fail media "gen_media failed"; it_finish; exit 1; }
 
@@ -207,23 +207,23 @@ dump_faults() {
 
     # The server killed and restarted: an nginx of our own (other ports), a publisher
     # that starts again when it can.
-    local own=$T/own-servers
+    local own=$T/own-servers own_port=$((NGINX_PORT + 1000))   # 20350.. with the default ports
     own_servers() {
-        RTMPKIT_NGINX_PORT=39350 RTMPKIT_NGINX_HTTP_PORT=38080 RTMPKIT_NMS_PORT=39351 \
-        RTMPKIT_NMS_HTTP_PORT=0 RTMPKIT_NMS_AUTH_PORT=39352 RTMPKIT_NGINX_TLS_PORT=39443 \
-        RTMPKIT_NMS_TLS_PORT=39444 RTMPKIT_NGINX_TLS_EXPIRED_PORT=39445 \
-        RTMPKIT_NGINX_TLS_WRONG_PORT=39446 RTMPKIT_NGINX_TLS_SELF_PORT=39447 \
+        RTMPKIT_NGINX_PORT=$own_port RTMPKIT_NGINX_HTTP_PORT=$((own_port + 10)) RTMPKIT_NMS_PORT=$((own_port + 1)) \
+        RTMPKIT_NMS_HTTP_PORT=0 RTMPKIT_NMS_AUTH_PORT=$((own_port + 2)) RTMPKIT_NGINX_TLS_PORT=$((own_port + 3)) \
+        RTMPKIT_NMS_TLS_PORT=$((own_port + 4)) RTMPKIT_NGINX_TLS_EXPIRED_PORT=$((own_port + 5)) \
+        RTMPKIT_NGINX_TLS_WRONG_PORT=$((own_port + 6)) RTMPKIT_NGINX_TLS_SELF_PORT=$((own_port + 7)) \
             "$IT_ROOT/scripts/servers.sh" "$1" "$own" >>"$T/own-servers.log" 2>&1
     }
     if own_servers start; then
         name=$(uniq_name restart)
         run_bg "$T/restart-publisher.log" timeout 120 bash -c "while :; do ffmpeg -nostdin -hide_banner \
-            -loglevel error -re -stream_loop -1 -i '$MEDIA' -c copy -f flv rtmp://127.0.0.1:39350/live/$name; \
+            -loglevel error -re -stream_loop -1 -i '$MEDIA' -c copy -f flv rtmp://127.0.0.1:$own_port/live/$name; \
             sleep 0.3; done"
         local ppid=$BG_PID
         sleep 3
         fault() { own_servers stop; sleep 1; own_servers start; }
-        dump_with_fault restart "rtmp://127.0.0.1:39350/live/$name" 16 3
+        dump_with_fault restart "rtmp://127.0.0.1:$own_port/live/$name" 16 3
         check restart-exit-status test "$RC" = 0
         check restart-resumed grep -q 'reconnected' "$T/restart.log"
         check_recording restart "$T/restart.flv" 1000

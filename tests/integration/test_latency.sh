@@ -104,7 +104,7 @@ PY
 
 # 2. A stalled link (the proxy holds the server's bytes for 0.6 s, twice): the stats say
 #    the jitter is over the target in the intervals of the stalls, and not before them.
-STALL_PORT=19393
+STALL_PORT=$((NGINX_PORT + 43))   # 19393 with the default ports
 name=$(uniq_name jitter)
 run_bg "$T/jpush.log" "$PUSH" --preset ultrafast --size 320x180 --fps 30 --duration 25 testsrc "$NMS_URL/live/$name"
 jpush=$BG_PID

@@ -224,7 +224,7 @@ check video-follows-audio-clock video_follows_audio_clock
 #    stays there, and the player has not exited. Once with ffmpeg through nginx and the
 #    default target; once with rtmp-push testsrc through node-media-server and
 #    --latency 300, where the onFI timecodes give the glass-to-glass latency too.
-STALL_PORT=19392
+STALL_PORT=$((NGINX_PORT + 42))   # 19392 with the default ports
 # stall_run LABEL SERVER_PORT STREAM OPTIONS...: plays rtmp://127.0.0.1:PROXY/live/STREAM
 # with the proxy in front of SERVER_PORT, stalls it 5 s in, stops the player 13 s later.
 # Logs in $T/LABEL.err and $T/LABEL-proxy.log.
