@@ -65,6 +65,7 @@ struct cli_options {
     int no_pace;
     int pace;
     int encode;
+    int enhanced;                /* Enhanced RTMP headers for H.264/AAC too */
     int width, height;           /* --size */
     double fps;
     int video_kbps;

@@ -1,5 +1,6 @@
 /* rtmp-push: publish a file, a device, stdin or the built-in test source to an RTMP
- * server, copying H.264/AAC as is and encoding anything else. */
+ * server, copying H.264/HEVC/AV1/VP9 and AAC/Opus/FLAC/AC-3/E-AC-3 as they are (Enhanced
+ * RTMP for all but H.264/AAC) and encoding anything else to H.264/AAC. */
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,18 @@ static void draw_progress(struct pusher *p, struct cli_progress *progress, int f
                       (unsigned long long)st.dropped, (long long)st.queue_latency_ms);
 }
 
+/* The source's end-of-stream tags (a SequenceEnd per enhanced track); a failure here
+ * loses nothing already sent, so it is only logged. */
+static void send_end_tags(struct pusher *p)
+{
+    rk_tag tag;
+    int n, err = 0;
+    while (err >= 0 && (n = rk_source_end(p->source, &tag)) > 0)
+        err = rtmpkit_publisher_send(p->publisher, &tag);
+    if (err < 0)
+        rtmpkit_logf(p->log, RTMPKIT_LOG_DEBUG, "sequence end not sent: %s", rtmpkit_strerror(err));
+}
+
 /* Sends the source's tags until its end, --duration, a signal or an error. */
 static int push_stream(struct pusher *p)
 {
@@ -65,7 +78,10 @@ static int push_stream(struct pusher *p)
             break;
         draw_progress(p, &progress, 0);
     }
-    /* What is queued goes out before the stream is closed. */
+    /* Enhanced tracks end with a SequenceEnd; what is queued goes out before the stream
+     * is closed. */
+    if (err >= 0 || err == RTMPKIT_ECANCELLED)
+        send_end_tags(p);
     if (err >= 0)
         err = rtmpkit_publisher_flush(p->publisher);
     if (progress.enabled)
@@ -107,6 +123,7 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->audio_format = opts->audio_format;
     so->loop = opts->loop;
     so->force_encode = opts->encode;
+    so->enhanced = opts->enhanced;
     so->no_video = opts->no_video;
     so->no_audio = opts->no_audio;
     so->width = opts->width;

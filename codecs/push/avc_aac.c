@@ -332,12 +332,12 @@ void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
             put_number_prop(out, "height", m->height);
         if (m->framerate > 0)
             put_number_prop(out, "framerate", m->framerate);
-        put_number_prop(out, "videocodecid", 7);
+        put_number_prop(out, "videocodecid", m->videocodecid ? m->videocodecid : 7);
         if (m->videodatarate > 0)
             put_number_prop(out, "videodatarate", m->videodatarate);
     }
     if (m->has_audio) {
-        put_number_prop(out, "audiocodecid", 10);
+        put_number_prop(out, "audiocodecid", m->audiocodecid ? m->audiocodecid : 10);
         if (m->audiodatarate > 0)
             put_number_prop(out, "audiodatarate", m->audiodatarate);
         if (m->audiosamplerate > 0)

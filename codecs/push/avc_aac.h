@@ -114,6 +114,8 @@ typedef struct rk_flv_meta {
     int audiosamplesize;      /* bits */
     int stereo;
     const char *encoder;
+    uint32_t videocodecid;    /* an Enhanced RTMP FourCC, written as a number; 0: 7 (AVC) */
+    uint32_t audiocodecid;    /* the same; 0: 10 (AAC) */
 } rk_flv_meta;
 
 /* Appends the body of a data tag: the string "onMetaData" and an ECMA array. */

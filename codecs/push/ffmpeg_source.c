@@ -51,11 +51,29 @@ static double stream_fps(const AVStream *st)
 static int video_must_encode(const struct rk_source_options *o, const AVCodecParameters *par,
                              double fps)
 {
-    if (o->force_encode || par->codec_id != AV_CODEC_ID_H264)
+    if (o->force_encode || par->codec_type != AVMEDIA_TYPE_VIDEO || !rk_ff_fourcc(par->codec_id))
         return 1;
     if ((o->width > 0 && o->width != par->width) || (o->height > 0 && o->height != par->height))
         return 1;
     return o->fps > 0 && fabs(o->fps - fps) > 0.01;
+}
+
+/* The codec of the track's tags and their form: enhanced for all but H.264 / AAC, and
+ * for those too with --enhanced. */
+static void set_form(rk_ffmpeg_source *s, struct track *t, enum AVCodecID codec)
+{
+    t->codec = codec;
+    t->form.fourcc = rk_ff_fourcc(codec);
+    t->form.enhanced = s->opts.enhanced || (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_AAC);
+}
+
+/* The copy path's sequence header; RTMPKIT_EINPUT when the stream has no configuration
+ * record we can send (HEVC or AV1 in Annex B / OBU streams, say): then it is encoded. */
+static int copy_video_config(struct track *t, const AVCodecParameters *par)
+{
+    if (t->codec == AV_CODEC_ID_VP9)
+        return rk_ff_vp9_config(t, par);
+    return rk_ff_video_config(t, par->extradata, (size_t)par->extradata_size);
 }
 
 static int setup_video(rk_ffmpeg_source *s, struct track *t)
@@ -64,6 +82,7 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     const AVCodecParameters *par;
     int ret;
 
+    set_form(s, t, AV_CODEC_ID_H264);
     if (t->in->ts) {
         rk_testsrc_size(t->in->ts, &t->width, &t->height, &t->fps);
         t->in_codec = "testsrc";
@@ -74,13 +93,21 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     t->fps = stream_fps(t->st);
     t->copy = !video_must_encode(o, par, t->fps);
     if (t->copy) {
+        set_form(s, t, par->codec_id);
         t->width = par->width;
         t->height = par->height;
         t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
-        ret = rk_ff_video_config(t, par->extradata, (size_t)par->extradata_size);
-        if (ret < 0)
+        if ((ret = copy_video_config(t, par)) == 0)
+            return 0;
+        if (par->codec_id == AV_CODEC_ID_H264) {
             rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: malformed H.264 configuration", t->in->name);
-        return ret < 0 ? RTMPKIT_EINPUT : 0;
+            return RTMPKIT_EINPUT;
+        }
+        rtmpkit_logf(s->log, RTMPKIT_LOG_WARN, "%s: no %s configuration record in the input: encoding to H.264",
+                     t->in->name, t->in_codec);
+        t->copy = 0;
+        t->have_config = 0;
+        set_form(s, t, AV_CODEC_ID_H264);
     }
     rk_ff_output_size(o, par->width, par->height, &t->width, &t->height);
     if (o->fps > 0)
@@ -88,6 +115,28 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     if ((ret = rk_ff_open_decoder(s, t)) < 0)
         return ret;
     return rk_ff_open_video_encoder(s, t);
+}
+
+/* Copies the audio stream when its codec can go as it is and its configuration is what
+ * the tags need (ADTS AAC gets it from its first frame). 1 when copied, 0 to encode. */
+static int copy_audio(rk_ffmpeg_source *s, struct track *t, const AVCodecParameters *par)
+{
+    if (!par || s->opts.force_encode || !rk_ff_fourcc(par->codec_id) || par->codec_type != AVMEDIA_TYPE_AUDIO)
+        return 0;
+    set_form(s, t, par->codec_id);
+    t->copy = 1;
+    t->sample_rate = par->sample_rate;
+    t->channels = par->ch_layout.nb_channels;
+    t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
+    if (par->codec_id == AV_CODEC_ID_AAC && par->extradata_size <= 0)
+        return 1;   /* ADTS: the config comes from the first frame's header */
+    if (rk_ff_audio_config(t, par->extradata, (size_t)(par->extradata_size > 0 ? par->extradata_size : 0)) == 0)
+        return 1;
+    rtmpkit_logf(s->log, RTMPKIT_LOG_WARN, "%s: no usable %s configuration in the input: encoding to AAC",
+                 t->in->name, t->in_codec);
+    t->copy = 0;
+    t->have_config = 0;
+    return 0;
 }
 
 static int setup_audio(rk_ffmpeg_source *s, struct track *t)
@@ -100,15 +149,9 @@ static int setup_audio(rk_ffmpeg_source *s, struct track *t)
     int ret;
 
     t->in_codec = par ? avcodec_get_name(par->codec_id) : "testsrc";
-    if (par && par->codec_id == AV_CODEC_ID_AAC && !o->force_encode) {
-        t->copy = 1;
-        t->sample_rate = par->sample_rate;
-        t->channels = par->ch_layout.nb_channels;
-        t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
-        if (par->extradata_size > 0)
-            return rk_ff_audio_config(t, par->extradata, (size_t)par->extradata_size);
-        return 0;   /* ADTS: the config comes from the first frame's header */
-    }
+    if (copy_audio(s, t, par))
+        return 0;
+    set_form(s, t, AV_CODEC_ID_AAC);
     if (par && par->sample_rate == 44100)
         cfg.sample_rate = 44100;
     if (par && (ret = rk_ff_open_decoder(s, t)) < 0)
@@ -137,7 +180,7 @@ static int prefetch(rk_ffmpeg_source *s)
             continue;
         if (t->q.head || !t->eof) {
             rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: no %s configuration found", t->in->name,
-                         i == VIDEO ? "H.264" : "AAC");
+                         avcodec_get_name(t->codec));
             return RTMPKIT_EINPUT;
         }
         t->present = 0;   /* the stream had no packet at all: drop it */
@@ -162,6 +205,8 @@ static int build_header(rk_ffmpeg_source *s)
         .width = v->width, .height = v->height, .framerate = v->fps, .videodatarate = v->kbps,
         .audiodatarate = a->kbps, .audiosamplerate = a->sample_rate, .audiosamplesize = 16,
         .stereo = a->channels >= 2, .encoder = ENCODER_NAME,
+        .videocodecid = v->form.enhanced ? v->form.fourcc : 0,
+        .audiocodecid = a->form.enhanced ? a->form.fourcc : 0,
     };
     int ret;
 
@@ -181,13 +226,15 @@ static int build_header(rk_ffmpeg_source *s)
 static void describe_track(const struct track *t, char *out, size_t cap)
 {
     const char *how = t->copy ? "copied" : "encoded";
+    const char *codec = avcodec_get_name(t->codec);
+    const char *form = t->form.enhanced ? ", enhanced" : "";
     if (t->kind == VIDEO)
-        snprintf(out, cap, "h264 %dx%d %.4g fps (%s%s%s)", t->width, t->height, t->fps, how,
-                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec);
+        snprintf(out, cap, "%s %dx%d %.4g fps (%s%s%s%s)", codec, t->width, t->height, t->fps, how,
+                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec, form);
     else
-        snprintf(out, cap, "aac %d Hz %s (%s%s%s)", t->sample_rate,
+        snprintf(out, cap, "%s %d Hz %s (%s%s%s%s)", codec, t->sample_rate,
                  t->channels == 1 ? "mono" : t->channels == 2 ? "stereo" : "multichannel", how,
-                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec);
+                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec, form);
 }
 
 static void build_description(rk_ffmpeg_source *s)
@@ -257,6 +304,26 @@ int rk_ffmpeg_source_is_live(const rk_ffmpeg_source *s)
 const char *rk_ffmpeg_source_describe(const rk_ffmpeg_source *s)
 {
     return s->desc;
+}
+
+int rk_ffmpeg_source_end(rk_ffmpeg_source *s, rk_tag *tag)
+{
+    for (int i = 0; i < NTRACKS; i++) {
+        struct track *t = &s->tr[i];
+        int ret;
+        if (!t->present || t->sent_end)
+            continue;
+        t->sent_end = 1;
+        if ((ret = rk_ff_end_body(t, &s->scratch)) < 0)
+            return ret;
+        if (s->scratch.len == 0)
+            continue;
+        if ((ret = rk_ff_enqueue(&s->head, t->kind == VIDEO ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO,
+                                 s->last_out, 0, &s->scratch)) < 0)
+            return ret;
+        return rk_ff_next_tag(s, tag);   /* the head queue goes first */
+    }
+    return 0;
 }
 
 void rk_ffmpeg_source_close(rk_ffmpeg_source *s)

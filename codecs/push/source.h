@@ -35,6 +35,8 @@ struct rk_source_options {
     const char *audio_format;
     int loop;                   /* times to play the input: 1 once, 0 forever */
     int force_encode;           /* encode even H.264 / AAC */
+    int enhanced;               /* Enhanced RTMP headers for H.264 / AAC too (the other
+                                 * codecs have no other form) */
     int no_video, no_audio;
     int width, height;          /* encoder output size; 0: keep the input's */
     double fps;                 /* encoder frame rate; 0: keep the input's (testsrc: 30) */
@@ -52,12 +54,13 @@ struct rk_source_options {
 typedef struct rk_source rk_source;
 
 /* Opens the input as rk_ffmpeg_source_open does (ffmpeg_source.h states the contract of
- * all five functions). Returns 0 or a negative error (logged), RTMPKIT_EINTERNAL when
+ * all six functions). Returns 0 or a negative error (logged), RTMPKIT_EINTERNAL when
  * FFmpeg is needed but its module cannot be loaded. */
 int rk_source_open(rk_source **out, const struct rk_source_options *opts);
 int rk_source_read(rk_source *src, rk_tag *tag);
 int rk_source_is_live(const rk_source *src);
 const char *rk_source_describe(const rk_source *src);
+int rk_source_end(rk_source *src, rk_tag *tag);
 void rk_source_close(rk_source *src);
 
 #endif
