@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Enhanced RTMP v2 end to end: for each codec pair (HEVC, AV1, VP9 video; Opus, FLAC,
+# AC-3, E-AC-3 audio; H.264/AAC with --enhanced) a Matroska source made by ffmpeg is
+# pushed by rtmp-push through node-media-server and nginx-rtmp, recorded by rtmp-dump and
+# played by rtmp-play --no-display, both started before the push. Every coded frame of the
+# recording is compared with the source's packets (ffmpeg -c copy -f framemd5 against
+# the payloads flvinfo.py --frames extracts from the FLV), with its timestamp and
+# composition time, the sequence starts with the source's configuration, onMetaData's
+# codec ids, and the player's decoded frame counts with the source's packet counts.
+#
+# nginx-rtmp relays Enhanced RTMP audio to players that are already there, but no
+# enhanced video: its live module reads the frame type from the top nibble of byte 0
+# (9 or 10 with the enhanced bit) and, with wait_key on (its default), waits for ever for
+# a keyframe (frame type 1). Its codec module caches only AVC/AAC sequence headers, so
+# players joining later miss the enhanced ones. The nginx rows check the audio and print
+# an INFO line with what arrived of the video.
+. "$(dirname "$0")/lib.sh"
+it_setup enhanced
+need_servers
+
+PUSH=$BUILD/cli/rtmp-push
+DUMP=$BUILD/cli/rtmp-dump
+PLAY=$BUILD/cli/rtmp-play
+FLVINFO=$IT_LIB_DIR/flvinfo.py
+
+# gen_enhanced VIDEO AUDIO: prints the path of a cached 3 s Matroska file, 320x240 25 fps
+# (keyframe every second) from testsrc2 and a sine at 48 kHz stereo.
+gen_enhanced() {
+    local v=$1 a=$2 out tmp
+    local -a vargs aargs
+    case "$v" in
+        hevc) vargs=(-c:v libx265 -x265-params log-level=error:bframes=2:keyint=25:min-keyint=25:scenecut=0) ;;
+        av1) vargs=(-c:v libsvtav1 -preset 12 -g 25) ;;
+        vp9) vargs=(-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 300k -g 25) ;;
+        h264) vargs=(-c:v libx264 -threads 1 -bf 2 -g 25 -flags:v +bitexact) ;;
+    esac
+    case "$a" in
+        opus) aargs=(-c:a libopus -b:a 64k) ;;
+        flac) aargs=(-c:a flac) ;;
+        ac3) aargs=(-c:a ac3 -b:a 128k) ;;
+        eac3) aargs=(-c:a eac3 -b:a 128k) ;;
+        aac) aargs=(-c:a aac -b:a 128k) ;;
+    esac
+    out=$DATA/ertmp-$v-$a-3s-320x240-25fps.mkv
+    if [ ! -s "$out" ]; then
+        tmp=$(mktemp "$DATA/.ertmp-$v-$a.XXXXXX") || return 1
+        if ! timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y \
+                -f lavfi -i "testsrc2=size=320x240:rate=25" \
+                -f lavfi -i "sine=frequency=440:beep_factor=4:sample_rate=48000" \
+                -t 3 -map 0:v -map 1:a -pix_fmt yuv420p "${vargs[@]}" -ac 2 "${aargs[@]}" \
+                -fflags +bitexact -map_metadata -1 -f matroska "$tmp" 2>"$tmp.log"; then
+            cat "$tmp.log" >&2
+            rm -f "$tmp" "$tmp.log"
+            return 1
+        fi
+        rm -f "$tmp.log"
+        mv -f "$tmp" "$out"
+    fi
+    echo "$out"
+}
+
+# src_frames SRC OUT: the source's packets as "kind size md5 dts pts" lines (ms).
+src_frames() {
+    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$1" -map 0:v:0 -map 0:a:0 -c copy -f framemd5 - 2>/dev/null |
+        awk -F', *' '
+            /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
+            /^#/ { next }
+            NF >= 6 { k = $1 == 0 ? "v" : "a"
+                      printf "%s %s %s %d %d\n", k, $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$2"
+}
+
+# compare_frames SRC_LIST FLV KINDS: the FLV's coded frames of each kind in KINDS (v, a
+# or "v a") are the source's packets: same number, bytes (md5), composition times
+# (pts - dts, within 1 ms), and dts shifted by one offset for the whole file (the
+# publisher starts its clock at the first packet; within 1 ms). Prints why not.
+compare_frames() {
+    python3 "$FLVINFO" --frames "$2" >"$2.frames" || { echo "flvinfo failed on $2"; return 1; }
+    python3 - "$1" "$2.frames" "$3" <<'EOF'
+import sys
+src = [l.split() for l in open(sys.argv[1])]
+out = [l.split() for l in open(sys.argv[2])]
+kinds = sys.argv[3].split()
+bad = []
+offset = None
+for kind in kinds:
+    s = [(int(x[1]), x[2], int(x[3]), int(x[4])) for x in src if x[0] == kind]
+    o = [(int(x[7]), x[8], int(x[5]), int(x[6])) for x in out if x[0] == kind and x[3] == "frame"]
+    if len(s) != len(o):
+        bad.append("%s: %d frames recorded, %d in the source" % (kind, len(o), len(s)))
+    for i, (a, b) in enumerate(zip(s, o)):
+        if a[:2] != b[:2]:
+            bad.append("%s frame %d: %d bytes %s, source %d bytes %s" % (kind, i, b[0], b[1], a[0], a[1]))
+            break
+        if abs((a[3] - a[2]) - b[3]) > 1:
+            bad.append("%s frame %d: cts %d, source %d" % (kind, i, b[3], a[3] - a[2]))
+            break
+        if offset is None:
+            offset = b[2] - a[2]
+        if abs(b[2] - a[2] - offset) > 1:
+            bad.append("%s frame %d: dts %d, source %d + offset %d" % (kind, i, b[2], a[2], offset))
+            break
+if bad:
+    print("; ".join(bad))
+    sys.exit(1)
+EOF
+}
+
+# config_md5 SRC KIND: md5 of the source's extradata for stream v or a ("" when none).
+config_md5() {
+    local idx=0
+    [ "$2" = a ] && idx=1
+    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$1" -map 0:v:0 -map 0:a:0 -c copy -f framemd5 - 2>/dev/null |
+        awk -F', *' -v i="$idx" '/^#extradata/ { split($1, a, " "); if (a[2] == i) print $3 }'
+}
+
+# check_config NAME SRC FLV KIND FOURCC: the recorded sequence start of KIND has FOURCC
+# and is the source's configuration: its extradata as it is (hvcC, av1C, OpusHead, avcC,
+# AudioSpecificConfig), fLaC + a last-block header + the STREAMINFO, a 12-byte vpcC, or
+# nothing for AC-3 / E-AC-3.
+check_config() {
+    local name=$1 src=$2 flv=$3 kind=$4 fourcc=$5 line want
+    line=$(awk -v k="$kind" '$1 == k && $4 == "start"' "$flv.frames" | head -n1)
+    set -- $line
+    if [ "$3" != "$fourcc" ]; then fail "$name" "sequence start '$line', wanted FourCC $fourcc"; return; fi
+    case "$fourcc" in
+        vp09) check "$name" test "$8" = 12 ;;
+        ac-3|ec-3) check "$name" test "$8" = 0 ;;
+        fLaC) check "$name" test "$8" = 42 ;;
+        *) want=$(config_md5 "$src" "$kind")
+           check "$name" test "$9" = "$want" ;;
+    esac
+}
+
+# meta_value FLV KEY
+meta_value() { python3 "$FLVINFO" --meta "$1" | sed -n "s/^$2=//p" | head -n1; }
+
+# fourcc_number CC: the FourCC as the number onMetaData carries.
+fourcc_number() { printf '%d' "0x$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')"; }
+
+# decoded LOG KIND: the frames rtmp-play --no-display says it decoded.
+decoded() {
+    grep '^decoded ' "$1" | sed -n "s/.*$2_frames=\([0-9]*\).*/\1/p"
+}
+
+# run_case NAME SERVER_URL SRC VFOURCC AFOURCC [PUSH OPTIONS...]: one push with a recorder
+# and a player started before it. Sets OUT (the FLV) and PLAY_LOG.
+run_case() {
+    local name=$1 base=$2 src=$3; shift 5
+    local url=$base/live/$(uniq_name "$name") dump_pid play_pid rc
+    OUT=$T/$name.flv
+    PLAY_LOG=$T/$name.play.log
+    run_bg "$T/$name.dump.log" "$DUMP" "$url" -o "$OUT"; dump_pid=$BG_PID
+    run_bg "$PLAY_LOG" "$PLAY" --no-display "$url"; play_pid=$BG_PID
+    sleep 1
+    timeout -k 2 60 "$PUSH" -v "$@" "$src" "$url" >"$T/$name.push.log" 2>&1; rc=$?
+    check "$name-push-exit-status" test "$rc" = 0
+    wait_pid "$play_pid" 30
+    sleep 0.5
+    stop_pid "$dump_pid"
+}
+
+# ---- the pairs ----
+
+PAIRS="hevc:opus av1:flac vp9:ac3 hevc:eac3 vp9:opus"
+declare -A FOURCC=([hevc]=hvc1 [av1]=av01 [vp9]=vp09 [h264]=avc1 [opus]=Opus [flac]=fLaC [ac3]=ac-3
+                   [eac3]=ec-3 [aac]=mp4a)
+RESULTS=()
+
+for pair in $PAIRS h264:aac; do
+    v=${pair%%:*} a=${pair##*:}
+    if ! SRC=$(gen_enhanced "$v" "$a"); then
+        fail "source-$v-$a" "ffmpeg could not make a $v + $a source"
+        continue
+    fi
+    src_frames "$SRC" "$T/src-$v-$a.frames"
+    want_v=$(awk '$1 == "v"' "$T/src-$v-$a.frames" | wc -l)
+    want_a=$(awk '$1 == "a"' "$T/src-$v-$a.frames" | wc -l)
+    opts=()
+    [ "$v" = h264 ] && opts=(--enhanced)
+    for server in nms nginx; do
+        name=$server-$v-$a
+        base=$NMS_URL
+        [ $server = nginx ] && base=$NGINX_URL
+        run_case "$name" "$base" "$SRC" "${FOURCC[$v]}" "${FOURCC[$a]}" "${opts[@]}"
+        check "$name-copied" grep -q "input: $v .*(copied, enhanced) + $a .*(copied, enhanced)" "$T/$name.push.log"
+        if [ $server = nms ]; then
+            check "$name-frames" compare_frames "$T/src-$v-$a.frames" "$OUT" "v a"
+            check_config "$name-video-config" "$SRC" "$OUT" v "${FOURCC[$v]}"
+            check_config "$name-audio-config" "$SRC" "$OUT" a "${FOURCC[$a]}"
+            check "$name-sequence-end" test "$(awk '$4 == "end"' "$OUT.frames" | wc -l)" = 2
+            check "$name-meta-videocodecid" test "$(meta_value "$OUT" videocodecid)" = "$(fourcc_number "${FOURCC[$v]}")"
+            check "$name-meta-audiocodecid" test "$(meta_value "$OUT" audiocodecid)" = "$(fourcc_number "${FOURCC[$a]}")"
+            check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = "$want_v"
+            check "$name-play-audio" test "$(decoded "$PLAY_LOG" audio)" = "$want_a"
+        else
+            check "$name-audio-frames" compare_frames "$T/src-$v-$a.frames" "$OUT" a
+            check_config "$name-audio-config" "$SRC" "$OUT" a "${FOURCC[$a]}"
+            check "$name-play-audio" test "$(decoded "$PLAY_LOG" audio)" = "$want_a"
+            got_v=$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)
+            echo "INFO $name: nginx relayed $got_v of $want_v enhanced video frames; the player decoded $(decoded "$PLAY_LOG" video)"
+        fi
+        RESULTS+=("$name: video $(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)/$want_v recorded, $(decoded "$PLAY_LOG" video) decoded; audio $(awk '$1 == "a" && $4 == "frame"' "$OUT.frames" | wc -l)/$want_a recorded, $(decoded "$PLAY_LOG" audio) decoded")
+    done
+done
+
+printf 'RESULT %s\n' "${RESULTS[@]}"
+it_finish
