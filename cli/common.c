@@ -297,6 +297,7 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
     int c, index;
 
     memset(opts, 0, sizeof *opts);
+    opts->command = command;
     opts->start = -1;
     opts->end_timeout = CLI_DEFAULT_END_TIMEOUT_S;
     opts->loop = CLI_DEFAULT_LOOP;
@@ -571,6 +572,51 @@ fail:
     return err < 0 ? err : RTMPKIT_EINTERNAL;
 }
 
+/* What each command announces in connect (Enhanced RTMP v2): a publisher encodes the
+ * codecs rtmp-push can send, a player decodes what rtmp-play decodes (track 0 of
+ * Multitrack tags, ModEx read), a recorder forwards everything as it comes. */
+#define CAP(a, b, c, d, flags) { RTMPKIT_FOURCC(a, b, c, d), flags }
+static const rtmpkit_caps push_caps = {
+    .video = { CAP('a', 'v', 'c', '1', RTMPKIT_CAN_ENCODE), CAP('h', 'v', 'c', '1', RTMPKIT_CAN_ENCODE),
+               CAP('a', 'v', '0', '1', RTMPKIT_CAN_ENCODE), CAP('v', 'p', '0', '9', RTMPKIT_CAN_ENCODE) },
+    .n_video = 4,
+    .audio = { CAP('m', 'p', '4', 'a', RTMPKIT_CAN_ENCODE), CAP('O', 'p', 'u', 's', RTMPKIT_CAN_ENCODE),
+               CAP('f', 'L', 'a', 'C', RTMPKIT_CAN_ENCODE), CAP('a', 'c', '-', '3', RTMPKIT_CAN_ENCODE),
+               CAP('e', 'c', '-', '3', RTMPKIT_CAN_ENCODE) },
+    .n_audio = 5,
+    .list = { RTMPKIT_FOURCC_AVC1, RTMPKIT_FOURCC_HVC1, RTMPKIT_FOURCC_AV01, RTMPKIT_FOURCC_VP09 },
+    .n_list = 4,
+    .caps_ex = 0,
+};
+static const rtmpkit_caps play_caps = {
+    .video = { CAP('a', 'v', 'c', '1', RTMPKIT_CAN_DECODE), CAP('h', 'v', 'c', '1', RTMPKIT_CAN_DECODE),
+               CAP('a', 'v', '0', '1', RTMPKIT_CAN_DECODE), CAP('v', 'p', '0', '9', RTMPKIT_CAN_DECODE),
+               CAP('v', 'p', '0', '8', RTMPKIT_CAN_DECODE) },
+    .n_video = 5,
+    .audio = { CAP('m', 'p', '4', 'a', RTMPKIT_CAN_DECODE), CAP('O', 'p', 'u', 's', RTMPKIT_CAN_DECODE),
+               CAP('f', 'L', 'a', 'C', RTMPKIT_CAN_DECODE), CAP('a', 'c', '-', '3', RTMPKIT_CAN_DECODE),
+               CAP('e', 'c', '-', '3', RTMPKIT_CAN_DECODE), CAP('.', 'm', 'p', '3', RTMPKIT_CAN_DECODE) },
+    .n_audio = 6,
+    .list = { RTMPKIT_FOURCC_AVC1, RTMPKIT_FOURCC_HVC1, RTMPKIT_FOURCC_AV01, RTMPKIT_FOURCC_VP09,
+              RTMPKIT_FOURCC_VP08 },
+    .n_list = 5,
+    .caps_ex = RTMPKIT_CAPS_EX_MULTITRACK | RTMPKIT_CAPS_EX_MODEX,
+};
+static const rtmpkit_caps dump_caps = {
+    .video = { { RTMPKIT_FOURCC_ANY, RTMPKIT_CAN_FORWARD } },
+    .n_video = 1,
+    .audio = { { RTMPKIT_FOURCC_ANY, RTMPKIT_CAN_FORWARD } },
+    .n_audio = 1,
+    .list = { RTMPKIT_FOURCC_ANY },
+    .n_list = 1,
+    .caps_ex = RTMPKIT_CAPS_EX_MULTITRACK | RTMPKIT_CAPS_EX_MODEX | RTMPKIT_CAPS_EX_NANO_OFFSET,
+};
+
+static const rtmpkit_caps *command_caps(enum cli_command command)
+{
+    return command == CLI_PUSH ? &push_caps : command == CLI_PLAY ? &play_caps : &dump_caps;
+}
+
 static int seconds_to_ms(double s)
 {
     return s > 0 ? (int)(s * 1000 + 0.5) : 0;
@@ -595,6 +641,7 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
         cfg->conn.connect_args_len = opts->conn_args.len;
     }
     cfg->conn.simple_handshake = opts->simple_handshake;
+    cfg->conn.caps = command_caps(opts->command);
     cfg->conn.buffer_ms = (uint32_t)opts->buffer_ms;
     cfg->ca_file = opts->ca_file;
     cfg->ca_path = opts->ca_path;
@@ -619,6 +666,11 @@ int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rt
     err = rtmpkit_session_start(*out);
     if (err < 0 && err != RTMPKIT_ECANCELLED)
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(*out));
+    if (err >= 0) {
+        char caps[512];
+        rtmpkit_caps_format(rtmpkit_client_server_caps(rtmpkit_session_client(*out)), caps, sizeof caps);
+        rtmpkit_logf(log, RTMPKIT_LOG_INFO, "server's Enhanced RTMP capabilities: %s", caps);
+    }
     return err;
 }
 

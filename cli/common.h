@@ -47,6 +47,7 @@ struct cli_options {
     double end_timeout;      /* seconds without media after which a live stream has ended */
     int quiet;
     int verbose;
+    enum cli_command command;    /* the command these options are for (cli_parse sets it) */
     double timeout;          /* idle read timeout, seconds */
     double connect_timeout;  /* connect + handshake, seconds */
     int ipv4;

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "source.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/publisher.h"
 
 #define NAME "rtmp-push"
@@ -19,7 +20,25 @@ struct pusher {
     rtmpkit_log *log;
     const volatile sig_atomic_t *cancel;
     int error_logged;           /* the failure was reported where it happened */
+    int checked_caps[2];        /* audio, video: the first sequence header was checked */
 };
+
+/* Once per media type, at its first sequence header: a warning when the server announced
+ * Enhanced RTMP codecs and this one is not among them (it may still pass it on). */
+static void check_server_lists(struct pusher *p, const rk_tag *tag)
+{
+    const rtmpkit_caps *caps = rtmpkit_client_server_caps(rtmpkit_session_client(p->session));
+    int video = tag->type == RTMPKIT_FLV_VIDEO;
+    rtmpkit_tag_header h;
+    if ((tag->type != RTMPKIT_FLV_VIDEO && tag->type != RTMPKIT_FLV_AUDIO) || p->checked_caps[video]
+        || rtmpkit_tag_parse(tag->type, tag->data, tag->size, &h) <= 0 || !h.config || !h.track.fourcc)
+        return;
+    p->checked_caps[video] = 1;
+    if (rtmpkit_caps_lists(caps, video, h.track.fourcc) == 0)
+        rtmpkit_logf(p->log, RTMPKIT_LOG_WARN, "the server does not list %s codec %c%c%c%c among its capabilities",
+                     video ? "video" : "audio", (char)(h.track.fourcc >> 24), (char)(h.track.fourcc >> 16),
+                     (char)(h.track.fourcc >> 8), (char)h.track.fourcc);
+}
 
 static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
 {
@@ -74,6 +93,8 @@ static int push_stream(struct pusher *p)
         }
         if (limit_ms >= 0 && tag.dts_ms >= limit_ms && !(tag.flags & RTMPKIT_MEDIA_CONFIG))
             break;
+        if (tag.flags & RTMPKIT_MEDIA_CONFIG)
+            check_server_lists(p, &tag);
         if ((err = rtmpkit_publisher_send(p->publisher, &tag)) < 0)
             break;
         draw_progress(p, &progress, 0);

@@ -109,6 +109,11 @@ const char *rtmpkit_client_error_message(const rtmpkit_client *cl)
     return cl->error[0] ? cl->error : "no error";
 }
 
+const rtmpkit_caps *rtmpkit_client_server_caps(const rtmpkit_client *cl)
+{
+    return rtmpkit_conn_server_caps(cl->conn);
+}
+
 uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
 {
     return cl->queued_before + rtmpkit_conn_bytes_queued(cl->conn);
