@@ -53,6 +53,8 @@ static const struct option_spec option_table[] = {
     { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default {LOOP})" },
     { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
     { "pace", 0, ARG_FLAG, CLI_PUSH, OPT(pace), NULL, "send stdin or a device in real time too, by its timestamps (ffmpeg -re)" },
+    { "audio-track", 0, ARG_STRING, CLI_PUSH, OPT(audio_tracks), "N[,N...]",
+      "send these audio streams of the input (0: its first) as tracks 0, 1... (Enhanced RTMP multitrack)" },
     { "encode", 0, ARG_FLAG, CLI_PUSH, OPT(encode), NULL, "encode to H.264/AAC even when the input's codecs can be copied" },
     { "enhanced", 0, ARG_FLAG, CLI_PUSH, OPT(enhanced), NULL, "send H.264/AAC with Enhanced RTMP headers (avc1, mp4a) too" },
     { "size", 0, ARG_SIZE, CLI_PUSH, OPT(width), "WxH", "encoded picture size (default: the input's)" },
@@ -79,6 +81,8 @@ static const struct option_spec option_table[] = {
     { "start", 0, ARG_SECONDS, CLI_DUMP, OPT(start), "SEC", "start a recorded stream SEC seconds in" },
     { "duration", 0, ARG_SECONDS, CLI_DUMP | CLI_PUSH | CLI_PLAY, OPT(duration), "SEC", "stop after SEC seconds of media" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
+    { "track", 0, ARG_STRING, CLI_DUMP, OPT(tracks), "IDS",
+      "keep only these Enhanced RTMP tracks (ids 0-255, comma-separated; 0 is the default track)" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
       "after media stopped for SEC seconds, the stream has ended (default {END_TIMEOUT}; 0: never)" },
     { "app", 0, ARG_STRING, ALL_COMMANDS, OPT(app), "APP", "application name (overrides the URL's)" },
@@ -570,6 +574,25 @@ fail:
     free(key);
     free(joined);
     return err < 0 ? err : RTMPKIT_EINTERNAL;
+}
+
+int cli_parse_ids(const char *option, const char *list, int max, int *ids, int cap, rtmpkit_log *log)
+{
+    const char *p = list;
+    int n = 0;
+    for (;;) {
+        char *end;
+        long id = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : -1;
+        if (id < 0 || id > max || n >= cap || (*end && *end != ','))
+            break;
+        ids[n++] = (int)id;
+        if (!*end)
+            return n;
+        p = end + 1;
+    }
+    rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "--%s \"%s\": expected at most %d numbers 0-%d separated by commas",
+                 option, list, cap, max);
+    return RTMPKIT_EUSAGE;
 }
 
 /* What each command announces in connect (Enhanced RTMP v2): a publisher encodes the

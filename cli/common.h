@@ -44,6 +44,8 @@ struct cli_options {
     double start;            /* seconds, -1: not given */
     double duration;         /* seconds, 0: until the end */
     int wait;
+    const char *tracks;          /* rtmp-dump --track: the track ids to keep, "0,2" */
+    const char *audio_tracks;    /* rtmp-push --audio-track: input audio streams, "0,1" */
     double end_timeout;      /* seconds without media after which a live stream has ended */
     int quiet;
     int verbose;
@@ -90,6 +92,10 @@ enum { CLI_STATS_OFF, CLI_STATS_TEXT, CLI_STATS_JSON };
 /* Parses argv for command. Returns -1 to go on, or the exit status to return now
  * (0 after --help / --version, 2 after a usage error, which it has reported). */
 int cli_parse(enum cli_command command, const char *name, int argc, char **argv, struct cli_options *opts);
+
+/* Parses a comma-separated list of numbers 0..max (an option's value, "0,2") into ids.
+ * Returns how many, or RTMPKIT_EUSAGE (reported, naming the option) for anything else. */
+int cli_parse_ids(const char *option, const char *list, int max, int *ids, int cap, rtmpkit_log *log);
 
 /* Sets up the log for the options: level from -q/-v, prefix = command name. */
 void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *opts);

@@ -1,5 +1,7 @@
-/* rtmp-dump: save an RTMP stream to an FLV file (or stdout), exactly as received. */
+/* rtmp-dump: save an RTMP stream to an FLV file (or stdout), exactly as received (with
+ * --track, only some tracks of an Enhanced RTMP multitrack stream). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -7,6 +9,7 @@
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/recorder.h"
 #include "rtmpkit/timeline.h"
 
@@ -25,17 +28,46 @@ static void draw_progress(struct cli_progress *p, const rtmpkit_recorder *rec, u
                       elapsed > 0 ? (double)st.bytes * 8 / 1000 / elapsed : 0.0);
 }
 
-/* Media written, or an output error. */
-static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev)
+/* --track: the ids of the tracks to keep; n 0: all. */
+struct track_filter {
+    uint8_t ids[256];
+    size_t n;
+    rtmpkit_buf body;           /* a Multitrack tag with tracks cut out */
+};
+
+/* Parses "0,2" into f; RTMPKIT_EUSAGE (logged) when it is no such list. */
+static int parse_tracks(const char *list, struct track_filter *f, rtmpkit_log *log)
 {
-    return rtmpkit_recorder_write(rec, ev->media_type, ev->timestamp, ev->data, ev->length,
-                                  rtmpkit_monotonic_ms());
+    int ids[256];
+    int n = cli_parse_ids("track", list, 255, ids, 256, log);
+    for (int i = 0; i < n; i++)
+        f->ids[f->n++] = (uint8_t)ids[i];
+    return n < 0 ? n : 0;
+}
+
+/* Media written (with --track, only the tracks kept), or an output error. */
+static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev, struct track_filter *f)
+{
+    const uint8_t *data = ev->data;
+    size_t len = ev->length;
+    if (f->n) {
+        int keep;
+        rtmpkit_buf_reset(&f->body);
+        keep = rtmpkit_tag_keep_tracks(ev->media_type, ev->data, ev->length, f->ids, f->n, &f->body);
+        if (keep == 0)
+            return 0;
+        if (keep == 2) {
+            data = f->body.data;
+            len = f->body.len;
+        }
+    }
+    return rtmpkit_recorder_write(rec, ev->media_type, ev->timestamp, data, len, rtmpkit_monotonic_ms());
 }
 
 /* Receives and records until the stream ends, --duration is reached, a signal arrives or
  * an error happens. Returns 0 or an error. */
 static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const struct cli_options *opts,
-                         rtmpkit_log *log)
+                         struct track_filter *filter, rtmpkit_log *log)
 {
     struct cli_progress progress;
     uint64_t started = 0;   /* when the first tag arrived: the bit rate is over media time */
@@ -69,7 +101,7 @@ static int record_stream(rtmpkit_session *session, rtmpkit_recorder *rec, const 
         if (ev->type == RTMPKIT_EVENT_MEDIA) {
             if (!started)
                 started = rtmpkit_monotonic_ms();
-            if ((err = record_media(rec, ev)) < 0)
+            if ((err = record_media(rec, ev, filter)) < 0)
                 break;
             draw_progress(&progress, rec, started, 0);
             rtmpkit_recorder_get_stats(rec, &st);
@@ -152,6 +184,7 @@ static int finish_recording(rtmpkit_recorder *rec, int err, rtmpkit_log *log)
 int main(int argc, char **argv)
 {
     struct cli_options opts;
+    struct track_filter filter;
     rtmpkit_recorder *rec = NULL;
     rtmpkit_log log;
     rtmpkit_url url;
@@ -164,6 +197,10 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     cli_log_init(&log, NAME, &opts);
+    memset(&filter, 0, sizeof filter);
+    rtmpkit_buf_init(&filter.body, RTMPKIT_FLV_MAX_TAG_SIZE);
+    if (opts.tracks && (err = parse_tracks(opts.tracks, &filter, &log)) < 0)
+        goto done;
     if ((err = cli_parse_url(&opts, &log, 0, &url)) < 0)
         goto done;
     have_url = 1;
@@ -180,7 +217,7 @@ int main(int argc, char **argv)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
         goto done;
     }
-    err = record_stream(session, rec, &opts, &log);
+    err = record_stream(session, rec, &opts, &filter, &log);
     if (err == RTMPKIT_EOUTPUT)
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_recorder_error_message(rec));
     else if (err < 0)
@@ -190,6 +227,7 @@ done:
     if (rec)
         err = finish_recording(rec, err, &log);
     rtmpkit_recorder_free(rec);
+    rtmpkit_buf_free(&filter.body);
     if (have_url)
         rtmpkit_url_free(&url);
     rtmpkit_log_cleanup(&log);

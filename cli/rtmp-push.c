@@ -200,6 +200,11 @@ int main(int argc, char **argv)
         goto done;
     }
     source_options(&opts, &log, &source_opts);
+    if (opts.audio_tracks
+        && (err = source_opts.n_audio_streams = cli_parse_ids("audio-track", opts.audio_tracks, 255,
+                                                               source_opts.audio_streams, RK_MAX_AUDIO_TRACKS,
+                                                               &log)) < 0)
+        goto done;
     if ((err = rk_source_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_source_describe(p.source));

@@ -25,6 +25,8 @@ void rk_put_video_tag(rtmpkit_buf *out, const rk_tag_form *f, int frame_type, in
     memset(&h, 0, sizeof h);
     h.type = RTMPKIT_FLV_VIDEO;
     h.enhanced = 1;
+    h.multitrack = f->track_id != 0;
+    h.track.id = f->track_id;
     h.frame_type = frame_type;
     h.packet = packet;
     h.coded_frames_x = 1;   /* the writer keeps CodedFrames when the cts is not 0 */
@@ -45,6 +47,8 @@ void rk_put_audio_tag(rtmpkit_buf *out, const rk_tag_form *f, int packet, const 
     memset(&h, 0, sizeof h);
     h.type = RTMPKIT_FLV_AUDIO;
     h.enhanced = 1;
+    h.multitrack = f->track_id != 0;
+    h.track.id = f->track_id;
     h.packet = packet;
     h.track.fourcc = f->fourcc;
     h.track.data = payload;

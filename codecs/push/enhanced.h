@@ -18,6 +18,7 @@
 typedef struct rk_tag_form {
     uint32_t fourcc;
     int enhanced;
+    uint8_t track_id;       /* not 0: a Multitrack OneTrack tag with this id (enhanced) */
 } rk_tag_form;
 
 /* Appends a video tag body: frame type (RTMPKIT_TAG_FRAME_*), packet

@@ -24,7 +24,8 @@
 
 static const AVRational ms_tb = { 1, 1000 };
 
-enum { VIDEO = 0, AUDIO = 1, NTRACKS = 2 };
+/* tr[VIDEO], tr[AUDIO] (audio track 0), then the other audio tracks (ids 1, 2...). */
+enum { VIDEO = 0, AUDIO = 1, NTRACKS = 1 + RK_MAX_AUDIO_TRACKS };
 
 /* One queued tag; data follows the struct. */
 struct qtag {
@@ -98,7 +99,7 @@ struct rk_ffmpeg_source {
     int have_base;
     int64_t base, last_out;
     int live;
-    char desc[256];
+    char desc[1024];
 };
 
 /* ---- ffmpeg_source.c ---- */

@@ -64,7 +64,8 @@ static void set_form(rk_ffmpeg_source *s, struct track *t, enum AVCodecID codec)
 {
     t->codec = codec;
     t->form.fourcc = rk_ff_fourcc(codec);
-    t->form.enhanced = s->opts.enhanced || (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_AAC);
+    t->form.enhanced = s->opts.enhanced || t->form.track_id != 0
+                       || (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_AAC);
 }
 
 /* The copy path's sequence header; RTMPKIT_EINPUT when the stream has no configuration
@@ -197,9 +198,26 @@ static int push_header_tag(rk_ffmpeg_source *s, uint8_t type, const rtmpkit_buf 
     return rk_ff_enqueue(&s->head, type, 0, RK_TAG_CONFIG, body);
 }
 
+/* audioTrackIdInfoMap: the audio tracks other than track 0. */
+static int extra_audio_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
+{
+    int n = 0;
+    for (int i = AUDIO + 1; i < NTRACKS; i++) {
+        const struct track *t = &s->tr[i];
+        if (!t->present)
+            continue;
+        out[n] = (rk_flv_track_meta){ .id = t->form.track_id, .codecid = t->form.fourcc,
+                                      .samplerate = t->sample_rate, .channels = t->channels,
+                                      .datarate = t->kbps };
+        n++;
+    }
+    return n;
+}
+
 static int build_header(rk_ffmpeg_source *s)
 {
     const struct track *v = &s->tr[VIDEO], *a = &s->tr[AUDIO];
+    rk_flv_track_meta tracks[RK_MAX_AUDIO_TRACKS];
     rk_flv_meta m = {
         .has_video = v->present, .has_audio = a->present,
         .width = v->width, .height = v->height, .framerate = v->fps, .videodatarate = v->kbps,
@@ -207,8 +225,11 @@ static int build_header(rk_ffmpeg_source *s)
         .stereo = a->channels >= 2, .encoder = ENCODER_NAME,
         .videocodecid = v->form.enhanced ? v->form.fourcc : 0,
         .audiocodecid = a->form.enhanced ? a->form.fourcc : 0,
+        .audio_tracks = tracks,
     };
     int ret;
+
+    m.n_audio_tracks = extra_audio_meta(s, tracks);
 
     if (s->main_in.fmt && !s->live && s->opts.loop == 1 && s->main_in.fmt->duration > 0)
         m.duration = s->main_in.fmt->duration / (double)AV_TIME_BASE;
@@ -218,8 +239,9 @@ static int build_header(rk_ffmpeg_source *s)
         return ret;
     if (v->present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &v->config)) < 0)
         return ret;
-    if (a->present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &a->config)) < 0)
-        return ret;
+    for (int i = AUDIO; i < NTRACKS; i++)
+        if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &s->tr[i].config)) < 0)
+            return ret;
     return 0;
 }
 
@@ -240,11 +262,19 @@ static void describe_track(const struct track *t, char *out, size_t cap)
 static void build_description(rk_ffmpeg_source *s)
 {
     char v[120] = "", a[120] = "";
+    size_t at;
     if (s->tr[VIDEO].present)
         describe_track(&s->tr[VIDEO], v, sizeof v);
     if (s->tr[AUDIO].present)
         describe_track(&s->tr[AUDIO], a, sizeof a);
     snprintf(s->desc, sizeof s->desc, "%s%s%s", v, *v && *a ? " + " : "", a);
+    for (int i = AUDIO + 1; i < NTRACKS; i++) {
+        if (!s->tr[i].present)
+            continue;
+        describe_track(&s->tr[i], a, sizeof a);
+        at = strlen(s->desc);
+        snprintf(s->desc + at, sizeof s->desc - at, " + track %d: %s", s->tr[i].form.track_id, a);
+    }
 }
 
 /* ---- entry points ---- */
@@ -279,8 +309,9 @@ int rk_ffmpeg_source_open(rk_ffmpeg_source **out, const struct rk_source_options
         goto fail;
     if (s->tr[VIDEO].present && (ret = setup_video(s, &s->tr[VIDEO])) < 0)
         goto fail;
-    if (s->tr[AUDIO].present && (ret = setup_audio(s, &s->tr[AUDIO])) < 0)
-        goto fail;
+    for (int i = AUDIO; i < NTRACKS; i++)
+        if (s->tr[i].present && (ret = setup_audio(s, &s->tr[i])) < 0)
+            goto fail;
     if ((ret = prefetch(s)) < 0 || (ret = build_header(s)) < 0)
         goto fail;
     build_description(s);

@@ -28,6 +28,8 @@ typedef rtmpkit_media_tag rk_tag;
 #define RK_PUSH_DEFAULT_GOP_S      2
 #define RK_PUSH_DEFAULT_PRESET     "veryfast"
 
+#define RK_MAX_AUDIO_TRACKS 8     /* --audio-track: tracks 0 (the default) to 7 */
+
 struct rk_source_options {
     const char *input;          /* path, URL, "-" (stdin), "testsrc", or a device name */
     const char *format;         /* -f for input (v4l2, alsa, pulse, x11grab, flv, mpegts...) or NULL */
@@ -38,6 +40,11 @@ struct rk_source_options {
     int enhanced;               /* Enhanced RTMP headers for H.264 / AAC too (the other
                                  * codecs have no other form) */
     int no_video, no_audio;
+    /* --audio-track: the input's audio streams (0-based among its audio streams) that go
+     * out as audio tracks 0, 1, 2...; track 0 as the plain audio, the others as Enhanced
+     * RTMP Multitrack (OneTrack) tags with their track id. n 0: the best audio stream. */
+    int audio_streams[RK_MAX_AUDIO_TRACKS];
+    int n_audio_streams;
     int width, height;          /* encoder output size; 0: keep the input's */
     double fps;                 /* encoder frame rate; 0: keep the input's (testsrc: 30) */
     int video_kbps;             /* 0: RK_PUSH_DEFAULT_VIDEO_KBPS */

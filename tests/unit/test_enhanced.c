@@ -8,8 +8,8 @@
 static void test_video_tags(void)
 {
     static const uint8_t frame[] = { 0xaa, 0xbb };
-    rk_tag_form hevc = { RTMPKIT_FOURCC_HVC1, 1 }, av1 = { RTMPKIT_FOURCC_AV01, 1 };
-    rk_tag_form avc = { RTMPKIT_FOURCC_AVC1, 0 }, avc_ex = { RTMPKIT_FOURCC_AVC1, 1 };
+    rk_tag_form hevc = { RTMPKIT_FOURCC_HVC1, 1, 0 }, av1 = { RTMPKIT_FOURCC_AV01, 1, 0 };
+    rk_tag_form avc = { RTMPKIT_FOURCC_AVC1, 0, 0 }, avc_ex = { RTMPKIT_FOURCC_AVC1, 1, 0 };
     rtmpkit_buf b;
     rtmpkit_buf_init(&b, 1024);
 
@@ -48,8 +48,8 @@ static void test_video_tags(void)
 static void test_audio_tags(void)
 {
     static const uint8_t frame[] = { 0x01, 0x02, 0x03 };
-    rk_tag_form opus = { RTMPKIT_FOURCC_OPUS, 1 }, ac3 = { RTMPKIT_FOURCC_AC3, 1 };
-    rk_tag_form aac = { RTMPKIT_FOURCC_MP4A, 0 }, aac_ex = { RTMPKIT_FOURCC_MP4A, 1 };
+    rk_tag_form opus = { RTMPKIT_FOURCC_OPUS, 1, 0 }, ac3 = { RTMPKIT_FOURCC_AC3, 1, 0 };
+    rk_tag_form aac = { RTMPKIT_FOURCC_MP4A, 0, 0 }, aac_ex = { RTMPKIT_FOURCC_MP4A, 1, 0 };
     rtmpkit_buf b;
     rtmpkit_buf_init(&b, 1024);
 
@@ -68,6 +68,12 @@ static void test_audio_tags(void)
     rtmpkit_buf_reset(&b);
     rk_put_audio_tag(&b, &aac_ex, RTMPKIT_TAG_SEQUENCE_START, frame, 2);
     CHECK_MEM(b.data, "\x90mp4a\x01\x02", 7);
+    /* A second audio track: Multitrack (5), OneTrack + packet type, FourCC, track id. */
+    rtmpkit_buf_reset(&b);
+    opus.track_id = 1;
+    rk_put_audio_tag(&b, &opus, RTMPKIT_TAG_CODED_FRAMES, frame, 3);
+    CHECK_INT(b.len, 10);
+    CHECK_MEM(b.data, "\x95\x01Opus\x01\x01\x02\x03", 10);
     CHECK_INT(b.err, 0);
     rtmpkit_buf_free(&b);
 }
