@@ -10,7 +10,7 @@ RTMP v2 (ModEx, Multitrack):
 where fourcc is the Enhanced FourCC (avc1 and mp4a for legacy AVC and AAC, "legacyN" for
 other legacy codecs), size/md5 are those of the payload (the coded frame or the
 configuration record, without any tag header). With --meta FILE it prints the first
-onMetaData's numbers and strings as key=value lines."""
+onMetaData's numbers and strings as key=value lines (nested objects as key.sub=value)."""
 import hashlib
 import struct
 import sys
@@ -168,16 +168,26 @@ def amf_value(body, pos):
     if t in (3, 8):
         if t == 8:
             pos += 4
+        obj = {}
         while True:
             klen = struct.unpack(">H", body[pos:pos + 2])[0]
             pos += 2
             if klen == 0 and body[pos] == 9:
-                return None, pos + 1
-            pos += klen
-            _, pos = amf_value(body, pos)
+                return obj, pos + 1
+            key = body[pos:pos + klen].decode("utf-8", "replace")
+            obj[key], pos = amf_value(body, pos + klen)
     if t == 5:
         return None, pos
     raise ValueError("AMF0 type %d" % t)
+
+
+def print_value(key, value):
+    """key=value; nested objects as key.sub=value."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            print_value(key + "." + k, v)
+    elif value is not None:
+        print("%s=%s" % (key, int(value) if isinstance(value, float) and value == int(value) else value))
 
 
 def print_meta(data):
@@ -195,8 +205,7 @@ def print_meta(data):
                 break
             key = body[pos:pos + klen].decode("utf-8", "replace")
             value, pos = amf_value(body, pos + klen)
-            if value is not None:
-                print("%s=%s" % (key, int(value) if isinstance(value, float) and value == int(value) else value))
+            print_value(key, value)
         return 0
     return 1
 

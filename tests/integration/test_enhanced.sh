@@ -61,18 +61,19 @@ gen_enhanced() {
     echo "$out"
 }
 
-# src_frames SRC OUT: the source's packets as "kind size md5 dts pts" lines (ms).
+# src_frames SRC OUT: the source's packets as "kind size md5 dts pts" lines (ms); kind
+# v for the video, a for the first audio stream, a1, a2... for the others.
 src_frames() {
-    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$1" -map 0:v:0 -map 0:a:0 -c copy -f framemd5 - 2>/dev/null |
+    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$1" -map 0:v:0 -map 0:a -c copy -f framemd5 - 2>/dev/null |
         awk -F', *' '
             /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
             /^#/ { next }
-            NF >= 6 { k = $1 == 0 ? "v" : "a"
+            NF >= 6 { k = $1 == 0 ? "v" : $1 == 1 ? "a" : "a" ($1 - 1)
                       printf "%s %s %s %d %d\n", k, $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$2"
 }
 
-# compare_frames SRC_LIST FLV KINDS: the FLV's coded frames of each kind in KINDS (v, a
-# or "v a") are the source's packets: same number, bytes (md5), composition times
+# compare_frames SRC_LIST FLV KINDS: the FLV's coded frames of each kind in KINDS (v, a,
+# a1 for audio track 1..., or "v a") are the source's packets: same number, bytes (md5), composition times
 # (pts - dts, within 1 ms), and dts shifted by one offset for the whole file (the
 # publisher starts its clock at the first packet; within 1 ms). Prints why not.
 compare_frames() {
@@ -86,7 +87,8 @@ bad = []
 offset = None
 for kind in kinds:
     s = [(int(x[1]), x[2], int(x[3]), int(x[4])) for x in src if x[0] == kind]
-    o = [(int(x[7]), x[8], int(x[5]), int(x[6])) for x in out if x[0] == kind and x[3] == "frame"]
+    o = [(int(x[7]), x[8], int(x[5]), int(x[6])) for x in out
+         if x[0] + (x[1] if x[1] != "0" else "") == kind and x[3] == "frame"]
     if len(s) != len(o):
         bad.append("%s: %d frames recorded, %d in the source" % (kind, len(o), len(s)))
     for i, (a, b) in enumerate(zip(s, o)):
@@ -111,7 +113,7 @@ EOF
 config_md5() {
     local idx=0
     [ "$2" = a ] && idx=1
-    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$1" -map 0:v:0 -map 0:a:0 -c copy -f framemd5 - 2>/dev/null |
+    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$1" -map 0:v:0 -map 0:a -c copy -f framemd5 - 2>/dev/null |
         awk -F', *' -v i="$idx" '/^#extradata/ { split($1, a, " "); if (a[2] == i) print $3 }'
 }
 
@@ -146,10 +148,10 @@ decoded() {
 
 # run_case NAME APP_URL SRC VFOURCC AFOURCC [PUSH OPTIONS...]: one push with a recorder
 # and a player started before it (and with LATE=1 a second player 1.5 s into the push).
-# Sets OUT (the FLV), PLAY_LOG and LATE_LOG.
+# CASE_URL: the stream's URL when set. Sets OUT (the FLV), PLAY_LOG and LATE_LOG.
 run_case() {
     local name=$1 base=$2 src=$3; shift 5
-    local url=$base/$(uniq_name "$name") dump_pid play_pid late_pid="" rc
+    local url=${CASE_URL:-$base/$(uniq_name "$name")} dump_pid play_pid late_pid="" rc
     OUT=$T/$name.flv
     PLAY_LOG=$T/$name.play.log
     run_bg "$T/$name.dump.log" "$DUMP" "$url" -o "$OUT"; dump_pid=$BG_PID
@@ -171,12 +173,13 @@ run_case() {
 
 # ---- the pairs ----
 
-PAIRS="hevc:opus av1:flac vp9:ac3 hevc:eac3 vp9:opus"
+# RTMPKIT_ENHANCED_PAIRS: the pairs to run (default all; "" for none, to run the rest).
+PAIRS=${RTMPKIT_ENHANCED_PAIRS-"hevc:opus av1:flac vp9:ac3 hevc:eac3 vp9:opus h264:aac"}
 declare -A FOURCC=([hevc]=hvc1 [av1]=av01 [vp9]=vp09 [h264]=avc1 [opus]=Opus [flac]=fLaC [ac3]=ac-3
                    [eac3]=ec-3 [aac]=mp4a)
 RESULTS=()
 
-for pair in $PAIRS h264:aac; do
+for pair in $PAIRS; do
     v=${pair%%:*} a=${pair##*:}
     if ! SRC=$(gen_enhanced "$v" "$a"); then
         fail "source-$v-$a" "ffmpeg could not make a $v + $a source"
@@ -224,6 +227,39 @@ for pair in $PAIRS h264:aac; do
         RESULTS+=("$name: video $(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)/$want_v recorded, $(decoded "$PLAY_LOG" video) decoded; audio $(awk '$1 == "a" && $4 == "frame"' "$OUT.frames" | wc -l)/$want_a recorded, $(decoded "$PLAY_LOG" audio) decoded")
     done
 done
+
+# ---- two audio tracks ----
+# HEVC with Opus (440 Hz) as track 0 and AAC (880 Hz) as track 1, through node-media-server:
+# a recorder of everything, a recorder of track 1 only (--track 1), a player (track 0).
+SRC_MT=$DATA/ertmp-hevc-opus-aac2-3s-320x240-25fps.mkv
+if [ ! -s "$SRC_MT" ]; then
+    timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000" -f lavfi -i "sine=frequency=880:sample_rate=48000" \
+        -t 3 -map 0:v -map 1:a -map 2:a -pix_fmt yuv420p -c:v libx265 -x265-params log-level=error:keyint=25 \
+        -ac 2 -c:a:0 libopus -b:a:0 64k -c:a:1 aac -b:a:1 96k -fflags +bitexact -map_metadata -1 \
+        -f matroska "$SRC_MT.tmp" && mv -f "$SRC_MT.tmp" "$SRC_MT"
+fi
+if [ -s "$SRC_MT" ]; then
+    src_frames "$SRC_MT" "$T/src-mt.frames"
+    url=$NMS_URL/live/$(uniq_name multitrack)
+    run_bg "$T/mt1.dump.log" "$DUMP" --track 1 "$url" -o "$T/mt1.flv"; mt1_pid=$BG_PID
+    name=nms-two-audio-tracks
+    CASE_URL=$url run_case "$name" "$NMS_URL/live" "$SRC_MT" hvc1 Opus --audio-track 0,1
+    stop_pid "$mt1_pid"
+    check "$name-described" grep -q "+ track 1: aac 48000 Hz stereo (copied, enhanced)" "$T/$name.push.log"
+    check "$name-frames" compare_frames "$T/src-mt.frames" "$OUT" "v a a1"
+    check "$name-track-ids" test "$(awk '$1 == "a" {print $2, $3}' "$OUT.frames" | sort -u | tr '\n' ' ')" = "0 Opus 1 mp4a "
+    check "$name-track1-config" test "$(awk '$1 == "a" && $2 == 1 && $4 == "start" {print $9}' "$OUT.frames")" = \
+        "$(timeout 60 ffmpeg -nostdin -v error -i "$SRC_MT" -map 0:a:1 -c copy -f framemd5 - | awk -F', *' '/^#extradata/ {print $3}')"
+    check "$name-meta-track-map" test "$(meta_value "$OUT" 'audioTrackIdInfoMap.1.audiocodecid')" = "$(fourcc_number mp4a)"
+    check "$name-play-track0" test "$(decoded "$PLAY_LOG" audio)" = "$(awk '$1 == "a"' "$T/src-mt.frames" | wc -l)"
+    # --track 1: track 1's frames only, as the source's second audio stream.
+    check "$name-dump-track1-only" test "$(python3 "$FLVINFO" --frames "$T/mt1.flv" | awk '{print $1, $2}' | sort -u)" = "a 1"
+    check "$name-dump-track1-frames" compare_frames "$T/src-mt.frames" "$T/mt1.flv" a1
+    RESULTS+=("$name: video $(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l), track 0 $(awk '$1 == "a" && $2 == 0 && $4 == "frame"' "$OUT.frames" | wc -l), track 1 $(awk '$1 == "a" && $2 == 1 && $4 == "frame"' "$OUT.frames" | wc -l) frames recorded; --track 1: $(python3 "$FLVINFO" --frames "$T/mt1.flv" | awk '$4 == "frame"' | wc -l)")
+else
+    fail two-audio-tracks-source "ffmpeg could not make the two-track source"
+fi
 
 printf 'RESULT %s\n' "${RESULTS[@]}"
 it_finish
