@@ -80,6 +80,183 @@ int rk_hvcc_length_size(const uint8_t *hvcc, size_t len)
     return r.err ? RTMPKIT_ETRUNCATED : length_size;
 }
 
+/* ---- HEVC from Annex B ---- */
+
+enum { HEVC_VPS = 32, HEVC_SPS = 33, HEVC_PPS = 34, HEVC_AUD = 35 };
+#define HEVC_PTL_BYTES      12      /* general profile, tier and level */
+#define HEVC_MAX_SPS_RBSP   256     /* enough for every field we read */
+#define HVCC_MAX_ARRAY_NALS 8
+
+static int hevc_nal_type(const uint8_t *nal, size_t len)
+{
+    return len >= 2 ? (nal[0] >> 1) & 0x3F : -1;
+}
+
+/* A bit reader over an RBSP; reading past the end sets err and gives 0. */
+struct bits {
+    const uint8_t *p;
+    size_t len, pos;    /* pos in bits */
+    int err;
+};
+
+static uint32_t get_bits(struct bits *b, int n)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < n; i++) {
+        if (b->pos >= b->len * 8) {
+            b->err = 1;
+            return 0;
+        }
+        v = v << 1 | ((b->p[b->pos / 8] >> (7 - b->pos % 8)) & 1);
+        b->pos++;
+    }
+    return v;
+}
+
+static uint32_t get_ue(struct bits *b)
+{
+    int zeros = 0;
+    while (!b->err && get_bits(b, 1) == 0)
+        if (++zeros > 31) {
+            b->err = 1;
+            return 0;
+        }
+    return b->err ? 0 : (1u << zeros) - 1 + get_bits(b, zeros);
+}
+
+/* The RBSP of a NAL (emulation prevention bytes removed), at most cap bytes. */
+static size_t nal_rbsp(const uint8_t *nal, size_t len, uint8_t *out, size_t cap)
+{
+    size_t n = 0, zeros = 0;
+    for (size_t i = 0; i < len && n < cap; i++) {
+        if (zeros >= 2 && nal[i] == 3) {
+            zeros = 0;
+            continue;
+        }
+        zeros = nal[i] == 0 ? zeros + 1 : 0;
+        out[n++] = nal[i];
+    }
+    return n;
+}
+
+/* What the hvcC takes from the SPS. */
+struct hevc_sps_info {
+    uint8_t ptl[HEVC_PTL_BYTES];
+    int max_sub_layers, temporal_id_nesting;
+    int chroma_format, bit_depth_luma, bit_depth_chroma;
+};
+
+static void skip_sub_layers(struct bits *b, int max_sub_layers_minus1)
+{
+    int profile_present[8] = { 0 }, level_present[8] = { 0 };
+    for (int i = 0; i < max_sub_layers_minus1; i++) {
+        profile_present[i] = (int)get_bits(b, 1);
+        level_present[i] = (int)get_bits(b, 1);
+    }
+    if (max_sub_layers_minus1 > 0)
+        for (int i = max_sub_layers_minus1; i < 8; i++)
+            get_bits(b, 2);
+    for (int i = 0; i < max_sub_layers_minus1; i++) {
+        if (profile_present[i]) {
+            get_bits(b, 32);
+            get_bits(b, 32);
+            get_bits(b, 24);
+        }
+        if (level_present[i])
+            get_bits(b, 8);
+    }
+}
+
+static int parse_hevc_sps(const uint8_t *nal, size_t len, struct hevc_sps_info *info)
+{
+    uint8_t rbsp[HEVC_MAX_SPS_RBSP];
+    struct bits b = { rbsp, 0, 16, 0 };   /* after the 2-byte NAL header */
+    int max_sub_layers_minus1;
+
+    b.len = nal_rbsp(nal, len, rbsp, sizeof rbsp);
+    get_bits(&b, 4);   /* sps_video_parameter_set_id */
+    max_sub_layers_minus1 = (int)get_bits(&b, 3);
+    info->temporal_id_nesting = (int)get_bits(&b, 1);
+    info->max_sub_layers = max_sub_layers_minus1 + 1;
+    for (int i = 0; i < HEVC_PTL_BYTES; i++)
+        info->ptl[i] = (uint8_t)get_bits(&b, 8);
+    skip_sub_layers(&b, max_sub_layers_minus1);
+    get_ue(&b);   /* sps_seq_parameter_set_id */
+    info->chroma_format = (int)get_ue(&b);
+    if (info->chroma_format == 3)
+        get_bits(&b, 1);   /* separate_colour_plane_flag */
+    get_ue(&b);   /* width */
+    get_ue(&b);   /* height */
+    if (get_bits(&b, 1))
+        for (int i = 0; i < 4; i++)
+            get_ue(&b);   /* conformance window */
+    info->bit_depth_luma = (int)get_ue(&b) + 8;
+    info->bit_depth_chroma = (int)get_ue(&b) + 8;
+    return b.err || info->chroma_format > 3 || info->bit_depth_luma > 16 || info->bit_depth_chroma > 16
+           ? RTMPKIT_EINPUT : 0;
+}
+
+struct nal_ref {
+    const uint8_t *p;
+    size_t len;
+};
+
+int rk_hvcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out)
+{
+    static const int types[3] = { HEVC_VPS, HEVC_SPS, HEVC_PPS };
+    struct nal_ref nals[3][HVCC_MAX_ARRAY_NALS];
+    int counts[3] = { 0 };
+    struct hevc_sps_info sps;
+    rk_annexb_iter it;
+    const uint8_t *nal;
+    size_t n;
+
+    rk_annexb_iter_init(&it, buf, len);
+    while (rk_annexb_next(&it, &nal, &n))
+        for (int k = 0; k < 3; k++)
+            if (hevc_nal_type(nal, n) == types[k] && counts[k] < HVCC_MAX_ARRAY_NALS && n <= 0xFFFF)
+                nals[k][counts[k]++] = (struct nal_ref){ nal, n };
+    if (!counts[0] || !counts[1] || !counts[2] || parse_hevc_sps(nals[1][0].p, nals[1][0].len, &sps) < 0)
+        return RTMPKIT_EINPUT;
+    rtmpkit_put_u8(out, 1);
+    rtmpkit_put_bytes(out, sps.ptl, sizeof sps.ptl);
+    rtmpkit_put_u16(out, 0xF000);   /* min_spatial_segmentation_idc 0 */
+    rtmpkit_put_u8(out, 0xFC);      /* parallelismType 0 */
+    rtmpkit_put_u8(out, (uint8_t)(0xFC | sps.chroma_format));
+    rtmpkit_put_u8(out, (uint8_t)(0xF8 | (sps.bit_depth_luma - 8)));
+    rtmpkit_put_u8(out, (uint8_t)(0xF8 | (sps.bit_depth_chroma - 8)));
+    rtmpkit_put_u16(out, 0);        /* avgFrameRate: unknown */
+    rtmpkit_put_u8(out, (uint8_t)((sps.max_sub_layers & 7) << 3 | sps.temporal_id_nesting << 2 | 3));
+    rtmpkit_put_u8(out, 3);         /* arrays: VPS, SPS, PPS */
+    for (int k = 0; k < 3; k++) {
+        rtmpkit_put_u8(out, (uint8_t)(0x80 | types[k]));   /* array_completeness */
+        rtmpkit_put_u16(out, (uint16_t)counts[k]);
+        for (int i = 0; i < counts[k]; i++) {
+            rtmpkit_put_u16(out, (uint16_t)nals[k][i].len);
+            rtmpkit_put_bytes(out, nals[k][i].p, nals[k][i].len);
+        }
+    }
+    return out->err;
+}
+
+int rk_hevc_annexb_to_lp(const uint8_t *buf, size_t len, rtmpkit_buf *out)
+{
+    rk_annexb_iter it;
+    const uint8_t *nal;
+    size_t n;
+    int count = 0;
+
+    rk_annexb_iter_init(&it, buf, len);
+    while (rk_annexb_next(&it, &nal, &n)) {
+        if (n == 0 || hevc_nal_type(nal, n) == HEVC_AUD || n > 0xFFFFFFFFu)
+            continue;
+        rtmpkit_put_u32(out, (uint32_t)n);
+        rtmpkit_put_bytes(out, nal, n);
+        count++;
+    }
+    return out->err ? out->err : count;
+}
+
 int rk_av1c_check(const uint8_t *buf, size_t len)
 {
     return len >= 4 && buf[0] == AV1C_MARKER_VERSION ? 0 : RTMPKIT_EINPUT;

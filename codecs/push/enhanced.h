@@ -32,6 +32,16 @@ void rk_put_audio_tag(rtmpkit_buf *out, const rk_tag_form *f, int packet, const 
 /* Checks an HEVCDecoderConfigurationRecord (version 1, its NAL arrays inside len) and
  * returns its NAL length size (1, 2 or 4), or RTMPKIT_EINPUT / RTMPKIT_ETRUNCATED. */
 int rk_hvcc_length_size(const uint8_t *hvcc, size_t len);
+/* Builds an HEVCDecoderConfigurationRecord (4-byte NAL lengths) from the VPS, SPS and PPS
+ * in an Annex B buffer (MPEG-TS extradata, an encoder's global header): the general
+ * profile, tier and level, chroma format, bit depths and temporal layers from the SPS,
+ * then one array per NAL type. Returns 0, RTMPKIT_EINPUT when a VPS, SPS or PPS is
+ * missing or the SPS is malformed, or the buffer's error. */
+int rk_hvcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out);
+/* Appends an HEVC Annex B access unit with 4-byte NAL lengths, leaving out access unit
+ * delimiters and empty NALs. Returns the number of NALs written or out's error. */
+int rk_hevc_annexb_to_lp(const uint8_t *buf, size_t len, rtmpkit_buf *out);
+
 /* 0 when buf is an AV1CodecConfigurationRecord (marker 1, version 1), else RTMPKIT_EINPUT. */
 int rk_av1c_check(const uint8_t *buf, size_t len);
 /* 0 when buf is an OpusHead (magic, version 0..15, 19 bytes or more), else RTMPKIT_EINPUT. */

@@ -68,17 +68,23 @@ static int config_body(struct track *t, const uint8_t *extra, size_t len, rtmpki
         if (extra[0] != 1)
             *length_size = 0;
         return 0;
+    case AV_CODEC_ID_HEVC:
+        if (extra[0] == 1)
+            break;   /* an hvcC: checked below */
+        *length_size = 0;   /* Annex B: so are the packets */
+        return rk_hvcc_from_annexb(extra, len, body) < 0 ? RTMPKIT_EINPUT : 0;
     case AV_CODEC_ID_FLAC:
         return rk_flac_config(extra, len, body) < 0 ? RTMPKIT_EINPUT : 0;
     case AV_CODEC_ID_AC3:
     case AV_CODEC_ID_EAC3:
         return body->err;   /* no configuration record: the frames say it all */
     default:
-        if (check_record(t, extra, len, length_size) < 0)
-            return RTMPKIT_EINPUT;
-        rtmpkit_put_bytes(body, extra, len);
-        return body->err;
+        break;
     }
+    if (check_record(t, extra, len, length_size) < 0)
+        return RTMPKIT_EINPUT;
+    rtmpkit_put_bytes(body, extra, len);
+    return body->err;
 }
 
 static int set_config(struct track *t, const uint8_t *extra, size_t len)
@@ -94,8 +100,8 @@ static int set_config(struct track *t, const uint8_t *extra, size_t len)
 
 int rk_ff_video_config(struct track *t, const uint8_t *extra, size_t len)
 {
-    if (!extra || !len)
-        return t->codec == AV_CODEC_ID_H264 ? 0 : RTMPKIT_EINPUT;   /* H.264: SPS/PPS in band */
+    if (!extra || !len)   /* H.264, HEVC: parameter sets in band, in Annex B packets */
+        return t->codec == AV_CODEC_ID_H264 || t->codec == AV_CODEC_ID_HEVC ? 0 : RTMPKIT_EINPUT;
     return set_config(t, extra, len);
 }
 
@@ -124,14 +130,17 @@ int rk_ff_vp9_config(struct track *t, const AVCodecParameters *par)
     return t->config.err;
 }
 
-/* The first keyframe of an Annex B stream without extradata carries SPS/PPS in band. */
+/* The first keyframe of an Annex B stream without extradata carries its parameter sets
+ * in band (H.264 SPS/PPS, HEVC VPS/SPS/PPS). */
 static int video_config_inband(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n)
 {
+    int hevc = t->codec == AV_CODEC_ID_HEVC;
     rtmpkit_buf_reset(&t->config);
     put_config_header(t, &t->config);
-    if (t->length_size != 0 || rk_avcc_from_annexb(p, n, &t->config) < 0) {
-        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: H.264 without SPS/PPS before the first keyframe",
-                     t->in->name);
+    if (t->length_size != 0
+        || (hevc ? rk_hvcc_from_annexb(p, n, &t->config) : rk_avcc_from_annexb(p, n, &t->config)) < 0) {
+        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: %s without parameter sets before the first keyframe",
+                     t->in->name, hevc ? "HEVC" : "H.264");
         return RTMPKIT_EINPUT;
     }
     t->have_config = 1;
@@ -176,15 +185,22 @@ int rk_ff_emit_video(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, siz
     rtmpkit_buf *b = &s->scratch;
     if (t->codec == AV_CODEC_ID_H264)
         return emit_h264(s, t, p, n, pts, dts, container_key);
-    /* HEVC (lengths as its hvcC says), AV1 (OBUs of a temporal unit), VP9: as they are. */
+    /* HEVC (lengths as its hvcC says, or Annex B made length-prefixed), AV1 (OBUs of a
+     * temporal unit), VP9: as they are. */
+    int annexb = t->codec == AV_CODEC_ID_HEVC && t->length_size == 0;
+    int ret;
     if (!t->seen_key) {
         if (!container_key)
             return 0;
+        if (!t->have_config && (ret = video_config_inband(s, t, p, n)) < 0)
+            return ret;
         t->seen_key = 1;
     }
     rtmpkit_buf_reset(b);
     rk_put_video_tag(b, &t->form, container_key ? RTMPKIT_TAG_FRAME_KEY : RTMPKIT_TAG_FRAME_INTER,
-                     RTMPKIT_TAG_CODED_FRAMES, (int32_t)(pts - dts), p, n);
+                     RTMPKIT_TAG_CODED_FRAMES, (int32_t)(pts - dts), annexb ? NULL : p, annexb ? 0 : n);
+    if (annexb)
+        rk_hevc_annexb_to_lp(p, n, b);
     return rk_ff_enqueue(&t->q, RTMPKIT_FLV_VIDEO, dts, container_key ? RK_TAG_KEYFRAME : 0, b);
 }
 

@@ -146,8 +146,50 @@ static void test_vpcc(void)
     rtmpkit_buf_free(&b);
 }
 
+/* x265's VPS, SPS and PPS (Annex B, as MPEG-TS carries them) for 320x240 Main 8-bit
+ * 4:2:0: the hvcC built from them has the header fields FFmpeg's Matroska muxer wrote for
+ * the same stream (avgFrameRate aside) and one array per type. */
+static void test_hvcc_from_annexb(void)
+{
+    static const uint8_t annexb[] = {
+        0x00, 0x00, 0x01, 0x40, 0x01, 0x0c, 0x01, 0xff, 0xff, 0x01, 0x60, 0x00,
+        0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c,
+        0x95, 0x90, 0x09, 0x00, 0x00, 0x00, 0x01, 0x42, 0x01, 0x01, 0x01, 0x60,
+        0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00,
+        0x3c, 0xa0, 0x0a, 0x08, 0x0f, 0x16, 0x59, 0x59, 0x24, 0x93, 0x2b, 0xc0,
+        0x5a, 0x02, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x32,
+        0x10, 0x00, 0x00, 0x00, 0x01, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40,
+        0x00,
+    };
+    static const uint8_t mkv_header[23] = {
+        0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3c,
+        0xf0, 0x00, 0xfc, 0xfd, 0xf8, 0xf8, 0x00, 0x00, 0x0f, 0x03,
+    };
+    uint8_t frame[] = { 0, 0, 0, 1, 0x46, 0x01, 0x10, 0, 0, 1, 0x26, 0x01, 0xaa, 0xbb };   /* AUD, IDR */
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 4096);
+    CHECK_INT(rk_hvcc_from_annexb(annexb, sizeof annexb, &b), 0);
+    CHECK_MEM(b.data, mkv_header, sizeof mkv_header);
+    CHECK_INT(rk_hvcc_length_size(b.data, b.len), 4);
+    /* VPS array: complete, type 32, one NAL of 24 bytes. */
+    CHECK_MEM(b.data + 23, "\xa0\x00\x01\x00\x18\x40\x01", 7);
+    /* Each NAL whole (the PPS with the trailing zero byte that ends the buffer). */
+    CHECK_INT(b.len, 23 + 3 * 5 + 74);   /* 85 bytes less 11 of start codes */
+    /* Without the PPS, or with the SPS cut short: no record. */
+    rtmpkit_buf_reset(&b);
+    CHECK_INT(rk_hvcc_from_annexb(annexb, sizeof annexb - 13, &b), RTMPKIT_EINPUT);
+    CHECK_INT(rk_hvcc_from_annexb(annexb, 40, &b), RTMPKIT_EINPUT);
+    /* Packets: 4-byte lengths, the access unit delimiter left out. */
+    rtmpkit_buf_reset(&b);
+    CHECK_INT(rk_hevc_annexb_to_lp(frame, sizeof frame, &b), 1);
+    CHECK_INT(b.len, 8);
+    CHECK_MEM(b.data, "\x00\x00\x00\x04\x26\x01\xaa\xbb", 8);
+    rtmpkit_buf_free(&b);
+}
+
 int main(void)
 {
+    test_hvcc_from_annexb();
     test_video_tags();
     test_audio_tags();
     test_records();
