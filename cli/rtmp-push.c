@@ -145,6 +145,8 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->loop = opts->loop;
     so->force_encode = opts->encode;
     so->enhanced = opts->enhanced;
+    so->video_codec = opts->video_codec;
+    so->audio_codec = opts->audio_codec;
     so->no_video = opts->no_video;
     so->no_audio = opts->no_audio;
     so->width = opts->width;
@@ -157,6 +159,19 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->duration = opts->duration;
     so->log = log;
     so->cancel = cli_install_signals();   /* a signal ends a blocking read of stdin or a device */
+}
+
+/* 1 when name (an option's value, or NULL) is one of the space-separated names. */
+static int codec_name_ok(const char *option, const char *name, const char *names, rtmpkit_log *log)
+{
+    size_t n = name ? strlen(name) : 0;
+    for (const char *p = names; name && n && *p; p += strcspn(p, " "), p += *p == ' ')
+        if (strcspn(p, " ") == n && !strncmp(p, name, n))
+            return 1;
+    if (!name)
+        return 1;
+    rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "--%s \"%s\": expected one of %s", option, name, names);
+    return 0;
 }
 
 static void report_totals(struct pusher *p)
@@ -191,6 +206,11 @@ int main(int argc, char **argv)
     have_url = 1;
     if (opts.no_audio && opts.no_video) {
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--no-audio and --no-video leave nothing to send");
+        err = RTMPKIT_EUSAGE;
+        goto done;
+    }
+    if (!codec_name_ok("video-codec", opts.video_codec, "h264 hevc av1 vp9", &log)
+        || !codec_name_ok("audio-codec", opts.audio_codec, "aac opus flac", &log)) {
         err = RTMPKIT_EUSAGE;
         goto done;
     }

@@ -257,6 +257,98 @@ int rk_hevc_annexb_to_lp(const uint8_t *buf, size_t len, rtmpkit_buf *out)
     return out->err ? out->err : count;
 }
 
+/* ---- AV1 ---- */
+
+#define AV1_OBU_SEQUENCE_HEADER 1
+
+/* leb128 at b (at most 8 bytes): the value, or -1 when it runs past the end. */
+static int64_t read_leb128(struct bits *b)
+{
+    int64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        uint32_t byte = get_bits(b, 8);
+        if (b->err)
+            return -1;
+        v |= (int64_t)(byte & 0x7F) << (7 * i);
+        if (!(byte & 0x80))
+            return v;
+    }
+    return -1;
+}
+
+/* Reads the sequence header's profile, first level and tier from its payload. */
+static int parse_av1_seq_header(struct bits *b, int *profile, int *level, int *tier)
+{
+    int reduced;
+    *profile = (int)get_bits(b, 3);
+    get_bits(b, 1);   /* still_picture */
+    reduced = (int)get_bits(b, 1);
+    *tier = 0;
+    if (reduced) {
+        *level = (int)get_bits(b, 5);
+        return b->err ? RTMPKIT_EINPUT : 0;
+    }
+    if (get_bits(b, 1)) {   /* timing_info_present_flag */
+        int decoder_model;
+        get_bits(b, 32);
+        get_bits(b, 32);
+        if (get_bits(b, 1)) {   /* equal_picture_interval: uvlc */
+            int zeros = 0;
+            while (!b->err && !get_bits(b, 1) && zeros < 32)
+                zeros++;
+            if (zeros < 32)
+                get_bits(b, zeros);
+        }
+        decoder_model = (int)get_bits(b, 1);
+        if (decoder_model) {
+            get_bits(b, 5);
+            get_bits(b, 32);
+            get_bits(b, 10);
+        }
+    }
+    get_bits(b, 1);   /* initial_display_delay_present_flag */
+    get_bits(b, 5);   /* operating_points_cnt_minus_1 */
+    get_bits(b, 12);  /* operating_point_idc[0] */
+    *level = (int)get_bits(b, 5);
+    if (*level > 7)
+        *tier = (int)get_bits(b, 1);
+    return b->err ? RTMPKIT_EINPUT : 0;
+}
+
+int rk_av1c_from_obus(const uint8_t *obus, size_t len, int bit_depth, int mono, int sub_x, int sub_y,
+                      rtmpkit_buf *out)
+{
+    struct bits b = { obus, len, 0, 0 };
+    while (!b.err && b.pos / 8 < len) {
+        int type, ext, has_size, profile, level, tier;
+        int64_t size;
+        get_bits(&b, 1);
+        type = (int)get_bits(&b, 4);
+        ext = (int)get_bits(&b, 1);
+        has_size = (int)get_bits(&b, 1);
+        get_bits(&b, 1);
+        if (ext)
+            get_bits(&b, 8);
+        size = has_size ? read_leb128(&b) : (int64_t)(len - b.pos / 8);
+        if (b.err || size < 0 || (uint64_t)size > len - b.pos / 8)
+            return RTMPKIT_EINPUT;
+        if (type == AV1_OBU_SEQUENCE_HEADER) {
+            struct bits sh = { obus + b.pos / 8, (size_t)size, 0, 0 };
+            if (parse_av1_seq_header(&sh, &profile, &level, &tier) < 0)
+                return RTMPKIT_EINPUT;
+            rtmpkit_put_u8(out, AV1C_MARKER_VERSION);
+            rtmpkit_put_u8(out, (uint8_t)(profile << 5 | level));
+            rtmpkit_put_u8(out, (uint8_t)(tier << 7 | (bit_depth > 8) << 6 | (bit_depth == 12) << 5 | !!mono << 4
+                                          | !!sub_x << 3 | !!sub_y << 2));
+            rtmpkit_put_u8(out, 0);   /* no initial presentation delay */
+            rtmpkit_put_bytes(out, obus, len);
+            return out->err;
+        }
+        b.pos += (size_t)size * 8;
+    }
+    return RTMPKIT_EINPUT;
+}
+
 int rk_av1c_check(const uint8_t *buf, size_t len)
 {
     return len >= 4 && buf[0] == AV1C_MARKER_VERSION ? 0 : RTMPKIT_EINPUT;

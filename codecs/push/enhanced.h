@@ -42,6 +42,14 @@ int rk_hvcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out);
  * delimiters and empty NALs. Returns the number of NALs written or out's error. */
 int rk_hevc_annexb_to_lp(const uint8_t *buf, size_t len, rtmpkit_buf *out);
 
+/* Builds an AV1CodecConfigurationRecord from OBUs holding a sequence header (an
+ * encoder's global header): seq_profile, seq_level_idx[0] and seq_tier[0] from it, the
+ * bit depth, monochrome and chroma subsampling as given (the encoder's picture format),
+ * then the OBUs as configOBUs. Returns 0, RTMPKIT_EINPUT when there is no sequence
+ * header, or the buffer's error. */
+int rk_av1c_from_obus(const uint8_t *obus, size_t len, int bit_depth, int mono, int sub_x, int sub_y,
+                      rtmpkit_buf *out);
+
 /* 0 when buf is an AV1CodecConfigurationRecord (marker 1, version 1), else RTMPKIT_EINPUT. */
 int rk_av1c_check(const uint8_t *buf, size_t len);
 /* 0 when buf is an OpusHead (magic, version 0..15, 19 bytes or more), else RTMPKIT_EINPUT. */

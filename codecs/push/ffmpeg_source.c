@@ -48,10 +48,19 @@ static double stream_fps(const AVStream *st)
     return fps > 0 && fps <= 240 ? fps : 30;
 }
 
+/* The codec --video-codec / --audio-codec name, or dflt when not given. */
+static enum AVCodecID wanted_codec(const char *name, enum AVCodecID dflt)
+{
+    const AVCodecDescriptor *d = name ? avcodec_descriptor_get_by_name(name) : NULL;
+    return d ? d->id : dflt;
+}
+
 static int video_must_encode(const struct rk_source_options *o, const AVCodecParameters *par,
                              double fps)
 {
     if (o->force_encode || par->codec_type != AVMEDIA_TYPE_VIDEO || !rk_ff_fourcc(par->codec_id))
+        return 1;
+    if (o->video_codec && wanted_codec(o->video_codec, par->codec_id) != par->codec_id)
         return 1;
     if ((o->width > 0 && o->width != par->width) || (o->height > 0 && o->height != par->height))
         return 1;
@@ -83,7 +92,7 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     const AVCodecParameters *par;
     int ret;
 
-    set_form(s, t, AV_CODEC_ID_H264);
+    set_form(s, t, wanted_codec(o->video_codec, AV_CODEC_ID_H264));
     if (t->in->ts) {
         rk_testsrc_size(t->in->ts, &t->width, &t->height, &t->fps);
         t->in_codec = "testsrc";
@@ -108,7 +117,7 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
                      t->in->name, t->in_codec);
         t->copy = 0;
         t->have_config = 0;
-        set_form(s, t, AV_CODEC_ID_H264);
+        set_form(s, t, wanted_codec(o->video_codec, AV_CODEC_ID_H264));
     }
     rk_ff_output_size(o, par->width, par->height, &t->width, &t->height);
     if (o->fps > 0)
@@ -123,6 +132,8 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
 static int copy_audio(rk_ffmpeg_source *s, struct track *t, const AVCodecParameters *par)
 {
     if (!par || s->opts.force_encode || !rk_ff_fourcc(par->codec_id) || par->codec_type != AVMEDIA_TYPE_AUDIO)
+        return 0;
+    if (s->opts.audio_codec && wanted_codec(s->opts.audio_codec, par->codec_id) != par->codec_id)
         return 0;
     set_form(s, t, par->codec_id);
     t->copy = 1;
@@ -144,7 +155,7 @@ static int setup_audio(rk_ffmpeg_source *s, struct track *t)
 {
     const struct rk_source_options *o = &s->opts;
     const AVCodecParameters *par = t->in->ts ? NULL : t->st->codecpar;
-    struct rk_aenc_config cfg = { 48000, 2, o->audio_kbps, s->log };
+    struct rk_aenc_config cfg = { 48000, 2, o->audio_kbps, AV_CODEC_ID_AAC, s->log };
     const uint8_t *extra;
     size_t len;
     int ret;
@@ -152,8 +163,9 @@ static int setup_audio(rk_ffmpeg_source *s, struct track *t)
     t->in_codec = par ? avcodec_get_name(par->codec_id) : "testsrc";
     if (copy_audio(s, t, par))
         return 0;
-    set_form(s, t, AV_CODEC_ID_AAC);
-    if (par && par->sample_rate == 44100)
+    set_form(s, t, wanted_codec(o->audio_codec, AV_CODEC_ID_AAC));
+    cfg.codec = t->codec;
+    if (par && par->sample_rate == 44100 && t->codec != AV_CODEC_ID_OPUS)
         cfg.sample_rate = 44100;
     if (par && (ret = rk_ff_open_decoder(s, t)) < 0)
         return ret;

@@ -37,6 +37,9 @@ struct rk_source_options {
     const char *audio_format;
     int loop;                   /* times to play the input: 1 once, 0 forever */
     int force_encode;           /* encode even H.264 / AAC */
+    const char *video_codec;    /* encode to "h264", "hevc", "av1" or "vp9" unless the input
+                                 * already is; NULL: copy what can be, else H.264 */
+    const char *audio_codec;    /* the same with "aac", "opus" or "flac"; NULL: AAC */
     int enhanced;               /* Enhanced RTMP headers for H.264 / AAC too (the other
                                  * codecs have no other form) */
     int no_video, no_audio;

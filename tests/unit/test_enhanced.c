@@ -187,8 +187,32 @@ static void test_hvcc_from_annexb(void)
     rtmpkit_buf_free(&b);
 }
 
+/* SVT-AV1's sequence header OBU (320x240 main 4:2:0 8-bit): the av1C built from it is
+ * the one FFmpeg's Matroska muxer wrote for the same stream. */
+static void test_av1c_from_obus(void)
+{
+    static const uint8_t obus[] = { 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x04, 0x3c, 0xff, 0xbc, 0x02, 0xf8, 0x00, 0x40 };
+    static const uint8_t temporal_delimiter[] = { 0x12, 0x00 };
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 256);
+    CHECK_INT(rk_av1c_from_obus(obus, sizeof obus, 8, 0, 1, 1, &b), 0);
+    CHECK_INT(b.len, 4 + sizeof obus);
+    CHECK_MEM(b.data, "\x81\x00\x0c\x00", 4);
+    CHECK_MEM(b.data + 4, obus, sizeof obus);
+    CHECK_INT(rk_av1c_check(b.data, b.len), 0);
+    /* 10-bit: high_bitdepth set. */
+    rtmpkit_buf_reset(&b);
+    CHECK_INT(rk_av1c_from_obus(obus, sizeof obus, 10, 0, 1, 1, &b), 0);
+    CHECK_INT(b.data[2], 0x4c);
+    /* No sequence header, or one cut short. */
+    CHECK_INT(rk_av1c_from_obus(temporal_delimiter, sizeof temporal_delimiter, 8, 0, 1, 1, &b), RTMPKIT_EINPUT);
+    CHECK_INT(rk_av1c_from_obus(obus, 5, 8, 0, 1, 1, &b), RTMPKIT_EINPUT);
+    rtmpkit_buf_free(&b);
+}
+
 int main(void)
 {
+    test_av1c_from_obus();
     test_hvcc_from_annexb();
     test_video_tags();
     test_audio_tags();
