@@ -261,5 +261,46 @@ else
     fail two-audio-tracks-source "ffmpeg could not make the two-track source"
 fi
 
+# ---- HEVC through a pipe as MPEG-TS (Annex B: an hvcC is built, NALs length-prefixed) ----
+SRC_TS=$(gen_enhanced hevc opus)
+if [ -n "$SRC_TS" ]; then
+    name=nms-hevc-mpegts-pipe
+    url=$NMS_URL/live/$(uniq_name "$name")
+    OUT=$T/$name.flv
+    run_bg "$T/$name.dump.log" "$DUMP" "$url" -o "$OUT"; dump_pid=$BG_PID
+    run_bg "$T/$name.play.log" "$PLAY" --no-display "$url"; play_pid=$BG_PID
+    sleep 1
+    timeout 60 ffmpeg -nostdin -v error -i "$SRC_TS" -c copy -f mpegts - 2>/dev/null |
+        timeout -k 2 60 "$PUSH" -v --pace - "$url" >"$T/$name.push.log" 2>&1
+    check "$name-push-exit-status" test "${PIPESTATUS[1]}" = 0
+    wait_pid "$play_pid" 30; sleep 0.5; stop_pid "$dump_pid"
+    python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
+    [ -s "$T/src-hevc-opus.frames" ] || src_frames "$SRC_TS" "$T/src-hevc-opus.frames"
+    want_v=$(awk '$1 == "v"' "$T/src-hevc-opus.frames" | wc -l)
+    check "$name-copied" grep -q "input: hevc .*(copied, enhanced)" "$T/$name.push.log"
+    check "$name-hvcc-built" test "$(awk '$1 == "v" && $4 == "start" {print $3, ($8 > 23)}' "$OUT.frames")" = "hvc1 1"
+    check "$name-video-frames" test "$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)" = "$want_v"
+    check "$name-play-video" test "$(decoded "$T/$name.play.log" video)" = "$want_v"
+    RESULTS+=("$name: video $(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)/$want_v recorded, $(decoded "$T/$name.play.log" video) decoded")
+fi
+
+# ---- encoding: testsrc to each codec (--video-codec / --audio-codec), 3 s at 30 fps ----
+for pair in hevc:opus av1:flac vp9:aac h264:opus; do
+    v=${pair%%:*} a=${pair##*:}
+    name=nms-encode-$v-$a
+    LATE=0
+    run_case "$name" "$NMS_URL/live" testsrc "${FOURCC[$v]}" "${FOURCC[$a]}" --size 320x240 --duration 3 \
+        --video-codec "$v" --audio-codec "$a"
+    python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
+    got_v=$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)
+    got_a=$(awk '$1 == "a" && $4 == "frame"' "$OUT.frames" | wc -l)
+    check "$name-encoded" grep -q "input: $v 320x240 30 fps (encoded from testsrc.*) + $a .*(encoded from testsrc" "$T/$name.push.log"
+    check "$name-fourccs" test "$(awk '$4 == "start" {print $1 $3}' "$OUT.frames" | sort | tr '\n' ' ')" = "a${FOURCC[$a]} v${FOURCC[$v]} "
+    check "$name-video-frames" between "$got_v" 88 91
+    check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = "$got_v"
+    check "$name-play-audio" test "$(decoded "$PLAY_LOG" audio)" = "$got_a"
+    RESULTS+=("$name: video $got_v recorded, $(decoded "$PLAY_LOG" video) decoded; audio $got_a recorded, $(decoded "$PLAY_LOG" audio) decoded")
+done
+
 printf 'RESULT %s\n' "${RESULTS[@]}"
 it_finish
