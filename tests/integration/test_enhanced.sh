@@ -261,6 +261,20 @@ else
     fail two-audio-tracks-source "ffmpeg could not make the two-track source"
 fi
 
+# ---- an Enhanced FLV recording pushed again (FFmpeg 5.1 cannot read one: rtmp-push's
+# own FLV reader sends its tags as they are), multitrack tags included ----
+REC_MT=$T/nms-two-audio-tracks.flv
+if [ -s "$REC_MT" ]; then
+    name=nms-repush-enhanced-flv
+    run_case "$name" "$NMS_URL/live" "$REC_MT" hvc1 Opus
+    check "$name-flv-reader" grep -q "input: hvc1 + Opus (copied from FLV)" "$T/$name.push.log"
+    python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
+    check "$name-same-tags" cmp -s <(awk '{print $1, $2, $3, $4, $5, $7, $8, $9}' "$REC_MT.frames") \
+        <(awk '{print $1, $2, $3, $4, $5, $7, $8, $9}' "$OUT.frames")
+    check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = "$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)"
+    RESULTS+=("$name: $(awk '$4 == "frame"' "$OUT.frames" | wc -l) frames recorded again, same bytes")
+fi
+
 # ---- HEVC through a pipe as MPEG-TS (Annex B: an hvcC is built, NALs length-prefixed) ----
 SRC_TS=$(gen_enhanced hevc opus)
 if [ -n "$SRC_TS" ]; then
