@@ -24,6 +24,7 @@ struct rk_decoder {
     size_t extradata_len;
     int sample_rate, channels;    /* audio: what the legacy header said */
     int need_keyframe;            /* video: after a (re)open, frames wait for a keyframe */
+    uint8_t track;                /* the Enhanced RTMP track decoded */
     char describe[96];
     char error[160];
 };
@@ -101,9 +102,9 @@ static void map_legacy_audio(const rtmpkit_tag_header *h, struct tag *t)
 }
 
 /* Maps the library's reading of a tag body to what the decoder needs; multitrack tags
- * give their default track (0). Returns 0 with *t filled (codec_id NONE for a codec we
- * do not know), or -1 when the body is malformed or has no track 0. */
-static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct tag *t)
+ * give the track with this id. Returns 0 with *t filled (codec_id NONE for a codec we
+ * do not know), or -1 when the body is malformed or has no such track. */
+static int parse(enum rk_decoder_kind kind, uint8_t track_id, const uint8_t *b, size_t len, struct tag *t)
 {
     int video = kind == RK_DECODER_VIDEO;
     rtmpkit_tag_header h;
@@ -111,7 +112,7 @@ static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct
 
     memset(t, 0, sizeof *t);
     if (rtmpkit_tag_parse(video ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO, b, len, &h) < 0
-        || !rtmpkit_tag_find_track(&h, 0, &track))
+        || !rtmpkit_tag_find_track(&h, track_id, &track))
         return -1;
     t->keyframe = h.keyframe;
     t->config = t->pass_extradata = h.config;
@@ -134,11 +135,12 @@ static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct
     return 0;
 }
 
-void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info)
+void rk_tag_inspect(enum rk_decoder_kind kind, uint8_t track, const uint8_t *body, size_t len,
+                    struct rk_tag_info *info)
 {
     struct tag t;
     memset(info, 0, sizeof *info);
-    if (parse(kind, body, len, &t) < 0 || t.command)
+    if (parse(kind, track, body, len, &t) < 0 || t.command)
         return;
     info->config = t.config;
     info->keyframe = t.keyframe;
@@ -157,6 +159,11 @@ rk_decoder *rk_decoder_new(enum rk_decoder_kind kind)
         return NULL;
     }
     return d;
+}
+
+void rk_decoder_set_track(rk_decoder *d, uint8_t track)
+{
+    d->track = track;
 }
 
 static void close_codec(rk_decoder *d)
@@ -263,7 +270,7 @@ int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_
 {
     struct tag t;
     int err;
-    if (parse(d->kind, body, len, &t) < 0 || t.command || t.codec_id == AV_CODEC_ID_NONE)
+    if (parse(d->kind, d->track, body, len, &t) < 0 || t.command || t.codec_id == AV_CODEC_ID_NONE)
         return 0;
     if (t.end) {
         rk_decoder_drain(d);

@@ -15,8 +15,12 @@ enum rk_decoder_kind { RK_DECODER_VIDEO, RK_DECODER_AUDIO };
 
 typedef struct rk_decoder rk_decoder;
 
-/* Returns NULL when out of memory. */
+/* Returns NULL when out of memory. The decoder takes Enhanced RTMP track 0 (and tags
+ * that are not multitrack) until rk_decoder_set_track says otherwise. */
 rk_decoder *rk_decoder_new(enum rk_decoder_kind kind);
+/* Decodes the track with this id of multitrack tags (0: the default track, which plain
+ * tags are too); tags without it are skipped. */
+void rk_decoder_set_track(rk_decoder *d, uint8_t track);
 void rk_decoder_free(rk_decoder *d);
 
 /* What one tag body says, without decoding. */
@@ -25,7 +29,8 @@ struct rk_tag_info {
     int keyframe;      /* video: a keyframe (or any audio frame) */
     int frame;         /* carries a coded frame */
 };
-void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info);
+void rk_tag_inspect(enum rk_decoder_kind kind, uint8_t track, const uint8_t *body, size_t len,
+                    struct rk_tag_info *info);
 
 /* Feeds one tag body whose (unwrapped, monotonic) timestamp is dts_ms. Sequence headers
  * (re)configure the decoder; frames are decoded. Returns 1 when a frame was sent to the

@@ -86,7 +86,8 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     struct packet p;
     int64_t ts;
     if (ev->media_type != RTMPKIT_FLV_DATA)
-        rk_tag_inspect(kind, ev->data, ev->length, &info);
+        rk_tag_inspect(kind, kind == RK_DECODER_AUDIO ? (uint8_t)pl->opts.audio_track : 0, ev->data, ev->length,
+                       &info);
     else
         memset(&info, 0, sizeof info);
     /* Data (timecodes) is placed on the audio/video timeline: -1 before it has a base. */

@@ -230,7 +230,8 @@ done
 
 # ---- two audio tracks ----
 # HEVC with Opus (440 Hz) as track 0 and AAC (880 Hz) as track 1, through node-media-server:
-# a recorder of everything, a recorder of track 1 only (--track 1), a player (track 0).
+# a recorder of everything, a recorder of track 1 only (--track 1), a player of track 0
+# and one of track 1 (--audio-track 1).
 SRC_MT=$DATA/ertmp-hevc-opus-aac2-3s-320x240-25fps.mkv
 if [ ! -s "$SRC_MT" ]; then
     timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" \
@@ -243,9 +244,11 @@ if [ -s "$SRC_MT" ]; then
     src_frames "$SRC_MT" "$T/src-mt.frames"
     url=$NMS_URL/live/$(uniq_name multitrack)
     run_bg "$T/mt1.dump.log" "$DUMP" --track 1 "$url" -o "$T/mt1.flv"; mt1_pid=$BG_PID
+    run_bg "$T/mt1.play.log" "$PLAY" --no-display --audio-track 1 "$url"; mt1_play_pid=$BG_PID
     name=nms-two-audio-tracks
     CASE_URL=$url run_case "$name" "$NMS_URL/live" "$SRC_MT" hvc1 Opus --audio-track 0,1
     stop_pid "$mt1_pid"
+    wait_pid "$mt1_play_pid" 30
     check "$name-described" grep -q "+ track 1: aac 48000 Hz stereo (copied, enhanced)" "$T/$name.push.log"
     check "$name-frames" compare_frames "$T/src-mt.frames" "$OUT" "v a a1"
     check "$name-track-ids" test "$(awk '$1 == "a" {print $2, $3}' "$OUT.frames" | sort -u | tr '\n' ' ')" = "0 Opus 1 mp4a "
@@ -253,6 +256,7 @@ if [ -s "$SRC_MT" ]; then
         "$(timeout 60 ffmpeg -nostdin -v error -i "$SRC_MT" -map 0:a:1 -c copy -f framemd5 - | awk -F', *' '/^#extradata/ {print $3}')"
     check "$name-meta-track-map" test "$(meta_value "$OUT" 'audioTrackIdInfoMap.1.audiocodecid')" = "$(fourcc_number mp4a)"
     check "$name-play-track0" test "$(decoded "$PLAY_LOG" audio)" = "$(awk '$1 == "a"' "$T/src-mt.frames" | wc -l)"
+    check "$name-play-track1" test "$(decoded "$T/mt1.play.log" audio)" = "$(awk '$1 == "a1"' "$T/src-mt.frames" | wc -l)"
     # --track 1: track 1's frames only, as the source's second audio stream.
     check "$name-dump-track1-only" test "$(python3 "$FLVINFO" --frames "$T/mt1.flv" | awk '{print $1, $2}' | sort -u)" = "a 1"
     check "$name-dump-track1-frames" compare_frames "$T/src-mt.frames" "$T/mt1.flv" a1
