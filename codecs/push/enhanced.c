@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "avc_aac.h"
+#include "rtmpkit/amf.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 
@@ -54,6 +55,71 @@ void rk_put_audio_tag(rtmpkit_buf *out, const rk_tag_form *f, int packet, const 
     h.track.data = payload;
     h.track.len = len;
     rtmpkit_tag_put(out, &h);
+}
+
+/* ---- HDR metadata ---- */
+
+static void put_number(rtmpkit_buf *b, const char *key, double v)
+{
+    rtmpkit_amf0_put_key(b, key);
+    rtmpkit_amf0_put_number(b, v);
+}
+
+static void put_color_amf(rtmpkit_buf *b, const rk_color_info *c)
+{
+    rtmpkit_amf0_put_string(b, "colorInfo");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "colorConfig");
+    rtmpkit_amf0_put_object_start(b);
+    if (c->transfer >= 0)
+        put_number(b, "transferCharacteristics", c->transfer);
+    if (c->matrix >= 0)
+        put_number(b, "matrixCoefficients", c->matrix);
+    if (c->primaries >= 0)
+        put_number(b, "colorPrimaries", c->primaries);
+    rtmpkit_amf0_put_object_end(b);
+    if (c->has_cll) {
+        rtmpkit_amf0_put_key(b, "hdrCll");
+        rtmpkit_amf0_put_object_start(b);
+        put_number(b, "maxFall", c->max_fall);
+        put_number(b, "maxCLL", c->max_cll);
+        rtmpkit_amf0_put_object_end(b);
+    }
+    if (c->has_primaries || c->has_luminance) {
+        rtmpkit_amf0_put_key(b, "hdrMdcv");
+        rtmpkit_amf0_put_object_start(b);
+        if (c->has_primaries) {
+            put_number(b, "redX", c->red_x);
+            put_number(b, "redY", c->red_y);
+            put_number(b, "greenX", c->green_x);
+            put_number(b, "greenY", c->green_y);
+            put_number(b, "blueX", c->blue_x);
+            put_number(b, "blueY", c->blue_y);
+            put_number(b, "whitePointX", c->white_x);
+            put_number(b, "whitePointY", c->white_y);
+        }
+        if (c->has_luminance) {
+            put_number(b, "maxLuminance", c->max_luminance);
+            put_number(b, "minLuminance", c->min_luminance);
+        }
+        rtmpkit_amf0_put_object_end(b);
+    }
+    rtmpkit_amf0_put_object_end(b);
+}
+
+void rk_put_color_info_tag(rtmpkit_buf *out, const rk_tag_form *f, const rk_color_info *c)
+{
+    rtmpkit_tag_header h;
+    memset(&h, 0, sizeof h);
+    h.type = RTMPKIT_FLV_VIDEO;
+    h.enhanced = 1;
+    h.frame_type = RTMPKIT_TAG_FRAME_COMMAND;
+    h.packet = RTMPKIT_TAG_METADATA;
+    h.multitrack = f->track_id != 0;
+    h.track.id = f->track_id;
+    h.track.fourcc = f->fourcc;
+    rtmpkit_tag_put(out, &h);   /* the header; the AMF payload follows */
+    put_color_amf(out, c);
 }
 
 /* ---- decoder configuration records ---- */

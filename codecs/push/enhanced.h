@@ -82,4 +82,20 @@ int rk_vp9_level(int width, int height, double fps);
  * initialization data): 12 bytes. */
 void rk_vpcc_build(const rk_vpcc_params *p, rtmpkit_buf *out);
 
+/* The HDR / color description of Enhanced RTMP's video Metadata packet ("colorInfo"):
+ * ISO/IEC 23091-4 values (-1: left out), content light levels and mastering display
+ * (has_* 0: left out). */
+typedef struct rk_color_info {
+    int transfer, matrix, primaries;
+    int has_cll;
+    double max_cll, max_fall;
+    int has_primaries, has_luminance;
+    double red_x, red_y, green_x, green_y, blue_x, blue_y, white_x, white_y;
+    double max_luminance, min_luminance;
+} rk_color_info;
+
+/* Appends a video tag body: Metadata packet (frame type 5, as FFmpeg and OBS write it)
+ * of fourcc with AMF0 "colorInfo" { colorConfig {...}, hdrCll {...}, hdrMdcv {...} }. */
+void rk_put_color_info_tag(rtmpkit_buf *out, const rk_tag_form *f, const rk_color_info *c);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include <libavdevice/avdevice.h>
+#include <libavutil/mastering_display_metadata.h>
 
 #include "avc_aac.h"
 #include "rtmpkit/error.h"
@@ -210,6 +211,44 @@ static int push_header_tag(rk_ffmpeg_source *s, uint8_t type, const rtmpkit_buf 
     return rk_ff_enqueue(&s->head, type, 0, RK_TAG_CONFIG, body);
 }
 
+/* The input's color description and HDR side data, for the colorInfo metadata; 0 when
+ * it says nothing of them. */
+static int color_info(const struct track *t, rk_color_info *c)
+{
+    const AVCodecParameters *par = t->st->codecpar;
+    const AVContentLightMetadata *cll;
+    const AVMasteringDisplayMetadata *mdcv;
+    size_t size;
+    memset(c, 0, sizeof *c);
+    c->transfer = par->color_trc != AVCOL_TRC_UNSPECIFIED && par->color_trc < AVCOL_TRC_NB ? (int)par->color_trc : -1;
+    c->matrix = par->color_space != AVCOL_SPC_UNSPECIFIED && par->color_space < AVCOL_SPC_NB ? (int)par->color_space : -1;
+    c->primaries = par->color_primaries != AVCOL_PRI_UNSPECIFIED && par->color_primaries < AVCOL_PRI_NB
+                   ? (int)par->color_primaries : -1;
+    cll = (const void *)av_stream_get_side_data(t->st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size);
+    if (cll && size >= sizeof *cll) {
+        c->has_cll = 1;
+        c->max_cll = cll->MaxCLL;
+        c->max_fall = cll->MaxFALL;
+    }
+    mdcv = (const void *)av_stream_get_side_data(t->st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size);
+    if (mdcv && size >= sizeof *mdcv) {
+        c->has_primaries = mdcv->has_primaries;
+        c->has_luminance = mdcv->has_luminance;
+        c->red_x = av_q2d(mdcv->display_primaries[0][0]);
+        c->red_y = av_q2d(mdcv->display_primaries[0][1]);
+        c->green_x = av_q2d(mdcv->display_primaries[1][0]);
+        c->green_y = av_q2d(mdcv->display_primaries[1][1]);
+        c->blue_x = av_q2d(mdcv->display_primaries[2][0]);
+        c->blue_y = av_q2d(mdcv->display_primaries[2][1]);
+        c->white_x = av_q2d(mdcv->white_point[0]);
+        c->white_y = av_q2d(mdcv->white_point[1]);
+        c->max_luminance = av_q2d(mdcv->max_luminance);
+        c->min_luminance = av_q2d(mdcv->min_luminance);
+    }
+    return c->transfer >= 0 || c->matrix >= 0 || c->primaries >= 0 || c->has_cll || c->has_primaries
+           || c->has_luminance;
+}
+
 /* audioTrackIdInfoMap: the audio tracks other than track 0. */
 static int extra_audio_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
 {
@@ -230,6 +269,7 @@ static int build_header(rk_ffmpeg_source *s)
 {
     const struct track *v = &s->tr[VIDEO], *a = &s->tr[AUDIO];
     rk_flv_track_meta tracks[RK_MAX_AUDIO_TRACKS];
+    rk_color_info color;
     rk_flv_meta m = {
         .has_video = v->present, .has_audio = a->present,
         .width = v->width, .height = v->height, .framerate = v->fps, .videodatarate = v->kbps,
@@ -251,6 +291,13 @@ static int build_header(rk_ffmpeg_source *s)
         return ret;
     if (v->present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &v->config)) < 0)
         return ret;
+    /* Enhanced video copied from an input that describes its colors: colorInfo. */
+    if (v->present && v->copy && v->form.enhanced && v->codec != AV_CODEC_ID_H264 && color_info(v, &color)) {
+        rtmpkit_buf_reset(&s->scratch);
+        rk_put_color_info_tag(&s->scratch, &v->form, &color);
+        if ((ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->scratch)) < 0)
+            return ret;
+    }
     for (int i = AUDIO; i < NTRACKS; i++)
         if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &s->tr[i].config)) < 0)
             return ret;

@@ -279,6 +279,34 @@ if [ -s "$REC_MT" ]; then
     RESULTS+=("$name: $(awk '$4 == "frame"' "$OUT.frames" | wc -l) frames recorded again, same bytes")
 fi
 
+# ---- HDR: an input that describes its colors gets a colorInfo Metadata packet ----
+SRC_HDR=$DATA/ertmp-hevc10-hdr-2s-320x240-25fps.mkv
+if [ ! -s "$SRC_HDR" ]; then
+    timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" -t 2 \
+        -pix_fmt yuv420p10le -c:v libx265 -x265-params log-level=error -color_primaries bt2020 \
+        -color_trc smpte2084 -colorspace bt2020nc -fflags +bitexact -f matroska "$SRC_HDR.tmp" &&
+        mv -f "$SRC_HDR.tmp" "$SRC_HDR"
+fi
+if [ -s "$SRC_HDR" ]; then
+    name=nms-hevc-hdr-colorinfo
+    run_case "$name" "$NMS_URL/live" "$SRC_HDR" hvc1 none
+    check "$name-colorinfo" python3 - "$OUT" "$IT_LIB_DIR" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+import flvinfo
+for ttype, ts, body in flvinfo.tags(open(sys.argv[1], "rb").read()):
+    if ttype == 9 and body[0] == 0xD4 and body[1:5] == b"hvc1":   # frame type 5, Metadata
+        name, pos = flvinfo.amf_value(body, 5)
+        info, _ = flvinfo.amf_value(body, pos)
+        want = {"transferCharacteristics": 16, "matrixCoefficients": 9, "colorPrimaries": 9}
+        if name == "colorInfo" and info.get("colorConfig") == want:
+            sys.exit(0)
+        sys.exit("colorInfo %r %r" % (name, info))
+sys.exit("no colorInfo metadata tag")
+EOF
+    check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = 50
+fi
+
 # ---- HEVC through a pipe as MPEG-TS (Annex B: an hvcC is built, NALs length-prefixed) ----
 SRC_TS=$(gen_enhanced hevc opus)
 if [ -n "$SRC_TS" ]; then

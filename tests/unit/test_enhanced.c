@@ -210,8 +210,31 @@ static void test_av1c_from_obus(void)
     rtmpkit_buf_free(&b);
 }
 
+/* HDR: a Metadata packet (frame type 5) with AMF0 "colorInfo". */
+static void test_color_info(void)
+{
+    rk_tag_form hevc = { RTMPKIT_FOURCC_HVC1, 1, 0 };
+    rk_color_info c = { .transfer = 16, .matrix = 9, .primaries = -1, .has_cll = 1, .max_cll = 1000, .max_fall = 400 };
+    rtmpkit_tag_header h;
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 1024);
+    rk_put_color_info_tag(&b, &hevc, &c);
+    CHECK_INT(b.err, 0);
+    CHECK_MEM(b.data, "\xd4hvc1\x02\x00\x09" "colorInfo\x03\x00\x0b" "colorConfig\x03", 26);
+    CHECK(memmem(b.data, b.len, "transferCharacteristics", 23) != NULL);
+    CHECK(memmem(b.data, b.len, "colorPrimaries", 14) == NULL);   /* -1: left out */
+    CHECK(memmem(b.data, b.len, "maxCLL", 6) != NULL);
+    CHECK(memmem(b.data, b.len, "hdrMdcv", 7) == NULL);
+    /* The library reads it as video metadata of hvc1. */
+    CHECK_INT(rtmpkit_tag_parse(RTMPKIT_FLV_VIDEO, b.data, b.len, &h), 1);
+    CHECK_INT(h.packet, RTMPKIT_TAG_METADATA);
+    CHECK_INT(h.track.fourcc, RTMPKIT_FOURCC_HVC1);
+    rtmpkit_buf_free(&b);
+}
+
 int main(void)
 {
+    test_color_info();
     test_av1c_from_obus();
     test_hvcc_from_annexb();
     test_video_tags();
