@@ -348,5 +348,32 @@ for pair in hevc:opus av1:flac vp9:aac h264:opus; do
     RESULTS+=("$name: video $got_v recorded, $(decoded "$PLAY_LOG" video) decoded; audio $got_a recorded, $(decoded "$PLAY_LOG" audio) decoded")
 done
 
+# ---- capabilities: a server that echoes Enhanced RTMP capabilities (the scripted
+# server; nginx-rtmp and node-media-server echo none) ----
+SCRIPTED=$IT_ROOT/tests/servers/scripted_server.py
+SRC_CAPS=$(gen_enhanced hevc opus)
+run_bg "$T/scripted-caps.log" python3 "$SCRIPTED" --port 0 --mode ertmp-caps --timeout 60
+caps_pid=$BG_PID
+if wait_for "grep -q listening '$T/scripted-caps.log'" 10 && [ -n "$SRC_CAPS" ]; then
+    caps_port=$(sed -n 's/^listening [0-9.]*:\([0-9]*\).*/\1/p' "$T/scripted-caps.log" | head -n1)
+    timeout -k 2 30 "$PUSH" -v --duration 1 "$SRC_CAPS" "rtmp://127.0.0.1:$caps_port/live/x" >"$T/caps.push.log" 2>&1
+    check caps-push-exit-status test $? = 0
+    check caps-shown grep -q "server's Enhanced RTMP capabilities: fourCcList av01 video av01:7 audio Opus:7 capsEx 2" \
+        "$T/caps.push.log"
+    # hvc1 is not among the server's video codecs: one warning; Opus is: none.
+    check caps-warned-once test "$(grep -c 'does not list video codec hvc1' "$T/caps.push.log")" = 1
+    check caps-opus-listed test "$(grep -c 'does not list audio' "$T/caps.push.log")" = 0
+    # What rtmp-push announced, as the server decoded it.
+    check caps-announced grep -q "connect announces fourCcList=.*hvc1.*videoFourCcInfoMap={.*.hvc1.: 2.0.*audioFourCcInfoMap={.*.Opus.: 2.0" "$T/scripted-caps.log"
+    # node-media-server and nginx-rtmp echo nothing.
+    for base in "$NMS_URL" "$NGINX_URL"; do
+        timeout -k 2 30 "$PUSH" -v --duration 1 "$SRC_CAPS" "$base/live/$(uniq_name caps)" >"$T/caps-real.log" 2>&1
+        echo "INFO capabilities echoed by $base: $(sed -n "s/.*server's Enhanced RTMP capabilities: //p" "$T/caps-real.log")"
+    done
+else
+    fail caps-server "the scripted server did not start"
+fi
+stop_pid "$caps_pid"
+
 printf 'RESULT %s\n' "${RESULTS[@]}"
 it_finish

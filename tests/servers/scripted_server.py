@@ -25,6 +25,10 @@ client's error comes from what it parsed, not from an EOF):
   syn-drop               never accepts: a full accept queue (backlog 0, filled by the
                          server's own connections) makes the kernel drop further SYNs,
                          so a client's connect waits as for a silent host
+  ertmp-caps             a well-behaved server whose connect _result echoes Enhanced RTMP
+                         capabilities (fourCcList [av01], videoFourCcInfoMap {av01: 7},
+                         audioFourCcInfoMap {Opus: 7}, capsEx 2), then serves one stream
+                         (createStream, publish or play as after authentication)
   wrap                   a well-behaved server whose play sends 30 AAC frames 23 ms apart
                          from wire time 2^32 - 230 (extended timestamps, then the 32-bit
                          wrap to 0 after the tenth), then Play.Stop
@@ -93,6 +97,10 @@ def amf_object(pairs):
         kb = k.encode()
         out += struct.pack(">H", len(kb)) + kb + v
     return out + b"\x00\x00\x09"
+
+
+def amf_strict_array(items):
+    return b"\x0a" + struct.pack(">I", len(items)) + b"".join(items)
 
 
 def amf_bool(v):
@@ -277,6 +285,18 @@ def handshake(sock, version=3):
     recv_exact(sock, HANDSHAKE_SIZE)  # C2
 
 
+def log_caps(payload):
+    """Logs the Enhanced RTMP capabilities a client's connect announces, if any."""
+    try:
+        values = amf_decode_all(payload)
+    except (IndexError, ValueError, struct.error):
+        return
+    obj = values[2] if len(values) > 2 and isinstance(values[2], dict) else {}
+    caps = [(k, obj[k]) for k in ("fourCcList", "videoFourCcInfoMap", "audioFourCcInfoMap", "capsEx") if k in obj]
+    if caps:
+        log("connect announces " + " ".join("%s=%r" % kv for kv in caps))
+
+
 def wait_connect(sock):
     """Reads chunks until the connect command; returns its transaction id and the reader
     (which knows the client's chunk size)."""
@@ -290,6 +310,7 @@ def wait_connect(sock):
                 name, tid = amf_read_command(payload[1:] if mtype == 17 else payload)
                 log("client command %r tid %s" % (name, tid))
                 if name == "connect":
+                    log_caps(payload[1:] if mtype == 17 else payload)
                     return tid, reader
 
 
@@ -453,16 +474,23 @@ def serve(sock, mode):
         drain(sock)
         return
     tid, reader = wait_connect(sock)
-    if mode in ("connect-then-silent", "wrap"):
-        sock.sendall(command("_result", tid,
-                             amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
-                                         ("capabilities", amf_number(31))]),
+    if mode in ("connect-then-silent", "wrap", "ertmp-caps"):
+        props = [("fmsVer", amf_string("FMS/3,0,1,123")), ("capabilities", amf_number(31))]
+        if mode == "ertmp-caps":
+            props += [("fourCcList", amf_strict_array([amf_string("av01")])),
+                      ("videoFourCcInfoMap", amf_object([("av01", amf_number(7))])),
+                      ("audioFourCcInfoMap", amf_object([("Opus", amf_number(7))])),
+                      ("capsEx", amf_number(2))]
+        sock.sendall(command("_result", tid, amf_object(props),
                              amf_object([("level", amf_string("status")),
                                          ("code", amf_string("NetConnection.Connect.Success")),
                                          ("description", amf_string("Connection succeeded.")),
                                          ("objectEncoding", amf_number(0))])))
         if mode == "wrap":
             serve_stream(sock, reader, WRAP_START, WRAP_FRAMES)
+            return
+        if mode == "ertmp-caps":
+            serve_stream(sock, reader)
             return
     elif mode == "reject-connect":
         sock.sendall(command("_error", tid, amf_null(),
@@ -502,7 +530,7 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "bad-chunk", "many-streams", "chunk-size-zero", "auth-adobe", "auth-llnw",
-         "syn-drop", "wrap")
+         "syn-drop", "wrap", "ertmp-caps")
 
 
 def fill_accept_queue(address):
