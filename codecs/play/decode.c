@@ -25,6 +25,7 @@ struct rk_decoder {
     int sample_rate, channels;    /* audio: what the legacy header said */
     int need_keyframe;            /* video: after a (re)open, frames wait for a keyframe */
     uint8_t track;                /* the Enhanced RTMP track decoded */
+    uint32_t unknown_fourcc;      /* the last unknown FourCC reported (once each) */
     char describe[96];
     char error[160];
 };
@@ -37,11 +38,19 @@ struct tag {
     int keyframe;
     int command;                  /* video command frame, metadata: nothing to decode */
     int32_t cts;                  /* composition time offset, ms */
+    uint32_t fourcc;              /* enhanced: the track's FourCC */
     const uint8_t *data;          /* the payload after the headers */
     size_t len;
     int sample_rate, channels;    /* legacy audio header */
     int pass_extradata;           /* config payload is decoder extradata */
 };
+
+/* A FourCC byte as text: a peer's bytes never reach the terminal as they are. */
+static char safe_char(uint32_t c)
+{
+    c &= 0xFF;
+    return c >= 0x20 && c < 0x7F ? (char)c : '?';
+}
 
 static enum AVCodecID video_fourcc_codec(uint32_t f)
 {
@@ -121,6 +130,7 @@ static int parse(enum rk_decoder_kind kind, uint8_t track_id, const uint8_t *b, 
     t->command = h.packet == RTMPKIT_TAG_COMMAND || h.packet == RTMPKIT_TAG_METADATA
               || h.packet == RTMPKIT_TAG_MULTICHANNEL_CONFIG;
     t->cts = track.cts;
+    t->fourcc = h.enhanced ? track.fourcc : 0;
     t->data = track.data;
     t->len = track.len;
     t->codec_id = video ? video_fourcc_codec(track.fourcc) : audio_fourcc_codec(track.fourcc);
@@ -270,8 +280,17 @@ int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_
 {
     struct tag t;
     int err;
-    if (parse(d->kind, d->track, body, len, &t) < 0 || t.command || t.codec_id == AV_CODEC_ID_NONE)
+    if (parse(d->kind, d->track, body, len, &t) < 0 || t.command)
         return 0;
+    if (t.codec_id == AV_CODEC_ID_NONE) {
+        /* An Enhanced RTMP codec we do not know: said once, its tags skipped. */
+        if (!t.fourcc || t.fourcc == d->unknown_fourcc)
+            return 0;
+        d->unknown_fourcc = t.fourcc;
+        snprintf(d->error, sizeof d->error, "unknown codec FourCC \"%c%c%c%c\": its tags are skipped",
+                 safe_char(t.fourcc >> 24), safe_char(t.fourcc >> 16), safe_char(t.fourcc >> 8), safe_char(t.fourcc));
+        return RTMPKIT_EINPUT;
+    }
     if (t.end) {
         rk_decoder_drain(d);
         return 0;

@@ -36,7 +36,8 @@ void rk_tag_inspect(enum rk_decoder_kind kind, uint8_t track, const uint8_t *bod
  * (re)configure the decoder; frames are decoded. Returns 1 when a frame was sent to the
  * decoder, 0 when the tag was only configuration or was skipped (unknown codec, a command
  * frame, no keyframe yet after a reopen), or a negative RTMPKIT_E* error that names a
- * corrupt frame (the decoder goes on with the next one). */
+ * corrupt frame (the decoder goes on with the next one) or, once per FourCC, an Enhanced
+ * RTMP codec it does not know (its tags are skipped). */
 int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms);
 /* Takes the next decoded frame into frame (pts in ms in frame->pts). Returns 1 with a
  * frame, 0 when none is ready. */
