@@ -117,8 +117,10 @@ static int pick_audio_tracks(rk_ffmpeg_source *s, struct input *ain)
 {
     const struct rk_source_options *o = &s->opts;
     for (int j = 0; j < o->n_audio_streams && j < RK_MAX_AUDIO_TRACKS; j++) {
-        int a = nth_audio_stream(ain, o->audio_streams[j]);
-        if (a < 0 || ain->ts) {
+        /* testsrc: audio stream n is a tone of n + 1 kHz. */
+        int a = ain->ts ? (o->audio_streams[j] < RK_TESTSRC_AUDIO_STREAMS ? 1 + o->audio_streams[j] : -1)
+                        : nth_audio_stream(ain, o->audio_streams[j]);
+        if (a < 0) {
             rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: --audio-track %d: no such audio stream", ain->name,
                          o->audio_streams[j]);
             return RTMPKIT_EINPUT;
@@ -326,7 +328,8 @@ static int input_read(rk_ffmpeg_source *s, struct input *in)
 static int testsrc_step(rk_ffmpeg_source *s, struct track *t)
 {
     const AVFrame *f;
-    int ret = t->kind == VIDEO ? rk_testsrc_video(t->in->ts, &f) : rk_testsrc_audio(t->in->ts, &f);
+    int ret = t->kind == VIDEO ? rk_testsrc_video(t->in->ts, &f)
+                               : rk_testsrc_audio_stream(t->in->ts, t->index - 1, &f);
     return ret < 0 ? ret : rk_ff_encode_frame(s, t, f);
 }
 

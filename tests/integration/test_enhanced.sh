@@ -265,6 +265,24 @@ else
     fail two-audio-tracks-source "ffmpeg could not make the two-track source"
 fi
 
+# ---- testsrc's audio streams as two tracks (1 kHz and 2 kHz tones), a player of track 1 ----
+name=nms-testsrc-two-tracks
+url=$NMS_URL/live/$(uniq_name "$name")
+run_bg "$T/$name.play1.log" "$PLAY" --no-display --audio-track 1 "$url"; ts_play1=$BG_PID
+CASE_URL=$url run_case "$name" "$NMS_URL/live" testsrc avc1 Opus --duration 2 --size 320x240 --audio-codec opus \
+    --audio-track 0,1
+wait_pid "$ts_play1" 30
+python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
+n0=$(awk '$1 == "a" && $2 == 0 && $4 == "frame"' "$OUT.frames" | wc -l)
+n1=$(awk '$1 == "a" && $2 == 1 && $4 == "frame"' "$OUT.frames" | wc -l)
+check "$name-both-tracks" test "$n0" -gt 90 -a "$n1" = "$n0"
+# Two tones: no packet of one track is a packet of the other (beyond silence, which a tone has none of).
+check "$name-different-tones" test "$(comm -12 <(awk '$1 == "a" && $2 == 0 && $4 == "frame" {print $9}' "$OUT.frames" | sort -u) \
+    <(awk '$1 == "a" && $2 == 1 && $4 == "frame" {print $9}' "$OUT.frames" | sort -u) | wc -l)" = 0
+check "$name-play-track0" test "$(decoded "$PLAY_LOG" audio)" = "$n0"
+check "$name-play-track1" test "$(decoded "$T/$name.play1.log" audio)" = "$n1"
+RESULTS+=("$name: track 0 $n0, track 1 $n1 frames recorded; decoded $(decoded "$PLAY_LOG" audio) (track 0), $(decoded "$T/$name.play1.log" audio) (track 1)")
+
 # ---- an Enhanced FLV recording pushed again (FFmpeg 5.1 cannot read one: rtmp-push's
 # own FLV reader sends its tags as they are), multitrack tags included ----
 REC_MT=$T/nms-two-audio-tracks.flv
