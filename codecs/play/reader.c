@@ -264,8 +264,12 @@ void *rk_player_reader_thread(void *arg)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
         goto done;
     }
-    if ((err = rtmpkit_session_start(session)) == 0)
+    if ((err = rtmpkit_session_start(session)) == 0) {
+        char caps[512];
+        rtmpkit_caps_format(rtmpkit_client_server_caps(rtmpkit_session_client(session)), caps, sizeof caps);
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "server's Enhanced RTMP capabilities: %s", caps);
         err = read_stream(pl, session);
+    }
     if (err < 0 && err != RTMPKIT_ECANCELLED)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(session));
 done:
