@@ -54,7 +54,14 @@ static const struct option_spec option_table[] = {
     { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default {LOOP})" },
     { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
     { "pace", 0, ARG_FLAG, CLI_PUSH, OPT(pace), NULL, "send stdin or a device in real time too, by its timestamps (ffmpeg -re)" },
-    { "encode", 0, ARG_FLAG, CLI_PUSH, OPT(encode), NULL, "encode to H.264/AAC even when the input already is" },
+    { "audio-track", 0, ARG_STRING, CLI_PUSH | CLI_PLAY, OPT(audio_tracks), "N[,N...]",
+      "push: send these audio streams of the input (0: its first) as tracks 0, 1... (Enhanced RTMP multitrack); play: play audio track N" },
+    { "video-codec", 0, ARG_STRING, CLI_PUSH, OPT(video_codec), "C",
+      "encode video to h264, hevc, av1 or vp9 unless the input already is (default: copy, else h264)" },
+    { "audio-codec", 0, ARG_STRING, CLI_PUSH, OPT(audio_codec), "C",
+      "encode audio to aac, opus or flac unless the input already is (default: copy, else aac)" },
+    { "encode", 0, ARG_FLAG, CLI_PUSH, OPT(encode), NULL, "encode to H.264/AAC even when the input's codecs can be copied" },
+    { "enhanced", 0, ARG_FLAG, CLI_PUSH, OPT(enhanced), NULL, "send H.264/AAC with Enhanced RTMP headers (avc1, mp4a) too" },
     { "size", 0, ARG_SIZE, CLI_PUSH, OPT(width), "WxH", "encoded picture size (default: the input's)" },
     { "fps", 0, ARG_SECONDS, CLI_PUSH, OPT(fps), "N", "encoded frame rate (default: the input's)" },
     { "video-bitrate", 0, ARG_INT, CLI_PUSH, OPT(video_kbps), "KBPS", "H.264 bit rate when encoding (default {VIDEO_BITRATE})" },
@@ -84,6 +91,8 @@ static const struct option_spec option_table[] = {
     { "max-time", 0, ARG_SECONDS, CLI_PROBE, OPT(max_time), "SEC",
       "report what came within SEC seconds, complete or not (default {PROBE_MAX_TIME})" },
     { "wait", 0, ARG_FLAG, CLI_DUMP, OPT(wait), NULL, "when the publisher stops, wait for it to come back" },
+    { "track", 0, ARG_STRING, CLI_DUMP, OPT(tracks), "IDS",
+      "keep only these Enhanced RTMP tracks (ids 0-255, comma-separated; 0 is the default track)" },
     { "end-timeout", 0, ARG_SECONDS, CLI_DUMP, OPT(end_timeout), "SEC",
       "after media stopped for SEC seconds and the server still answers, the stream has ended (default {END_TIMEOUT}; 0: never)" },
     { "split", 0, ARG_FLAG, CLI_DUMP, OPT(split), NULL,
@@ -183,6 +192,8 @@ static const struct {
     { "preset", "ultrafast superfast veryfast faster fast medium slow slower veryslow placebo" },
     { "stats", "text json" },
     { "reconnect", "forever" },   /* or a number */
+    { "video-codec", "h264 hevc av1 vp9" },
+    { "audio-codec", "aac opus flac" },
 };
 
 const char *cli_command_name(enum cli_command command)
@@ -664,6 +675,70 @@ fail:
     return err < 0 ? err : RTMPKIT_EINTERNAL;
 }
 
+int cli_parse_ids(const char *option, const char *list, int max, int *ids, int cap, rtmpkit_log *log)
+{
+    const char *p = list;
+    int n = 0;
+    for (;;) {
+        char *end;
+        long id = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : -1;
+        if (id < 0 || id > max || n >= cap || (*end && *end != ','))
+            break;
+        ids[n++] = (int)id;
+        if (!*end)
+            return n;
+        p = end + 1;
+    }
+    rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "--%s \"%s\": expected at most %d numbers 0-%d separated by commas",
+                 option, list, cap, max);
+    return RTMPKIT_EUSAGE;
+}
+
+/* What each command announces in connect (Enhanced RTMP v2): a publisher encodes the
+ * codecs rtmp-push can send, a player decodes what rtmp-play decodes (track 0 of
+ * Multitrack tags, ModEx read), a recorder forwards everything as it comes. */
+#define CAP(a, b, c, d, flags) { RTMPKIT_FOURCC(a, b, c, d), flags }
+static const rtmpkit_caps push_caps = {
+    .video = { CAP('a', 'v', 'c', '1', RTMPKIT_CAN_ENCODE), CAP('h', 'v', 'c', '1', RTMPKIT_CAN_ENCODE),
+               CAP('a', 'v', '0', '1', RTMPKIT_CAN_ENCODE), CAP('v', 'p', '0', '9', RTMPKIT_CAN_ENCODE) },
+    .n_video = 4,
+    .audio = { CAP('m', 'p', '4', 'a', RTMPKIT_CAN_ENCODE), CAP('O', 'p', 'u', 's', RTMPKIT_CAN_ENCODE),
+               CAP('f', 'L', 'a', 'C', RTMPKIT_CAN_ENCODE), CAP('a', 'c', '-', '3', RTMPKIT_CAN_ENCODE),
+               CAP('e', 'c', '-', '3', RTMPKIT_CAN_ENCODE) },
+    .n_audio = 5,
+    .list = { RTMPKIT_FOURCC_AVC1, RTMPKIT_FOURCC_HVC1, RTMPKIT_FOURCC_AV01, RTMPKIT_FOURCC_VP09 },
+    .n_list = 4,
+    .caps_ex = 0,
+};
+static const rtmpkit_caps play_caps = {
+    .video = { CAP('a', 'v', 'c', '1', RTMPKIT_CAN_DECODE), CAP('h', 'v', 'c', '1', RTMPKIT_CAN_DECODE),
+               CAP('a', 'v', '0', '1', RTMPKIT_CAN_DECODE), CAP('v', 'p', '0', '9', RTMPKIT_CAN_DECODE),
+               CAP('v', 'p', '0', '8', RTMPKIT_CAN_DECODE) },
+    .n_video = 5,
+    .audio = { CAP('m', 'p', '4', 'a', RTMPKIT_CAN_DECODE), CAP('O', 'p', 'u', 's', RTMPKIT_CAN_DECODE),
+               CAP('f', 'L', 'a', 'C', RTMPKIT_CAN_DECODE), CAP('a', 'c', '-', '3', RTMPKIT_CAN_DECODE),
+               CAP('e', 'c', '-', '3', RTMPKIT_CAN_DECODE), CAP('.', 'm', 'p', '3', RTMPKIT_CAN_DECODE) },
+    .n_audio = 6,
+    .list = { RTMPKIT_FOURCC_AVC1, RTMPKIT_FOURCC_HVC1, RTMPKIT_FOURCC_AV01, RTMPKIT_FOURCC_VP09,
+              RTMPKIT_FOURCC_VP08 },
+    .n_list = 5,
+    .caps_ex = RTMPKIT_CAPS_EX_MULTITRACK | RTMPKIT_CAPS_EX_MODEX,
+};
+static const rtmpkit_caps dump_caps = {
+    .video = { { RTMPKIT_FOURCC_ANY, RTMPKIT_CAN_FORWARD } },
+    .n_video = 1,
+    .audio = { { RTMPKIT_FOURCC_ANY, RTMPKIT_CAN_FORWARD } },
+    .n_audio = 1,
+    .list = { RTMPKIT_FOURCC_ANY },
+    .n_list = 1,
+    .caps_ex = RTMPKIT_CAPS_EX_MULTITRACK | RTMPKIT_CAPS_EX_MODEX | RTMPKIT_CAPS_EX_NANO_OFFSET,
+};
+
+static const rtmpkit_caps *command_caps(enum cli_command command)
+{
+    return command == CLI_PUSH ? &push_caps : command == CLI_PLAY ? &play_caps : &dump_caps;
+}
+
 static int seconds_to_ms(double s)
 {
     return s > 0 ? (int)(s * 1000 + 0.5) : 0;
@@ -688,6 +763,7 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
         cfg->conn.connect_args_len = opts->conn_args.len;
     }
     cfg->conn.simple_handshake = opts->simple_handshake;
+    cfg->conn.caps = command_caps(opts->command);
     cfg->conn.buffer_ms = (uint32_t)opts->buffer_ms;
     cfg->ca_file = opts->ca_file;
     cfg->ca_path = opts->ca_path;
@@ -730,6 +806,11 @@ int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rt
     err = rtmpkit_session_start(*out);
     if (err < 0 && err != RTMPKIT_ECANCELLED)
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(*out));
+    if (err >= 0) {
+        char caps[512];
+        rtmpkit_caps_format(rtmpkit_client_server_caps(rtmpkit_session_client(*out)), caps, sizeof caps);
+        rtmpkit_logf(log, RTMPKIT_LOG_INFO, "server's Enhanced RTMP capabilities: %s", caps);
+    }
     return err;
 }
 

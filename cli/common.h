@@ -57,6 +57,10 @@ struct cli_options {
     double duration;         /* seconds, 0: until the end */
     int wait;
     int split;               /* rtmp-dump: a new numbered file per connection */
+    const char *tracks;          /* rtmp-dump --track: the track ids to keep, "0,2" */
+    const char *audio_tracks;    /* rtmp-push --audio-track: input audio streams, "0,1" */
+    const char *video_codec;     /* rtmp-push --video-codec: h264 hevc av1 vp9 */
+    const char *audio_codec;     /* rtmp-push --audio-codec: aac opus flac */
     double end_timeout;      /* seconds without media after which a live stream has ended */
     int quiet;
     int verbose;
@@ -80,6 +84,7 @@ struct cli_options {
     int no_pace;
     int pace;
     int encode;
+    int enhanced;                /* Enhanced RTMP headers for H.264/AAC too */
     int width, height;           /* --size */
     double fps;
     int video_kbps;
@@ -139,6 +144,10 @@ const char *cli_option_words_unknown(void);
 /* Parses argv for command. Returns -1 to go on, or the exit status to return now
  * (0 after --help / --version, 2 after a usage error, which it has reported). */
 int cli_parse(enum cli_command command, const char *name, int argc, char **argv, struct cli_options *opts);
+
+/* Parses a comma-separated list of numbers 0..max (an option's value, "0,2") into ids.
+ * Returns how many, or RTMPKIT_EUSAGE (reported, naming the option) for anything else. */
+int cli_parse_ids(const char *option, const char *list, int max, int *ids, int cap, rtmpkit_log *log);
 
 /* Sets up the log for the options: level from -q/-v, prefix = command name. */
 void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *opts);

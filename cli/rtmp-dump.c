@@ -1,5 +1,7 @@
-/* rtmp-dump: save an RTMP stream to an FLV file (or stdout), exactly as received. */
+/* rtmp-dump: save an RTMP stream to an FLV file (or stdout), exactly as received (with
+ * --track, only some tracks of an Enhanced RTMP multitrack stream). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,11 +10,19 @@
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/recorder.h"
 #include "rtmpkit/timeline.h"
 
 #define NAME "rtmp-dump"
 #define EVENT_WAIT_MS 500   /* with a progress or stats line, the longest wait for an event */
+
+/* --track: the ids of the tracks to keep; n 0: all. */
+struct track_filter {
+    uint8_t ids[256];
+    size_t n;
+    rtmpkit_buf body;           /* a Multitrack tag with tracks cut out */
+};
 
 /* The recording: its recorder, and with --split the file of each connection. */
 struct recording {
@@ -21,6 +31,7 @@ struct recording {
     int part;                    /* 1, then 2, 3... with --split */
     char part_path[4096];
     rtmpkit_recorder *rec;
+    struct track_filter filter;  /* --track */
 };
 
 /* The state the progress line and -v show. */
@@ -66,11 +77,34 @@ static void stats_tick(struct cli_stats *stats, const rtmpkit_recorder *rec, con
     cli_stats_tick(stats, &s, final);
 }
 
-/* Media written, or an output error. */
-static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev)
+
+/* Parses "0,2" into f; RTMPKIT_EUSAGE (logged) when it is no such list. */
+static int parse_tracks(const char *list, struct track_filter *f, rtmpkit_log *log)
 {
-    return rtmpkit_recorder_write(rec, ev->media_type, ev->timestamp, ev->data, ev->length,
-                                  rtmpkit_monotonic_ms());
+    int ids[256];
+    int n = cli_parse_ids("track", list, 255, ids, 256, log);
+    for (int i = 0; i < n; i++)
+        f->ids[f->n++] = (uint8_t)ids[i];
+    return n < 0 ? n : 0;
+}
+
+/* Media written (with --track, only the tracks kept), or an output error. */
+static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev, struct track_filter *f)
+{
+    const uint8_t *data = ev->data;
+    size_t len = ev->length;
+    if (f->n) {
+        int keep;
+        rtmpkit_buf_reset(&f->body);
+        keep = rtmpkit_tag_keep_tracks(ev->media_type, ev->data, ev->length, f->ids, f->n, &f->body);
+        if (keep == 0)
+            return 0;
+        if (keep == 2) {
+            data = f->body.data;
+            len = f->body.len;
+        }
+    }
+    return rtmpkit_recorder_write(rec, ev->media_type, ev->timestamp, data, len, rtmpkit_monotonic_ms());
 }
 
 /* The file is created when the first tag arrives; a stream that comes back after its
@@ -177,7 +211,7 @@ static int stream_event(struct recording *r, const rtmpkit_event *ev, const stru
     int64_t limit_ms = opts->duration > 0 ? (int64_t)(opts->duration * 1000) : -1;
     int err;
     if (ev->type == RTMPKIT_EVENT_MEDIA) {
-        if ((err = record_media(r->rec, ev)) < 0)
+        if ((err = record_media(r->rec, ev, &r->filter)) < 0)
             return err;
         rtmpkit_recorder_get_stats(r->rec, &st);
         if (limit_ms >= 0 && st.duration_ms >= limit_ms) {
@@ -298,6 +332,9 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     cli_log_init(&log, NAME, &opts);
+    rtmpkit_buf_init(&r.filter.body, RTMPKIT_FLV_MAX_TAG_SIZE);
+    if (opts.tracks && (err = parse_tracks(opts.tracks, &r.filter, &log)) < 0)
+        goto done;
     if ((err = cli_parse_url(&opts, &log, 0, &url)) < 0)
         goto done;
     have_url = 1;
@@ -333,6 +370,7 @@ done:
     if (r.rec)
         err = finish_recording(r.rec, err, &log);
     rtmpkit_recorder_free(r.rec);
+    rtmpkit_buf_free(&r.filter.body);
     cli_stats_close(&stats);
     if (have_url)
         rtmpkit_url_free(&url);

@@ -1,5 +1,6 @@
 /* rtmp-push: publish a file, a device, stdin or the built-in test source to an RTMP
- * server, copying H.264/AAC as is and encoding anything else. */
+ * server, copying H.264/HEVC/AV1/VP9 and AAC/Opus/FLAC/AC-3/E-AC-3 as they are (Enhanced
+ * RTMP for all but H.264/AAC) and encoding anything else to H.264/AAC. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "stats.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/publisher.h"
 
 #define NAME "rtmp-push"
@@ -26,6 +28,7 @@ struct pusher {
     int64_t first_dts_ms;       /* and its timestamp */
     int64_t pass_ms;            /* one pass over the input, -1: not known */
     int64_t total_ms;           /* all passes, or --duration; -1: not known */
+    int checked_caps[2];        /* audio, video: the first sequence header was checked */
 };
 
 /* How much there is to send: the passes of a file of known length, --duration if less. */
@@ -55,6 +58,23 @@ static void stats_sample(const struct pusher *p, const char *state, struct cli_s
     s->queue_ms = st.queue_latency_ms < 0 ? 0 : st.queue_latency_ms;
     wall = p->first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - p->first_send_ms) : 0;
     s->lateness_ms = !p->realtime ? -1 : wall > st.last_dts_ms - p->first_dts_ms ? wall - (st.last_dts_ms - p->first_dts_ms) : 0;
+}
+
+/* Once per media type, at its first sequence header: a warning when the server announced
+ * Enhanced RTMP codecs and this one is not among them (it may still pass it on). */
+static void check_server_lists(struct pusher *p, const rk_tag *tag)
+{
+    const rtmpkit_caps *caps = rtmpkit_client_server_caps(rtmpkit_session_client(p->session));
+    int video = tag->type == RTMPKIT_FLV_VIDEO;
+    rtmpkit_tag_header h;
+    if ((tag->type != RTMPKIT_FLV_VIDEO && tag->type != RTMPKIT_FLV_AUDIO) || p->checked_caps[video]
+        || rtmpkit_tag_parse(tag->type, tag->data, tag->size, &h) <= 0 || !h.config || !h.track.fourcc)
+        return;
+    p->checked_caps[video] = 1;
+    if (rtmpkit_caps_lists(caps, video, h.track.fourcc) == 0)
+        rtmpkit_logf(p->log, RTMPKIT_LOG_WARN, "the server does not list %s codec %c%c%c%c among its capabilities",
+                     video ? "video" : "audio", (char)(h.track.fourcc >> 24), (char)(h.track.fourcc >> 16),
+                     (char)(h.track.fourcc >> 8), (char)h.track.fourcc);
 }
 
 static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
@@ -93,6 +113,18 @@ static void stats_tick(struct pusher *p, int final)
     cli_stats_tick(&p->stats, &s, final);
 }
 
+/* The source's end-of-stream tags (a SequenceEnd per enhanced track); a failure here
+ * loses nothing already sent, so it is only logged. */
+static void send_end_tags(struct pusher *p)
+{
+    rk_tag tag;
+    int n, err = 0;
+    while (err >= 0 && (n = rk_source_end(p->source, &tag)) > 0)
+        err = rtmpkit_publisher_send(p->publisher, &tag);
+    if (err < 0)
+        rtmpkit_logf(p->log, RTMPKIT_LOG_DEBUG, "sequence end not sent: %s", rtmpkit_strerror(err));
+}
+
 /* Sends the source's tags until its end, --duration, a signal or an error. */
 static int push_stream(struct pusher *p)
 {
@@ -122,12 +154,17 @@ static int push_stream(struct pusher *p)
             p->first_send_ms = rtmpkit_monotonic_ms();
             p->first_dts_ms = tag.dts_ms;
         }
+        if (tag.flags & RTMPKIT_MEDIA_CONFIG)
+            check_server_lists(p, &tag);
         if ((err = rtmpkit_publisher_send(p->publisher, &tag)) < 0)
             break;
         draw_progress(p, &progress, 0);
         stats_tick(p, 0);
     }
-    /* What is queued goes out before the stream is closed. */
+    /* Enhanced tracks end with a SequenceEnd; what is queued goes out before the stream
+     * is closed. */
+    if (err >= 0 || err == RTMPKIT_ECANCELLED)
+        send_end_tags(p);
     if (err >= 0)
         err = rtmpkit_publisher_flush(p->publisher);
     if (progress.enabled)
@@ -171,6 +208,9 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->audio_format = opts->audio_format;
     so->loop = opts->loop;
     so->force_encode = opts->encode;
+    so->enhanced = opts->enhanced;
+    so->video_codec = opts->video_codec;
+    so->audio_codec = opts->audio_codec;
     so->no_video = opts->no_video;
     so->no_audio = opts->no_audio;
     so->width = opts->width;
@@ -183,6 +223,19 @@ static void source_options(const struct cli_options *opts, rtmpkit_log *log, str
     so->duration = opts->duration;
     so->log = log;
     so->cancel = cli_install_signals();   /* a signal ends a blocking read of stdin or a device */
+}
+
+/* 1 when name (an option's value, or NULL) is one of the space-separated names. */
+static int codec_name_ok(const char *option, const char *name, const char *names, rtmpkit_log *log)
+{
+    size_t n = name ? strlen(name) : 0;
+    for (const char *p = names; name && n && *p; p += strcspn(p, " "), p += *p == ' ')
+        if (strcspn(p, " ") == n && !strncmp(p, name, n))
+            return 1;
+    if (!name)
+        return 1;
+    rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "--%s \"%s\": expected one of %s", option, name, names);
+    return 0;
 }
 
 static void report_totals(struct pusher *p)
@@ -221,6 +274,11 @@ int main(int argc, char **argv)
         err = RTMPKIT_EUSAGE;
         goto done;
     }
+    if (!codec_name_ok("video-codec", opts.video_codec, "h264 hevc av1 vp9", &log)
+        || !codec_name_ok("audio-codec", opts.audio_codec, "aac opus flac", &log)) {
+        err = RTMPKIT_EUSAGE;
+        goto done;
+    }
     if (opts.pace && opts.no_pace) {
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--pace and --no-pace exclude each other");
         err = RTMPKIT_EUSAGE;
@@ -229,6 +287,11 @@ int main(int argc, char **argv)
     if ((err = cli_stats_open(&p.stats, &opts, NAME, &log)) < 0)
         goto done;
     source_options(&opts, &log, &source_opts);
+    if (opts.audio_tracks
+        && (err = source_opts.n_audio_streams = cli_parse_ids("audio-track", opts.audio_tracks, 255,
+                                                               source_opts.audio_streams, RK_MAX_AUDIO_TRACKS,
+                                                               &log)) < 0)
+        goto done;
     if ((err = rk_source_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_source_describe(p.source));

@@ -126,6 +126,11 @@ const char *rk_client_failed_code(const rtmpkit_client *cl)
     return cl->failed_code;
 }
 
+const rtmpkit_caps *rtmpkit_client_server_caps(const rtmpkit_client *cl)
+{
+    return rtmpkit_conn_server_caps(cl->conn);
+}
+
 uint64_t rtmpkit_client_bytes_queued(const rtmpkit_client *cl)
 {
     return cl->queued_before + rtmpkit_conn_bytes_queued(cl->conn);

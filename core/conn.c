@@ -40,6 +40,11 @@ rtmpkit_conn *rtmpkit_conn_new(const rtmpkit_conn_config *cfg)
     c->publisher = cfg->publisher;
     c->buffer_ms = cfg->buffer_ms ? cfg->buffer_ms : RTMPKIT_DEFAULT_BUFFER_MS;
     c->log = cfg->log;
+    if (cfg->caps) {
+        c->caps = *cfg->caps;
+        c->caps.present = 1;
+    }
+    c->server_caps.caps_ex = -1;
     if (cfg->connect_args && cfg->connect_args_len) {
         c->connect_args = malloc(cfg->connect_args_len);
         if (c->connect_args) {
@@ -145,6 +150,11 @@ int rk_conn_refuse(rtmpkit_conn *c, int err, const char *fmt, ...)
 const char *rtmpkit_conn_error_message(const rtmpkit_conn *c)
 {
     return c->error_message[0] ? c->error_message : "no error";
+}
+
+const rtmpkit_caps *rtmpkit_conn_server_caps(const rtmpkit_conn *c)
+{
+    return &c->server_caps;
 }
 
 const char *rtmpkit_conn_connect_error(const rtmpkit_conn *c)
@@ -318,6 +328,8 @@ static int send_connect(rtmpkit_conn *c)
     }
     if (c->page_url)
         put_string_prop(b, "pageUrl", c->page_url);
+    if (c->caps.present)
+        rk_caps_put(b, &c->caps);
     rtmpkit_amf0_put_object_end(b);
     if (c->connect_args)
         rtmpkit_put_bytes(b, c->connect_args, c->connect_args_len);
@@ -434,6 +446,9 @@ static int connect_answered(rtmpkit_conn *c, int is_error)
     }
     keep_connect_result(c, info);
     c->state = RK_CONN_CONNECTED;
+    /* Servers echo Enhanced RTMP capabilities in the properties (or the information). */
+    rk_caps_read(&c->connect_properties, &c->server_caps);
+    rk_caps_read(&c->connect_info, &c->server_caps);
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "connected");
     return rk_conn_push_event(c, RTMPKIT_EVENT_CONNECTED, -1) ? 0 : RTMPKIT_EINTERNAL;
 }

@@ -95,6 +95,8 @@ struct rtmpkit_conn {
     rtmpkit_log *log;
     uint8_t *connect_args;  /* AMF0 values after the connect object; may be NULL */
     size_t connect_args_len;
+    rtmpkit_caps caps;          /* announced in connect (present: announce at all) */
+    rtmpkit_caps server_caps;   /* echoed in the connect _result */
     char *connect_error;    /* the server's description in the connect _error; NULL: none */
 
     enum rk_conn_state state;
@@ -149,6 +151,13 @@ const rtmpkit_amf *rk_conn_find_info(const rtmpkit_conn *c, int first);
 /* The error a NetConnection.Connect.* error code means: UNKNOWN_APP for InvalidApp
  * (the application does not exist), else REJECTED. */
 int rk_conn_connect_error_of(const char *code);
+
+/* ---- caps.c: Enhanced RTMP capabilities ---- */
+
+/* Writes fourCcList, the info maps and capsEx as properties of the open command object. */
+void rk_caps_put(rtmpkit_buf *b, const rtmpkit_caps *caps);
+/* Adds what obj (a command object or info object) says of capabilities to caps. */
+void rk_caps_read(const rtmpkit_amf *obj, rtmpkit_caps *caps);
 const char *rk_conn_info_string(const rtmpkit_amf *info, const char *key);
 
 /* conn_stream.c */

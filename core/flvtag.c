@@ -320,6 +320,41 @@ int rtmpkit_tag_find_track(const rtmpkit_tag_header *h, uint8_t id, rtmpkit_tag_
     return 0;
 }
 
+static int kept(uint8_t id, const uint8_t *keep, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (keep[i] == id)
+            return 1;
+    return 0;
+}
+
+/* The most tracks one rewritten tag keeps; a tag with more keeps its first ones. */
+#define KEEP_TRACKS_MAX 256
+
+int rtmpkit_tag_keep_tracks(uint8_t type, const uint8_t *body, size_t len, const uint8_t *keep, size_t n,
+                            rtmpkit_buf *out)
+{
+    rtmpkit_tag_track tracks[KEEP_TRACKS_MAX], t;
+    rtmpkit_tag_track_iter it = { 0 };
+    rtmpkit_tag_header h;
+    size_t total = 0, count = 0;
+
+    if (type != RTMPKIT_FLV_VIDEO && type != RTMPKIT_FLV_AUDIO)
+        return 1;
+    if (len == 0 || rtmpkit_tag_parse(type, body, len, &h) <= 0)
+        return 1;
+    while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
+        total++;
+        if (kept(t.id, keep, n) && count < KEEP_TRACKS_MAX)
+            tracks[count++] = t;
+    }
+    if (count == total)
+        return 1;
+    if (count == 0)
+        return 0;
+    return rtmpkit_tag_put_tracks(out, &h, tracks, count) < 0 ? out->err : 2;
+}
+
 int rtmpkit_tag_is_config(uint8_t type, const uint8_t *body, size_t len)
 {
     rtmpkit_tag_header h;

@@ -207,6 +207,12 @@ $ipv6_listen
             live on;
             idle_streams off;
         }
+        # Enhanced RTMP video: nginx reads an enhanced keyframe's frame type as 9, so
+        # with wait_key on (the default) its players never get video (test_enhanced.sh).
+        application nowaitkey {
+            live on;
+            wait_key off;
+        }
         application vod {
             play $d/vod;
         }
@@ -286,7 +292,7 @@ start() {
     if [ -n "$(stream_module)" ]; then
         wait_port "nginx rtmps" "$NGINX_TLS_PORT" "$d/nginx.pid" "$d/nginx-error.log" || { stop "$d"; exit 1; }
     fi
-    echo "nginx-rtmp rtmp://127.0.0.1:$NGINX_PORT (apps live strict vod; http 127.0.0.1:$NGINX_HTTP_PORT) pid $(cat "$d/nginx.pid")"
+    echo "nginx-rtmp rtmp://127.0.0.1:$NGINX_PORT (apps live strict nowaitkey vod; http 127.0.0.1:$NGINX_HTTP_PORT) pid $(cat "$d/nginx.pid")"
     local http="http 127.0.0.1:$NMS_HTTP_PORT"
     [ "$NMS_HTTP_PORT" = 0 ] && http="http off"
     echo "node-media-server rtmp://127.0.0.1:$NMS_PORT ($http) pid $(cat "$d/nms.pid")"

@@ -34,6 +34,8 @@ struct rk_decoder {
     int need_keyframe;            /* video: after a (re)open, frames wait for a keyframe */
     int low_delay;                /* rk_decoder_set_low_delay */
     int skip_nonref;              /* rk_decoder_skip_nonref */
+    uint8_t track;                /* the Enhanced RTMP track decoded */
+    uint32_t unknown_fourcc;      /* the last unknown FourCC reported (once each) */
     char describe[96];
     char error[160];
 };
@@ -46,11 +48,19 @@ struct tag {
     int keyframe;
     int command;                  /* video command frame, metadata: nothing to decode */
     int32_t cts;                  /* composition time offset, ms */
+    uint32_t fourcc;              /* enhanced: the track's FourCC */
     const uint8_t *data;          /* the payload after the headers */
     size_t len;
     int sample_rate, channels;    /* legacy audio header */
     int pass_extradata;           /* config payload is decoder extradata */
 };
+
+/* A FourCC byte as text: a peer's bytes never reach the terminal as they are. */
+static char safe_char(uint32_t c)
+{
+    c &= 0xFF;
+    return c >= 0x20 && c < 0x7F ? (char)c : '?';
+}
 
 static enum AVCodecID video_fourcc_codec(uint32_t f)
 {
@@ -111,9 +121,9 @@ static void map_legacy_audio(const rtmpkit_tag_header *h, struct tag *t)
 }
 
 /* Maps the library's reading of a tag body to what the decoder needs; multitrack tags
- * give their default track (0). Returns 0 with *t filled (codec_id NONE for a codec we
- * do not know), or -1 when the body is malformed or has no track 0. */
-static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct tag *t)
+ * give the track with this id. Returns 0 with *t filled (codec_id NONE for a codec we
+ * do not know), or -1 when the body is malformed or has no such track. */
+static int parse(enum rk_decoder_kind kind, uint8_t track_id, const uint8_t *b, size_t len, struct tag *t)
 {
     int video = kind == RK_DECODER_VIDEO;
     rtmpkit_tag_header h;
@@ -121,7 +131,7 @@ static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct
 
     memset(t, 0, sizeof *t);
     if (rtmpkit_tag_parse(video ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO, b, len, &h) < 0
-        || !rtmpkit_tag_find_track(&h, 0, &track))
+        || !rtmpkit_tag_find_track(&h, track_id, &track))
         return -1;
     t->keyframe = h.keyframe;
     t->config = t->pass_extradata = h.config;
@@ -130,6 +140,7 @@ static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct
     t->command = h.packet == RTMPKIT_TAG_COMMAND || h.packet == RTMPKIT_TAG_METADATA
               || h.packet == RTMPKIT_TAG_MULTICHANNEL_CONFIG;
     t->cts = track.cts;
+    t->fourcc = h.enhanced ? track.fourcc : 0;
     t->data = track.data;
     t->len = track.len;
     t->codec_id = video ? video_fourcc_codec(track.fourcc) : audio_fourcc_codec(track.fourcc);
@@ -144,11 +155,12 @@ static int parse(enum rk_decoder_kind kind, const uint8_t *b, size_t len, struct
     return 0;
 }
 
-void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info)
+void rk_tag_inspect(enum rk_decoder_kind kind, uint8_t track, const uint8_t *body, size_t len,
+                    struct rk_tag_info *info)
 {
     struct tag t;
     memset(info, 0, sizeof *info);
-    if (parse(kind, body, len, &t) < 0 || t.command)
+    if (parse(kind, track, body, len, &t) < 0 || t.command)
         return;
     info->config = t.config;
     info->keyframe = t.keyframe;
@@ -167,6 +179,11 @@ rk_decoder *rk_decoder_new(enum rk_decoder_kind kind)
         return NULL;
     }
     return d;
+}
+
+void rk_decoder_set_track(rk_decoder *d, uint8_t track)
+{
+    d->track = track;
 }
 
 static void close_codec(rk_decoder *d)
@@ -281,8 +298,17 @@ int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_
 {
     struct tag t;
     int err;
-    if (parse(d->kind, body, len, &t) < 0 || t.command || t.codec_id == AV_CODEC_ID_NONE)
+    if (parse(d->kind, d->track, body, len, &t) < 0 || t.command)
         return 0;
+    if (t.codec_id == AV_CODEC_ID_NONE) {
+        /* An Enhanced RTMP codec we do not know: said once, its tags skipped. */
+        if (!t.fourcc || t.fourcc == d->unknown_fourcc)
+            return 0;
+        d->unknown_fourcc = t.fourcc;
+        snprintf(d->error, sizeof d->error, "unknown codec FourCC \"%c%c%c%c\": its tags are skipped",
+                 safe_char(t.fourcc >> 24), safe_char(t.fourcc >> 16), safe_char(t.fourcc >> 8), safe_char(t.fourcc));
+        return RTMPKIT_EINPUT;
+    }
     if (t.end) {
         rk_decoder_drain(d);
         return 0;

@@ -15,8 +15,12 @@ enum rk_decoder_kind { RK_DECODER_VIDEO, RK_DECODER_AUDIO };
 
 typedef struct rk_decoder rk_decoder;
 
-/* Returns NULL when out of memory. */
+/* Returns NULL when out of memory. The decoder takes Enhanced RTMP track 0 (and tags
+ * that are not multitrack) until rk_decoder_set_track says otherwise. */
 rk_decoder *rk_decoder_new(enum rk_decoder_kind kind);
+/* Decodes the track with this id of multitrack tags (0: the default track, which plain
+ * tags are too); tags without it are skipped. */
+void rk_decoder_set_track(rk_decoder *d, uint8_t track);
 void rk_decoder_free(rk_decoder *d);
 
 /* What one tag body says, without decoding. */
@@ -25,13 +29,15 @@ struct rk_tag_info {
     int keyframe;      /* video: a keyframe (or any audio frame) */
     int frame;         /* carries a coded frame */
 };
-void rk_tag_inspect(enum rk_decoder_kind kind, const uint8_t *body, size_t len, struct rk_tag_info *info);
+void rk_tag_inspect(enum rk_decoder_kind kind, uint8_t track, const uint8_t *body, size_t len,
+                    struct rk_tag_info *info);
 
 /* Feeds one tag body whose (unwrapped, monotonic) timestamp is dts_ms. Sequence headers
  * (re)configure the decoder; frames are decoded. Returns 1 when a frame was sent to the
  * decoder, 0 when the tag was only configuration or was skipped (unknown codec, a command
  * frame, no keyframe yet after a reopen), or a negative RTMPKIT_E* error that names a
- * corrupt frame (the decoder goes on with the next one). */
+ * corrupt frame (the decoder goes on with the next one) or, once per FourCC, an Enhanced
+ * RTMP codec it does not know (its tags are skipped). */
 int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms);
 /* Takes the next decoded frame into frame (pts in ms in frame->pts). Returns 1 with a
  * frame, 0 when none is ready. */

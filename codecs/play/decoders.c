@@ -58,7 +58,7 @@ static int too_late(struct rk_player *pl, const struct packet *p, int *skipping)
 {
     struct rk_tag_info info;
     int64_t lag = atomic_load(&pl->edge_ts) - p->ts;
-    rk_tag_inspect(RK_DECODER_VIDEO, p->data, p->len, &info);
+    rk_tag_inspect(RK_DECODER_VIDEO, 0, p->data, p->len, &info);
     if (info.config)
         return 0;
     if (lag > pl->opts.latency_ms + DECODER_BEHIND_MS)
@@ -194,6 +194,7 @@ void *rk_player_audio_thread(void *arg)
     struct packet p;
     if (!dec || !frame || (pl->audio && !rs))
         goto done;
+    rk_decoder_set_track(dec, (uint8_t)pl->opts.audio_track);
     while (!atomic_load(&pl->quit)) {
         r = rk_pq_pop(&pl->aq, &p, 100);
         if (r == 0)

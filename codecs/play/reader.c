@@ -104,7 +104,8 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     int64_t ts;
     atomic_fetch_add(&pl->bytes_received, ev->length);
     if (ev->media_type != RTMPKIT_FLV_DATA)
-        rk_tag_inspect(kind, ev->data, ev->length, &info);
+        rk_tag_inspect(kind, kind == RK_DECODER_AUDIO ? (uint8_t)pl->opts.audio_track : 0, ev->data, ev->length,
+                       &info);
     else
         memset(&info, 0, sizeof info);
     /* Data (timecodes) is placed on the audio/video timeline: -1 before it has a base. */
@@ -273,8 +274,12 @@ void *rk_player_reader_thread(void *arg)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
         goto done;
     }
-    if ((err = rtmpkit_session_start(session)) == 0)
+    if ((err = rtmpkit_session_start(session)) == 0) {
+        char caps[512];
+        rtmpkit_caps_format(rtmpkit_client_server_caps(rtmpkit_session_client(session)), caps, sizeof caps);
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "server's Enhanced RTMP capabilities: %s", caps);
         err = read_stream(pl, session);
+    }
     if (err < 0 && err != RTMPKIT_ECANCELLED)
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_session_error_message(session));
 done:

@@ -3,6 +3,7 @@
  * AudioSpecificConfig, the AVC/AAC tag body headers and onMetaData. No FFmpeg here. */
 #include "avc_aac.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rtmpkit/amf.h"
@@ -315,8 +316,31 @@ static uint32_t count_meta(const rk_flv_meta *m)
     if (m->has_video)
         n += 1 + (m->width > 0) + (m->height > 0) + (m->framerate > 0) + (m->videodatarate > 0);
     if (m->has_audio)
-        n += 2 + (m->audiodatarate > 0) + (m->audiosamplerate > 0) + (m->audiosamplesize > 0);
+        n += 2 + (m->audiodatarate > 0) + (m->audiosamplerate > 0) + (m->audiosamplesize > 0)
+             + (m->n_audio_tracks > 0);
     return n;
+}
+
+/* {"1": {audiocodecid, audiosamplerate, channels, audiodatarate}, ...} */
+static void put_track_map(rtmpkit_buf *out, const char *key, const rk_flv_track_meta *t, int n)
+{
+    char id[8];
+    rtmpkit_amf0_put_key(out, key);
+    rtmpkit_amf0_put_object_start(out);
+    for (int i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "%d", t[i].id);
+        rtmpkit_amf0_put_key(out, id);
+        rtmpkit_amf0_put_object_start(out);
+        put_number_prop(out, "audiocodecid", t[i].codecid);
+        if (t[i].samplerate > 0)
+            put_number_prop(out, "audiosamplerate", t[i].samplerate);
+        if (t[i].channels > 0)
+            put_number_prop(out, "channels", t[i].channels);
+        if (t[i].datarate > 0)
+            put_number_prop(out, "audiodatarate", t[i].datarate);
+        rtmpkit_amf0_put_object_end(out);
+    }
+    rtmpkit_amf0_put_object_end(out);
 }
 
 void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
@@ -332,12 +356,12 @@ void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
             put_number_prop(out, "height", m->height);
         if (m->framerate > 0)
             put_number_prop(out, "framerate", m->framerate);
-        put_number_prop(out, "videocodecid", 7);
+        put_number_prop(out, "videocodecid", m->videocodecid ? m->videocodecid : 7);
         if (m->videodatarate > 0)
             put_number_prop(out, "videodatarate", m->videodatarate);
     }
     if (m->has_audio) {
-        put_number_prop(out, "audiocodecid", 10);
+        put_number_prop(out, "audiocodecid", m->audiocodecid ? m->audiocodecid : 10);
         if (m->audiodatarate > 0)
             put_number_prop(out, "audiodatarate", m->audiodatarate);
         if (m->audiosamplerate > 0)
@@ -346,6 +370,8 @@ void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
             put_number_prop(out, "audiosamplesize", m->audiosamplesize);
         rtmpkit_amf0_put_key(out, "stereo");
         rtmpkit_amf0_put_bool(out, m->stereo);
+        if (m->n_audio_tracks > 0)
+            put_track_map(out, "audioTrackIdInfoMap", m->audio_tracks, m->n_audio_tracks);
     }
     if (m->encoder) {
         rtmpkit_amf0_put_key(out, "encoder");

@@ -101,6 +101,14 @@ int rk_adts_parse(const uint8_t *buf, size_t len, rk_adts *h);
 /* The 2-byte AudioSpecificConfig for an ADTS stream. */
 void rk_aac_asc_from_adts(const rk_adts *h, uint8_t asc[2]);
 
+/* One audio (or video) track other than track 0, in audioTrackIdInfoMap. */
+typedef struct rk_flv_track_meta {
+    int id;
+    uint32_t codecid;         /* the FourCC */
+    int samplerate, channels;
+    double datarate;          /* kbit/s; 0: left out */
+} rk_flv_track_meta;
+
 /* The fields of onMetaData; zero or NULL fields are left out (except the codec ids when
  * the stream is present). */
 typedef struct rk_flv_meta {
@@ -114,6 +122,10 @@ typedef struct rk_flv_meta {
     int audiosamplesize;      /* bits */
     int stereo;
     const char *encoder;
+    uint32_t videocodecid;    /* an Enhanced RTMP FourCC, written as a number; 0: 7 (AVC) */
+    uint32_t audiocodecid;    /* the same; 0: 10 (AAC) */
+    const rk_flv_track_meta *audio_tracks;   /* Enhanced RTMP multitrack: audioTrackIdInfoMap */
+    int n_audio_tracks;
 } rk_flv_meta;
 
 /* Appends the body of a data tag: the string "onMetaData" and an ECMA array. */

@@ -1,10 +1,11 @@
-/* The encoders of the FFmpeg pipeline: H.264 with libx264 and AAC with FFmpeg's native
- * encoder, each fed frames of any size, format and rate through swscale or swresample,
+/* The encoders of the FFmpeg pipeline: H.264, HEVC, AV1 or VP9 video and AAC, Opus or
+ * FLAC audio, each fed frames of any size, format and rate through swscale or swresample,
  * and handing back packets with millisecond timestamps. */
 #include "encode.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
@@ -37,28 +38,77 @@ struct rk_venc {
     int64_t last_pts;       /* ms, or INT64_MIN before the first frame */
     int64_t last_slot;
     int flushed;
+    const char *what;       /* the encoder's name, for messages */
     rtmpkit_log *log;
 };
 
-static AVDictionary *x264_options(const struct rk_venc_config *cfg)
+/* x264's preset names, fastest first, and what SVT-AV1 (preset) and libvpx
+ * (cpu-used, realtime deadline) take for each. */
+static const struct preset_map {
+    const char *x264;
+    const char *svtav1;
+    const char *vpx_cpu_used;
+} presets[] = {
+    { "ultrafast", "12", "8" }, { "superfast", "11", "8" }, { "veryfast", "10", "7" },
+    { "faster", "9", "6" }, { "fast", "8", "5" }, { "medium", "6", "4" },
+    { "slow", "4", "3" }, { "slower", "3", "2" }, { "veryslow", "2", "1" }, { "placebo", "1", "0" },
+};
+
+static const struct preset_map *find_preset(const char *name)
 {
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (!strcmp(presets[i].x264, name))
+            return &presets[i];
+    return &presets[2];   /* veryfast */
+}
+
+static AVDictionary *video_options(const struct rk_venc_config *cfg)
+{
+    const char *preset = cfg->preset ? cfg->preset : RK_PUSH_DEFAULT_PRESET;
     AVDictionary *d = NULL;
-    av_dict_set(&d, "preset", cfg->preset ? cfg->preset : RK_PUSH_DEFAULT_PRESET, 0);
-    av_dict_set(&d, "profile", "high", 0);
+    switch (cfg->codec) {
+    case AV_CODEC_ID_HEVC:
+        av_dict_set(&d, "preset", preset, 0);
+        av_dict_set(&d, "x265-params", "log-level=error", 0);
+        break;
+    case AV_CODEC_ID_AV1:
+        av_dict_set(&d, "preset", find_preset(preset)->svtav1, 0);
+        break;
+    case AV_CODEC_ID_VP9:
+        av_dict_set(&d, "deadline", "realtime", 0);
+        av_dict_set(&d, "cpu-used", find_preset(preset)->vpx_cpu_used, 0);
+        av_dict_set(&d, "row-mt", "1", 0);
+        break;
+    default:
+        av_dict_set(&d, "preset", preset, 0);
+        av_dict_set(&d, "profile", "high", 0);
+    }
     return d;
+}
+
+static const char *video_encoder_name(enum AVCodecID codec)
+{
+    switch (codec) {
+    case AV_CODEC_ID_HEVC: return "libx265";
+    case AV_CODEC_ID_AV1: return "libsvtav1";
+    case AV_CODEC_ID_VP9: return "libvpx-vp9";
+    default: return "libx264";
+    }
 }
 
 static int venc_setup(rk_venc *e, const struct rk_venc_config *cfg)
 {
-    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    const char *name = video_encoder_name(cfg->codec);
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
     AVDictionary *opts = NULL;
     int kbps = cfg->kbps > 0 ? cfg->kbps : RK_PUSH_DEFAULT_VIDEO_KBPS;
     int ret;
 
     if (!codec) {
-        rtmpkit_logf(cfg->log, RTMPKIT_LOG_ERROR, "this FFmpeg has no libx264 encoder");
+        rtmpkit_logf(cfg->log, RTMPKIT_LOG_ERROR, "this FFmpeg has no %s encoder", name);
         return RTMPKIT_EINPUT;
     }
+    e->what = name;
     if (!(e->ctx = avcodec_alloc_context3(codec)))
         return RTMPKIT_ENOMEM;
     e->ctx->width = cfg->width;
@@ -69,14 +119,16 @@ static int venc_setup(rk_venc *e, const struct rk_venc_config *cfg)
     e->ctx->framerate = av_d2q(e->fps, 100000);
     e->ctx->gop_size = cfg->gop_frames > 0 ? cfg->gop_frames : (int)lrint(RK_PUSH_DEFAULT_GOP_S * e->fps);
     e->ctx->bit_rate = (int64_t)kbps * 1000;
-    e->ctx->rc_max_rate = e->ctx->bit_rate;
-    e->ctx->rc_buffer_size = (int)(2 * e->ctx->bit_rate);
+    if (cfg->codec != AV_CODEC_ID_AV1) {   /* SVT-AV1 wants its maximum above the target: VBR */
+        e->ctx->rc_max_rate = e->ctx->bit_rate;
+        e->ctx->rc_buffer_size = (int)(2 * e->ctx->bit_rate);
+    }
     e->ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    opts = x264_options(cfg);
+    opts = video_options(cfg);
     ret = avcodec_open2(e->ctx, codec, &opts);
     av_dict_free(&opts);
     if (ret < 0) {
-        log_av(cfg->log, "cannot open the H.264 encoder", ret);
+        log_av(cfg->log, "cannot open the video encoder", ret);
         return RTMPKIT_EINPUT;
     }
     return 0;
@@ -178,7 +230,7 @@ int rk_venc_send(rk_venc *e, const AVFrame *frame)
     ret = avcodec_send_frame(e->ctx, e->ref);
     av_frame_unref(e->ref);
     if (ret < 0) {
-        log_av(e->log, "H.264 encoder", ret);
+        log_av(e->log, e->what, ret);
         return RTMPKIT_EINPUT;
     }
     return 0;
@@ -200,7 +252,12 @@ static int receive(AVCodecContext *ctx, AVPacket *pkt, rtmpkit_log *log, const c
 
 int rk_venc_receive(rk_venc *e, AVPacket *pkt)
 {
-    return receive(e->ctx, pkt, e->log, "H.264 encoder");
+    return receive(e->ctx, pkt, e->log, e->what);
+}
+
+const AVCodecContext *rk_venc_context(const rk_venc *e)
+{
+    return e->ctx;
 }
 
 const uint8_t *rk_venc_extradata(const rk_venc *e, size_t *len)
@@ -233,28 +290,38 @@ struct rk_aenc {
     int64_t next_pts;            /* samples: pts of the first sample in the FIFO */
     int anchored;
     int flushing, sent_null;
+    const char *what;            /* the encoder's name, for messages */
     rtmpkit_log *log;
 };
 
+static const AVCodec *audio_encoder(enum AVCodecID codec)
+{
+    if (codec == AV_CODEC_ID_OPUS)
+        return avcodec_find_encoder_by_name("libopus");   /* FFmpeg's own is experimental */
+    return avcodec_find_encoder(codec == AV_CODEC_ID_FLAC ? AV_CODEC_ID_FLAC : AV_CODEC_ID_AAC);
+}
+
 static int aenc_setup(rk_aenc *e, const struct rk_aenc_config *cfg)
 {
-    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    const AVCodec *codec = audio_encoder(cfg->codec);
     int ret;
 
     if (!codec) {
-        rtmpkit_logf(cfg->log, RTMPKIT_LOG_ERROR, "this FFmpeg has no AAC encoder");
+        rtmpkit_logf(cfg->log, RTMPKIT_LOG_ERROR, "this FFmpeg has no %s encoder", avcodec_get_name(cfg->codec));
         return RTMPKIT_EINPUT;
     }
     if (!(e->ctx = avcodec_alloc_context3(codec)))
         return RTMPKIT_ENOMEM;
-    e->ctx->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    e->ctx->sample_rate = cfg->sample_rate;
+    e->what = codec->name;
+    /* The encoder's first sample format: FLTP for AAC, S16 or FLT for Opus, S16 for FLAC. */
+    e->ctx->sample_fmt = codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+    e->ctx->sample_rate = cfg->codec == AV_CODEC_ID_OPUS ? 48000 : cfg->sample_rate;
     av_channel_layout_default(&e->ctx->ch_layout, cfg->channels == 1 ? 1 : 2);
     e->ctx->bit_rate = (int64_t)(cfg->kbps > 0 ? cfg->kbps : RK_PUSH_DEFAULT_AUDIO_KBPS) * 1000;
-    e->ctx->time_base = (AVRational){ 1, cfg->sample_rate };
+    e->ctx->time_base = (AVRational){ 1, e->ctx->sample_rate };
     e->ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if ((ret = avcodec_open2(e->ctx, codec, NULL)) < 0) {
-        log_av(cfg->log, "cannot open the AAC encoder", ret);
+        log_av(cfg->log, "cannot open the audio encoder", ret);
         return RTMPKIT_EINPUT;
     }
     return 0;
@@ -395,7 +462,7 @@ static int aenc_feed(rk_aenc *e)
     e->next_pts += n;
     ret = avcodec_send_frame(e->ctx, e->frame);
     if (ret < 0) {
-        log_av(e->log, "AAC encoder", ret);
+        log_av(e->log, e->what, ret);
         return RTMPKIT_EINPUT;
     }
     return 0;
@@ -404,7 +471,7 @@ static int aenc_feed(rk_aenc *e)
 int rk_aenc_receive(rk_aenc *e, AVPacket *pkt)
 {
     for (;;) {
-        int ret = receive(e->ctx, pkt, e->log, "AAC encoder");
+        int ret = receive(e->ctx, pkt, e->log, e->what);
         int have = av_audio_fifo_size(e->fifo);
         if (ret != 0)
             return ret;

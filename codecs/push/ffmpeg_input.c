@@ -102,6 +102,35 @@ static void init_track(struct track *t, int kind, struct input *in, int index)
     rtmpkit_buf_init(&t->config, 1 << 20);
 }
 
+/* The stream index of the n-th audio stream of in (0-based), or -1. */
+static int nth_audio_stream(const struct input *in, int n)
+{
+    for (unsigned i = 0; in->fmt && i < in->fmt->nb_streams; i++)
+        if (in->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && n-- == 0)
+            return (int)i;
+    return -1;
+}
+
+/* --audio-track: the chosen audio streams as tracks 0, 1...; RTMPKIT_EINPUT when the
+ * input lacks one. */
+static int pick_audio_tracks(rk_ffmpeg_source *s, struct input *ain)
+{
+    const struct rk_source_options *o = &s->opts;
+    for (int j = 0; j < o->n_audio_streams && j < RK_MAX_AUDIO_TRACKS; j++) {
+        /* testsrc: audio stream n is a tone of n + 1 kHz. */
+        int a = ain->ts ? (o->audio_streams[j] < RK_TESTSRC_AUDIO_STREAMS ? 1 + o->audio_streams[j] : -1)
+                        : nth_audio_stream(ain, o->audio_streams[j]);
+        if (a < 0) {
+            rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: --audio-track %d: no such audio stream", ain->name,
+                         o->audio_streams[j]);
+            return RTMPKIT_EINPUT;
+        }
+        init_track(&s->tr[AUDIO + j], AUDIO, ain, a);
+        s->tr[AUDIO + j].form.track_id = (uint8_t)j;
+    }
+    return 0;
+}
+
 int rk_ff_pick_streams(rk_ffmpeg_source *s)
 {
     const struct rk_source_options *o = &s->opts;
@@ -110,14 +139,18 @@ int rk_ff_pick_streams(rk_ffmpeg_source *s)
 
     if (!o->no_video)
         v = s->main_in.ts ? 0 : find_stream(&s->main_in, AVMEDIA_TYPE_VIDEO);
-    if (!o->no_audio)
+    if (!o->no_audio && o->n_audio_streams > 0)
+        a = nth_audio_stream(ain, o->audio_streams[0]);
+    else if (!o->no_audio)
         a = ain->ts ? 1 : find_stream(ain, AVMEDIA_TYPE_AUDIO);
-    if (v < 0 && a < 0) {
+    if (v < 0 && a < 0 && !(o->n_audio_streams > 0 && !o->no_audio)) {
         rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: no usable audio or video stream", o->input);
         return RTMPKIT_EINPUT;
     }
     if (v >= 0)
         init_track(&s->tr[VIDEO], VIDEO, &s->main_in, v);
+    if (!o->no_audio && o->n_audio_streams > 0)
+        return pick_audio_tracks(s, ain);
     if (a >= 0)
         init_track(&s->tr[AUDIO], AUDIO, ain, a);
     return 0;
@@ -295,7 +328,8 @@ static int input_read(rk_ffmpeg_source *s, struct input *in)
 static int testsrc_step(rk_ffmpeg_source *s, struct track *t)
 {
     const AVFrame *f;
-    int ret = t->kind == VIDEO ? rk_testsrc_video(t->in->ts, &f) : rk_testsrc_audio(t->in->ts, &f);
+    int ret = t->kind == VIDEO ? rk_testsrc_video(t->in->ts, &f)
+                               : rk_testsrc_audio_stream(t->in->ts, t->index - 1, &f);
     return ret < 0 ? ret : rk_ff_encode_frame(s, t, f);
 }
 

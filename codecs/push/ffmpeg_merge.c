@@ -81,12 +81,14 @@ static struct track *track_to_fill(rk_ffmpeg_source *s)
 {
     int64_t bound = s->live ? LOOKAHEAD_MS_LIVE : LOOKAHEAD_MS_FILE;
     for (int i = 0; i < NTRACKS; i++) {
-        struct track *t = &s->tr[i], *o = &s->tr[!i];
+        struct track *t = &s->tr[i];
+        int waits = 0;
         if (!t->present || t->eof || t->q.head)
             continue;
-        if (o->present && queue_span_over(&o->q, bound))
-            continue;
-        return t;
+        for (int j = 0; j < NTRACKS && !waits; j++)
+            waits = j != i && s->tr[j].present && queue_span_over(&s->tr[j].q, bound);
+        if (!waits)
+            return t;
     }
     return NULL;
 }

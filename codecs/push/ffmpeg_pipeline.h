@@ -17,13 +17,15 @@
 #include <libavformat/avformat.h>
 
 #include "encode.h"
+#include "enhanced.h"
 #include "ffmpeg_source.h"
 #include "rtmpkit/bytes.h"
 #include "testsrc.h"
 
 static const AVRational ms_tb = { 1, 1000 };
 
-enum { VIDEO = 0, AUDIO = 1, NTRACKS = 2 };
+/* tr[VIDEO], tr[AUDIO] (audio track 0), then the other audio tracks (ids 1, 2...). */
+enum { VIDEO = 0, AUDIO = 1, NTRACKS = 1 + RK_MAX_AUDIO_TRACKS };
 
 /* One queued tag; data follows the struct. */
 struct qtag {
@@ -57,6 +59,9 @@ struct track {
     int index;                  /* stream index in in->fmt */
     AVStream *st;
     int copy;
+    enum AVCodecID codec;       /* of the tags: the copied codec, or H.264 / AAC encoded */
+    rk_tag_form form;           /* its FourCC and header form (legacy or enhanced) */
+    int sent_end;               /* the sequence end tag has been handed out */
     AVCodecContext *dec;
     rk_venc *venc;
     rk_aenc *aenc;
@@ -94,7 +99,7 @@ struct rk_ffmpeg_source {
     int have_base;
     int64_t base, last_out;
     int live;
-    char desc[256];
+    char desc[1024];
 };
 
 /* ---- ffmpeg_source.c ---- */
@@ -117,18 +122,31 @@ void rk_ff_close_input(struct input *in);
 
 /* ---- ffmpeg_packetize.c ---- */
 
-/* The video sequence header from extradata (avcC or Annex B) when there is any; sets
- * t->length_size (0 for Annex B packets) and t->have_config. */
+/* The FourCC of the codecs a track can carry as they are (H.264, HEVC, AV1, VP9; AAC,
+ * Opus, FLAC, AC-3, E-AC-3), 0 for any other. */
+uint32_t rk_ff_fourcc(enum AVCodecID codec);
+/* The video sequence header from extradata when there is any: for H.264 an avcC or
+ * Annex B (sets t->length_size, 0 for Annex B packets), for HEVC an hvcC, for AV1 an
+ * av1C; for VP9 a vpcC built from par. Sets t->have_config. RTMPKIT_EINPUT when the
+ * extradata is not such a record (then the track cannot be copied). t->codec and
+ * t->form say what to build. */
 int rk_ff_video_config(struct track *t, const uint8_t *extra, size_t len);
-/* The audio sequence header from an AudioSpecificConfig. */
-int rk_ff_audio_config(struct track *t, const uint8_t *asc, size_t len);
-/* Queues one H.264 access unit (Annex B or length-prefixed as t->length_size says) as a
- * video tag; leading frames before the first keyframe are dropped, a malformed one is
- * skipped with a warning. pts and dts in ms, loop offset applied. */
+int rk_ff_vp9_config(struct track *t, const AVCodecParameters *par);
+/* The audio sequence header from extradata: an AudioSpecificConfig, an OpusHead, a FLAC
+ * STREAMINFO (with or without "fLaC"), nothing for AC-3 / E-AC-3 (an empty one). */
+int rk_ff_audio_config(struct track *t, const uint8_t *extra, size_t len);
+/* Queues one video packet as a tag: an H.264 access unit (Annex B or length-prefixed as
+ * t->length_size says) or an HEVC / AV1 / VP9 packet as it is; leading frames before
+ * the first keyframe are dropped, a malformed H.264 one is skipped with a warning. pts
+ * and dts in ms, loop offset applied. */
 int rk_ff_emit_video(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n,
                      int64_t pts, int64_t dts, int container_key);
-/* Queues one AAC packet (raw, or ADTS with one or more frames) as audio tags. */
+/* Queues one audio packet: AAC (raw, or ADTS with one or more frames) or any other
+ * codec's packet as it is, one tag each. */
 int rk_ff_emit_audio(rk_ffmpeg_source *s, struct track *t, const uint8_t *p, size_t n, int64_t dts);
+/* The sequence end tag body of a track (enhanced tracks only); 0 with an empty body when
+ * it has none. */
+int rk_ff_end_body(const struct track *t, rtmpkit_buf *body);
 /* A copied packet's new extradata (side data), if any and different, becomes the
  * track's configuration, queued as a sequence header tag at dts. */
 int rk_ff_config_update(rk_ffmpeg_source *s, struct track *t, const AVPacket *pkt, int64_t dts);

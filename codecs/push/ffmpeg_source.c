@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include <libavdevice/avdevice.h>
+#include <libavutil/mastering_display_metadata.h>
 
 #include "avc_aac.h"
 #include "rtmpkit/error.h"
@@ -48,14 +49,42 @@ static double stream_fps(const AVStream *st)
     return fps > 0 && fps <= 240 ? fps : 30;
 }
 
+/* The codec --video-codec / --audio-codec name, or dflt when not given. */
+static enum AVCodecID wanted_codec(const char *name, enum AVCodecID dflt)
+{
+    const AVCodecDescriptor *d = name ? avcodec_descriptor_get_by_name(name) : NULL;
+    return d ? d->id : dflt;
+}
+
 static int video_must_encode(const struct rk_source_options *o, const AVCodecParameters *par,
                              double fps)
 {
-    if (o->force_encode || par->codec_id != AV_CODEC_ID_H264)
+    if (o->force_encode || par->codec_type != AVMEDIA_TYPE_VIDEO || !rk_ff_fourcc(par->codec_id))
+        return 1;
+    if (o->video_codec && wanted_codec(o->video_codec, par->codec_id) != par->codec_id)
         return 1;
     if ((o->width > 0 && o->width != par->width) || (o->height > 0 && o->height != par->height))
         return 1;
     return o->fps > 0 && fabs(o->fps - fps) > 0.01;
+}
+
+/* The codec of the track's tags and their form: enhanced for all but H.264 / AAC, and
+ * for those too with --enhanced. */
+static void set_form(rk_ffmpeg_source *s, struct track *t, enum AVCodecID codec)
+{
+    t->codec = codec;
+    t->form.fourcc = rk_ff_fourcc(codec);
+    t->form.enhanced = s->opts.enhanced || t->form.track_id != 0
+                       || (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_AAC);
+}
+
+/* The copy path's sequence header; RTMPKIT_EINPUT when the stream has no configuration
+ * record we can send (HEVC or AV1 in Annex B / OBU streams, say): then it is encoded. */
+static int copy_video_config(struct track *t, const AVCodecParameters *par)
+{
+    if (t->codec == AV_CODEC_ID_VP9)
+        return rk_ff_vp9_config(t, par);
+    return rk_ff_video_config(t, par->extradata, (size_t)par->extradata_size);
 }
 
 static int setup_video(rk_ffmpeg_source *s, struct track *t)
@@ -64,6 +93,7 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     const AVCodecParameters *par;
     int ret;
 
+    set_form(s, t, wanted_codec(o->video_codec, AV_CODEC_ID_H264));
     if (t->in->ts) {
         rk_testsrc_size(t->in->ts, &t->width, &t->height, &t->fps);
         t->in_codec = "testsrc";
@@ -74,13 +104,21 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     t->fps = stream_fps(t->st);
     t->copy = !video_must_encode(o, par, t->fps);
     if (t->copy) {
+        set_form(s, t, par->codec_id);
         t->width = par->width;
         t->height = par->height;
         t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
-        ret = rk_ff_video_config(t, par->extradata, (size_t)par->extradata_size);
-        if (ret < 0)
+        if ((ret = copy_video_config(t, par)) == 0)
+            return 0;
+        if (par->codec_id == AV_CODEC_ID_H264) {
             rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: malformed H.264 configuration", t->in->name);
-        return ret < 0 ? RTMPKIT_EINPUT : 0;
+            return RTMPKIT_EINPUT;
+        }
+        rtmpkit_logf(s->log, RTMPKIT_LOG_WARN, "%s: no %s configuration record in the input: encoding to H.264",
+                     t->in->name, t->in_codec);
+        t->copy = 0;
+        t->have_config = 0;
+        set_form(s, t, wanted_codec(o->video_codec, AV_CODEC_ID_H264));
     }
     rk_ff_output_size(o, par->width, par->height, &t->width, &t->height);
     if (o->fps > 0)
@@ -90,26 +128,45 @@ static int setup_video(rk_ffmpeg_source *s, struct track *t)
     return rk_ff_open_video_encoder(s, t);
 }
 
+/* Copies the audio stream when its codec can go as it is and its configuration is what
+ * the tags need (ADTS AAC gets it from its first frame). 1 when copied, 0 to encode. */
+static int copy_audio(rk_ffmpeg_source *s, struct track *t, const AVCodecParameters *par)
+{
+    if (!par || s->opts.force_encode || !rk_ff_fourcc(par->codec_id) || par->codec_type != AVMEDIA_TYPE_AUDIO)
+        return 0;
+    if (s->opts.audio_codec && wanted_codec(s->opts.audio_codec, par->codec_id) != par->codec_id)
+        return 0;
+    set_form(s, t, par->codec_id);
+    t->copy = 1;
+    t->sample_rate = par->sample_rate;
+    t->channels = par->ch_layout.nb_channels;
+    t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
+    if (par->codec_id == AV_CODEC_ID_AAC && par->extradata_size <= 0)
+        return 1;   /* ADTS: the config comes from the first frame's header */
+    if (rk_ff_audio_config(t, par->extradata, (size_t)(par->extradata_size > 0 ? par->extradata_size : 0)) == 0)
+        return 1;
+    rtmpkit_logf(s->log, RTMPKIT_LOG_WARN, "%s: no usable %s configuration in the input: encoding to AAC",
+                 t->in->name, t->in_codec);
+    t->copy = 0;
+    t->have_config = 0;
+    return 0;
+}
+
 static int setup_audio(rk_ffmpeg_source *s, struct track *t)
 {
     const struct rk_source_options *o = &s->opts;
     const AVCodecParameters *par = t->in->ts ? NULL : t->st->codecpar;
-    struct rk_aenc_config cfg = { 48000, 2, o->audio_kbps, s->log };
+    struct rk_aenc_config cfg = { 48000, 2, o->audio_kbps, AV_CODEC_ID_AAC, s->log };
     const uint8_t *extra;
     size_t len;
     int ret;
 
     t->in_codec = par ? avcodec_get_name(par->codec_id) : "testsrc";
-    if (par && par->codec_id == AV_CODEC_ID_AAC && !o->force_encode) {
-        t->copy = 1;
-        t->sample_rate = par->sample_rate;
-        t->channels = par->ch_layout.nb_channels;
-        t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
-        if (par->extradata_size > 0)
-            return rk_ff_audio_config(t, par->extradata, (size_t)par->extradata_size);
-        return 0;   /* ADTS: the config comes from the first frame's header */
-    }
-    if (par && par->sample_rate == 44100)
+    if (copy_audio(s, t, par))
+        return 0;
+    set_form(s, t, wanted_codec(o->audio_codec, AV_CODEC_ID_AAC));
+    cfg.codec = t->codec;
+    if (par && par->sample_rate == 44100 && t->codec != AV_CODEC_ID_OPUS)
         cfg.sample_rate = 44100;
     if (par && (ret = rk_ff_open_decoder(s, t)) < 0)
         return ret;
@@ -137,7 +194,7 @@ static int prefetch(rk_ffmpeg_source *s)
             continue;
         if (t->q.head || !t->eof) {
             rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: no %s configuration found", t->in->name,
-                         i == VIDEO ? "H.264" : "AAC");
+                         avcodec_get_name(t->codec));
             return RTMPKIT_EINPUT;
         }
         t->present = 0;   /* the stream had no packet at all: drop it */
@@ -154,16 +211,77 @@ static int push_header_tag(rk_ffmpeg_source *s, uint8_t type, const rtmpkit_buf 
     return rk_ff_enqueue(&s->head, type, 0, RK_TAG_CONFIG, body);
 }
 
+/* The input's color description and HDR side data, for the colorInfo metadata; 0 when
+ * it says nothing of them. */
+static int color_info(const struct track *t, rk_color_info *c)
+{
+    const AVCodecParameters *par = t->st->codecpar;
+    const AVContentLightMetadata *cll;
+    const AVMasteringDisplayMetadata *mdcv;
+    size_t size;
+    memset(c, 0, sizeof *c);
+    c->transfer = par->color_trc != AVCOL_TRC_UNSPECIFIED && par->color_trc < AVCOL_TRC_NB ? (int)par->color_trc : -1;
+    c->matrix = par->color_space != AVCOL_SPC_UNSPECIFIED && par->color_space < AVCOL_SPC_NB ? (int)par->color_space : -1;
+    c->primaries = par->color_primaries != AVCOL_PRI_UNSPECIFIED && par->color_primaries < AVCOL_PRI_NB
+                   ? (int)par->color_primaries : -1;
+    cll = (const void *)av_stream_get_side_data(t->st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size);
+    if (cll && size >= sizeof *cll) {
+        c->has_cll = 1;
+        c->max_cll = cll->MaxCLL;
+        c->max_fall = cll->MaxFALL;
+    }
+    mdcv = (const void *)av_stream_get_side_data(t->st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size);
+    if (mdcv && size >= sizeof *mdcv) {
+        c->has_primaries = mdcv->has_primaries;
+        c->has_luminance = mdcv->has_luminance;
+        c->red_x = av_q2d(mdcv->display_primaries[0][0]);
+        c->red_y = av_q2d(mdcv->display_primaries[0][1]);
+        c->green_x = av_q2d(mdcv->display_primaries[1][0]);
+        c->green_y = av_q2d(mdcv->display_primaries[1][1]);
+        c->blue_x = av_q2d(mdcv->display_primaries[2][0]);
+        c->blue_y = av_q2d(mdcv->display_primaries[2][1]);
+        c->white_x = av_q2d(mdcv->white_point[0]);
+        c->white_y = av_q2d(mdcv->white_point[1]);
+        c->max_luminance = av_q2d(mdcv->max_luminance);
+        c->min_luminance = av_q2d(mdcv->min_luminance);
+    }
+    return c->transfer >= 0 || c->matrix >= 0 || c->primaries >= 0 || c->has_cll || c->has_primaries
+           || c->has_luminance;
+}
+
+/* audioTrackIdInfoMap: the audio tracks other than track 0. */
+static int extra_audio_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
+{
+    int n = 0;
+    for (int i = AUDIO + 1; i < NTRACKS; i++) {
+        const struct track *t = &s->tr[i];
+        if (!t->present)
+            continue;
+        out[n] = (rk_flv_track_meta){ .id = t->form.track_id, .codecid = t->form.fourcc,
+                                      .samplerate = t->sample_rate, .channels = t->channels,
+                                      .datarate = t->kbps };
+        n++;
+    }
+    return n;
+}
+
 static int build_header(rk_ffmpeg_source *s)
 {
     const struct track *v = &s->tr[VIDEO], *a = &s->tr[AUDIO];
+    rk_flv_track_meta tracks[RK_MAX_AUDIO_TRACKS];
+    rk_color_info color;
     rk_flv_meta m = {
         .has_video = v->present, .has_audio = a->present,
         .width = v->width, .height = v->height, .framerate = v->fps, .videodatarate = v->kbps,
         .audiodatarate = a->kbps, .audiosamplerate = a->sample_rate, .audiosamplesize = 16,
         .stereo = a->channels >= 2, .encoder = ENCODER_NAME,
+        .videocodecid = v->form.enhanced ? v->form.fourcc : 0,
+        .audiocodecid = a->form.enhanced ? a->form.fourcc : 0,
+        .audio_tracks = tracks,
     };
     int ret;
+
+    m.n_audio_tracks = extra_audio_meta(s, tracks);
 
     if (s->main_in.fmt && !s->live && s->opts.loop == 1 && s->main_in.fmt->duration > 0)
         m.duration = s->main_in.fmt->duration / (double)AV_TIME_BASE;
@@ -173,31 +291,49 @@ static int build_header(rk_ffmpeg_source *s)
         return ret;
     if (v->present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &v->config)) < 0)
         return ret;
-    if (a->present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &a->config)) < 0)
-        return ret;
+    /* Enhanced video copied from an input that describes its colors: colorInfo. */
+    if (v->present && v->copy && v->form.enhanced && v->codec != AV_CODEC_ID_H264 && color_info(v, &color)) {
+        rtmpkit_buf_reset(&s->scratch);
+        rk_put_color_info_tag(&s->scratch, &v->form, &color);
+        if ((ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->scratch)) < 0)
+            return ret;
+    }
+    for (int i = AUDIO; i < NTRACKS; i++)
+        if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &s->tr[i].config)) < 0)
+            return ret;
     return 0;
 }
 
 static void describe_track(const struct track *t, char *out, size_t cap)
 {
     const char *how = t->copy ? "copied" : "encoded";
+    const char *codec = avcodec_get_name(t->codec);
+    const char *form = t->form.enhanced ? ", enhanced" : "";
     if (t->kind == VIDEO)
-        snprintf(out, cap, "h264 %dx%d %.4g fps (%s%s%s)", t->width, t->height, t->fps, how,
-                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec);
+        snprintf(out, cap, "%s %dx%d %.4g fps (%s%s%s%s)", codec, t->width, t->height, t->fps, how,
+                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec, form);
     else
-        snprintf(out, cap, "aac %d Hz %s (%s%s%s)", t->sample_rate,
+        snprintf(out, cap, "%s %d Hz %s (%s%s%s%s)", codec, t->sample_rate,
                  t->channels == 1 ? "mono" : t->channels == 2 ? "stereo" : "multichannel", how,
-                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec);
+                 t->copy ? "" : " from ", t->copy ? "" : t->in_codec, form);
 }
 
 static void build_description(rk_ffmpeg_source *s)
 {
     char v[120] = "", a[120] = "";
+    size_t at;
     if (s->tr[VIDEO].present)
         describe_track(&s->tr[VIDEO], v, sizeof v);
     if (s->tr[AUDIO].present)
         describe_track(&s->tr[AUDIO], a, sizeof a);
     snprintf(s->desc, sizeof s->desc, "%s%s%s", v, *v && *a ? " + " : "", a);
+    for (int i = AUDIO + 1; i < NTRACKS; i++) {
+        if (!s->tr[i].present)
+            continue;
+        describe_track(&s->tr[i], a, sizeof a);
+        at = strlen(s->desc);
+        snprintf(s->desc + at, sizeof s->desc - at, " + track %d: %s", s->tr[i].form.track_id, a);
+    }
 }
 
 /* ---- entry points ---- */
@@ -232,8 +368,9 @@ int rk_ffmpeg_source_open(rk_ffmpeg_source **out, const struct rk_source_options
         goto fail;
     if (s->tr[VIDEO].present && (ret = setup_video(s, &s->tr[VIDEO])) < 0)
         goto fail;
-    if (s->tr[AUDIO].present && (ret = setup_audio(s, &s->tr[AUDIO])) < 0)
-        goto fail;
+    for (int i = AUDIO; i < NTRACKS; i++)
+        if (s->tr[i].present && (ret = setup_audio(s, &s->tr[i])) < 0)
+            goto fail;
     if ((ret = prefetch(s)) < 0 || (ret = build_header(s)) < 0)
         goto fail;
     build_description(s);
@@ -264,6 +401,26 @@ int64_t rk_ffmpeg_source_duration_ms(const rk_ffmpeg_source *s)
 const char *rk_ffmpeg_source_describe(const rk_ffmpeg_source *s)
 {
     return s->desc;
+}
+
+int rk_ffmpeg_source_end(rk_ffmpeg_source *s, rk_tag *tag)
+{
+    for (int i = 0; i < NTRACKS; i++) {
+        struct track *t = &s->tr[i];
+        int ret;
+        if (!t->present || t->sent_end)
+            continue;
+        t->sent_end = 1;
+        if ((ret = rk_ff_end_body(t, &s->scratch)) < 0)
+            return ret;
+        if (s->scratch.len == 0)
+            continue;
+        if ((ret = rk_ff_enqueue(&s->head, t->kind == VIDEO ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO,
+                                 s->last_out, 0, &s->scratch)) < 0)
+            return ret;
+        return rk_ff_next_tag(s, tag);   /* the head queue goes first */
+    }
+    return 0;
 }
 
 void rk_ffmpeg_source_close(rk_ffmpeg_source *s)

@@ -1,10 +1,12 @@
 /* The decode -> encode path of the FFmpeg pipeline, for what cannot be copied: packets
  * go to the input's decoder, its frames (timestamps in ms, loop offset included) to the
- * H.264 or AAC encoder (encode.h), and the encoded packets to packetizing. Opening the
+ * video or audio encoder (encode.h: H.264, HEVC, AV1, VP9; AAC, Opus, FLAC), and the encoded packets to packetizing. Opening the
  * decoder and the video encoder is here too. */
 #include "ffmpeg_pipeline.h"
 
 #include <math.h>
+
+#include <libavutil/pixdesc.h>
 
 #include "rtmpkit/error.h"
 
@@ -46,12 +48,38 @@ int rk_ff_open_decoder(rk_ffmpeg_source *s, struct track *t)
     return 0;
 }
 
+/* VP9's vpcC from the encoder's parameters; AV1's av1C from its sequence header. */
+static int encoder_config(struct track *t)
+{
+    const AVCodecContext *ctx = rk_venc_context(t->venc);
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    int ret;
+    if (!par || avcodec_parameters_from_context(par, ctx) < 0) {
+        avcodec_parameters_free(&par);
+        return RTMPKIT_ENOMEM;
+    }
+    if (t->codec == AV_CODEC_ID_VP9) {
+        ret = rk_ff_vp9_config(t, par);
+    } else {
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(ctx->pix_fmt);
+        rtmpkit_buf_reset(&t->config);
+        rk_put_video_tag(&t->config, &t->form, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_SEQUENCE_START, 0, NULL, 0);
+        ret = rk_av1c_from_obus(ctx->extradata, ctx->extradata ? (size_t)ctx->extradata_size : 0,
+                                d ? d->comp[0].depth : 8, d && d->nb_components == 1,
+                                d ? d->log2_chroma_w : 1, d ? d->log2_chroma_h : 1, &t->config);
+        t->have_config = ret == 0;
+    }
+    avcodec_parameters_free(&par);
+    return ret;
+}
+
 int rk_ff_open_video_encoder(rk_ffmpeg_source *s, struct track *t)
 {
     const struct rk_source_options *o = &s->opts;
     struct rk_venc_config cfg = {
         .width = t->width, .height = t->height, .fps = t->fps, .force_fps = o->fps > 0,
-        .kbps = o->video_kbps, .gop_frames = o->gop_frames, .preset = o->preset, .log = s->log,
+        .kbps = o->video_kbps, .gop_frames = o->gop_frames, .preset = o->preset, .codec = t->codec,
+        .log = s->log,
     };
     const uint8_t *extra;
     size_t len;
@@ -66,7 +94,14 @@ int rk_ff_open_video_encoder(rk_ffmpeg_source *s, struct track *t)
         return ret;
     extra = rk_venc_extradata(t->venc, &len);
     t->kbps = o->video_kbps > 0 ? o->video_kbps : RK_PUSH_DEFAULT_VIDEO_KBPS;
-    return rk_ff_video_config(t, extra, len);
+    if (t->codec == AV_CODEC_ID_VP9 || t->codec == AV_CODEC_ID_AV1)
+        ret = encoder_config(t);
+    else
+        ret = rk_ff_video_config(t, extra, len);
+    if (ret < 0)
+        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: no configuration record from the %s encoder", t->in->name,
+                     avcodec_get_name(t->codec));
+    return ret;
 }
 
 /* ---- encoding ---- */

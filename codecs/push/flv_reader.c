@@ -1,4 +1,5 @@
-/* An FLV file of H.264 + AAC read without FFmpeg: its tags already are what RTMP
+/* An FLV file of H.264 + AAC, or an Enhanced FLV (HEVC, AV1, VP9, Opus, FLAC, AC-3...,
+ * as rtmp-dump records them), read without FFmpeg: its tags already are what RTMP
  * carries, so rtmp-push sends them as they are. */
 #include "flv_reader.h"
 
@@ -110,20 +111,44 @@ static int is_config(const rtmpkit_flv_tag *t, const rtmpkit_tag_header *h)
     return h->config;
 }
 
-/* Only legacy H.264 and AAC tags go out as they are: 1 for those, 0 for any other
- * parsed tag. */
+/* Legacy H.264 and AAC tags, and Enhanced RTMP tags of the codecs rtmp-push sends (an
+ * Enhanced FLV, as rtmp-dump records one), go out as they are: 1 for those, 0 for any
+ * other parsed tag. */
 static int copyable(const rtmpkit_tag_header *h)
 {
-    if (h->enhanced)
+    static const uint32_t known[] = {
+        RTMPKIT_FOURCC_AVC1, RTMPKIT_FOURCC_HVC1, RTMPKIT_FOURCC_AV01, RTMPKIT_FOURCC_VP09,
+        RTMPKIT_FOURCC_MP4A, RTMPKIT_FOURCC_OPUS, RTMPKIT_FOURCC_FLAC, RTMPKIT_FOURCC_AC3, RTMPKIT_FOURCC_EAC3,
+    };
+    if (h->enhanced) {
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (h->track.fourcc == known[i])
+                return 1;
         return 0;
+    }
     return h->type == RTMPKIT_FLV_VIDEO ? h->codec == RTMPKIT_VIDEO_CODEC_AVC : h->codec == RTMPKIT_SOUND_AAC;
 }
 
-/* Looks at the first tags: only H.264 and AAC can be sent as they are. Returns 1 when
+/* "h264", "aac", or the FourCC of an enhanced track ("hvc1", "Opus"). */
+static void codec_name(const rtmpkit_tag_header *h, char out[5])
+{
+    if (!h->enhanced) {
+        snprintf(out, 5, "%s", h->type == RTMPKIT_FLV_VIDEO ? "h264" : "aac");
+        return;
+    }
+    for (int i = 0; i < 4; i++) {
+        char c = (char)(h->track.fourcc >> (24 - 8 * i));
+        out[i] = c > 0x20 && c < 0x7F ? c : '?';
+    }
+    out[4] = 0;
+}
+
+/* Looks at the first tags: only H.264, AAC and the enhanced codecs can be sent as they are. Returns 1 when
  * the file fits, 0 when it needs FFmpeg, or an error. */
 static int probe_codecs(rk_flv_reader *s)
 {
     int video = -1, audio = -1, err = 1;   /* -1: none seen; 0/1: copyable */
+    char vname[5] = "", aname[5] = "";
     rtmpkit_tag_header h;
     rtmpkit_flv_tag t;
     for (int i = 0; i < PROBE_TAGS && (video < 0 || audio < 0); i++) {
@@ -135,11 +160,11 @@ static int probe_codecs(rk_flv_reader *s)
         if ((t.type != RTMPKIT_FLV_VIDEO && t.type != RTMPKIT_FLV_AUDIO) || t.size == 0)
             continue;
         ok = rtmpkit_tag_parse(t.type, t.data, t.size, &h) > 0 && copyable(&h);
-        if (t.type == RTMPKIT_FLV_VIDEO && video < 0)
-            video = ok;
-        if (t.type == RTMPKIT_FLV_AUDIO && audio < 0)
-            audio = ok;
-        if (t.type == RTMPKIT_FLV_VIDEO && ok && h.config && h.track.len > 0)
+        if (t.type == RTMPKIT_FLV_VIDEO && video < 0 && (video = ok))
+            codec_name(&h, vname);
+        if (t.type == RTMPKIT_FLV_AUDIO && audio < 0 && (audio = ok))
+            codec_name(&h, aname);
+        if (t.type == RTMPKIT_FLV_VIDEO && ok && h.config && h.track.len > 0 && h.track.fourcc == RTMPKIT_FOURCC_AVC1)
             s->avc_length_size = rk_avcc_length_size(h.track.data, h.track.len);
     }
     if (err < 0)
@@ -147,8 +172,8 @@ static int probe_codecs(rk_flv_reader *s)
     if ((video == 0 && !s->no_video) || (audio == 0 && !s->no_audio) || (video < 0 && audio < 0))
         return 0;
     snprintf(s->description, sizeof s->description, "%s%s%s (copied from FLV)",
-             video >= 0 && !s->no_video ? "h264" : "", video >= 0 && audio >= 0 && !s->no_video && !s->no_audio ? " + " : "",
-             audio >= 0 && !s->no_audio ? "aac" : "");
+             video >= 0 && !s->no_video ? vname : "", video >= 0 && audio >= 0 && !s->no_video && !s->no_audio ? " + " : "",
+             audio >= 0 && !s->no_audio ? aname : "");
     err = rewind_to_data(s);
     return err < 0 ? err : 1;
 }
@@ -185,7 +210,8 @@ int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *o)
 
     *out = NULL;
     if (!o->input || strcmp(o->input, "-") == 0 || strcmp(o->input, "testsrc") == 0
-        || (o->format && strcmp(o->format, "flv") != 0) || o->audio_input || o->force_encode
+        || (o->format && strcmp(o->format, "flv") != 0) || o->audio_input || o->force_encode || o->enhanced
+        || o->video_codec || o->audio_codec || o->n_audio_streams
         || o->width || o->height || o->fps > 0)
         return 0;
     if (stat(o->input, &st) != 0 || !S_ISREG(st.st_mode))
@@ -233,8 +259,8 @@ static uint32_t video_flags(const rk_flv_reader *s, const rtmpkit_tag_header *h)
         flags |= RK_TAG_KEYFRAME;
     if (h->frame_type == RTMPKIT_TAG_FRAME_DISPOSABLE)
         flags |= RK_TAG_DROPPABLE;
-    else if (h->frame && rk_h264_frame_info(h->track.data, h->track.len, s->avc_length_size, &info) == 0
-             && info.droppable)
+    else if (h->frame && h->track.fourcc == RTMPKIT_FOURCC_AVC1
+             && rk_h264_frame_info(h->track.data, h->track.len, s->avc_length_size, &info) == 0 && info.droppable)
         flags |= RK_TAG_DROPPABLE;
     return flags;
 }

@@ -1,4 +1,5 @@
-/* rtmp-push's input for an FLV file of H.264 + AAC, without FFmpeg: its tags are sent as
+/* rtmp-push's input for an FLV file of H.264 + AAC or an Enhanced FLV of the codecs
+ * rtmp-push copies (FFmpeg 5.1 cannot read those), without FFmpeg: its tags are sent as
  * they are. Same contract as ffmpeg_source.h; rk_source_open picks it when it fits. */
 #ifndef RK_FLV_READER_H
 #define RK_FLV_READER_H
@@ -8,7 +9,7 @@
 typedef struct rk_flv_reader rk_flv_reader;
 
 /* Returns 1 with *out when the options name a regular FLV file whose codecs are H.264
- * and AAC and nothing asks for encoding; 0 when this input is not for us (FFmpeg's turn,
+ * and AAC (or enhanced ones) and nothing asks for encoding or picking tracks; 0 when this input is not for us (FFmpeg's turn,
  * nothing logged); or a negative error (logged). */
 int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *opts);
 /* As rk_ffmpeg_source_read: metadata and sequence headers first at 0, then the file's

@@ -1,6 +1,6 @@
 /* The dispatcher rtmp-push reads tags from: an FLV file of H.264/AAC goes to the FLV
  * reader; anything else to the FFmpeg pipeline, whose module is loaded (dlopen) only
- * then and called through the five entry points it exports. */
+ * then and called through the six entry points it exports. */
 #include "source.h"
 
 #include <dlfcn.h>
@@ -23,6 +23,7 @@ struct module_api {
     int (*is_live)(const rk_ffmpeg_source *);
     const char *(*describe)(const rk_ffmpeg_source *);
     int64_t (*duration_ms)(const rk_ffmpeg_source *);
+    int (*end)(rk_ffmpeg_source *, rk_tag *);
     void (*close)(rk_ffmpeg_source *);
 };
 
@@ -66,9 +67,11 @@ static int bind_api(void *module, struct module_api *api)
     *(void **)&api->read = dlsym(module, "rk_ffmpeg_source_read");
     *(void **)&api->is_live = dlsym(module, "rk_ffmpeg_source_is_live");
     *(void **)&api->describe = dlsym(module, "rk_ffmpeg_source_describe");
+    *(void **)&api->end = dlsym(module, "rk_ffmpeg_source_end");
     *(void **)&api->close = dlsym(module, "rk_ffmpeg_source_close");
     *(void **)&api->duration_ms = dlsym(module, "rk_ffmpeg_source_duration_ms");
-    return api->open && api->read && api->is_live && api->describe && api->close && api->duration_ms ? 0 : -1;
+    return api->open && api->read && api->is_live && api->describe && api->end && api->close && api->duration_ms
+           ? 0 : -1;
 }
 
 int rk_source_open(rk_source **out, const struct rk_source_options *opts)
@@ -114,6 +117,11 @@ const char *rk_source_describe(const rk_source *in)
 int64_t rk_source_duration_ms(const rk_source *in)
 {
     return in->flv ? rk_flv_reader_duration_ms(in->flv) : in->api.duration_ms(in->ffmpeg);
+}
+
+int rk_source_end(rk_source *in, rk_tag *tag)
+{
+    return in->flv ? 0 : in->api.end(in->ffmpeg, tag);
 }
 
 void rk_source_close(rk_source *in)

@@ -28,6 +28,8 @@ typedef rtmpkit_media_tag rk_tag;
 #define RK_PUSH_DEFAULT_GOP_S      2
 #define RK_PUSH_DEFAULT_PRESET     "veryfast"
 
+#define RK_MAX_AUDIO_TRACKS 8     /* --audio-track: tracks 0 (the default) to 7 */
+
 struct rk_source_options {
     const char *input;          /* path, URL, "-" (stdin), "testsrc", or a device name */
     const char *format;         /* -f for input (v4l2, alsa, pulse, x11grab, flv, mpegts...) or NULL */
@@ -35,7 +37,17 @@ struct rk_source_options {
     const char *audio_format;
     int loop;                   /* times to play the input: 1 once, 0 forever */
     int force_encode;           /* encode even H.264 / AAC */
+    const char *video_codec;    /* encode to "h264", "hevc", "av1" or "vp9" unless the input
+                                 * already is; NULL: copy what can be, else H.264 */
+    const char *audio_codec;    /* the same with "aac", "opus" or "flac"; NULL: AAC */
+    int enhanced;               /* Enhanced RTMP headers for H.264 / AAC too (the other
+                                 * codecs have no other form) */
     int no_video, no_audio;
+    /* --audio-track: the input's audio streams (0-based among its audio streams) that go
+     * out as audio tracks 0, 1, 2...; track 0 as the plain audio, the others as Enhanced
+     * RTMP Multitrack (OneTrack) tags with their track id. n 0: the best audio stream. */
+    int audio_streams[RK_MAX_AUDIO_TRACKS];
+    int n_audio_streams;
     int width, height;          /* encoder output size; 0: keep the input's */
     double fps;                 /* encoder frame rate; 0: keep the input's (testsrc: 30) */
     int video_kbps;             /* 0: RK_PUSH_DEFAULT_VIDEO_KBPS */
@@ -52,7 +64,7 @@ struct rk_source_options {
 typedef struct rk_source rk_source;
 
 /* Opens the input as rk_ffmpeg_source_open does (ffmpeg_source.h states the contract of
- * all five functions). Returns 0 or a negative error (logged), RTMPKIT_EINTERNAL when
+ * all six functions). Returns 0 or a negative error (logged), RTMPKIT_EINTERNAL when
  * FFmpeg is needed but its module cannot be loaded. */
 int rk_source_open(rk_source **out, const struct rk_source_options *opts);
 int rk_source_read(rk_source *src, rk_tag *tag);
@@ -60,6 +72,7 @@ int rk_source_is_live(const rk_source *src);
 const char *rk_source_describe(const rk_source *src);
 /* One pass over the input, in ms; -1 when not known (a live input, the test source). */
 int64_t rk_source_duration_ms(const rk_source *src);
+int rk_source_end(rk_source *src, rk_tag *tag);
 void rk_source_close(rk_source *src);
 
 #endif

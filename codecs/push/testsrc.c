@@ -25,8 +25,8 @@ struct rk_testsrc {
     AVFrame *audio;
     double fps;
     int64_t frames;         /* pictures made */
-    int64_t samples;        /* samples made */
-    double phase;           /* of the tone, radians, kept in [0, 2 pi) */
+    int64_t samples[RK_TESTSRC_AUDIO_STREAMS];   /* samples made, per audio stream */
+    double phase[RK_TESTSRC_AUDIO_STREAMS];      /* of each tone, radians, in [0, 2 pi) */
 };
 
 /* 5x7 glyphs, one byte per row, bit 4 = leftmost column. */
@@ -218,25 +218,33 @@ int rk_testsrc_video(rk_testsrc *t, const AVFrame **frame)
     return 0;
 }
 
-int rk_testsrc_audio(rk_testsrc *t, const AVFrame **frame)
+int rk_testsrc_audio_stream(rk_testsrc *t, int n, const AVFrame **frame)
 {
     AVFrame *f = t->audio;
-    double step = 2 * M_PI * TONE_HZ / f->sample_rate;
+    double step;
 
+    if (n < 0 || n >= RK_TESTSRC_AUDIO_STREAMS)
+        return RTMPKIT_EUSAGE;
+    step = 2 * M_PI * TONE_HZ * (n + 1) / f->sample_rate;
     if (av_frame_make_writable(f) < 0)
         return RTMPKIT_ENOMEM;
     for (int i = 0; i < f->nb_samples; i++) {
-        float s = (float)(TONE_AMPLITUDE * sin(t->phase));
+        float s = (float)(TONE_AMPLITUDE * sin(t->phase[n]));
         for (int c = 0; c < f->ch_layout.nb_channels; c++)
             ((float *)f->data[c])[i] = s;
-        t->phase += step;
-        if (t->phase >= 2 * M_PI)
-            t->phase -= 2 * M_PI;
+        t->phase[n] += step;
+        if (t->phase[n] >= 2 * M_PI)
+            t->phase[n] -= 2 * M_PI;
     }
-    f->pts = av_rescale(t->samples, 1000, f->sample_rate);
-    t->samples += f->nb_samples;
+    f->pts = av_rescale(t->samples[n], 1000, f->sample_rate);
+    t->samples[n] += f->nb_samples;
     *frame = f;
     return 0;
+}
+
+int rk_testsrc_audio(rk_testsrc *t, const AVFrame **frame)
+{
+    return rk_testsrc_audio_stream(t, 0, frame);
 }
 
 void rk_testsrc_size(const rk_testsrc *t, int *width, int *height, double *fps)

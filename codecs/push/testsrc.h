@@ -1,7 +1,8 @@
 /* The built-in test source ("testsrc"): colour bars with a moving box, a frame counter and
  * the wall clock in large digits, the frame number again as a strip of black and white
  * blocks along the bottom (for machines: see draw_strip in testsrc.c), and a continuous
- * 1 kHz tone at -20 dBFS. Generated here
+ * 1 kHz tone at -20 dBFS (audio stream n of RK_TESTSRC_AUDIO_STREAMS has a tone of
+ * n + 1 kHz, for multitrack tests). Generated here
  * (no libavfilter), as fast as it is asked for; it never ends. */
 #ifndef RK_TESTSRC_H
 #define RK_TESTSRC_H
@@ -25,8 +26,12 @@ int rk_testsrc_open(rk_testsrc **out, const struct rk_testsrc_config *cfg);
 /* The next picture (yuv420p, pts in ms). Owned by the source and valid until the next
  * call; a consumer that keeps it takes its own reference. Returns 0 or an error. */
 int rk_testsrc_video(rk_testsrc *t, const AVFrame **frame);
-/* The next 1024 samples (float planar, pts in ms), under the same rules. */
+#define RK_TESTSRC_AUDIO_STREAMS 8
+
+/* The next 1024 samples of stream 0 (float planar, pts in ms), under the same rules. */
 int rk_testsrc_audio(rk_testsrc *t, const AVFrame **frame);
+/* The same for audio stream n (0..RK_TESTSRC_AUDIO_STREAMS - 1), each with its own clock. */
+int rk_testsrc_audio_stream(rk_testsrc *t, int n, const AVFrame **frame);
 void rk_testsrc_size(const rk_testsrc *t, int *width, int *height, double *fps);
 void rk_testsrc_close(rk_testsrc *t);
 

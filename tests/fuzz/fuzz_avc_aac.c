@@ -1,10 +1,13 @@
-/* The byte-level parsers of codecs/push/avc_aac.c: Annex B, avcC, H.264 NAL headers, ADTS.
+/* The byte-level parsers of codecs/push/avc_aac.c (Annex B, avcC, H.264 NAL headers, ADTS)
+ * and enhanced.c (hvcC from Annex B, av1C from OBUs, FLAC, OpusHead).
  * The first byte picks the NAL length size for the frame scan. */
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rtmpkit/bytes.h"
 #include "avc_aac.h"
+#include "enhanced.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,6 +35,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t asc[2];
         rk_aac_asc_from_adts(&adts, asc);
     }
+    /* The Enhanced RTMP records (enhanced.c): whatever is built is a record we accept. */
+    rtmpkit_buf_reset(&out);
+    if (rk_hvcc_from_annexb(data, size, &out) == 0 && rk_hvcc_length_size(out.data, out.len) != 4)
+        abort();
+    rtmpkit_buf_reset(&out);
+    if (rk_av1c_from_obus(data, size, 8, 0, 1, 1, &out) == 0 && rk_av1c_check(out.data, out.len) != 0)
+        abort();
+    rtmpkit_buf_reset(&out);
+    rk_hevc_annexb_to_lp(data, size, &out);
+    rtmpkit_buf_reset(&out);
+    rk_flac_config(data, size, &out);
+    rk_hvcc_length_size(data, size);
+    rk_opus_head_check(data, size);
     rtmpkit_buf_free(&out);
     return 0;
 }

@@ -2,8 +2,9 @@
  * video and as audio. Beyond what the sanitizers catch: every track's payload lies
  * inside the body (and is read), the tracks counted by the parse are the tracks the
  * iterator yields, track 0 is found when there is one, rtmpkit_tag_is_config agrees
- * with the parse, and whatever parses is written again by the writer and parses back
- * to the same fields. */
+ * with the parse, whatever parses is written again by the writer and parses back
+ * to the same fields, and keeping only track 0 (a recorder's --track 0) gives exactly the
+ * tracks with id 0. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,32 @@ static void round_trip(const rtmpkit_tag_header *h, const rtmpkit_tag_track *tra
     rtmpkit_buf_free(&out);
 }
 
+/* rtmpkit_tag_keep_tracks with id 0 against the n parsed tracks. */
+static void keep_zero(uint8_t type, const uint8_t *body, size_t len, const rtmpkit_tag_track *tracks, int n)
+{
+    static const uint8_t zero = 0;
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track_iter it = { 0 };
+    rtmpkit_tag_track t;
+    rtmpkit_buf out;
+    int zeros = 0, kept = 0, r;
+
+    for (int i = 0; i < n; i++)
+        zeros += tracks[i].id == 0;
+    rtmpkit_buf_init(&out, len + 64);
+    r = rtmpkit_tag_keep_tracks(type, body, len, &zero, 1, &out);
+    REQUIRE(r == (zeros == 0 ? 0 : zeros == n ? 1 : 2));
+    if (r == 2) {
+        REQUIRE(rtmpkit_tag_parse(type, out.data, out.len, &h) > 0);
+        while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
+            REQUIRE(t.id == 0);
+            kept++;
+        }
+        REQUIRE(kept == (zeros > 256 ? 256 : zeros));
+    }
+    rtmpkit_buf_free(&out);
+}
+
 static void parse_as(uint8_t type, const uint8_t *body, size_t len)
 {
     rtmpkit_tag_header h;
@@ -88,6 +115,7 @@ static void parse_as(uint8_t type, const uint8_t *body, size_t len)
     REQUIRE(rtmpkit_tag_find_track(&h, 0, &t) == has_zero);
     REQUIRE(!has_zero || t.id == 0);
     round_trip(&h, tracks, n);
+    keep_zero(type, body, len, tracks, n);
     free(tracks);
 }
 

@@ -30,6 +30,10 @@ client's error comes from what it parsed, not from an EOF):
   syn-drop               never accepts: a full accept queue (backlog 0, filled by the
                          server's own connections) makes the kernel drop further SYNs,
                          so a client's connect waits as for a silent host
+  ertmp-caps             a well-behaved server whose connect _result echoes Enhanced RTMP
+                         capabilities (fourCcList [av01], videoFourCcInfoMap {av01: 7},
+                         audioFourCcInfoMap {Opus: 7}, capsEx 2), then serves one stream
+                         (createStream, publish or play as after authentication)
   wrap                   a well-behaved server whose play sends 30 AAC frames 23 ms apart
                          from wire time 2^32 - 230 (extended timestamps, then the 32-bit
                          wrap to 0 after the tenth), then Play.Stop
@@ -297,6 +301,18 @@ def handshake(sock, version=3):
     recv_exact(sock, HANDSHAKE_SIZE)  # C2
 
 
+def log_caps(payload):
+    """Logs the Enhanced RTMP capabilities a client's connect announces, if any."""
+    try:
+        values = amf_decode_all(payload)
+    except (IndexError, ValueError, struct.error):
+        return
+    obj = values[2] if len(values) > 2 and isinstance(values[2], dict) else {}
+    caps = [(k, obj[k]) for k in ("fourCcList", "videoFourCcInfoMap", "audioFourCcInfoMap", "capsEx") if k in obj]
+    if caps:
+        log("connect announces " + " ".join("%s=%r" % kv for kv in caps))
+
+
 def wait_connect(sock):
     """Reads chunks until the connect command; returns its transaction id and the reader
     (which knows the client's chunk size)."""
@@ -310,6 +326,7 @@ def wait_connect(sock):
                 name, tid = amf_read_command(payload[1:] if mtype == 17 else payload)
                 log("client command %r tid %s" % (name, tid))
                 if name == "connect":
+                    log_caps(payload[1:] if mtype == 17 else payload)
                     return tid, reader
 
 
@@ -501,15 +518,19 @@ def serve(sock, mode):
         drain(sock)
         return
     tid, reader = wait_connect(sock)
-    if mode in ("connect-then-silent", "wrap", "hostile-text"):
-        sock.sendall(command("_result", tid,
-                             amf_object([("fmsVer", amf_string("FMS/3,0,1,123")),
-                                         ("capabilities", amf_number(31)),
-                                         # Enhanced RTMP: what an enhanced server echoes
-                                         ("capsEx", amf_number(3)),
-                                         ("fourCcList", amf_strict_array([amf_string("hvc1"),
-                                                                          amf_string("av01")])),
-                                         ("videoFourCcInfoMap", amf_object([("hvc1", amf_number(4))]))]),
+    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps"):
+        props = [("fmsVer", amf_string("FMS/3,0,1,123")), ("capabilities", amf_number(31))]
+        if mode == "ertmp-caps":
+            props += [("fourCcList", amf_strict_array([amf_string("av01")])),
+                      ("videoFourCcInfoMap", amf_object([("av01", amf_number(7))])),
+                      ("audioFourCcInfoMap", amf_object([("Opus", amf_number(7))])),
+                      ("capsEx", amf_number(2))]
+        else:
+            # Enhanced RTMP: what an enhanced server echoes
+            props += [("capsEx", amf_number(3)),
+                      ("fourCcList", amf_strict_array([amf_string("hvc1"), amf_string("av01")])),
+                      ("videoFourCcInfoMap", amf_object([("hvc1", amf_number(4))]))]
+        sock.sendall(command("_result", tid, amf_object(props),
                              amf_object([("level", amf_string("status")),
                                          ("code", amf_string("NetConnection.Connect.Success")),
                                          ("description", amf_string(HOSTILE if mode == "hostile-text"
@@ -520,6 +541,9 @@ def serve(sock, mode):
             return
         if mode == "wrap":
             serve_stream(sock, reader, WRAP_START, WRAP_FRAMES)
+            return
+        if mode == "ertmp-caps":
+            serve_stream(sock, reader)
             return
     elif mode in REJECTS:
         code, description = REJECTS[mode]
@@ -560,7 +584,7 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "reject-plain", "invalid-app", "bad-chunk", "many-streams", "chunk-size-zero",
-         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text")
+         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps")
 
 
 def fill_accept_queue(address):

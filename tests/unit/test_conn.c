@@ -8,6 +8,7 @@
 #include "chunk.h"
 #include "handshake.h"
 #include "rtmpkit/conn.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/error.h"
 
 #define MAX_SEEN 64
@@ -36,9 +37,12 @@ struct fixture {
     int last_recv;
 };
 
+static const rtmpkit_caps *fixture_caps;   /* announced by the next fixture's engine */
+
 static void fixture_init(struct fixture *f, int publisher)
 {
-    rtmpkit_conn_config cfg = { .app = "live", .tc_url = "rtmp://127.0.0.1/live", .publisher = publisher };
+    rtmpkit_conn_config cfg = { .app = "live", .tc_url = "rtmp://127.0.0.1/live", .publisher = publisher,
+                                .caps = fixture_caps };
     uint8_t random[RK_HANDSHAKE_SIZE];
     memset(f, 0, sizeof *f);
     for (int i = 0; i < RK_HANDSHAKE_SIZE; i++)
@@ -920,6 +924,90 @@ static void test_one_stream_server(void)
     fixture_free(&f);
 }
 
+/* Enhanced RTMP capabilities: announced in the connect command object, read from the
+ * server's _result properties, looked up. */
+static void test_caps(void)
+{
+    static const rtmpkit_caps ours = {
+        .video = { { RTMPKIT_FOURCC('h', 'v', 'c', '1'), RTMPKIT_CAN_ENCODE } }, .n_video = 1,
+        .audio = { { RTMPKIT_FOURCC_ANY, RTMPKIT_CAN_FORWARD } }, .n_audio = 1,
+        .list = { RTMPKIT_FOURCC('h', 'v', 'c', '1') }, .n_list = 1,
+        .caps_ex = RTMPKIT_CAPS_EX_MODEX,
+    };
+    const rtmpkit_amf *obj, *list;
+    const rtmpkit_caps *theirs;
+    struct fixture f;
+    rtmpkit_amf v[8];
+    rtmpkit_buf b;
+    char text[256];
+    int n;
+
+    fixture_caps = &ours;
+    fixture_init(&f, 1);
+    fixture_caps = NULL;
+    do_handshake(&f);
+    n = expect_command(&f, "connect", v, NULL);
+    obj = command_arg(v, n, 2);
+    list = rtmpkit_amf_get(obj, "fourCcList");
+    CHECK(list && list->type == RTMPKIT_AMF_STRICT_ARRAY && list->count == 1);
+    if (list && list->count == 1)
+        CHECK_STR(list->items[0].string, "hvc1");
+    CHECK_INT(rtmpkit_amf_get_number(rtmpkit_amf_get(obj, "videoFourCcInfoMap"), "hvc1", -1), 2);
+    CHECK_INT(rtmpkit_amf_get_number(rtmpkit_amf_get(obj, "audioFourCcInfoMap"), "*", -1), 4);
+    CHECK_INT(rtmpkit_amf_get_number(obj, "capsEx", -1), 4);
+    free_values(v, n);
+    CHECK_INT(rtmpkit_conn_server_caps(f.conn)->present, 0);
+
+    /* The server's answer: av01 and Opus in its maps, capsEx 3. */
+    rtmpkit_buf_init(&b, 4096);
+    rtmpkit_amf0_put_string(&b, "_result");
+    rtmpkit_amf0_put_number(&b, 1);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "fmsVer");
+    rtmpkit_amf0_put_string(&b, "FMS/3,0,1,123");
+    rtmpkit_amf0_put_key(&b, "videoFourCcInfoMap");
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "av01");
+    rtmpkit_amf0_put_number(&b, 7);
+    rtmpkit_amf0_put_key(&b, "toolong");   /* not a FourCC: ignored */
+    rtmpkit_amf0_put_number(&b, 7);
+    rtmpkit_amf0_put_object_end(&b);
+    rtmpkit_amf0_put_key(&b, "audioFourCcInfoMap");
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "Opus");
+    rtmpkit_amf0_put_number(&b, 4);
+    rtmpkit_amf0_put_object_end(&b);
+    rtmpkit_amf0_put_key(&b, "capsEx");
+    rtmpkit_amf0_put_number(&b, 3);
+    rtmpkit_amf0_put_object_end(&b);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "level");
+    rtmpkit_amf0_put_string(&b, "status");
+    rtmpkit_amf0_put_key(&b, "code");
+    rtmpkit_amf0_put_string(&b, "NetConnection.Connect.Success");
+    rtmpkit_amf0_put_object_end(&b);
+    send_server(&f, 3, 20, 0, 0, &b);
+    rtmpkit_buf_free(&b);
+    theirs = rtmpkit_conn_server_caps(f.conn);
+    CHECK_INT(theirs->present, 1);
+    CHECK_INT(theirs->n_video, 1);
+    CHECK_INT(theirs->caps_ex, 3);
+    CHECK_INT(rtmpkit_caps_lists(theirs, 1, RTMPKIT_FOURCC('a', 'v', '0', '1')), 1);
+    CHECK_INT(rtmpkit_caps_lists(theirs, 1, RTMPKIT_FOURCC('h', 'v', 'c', '1')), 0);
+    CHECK_INT(rtmpkit_caps_lists(theirs, 0, RTMPKIT_FOURCC('O', 'p', 'u', 's')), 1);
+    CHECK_INT(rtmpkit_caps_lists(theirs, 0, RTMPKIT_FOURCC('f', 'L', 'a', 'C')), 0);
+    rtmpkit_caps_format(theirs, text, sizeof text);
+    CHECK_STR(text, "video av01:7 audio Opus:4 capsEx 3");
+    /* A legacy server says nothing: nothing to warn about. */
+    {
+        rtmpkit_caps none = { .caps_ex = -1 };
+        CHECK_INT(rtmpkit_caps_lists(&none, 1, RTMPKIT_FOURCC('h', 'v', 'c', '1')), -1);
+        rtmpkit_caps_format(&none, text, sizeof text);
+        CHECK_STR(text, "none");
+    }
+    fixture_free(&f);
+}
+
 /* The connect _result's objects stay readable after the message: what rtmp-probe shows
  * of the server (fmsVer, and the Enhanced RTMP capabilities it echoes). */
 static void test_connect_result_kept(void)
@@ -969,6 +1057,7 @@ static void test_connect_result_kept(void)
 int main(void)
 {
     test_connect_result_kept();
+    test_caps();
     test_play_session();
     test_publish_session();
     test_errors();

@@ -2,7 +2,8 @@
  * FLV (made by ffmpeg at build time) decodes to the same frames, with the same times,
  * as it is and rewritten with the library's writer into Enhanced RTMP headers:
  * avc1/mp4a, CodedFramesX, a ModEx nano offset, Multitrack OneTrack, and ManyTracks /
- * ManyTracksManyCodecs where track 0 (the one decoded) comes after another track. */
+ * ManyTracksManyCodecs where track 0 (the one decoded) comes after another track (of
+ * an unknown codec, too). A codec it does not know is reported once, then skipped. */
 #include <stdlib.h>
 
 #include <libavutil/channel_layout.h>
@@ -19,7 +20,8 @@
 
 #define MAX_FILE (4 << 20)
 
-enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, MANY_CODECS, VARIANTS };
+enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, MANY_CODECS, UNKNOWN_CODEC,
+               VARIANTS };
 
 /* What came out of a decoder. */
 struct result {
@@ -53,6 +55,8 @@ static int rewrite(enum variant v, uint8_t type, const uint8_t *body, size_t len
     tracks[0] = (rtmpkit_tag_track){ .fourcc = h.track.fourcc, .id = 1, .data = (const uint8_t *)"garbage!", .len = 8 };
     if (v == MANY_CODECS)
         tracks[0].fourcc = type == RTMPKIT_FLV_VIDEO ? RTMPKIT_FOURCC_VP09 : RTMPKIT_FOURCC_OPUS;
+    if (v == UNKNOWN_CODEC)
+        tracks[0].fourcc = RTMPKIT_FOURCC('x', 'y', 'z', '1');
     tracks[1] = h.track;
     return rtmpkit_tag_put_tracks(out, &h, tracks, 2);
 }
@@ -199,8 +203,28 @@ static void test_empty_sequence_headers(void)
     rk_decoder_free(d);
 }
 
+/* A codec the decoder does not know: one error that names it, then its tags skipped. */
+static void test_unknown_fourcc(void)
+{
+    rk_decoder *d = rk_decoder_new(RK_DECODER_VIDEO);
+    static const uint8_t start[] = { 0x90, 'x', 'y', 'z', '1', 0x01 }, frame[] = { 0x93, 'x', 'y', 'z', '1', 0x55 };
+    static const uint8_t odd[] = { 0x93, 'q', 0x1b, 'x', '2', 0x55 };
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK(rk_decoder_send(d, start, sizeof start, 0) < 0);
+    CHECK(strstr(rk_decoder_error(d), "unknown codec FourCC \"xyz1\"") != NULL);
+    CHECK_INT(rk_decoder_send(d, frame, sizeof frame, 40), 0);
+    CHECK_INT(rk_decoder_send(d, start, sizeof start, 80), 0);
+    /* Control bytes of a FourCC are not shown as they are. */
+    CHECK(rk_decoder_send(d, odd, sizeof odd, 120) < 0);
+    CHECK(strstr(rk_decoder_error(d), "\"q?x2\"") != NULL);
+    rk_decoder_free(d);
+}
+
 int main(int argc, char **argv)
 {
+    test_unknown_fourcc();
     uint8_t *file = malloc(MAX_FILE);
     FILE *fp = argc > 1 ? fopen(argv[1], "rb") : NULL;
     size_t len = fp && file ? fread(file, 1, MAX_FILE, fp) : 0;

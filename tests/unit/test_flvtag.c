@@ -845,8 +845,49 @@ static void test_is_config(void)
     CHECK_INT(rtmpkit_tag_is_config(V, (const uint8_t *)"\x90hv", 3), 0);
 }
 
+/* A recorder's --track: tracks not kept are cut out of Multitrack tags, whole tags dropped. */
+static void test_keep_tracks(void)
+{
+    static const uint8_t keep02[] = { 0, 2 }, keep1[] = { 1 }, keep0[] = { 0 };
+    rtmpkit_tag_track tracks[3] = {
+        { RTMPKIT_FOURCC_OPUS, 0, 0, (const uint8_t *)"aa", 2 },
+        { RTMPKIT_FOURCC_OPUS, 1, 0, (const uint8_t *)"bbb", 3 },
+        { RTMPKIT_FOURCC_OPUS, 2, 0, (const uint8_t *)"c", 1 },
+    };
+    rtmpkit_tag_track kept[2] = { tracks[0], tracks[2] };
+    rtmpkit_tag_header h = { .type = A, .enhanced = 1, .packet = RTMPKIT_TAG_CODED_FRAMES, .multitrack = 1,
+                             .multitrack_type = RTMPKIT_TAG_MANY_TRACKS };
+    rtmpkit_buf all, want, out;
+    rtmpkit_buf_init(&all, 256);
+    rtmpkit_buf_init(&want, 256);
+    rtmpkit_buf_init(&out, 256);
+    CHECK_INT(rtmpkit_tag_put_tracks(&all, &h, tracks, 3), 0);
+    CHECK_INT(rtmpkit_tag_put_tracks(&want, &h, kept, 2), 0);
+    CHECK_INT(rtmpkit_tag_keep_tracks(A, all.data, all.len, keep02, 2, &out), 2);
+    CHECK_INT(out.len, want.len);
+    CHECK_MEM(out.data, want.data, want.len);
+    rtmpkit_buf_reset(&out);
+    CHECK_INT(rtmpkit_tag_keep_tracks(A, all.data, all.len, (const uint8_t *)"\0\1\2", 3, &out), 1);
+    CHECK_INT(rtmpkit_tag_keep_tracks(A, all.data, all.len, (const uint8_t *)"\7", 1, &out), 0);
+    CHECK_INT(out.len, 0);
+    /* A plain tag is track 0; a OneTrack tag has its id. */
+    CHECK_INT(rtmpkit_tag_keep_tracks(A, (const uint8_t *)"\x91Opus\xfc", 6, keep0, 1, &out), 1);
+    CHECK_INT(rtmpkit_tag_keep_tracks(A, (const uint8_t *)"\x91Opus\xfc", 6, keep1, 1, &out), 0);
+    CHECK_INT(rtmpkit_tag_keep_tracks(V, (const uint8_t *)"\x96\x01" "av01\x01\x55", 8, keep1, 1, &out), 1);
+    CHECK_INT(rtmpkit_tag_keep_tracks(V, (const uint8_t *)"\x96\x01" "av01\x01\x55", 8, keep0, 1, &out), 0);
+    /* Bodies that do not parse, empty ones and data tags stay as received. */
+    CHECK_INT(rtmpkit_tag_keep_tracks(V, (const uint8_t *)"\x90hv", 3, keep1, 1, &out), 1);
+    CHECK_INT(rtmpkit_tag_keep_tracks(V, NULL, 0, keep1, 1, &out), 1);
+    CHECK_INT(rtmpkit_tag_keep_tracks(RTMPKIT_FLV_DATA, (const uint8_t *)"\x02\x00", 2, keep1, 1, &out), 1);
+    CHECK_INT(out.len, 0);
+    rtmpkit_buf_free(&all);
+    rtmpkit_buf_free(&want);
+    rtmpkit_buf_free(&out);
+}
+
 int main(void)
 {
+    test_keep_tracks();
     test_legacy_video();
     test_legacy_audio();
     test_enhanced_video();

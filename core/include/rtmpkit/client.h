@@ -106,6 +106,9 @@ RTMPKIT_API int rtmpkit_client_set_send_buffer(rtmpkit_client *cl, int bytes);
 RTMPKIT_API int rtmpkit_client_close(rtmpkit_client *cl);
 
 RTMPKIT_API const char *rtmpkit_client_error_message(const rtmpkit_client *cl);
+/* The Enhanced RTMP capabilities the server echoed when this connection connected
+ * (rtmpkit/conn.h; present 0 when it gave none). */
+RTMPKIT_API const rtmpkit_caps *rtmpkit_client_server_caps(const rtmpkit_client *cl);
 
 /* The last connect _result's properties and information objects (see
  * rtmpkit_conn_connect_properties): what the server says it is (fmsVer) and can do

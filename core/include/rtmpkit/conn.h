@@ -21,6 +21,41 @@
 
 typedef struct rtmpkit_conn rtmpkit_conn;
 
+/* Enhanced RTMP v2 capabilities, as connect announces them (fourCcList,
+ * videoFourCcInfoMap, audioFourCcInfoMap, capsEx) and as a server may echo them in the
+ * connect _result. */
+#define RTMPKIT_CAPS_MAX     16           /* FourCCs per media type */
+#define RTMPKIT_FOURCC_ANY   0x2A000000u  /* "*": every FourCC */
+enum {
+    RTMPKIT_CAN_DECODE = 1,
+    RTMPKIT_CAN_ENCODE = 2,
+    RTMPKIT_CAN_FORWARD = 4,
+};
+enum {
+    RTMPKIT_CAPS_EX_RECONNECT = 1,
+    RTMPKIT_CAPS_EX_MULTITRACK = 2,
+    RTMPKIT_CAPS_EX_MODEX = 4,
+    RTMPKIT_CAPS_EX_NANO_OFFSET = 8,
+};
+typedef struct rtmpkit_fourcc_cap {
+    uint32_t fourcc;        /* RTMPKIT_FOURCC(...) or RTMPKIT_FOURCC_ANY */
+    int flags;              /* RTMPKIT_CAN_* */
+} rtmpkit_fourcc_cap;
+typedef struct rtmpkit_caps {
+    int present;            /* server caps: the _result had any of the fields */
+    rtmpkit_fourcc_cap video[RTMPKIT_CAPS_MAX], audio[RTMPKIT_CAPS_MAX];
+    int n_video, n_audio;   /* the info maps */
+    uint32_t list[2 * RTMPKIT_CAPS_MAX];   /* fourCcList (announced: the maps' FourCCs) */
+    int n_list;
+    int caps_ex;            /* RTMPKIT_CAPS_EX_*; -1: not given */
+} rtmpkit_caps;
+
+/* 1 when caps (a server's) lists fourcc for video (or audio) in its info map or its
+ * fourCcList, or "*"; 0 when it lists others only; -1 when it says nothing of the kind. */
+RTMPKIT_API int rtmpkit_caps_lists(const rtmpkit_caps *caps, int video, uint32_t fourcc);
+/* One line for logs: "video hvc1:decode,encode ... audio ... capsEx 6", or "none". */
+RTMPKIT_API void rtmpkit_caps_format(const rtmpkit_caps *caps, char *out, size_t cap);
+
 /* Strings are copied by rtmpkit_conn_new. */
 typedef struct rtmpkit_conn_config {
     const char *app;           /* required */
@@ -36,6 +71,8 @@ typedef struct rtmpkit_conn_config {
      * -C, see --conn). Copied; NULL/0: none. */
     const uint8_t *connect_args;
     size_t connect_args_len;
+    /* Enhanced RTMP capabilities to announce in connect (copied); NULL: none. */
+    const rtmpkit_caps *caps;
 } rtmpkit_conn_config;
 
 enum rtmpkit_event_type {
@@ -156,6 +193,9 @@ RTMPKIT_API const char *rtmpkit_conn_connect_error(const rtmpkit_conn *c);
  * server sent none. Owned by the engine; valid until rtmpkit_conn_free. */
 RTMPKIT_API const rtmpkit_amf *rtmpkit_conn_connect_properties(const rtmpkit_conn *c);
 RTMPKIT_API const rtmpkit_amf *rtmpkit_conn_connect_info(const rtmpkit_conn *c);
+/* The Enhanced RTMP capabilities the server echoed in its connect _result (present 0
+ * when it gave none, or before CONNECTED). */
+RTMPKIT_API const rtmpkit_caps *rtmpkit_conn_server_caps(const rtmpkit_conn *c);
 
 /* Counters, for stats. */
 RTMPKIT_API uint64_t rtmpkit_conn_bytes_received(const rtmpkit_conn *c);

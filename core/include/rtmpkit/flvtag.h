@@ -134,6 +134,15 @@ RTMPKIT_API int rtmpkit_tag_next_track(const rtmpkit_tag_header *h, rtmpkit_tag_
 /* Finds the (first) track with this id; 1 when found, else 0. */
 RTMPKIT_API int rtmpkit_tag_find_track(const rtmpkit_tag_header *h, uint8_t id, rtmpkit_tag_track *t);
 
+/* Keeps only the tracks whose ids are among keep[0..n-1] in an audio or video tag body
+ * (a tag that is not multitrack is track 0). Returns 1 when the body is to be kept as it
+ * is (every track kept, or a body that does not parse: kept as received), 0 when none of
+ * its tracks is kept (drop the tag), or 2 with the body rewritten into out: a Multitrack
+ * tag with the kept tracks only (same header, ModEx, packet and FourCCs). Negative: out's
+ * error. */
+RTMPKIT_API int rtmpkit_tag_keep_tracks(uint8_t type, const uint8_t *body, size_t len, const uint8_t *keep,
+                                        size_t n, rtmpkit_buf *out);
+
 /* 1 for the tags a recorder keeps as configuration: sequence headers (also inside ModEx
  * or Multitrack), empty bodies, and every tag that is neither audio nor video (data). 0
  * otherwise, and for a body that does not parse. */
