@@ -241,11 +241,13 @@ static int codec_name_ok(const char *option, const char *name, const char *names
 static void report_totals(struct pusher *p)
 {
     rtmpkit_publisher_stats st;
+    char reconnects[48] = "";
     rtmpkit_publisher_get_stats(p->publisher, &st);
-    rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "sent %.1f s: %llu video and %llu audio frames, %llu dropped, %d reconnect%s",
-                 (double)st.last_dts_ms / 1000, (unsigned long long)st.video_sent,
-                 (unsigned long long)st.audio_sent, (unsigned long long)st.dropped, st.reconnects,
-                 st.reconnects == 1 ? "" : "s");
+    if (st.reconnects)
+        snprintf(reconnects, sizeof reconnects, " (%d reconnect%s)", st.reconnects, st.reconnects == 1 ? "" : "s");
+    rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "sent %.1f s%s: %llu video and %llu audio frames, %llu dropped",
+                 (double)st.last_dts_ms / 1000, reconnects, (unsigned long long)st.video_sent,
+                 (unsigned long long)st.audio_sent, (unsigned long long)st.dropped);
 }
 
 int main(int argc, char **argv)

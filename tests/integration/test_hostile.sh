@@ -77,11 +77,11 @@ for len in 600 3000; do
     token=$(python3 -c "print(''.join('Tk%04d' % i for i in range($len // 6)))")
     timeout 30 "$PUSH" -vvv "$SRC" --server "$NGINX_URL/noapp?token=$token" --key "Key$len" \
         >"$T/long-push-$len.out" 2>"$T/long-push-$len.err"
-    check "long-token-$len-push-status" test $? = 7
+    check "long-token-$len-push-status" test $? = 17
     check "long-token-$len-push-not-shown" no_token_in "$T/long-push-$len.err" "$token"
     timeout 30 "$DUMP" -vvv --key "Key$len" "$NGINX_URL/noapp?token=$token" -o "$T/long-$len.flv" \
         >"$T/long-dump-$len.out" 2>"$T/long-dump-$len.err"
-    check "long-token-$len-dump-status" test $? = 7
+    check "long-token-$len-dump-status" test $? = 17
     check "long-token-$len-dump-not-shown" no_token_in "$T/long-dump-$len.err" "$token"
 done
 

@@ -124,7 +124,7 @@ cut_case() {
     # One log line per attempt (the refused ones and the one that worked), then the resume.
     attempts=$(grep -c 'reconnecting in [0-9.]* s (attempt [0-9]*)' "$log")
     check "$label-attempts-logged" sh -c "[ $attempts -ge 2 ] && grep -Eq 'publishing again after $attempts attempts' '$log'"
-    check "$label-totals-say-reconnect" grep -q ', 1 reconnect$' "$log"
+    check "$label-totals-say-reconnect" grep -q 'sent [0-9.]* s (1 reconnect):' "$log"
     summary=$(python3 "$IT_ROOT/tests/integration/rtmp_capture.py" "$CAP")
     check "$label-resume-as-sent" python3 "$IT_ROOT/tests/integration/rtmp_capture.py" "$CAP"
     gap=$(echo "$summary" | head -n1 | sed -n 's/.*gaps_ms=\([0-9-]*\).*/\1/p')
