@@ -174,7 +174,7 @@ check noretry-no-attempt sh -c "! grep -q 'reconnecting in' '$T/noretry.log' && 
 
 # 5. Permanent errors stop at once, whatever the policy: an unknown application on nginx
 #    (7), a first connection refused (no server: 3)...
-expect_error unknown-app 7 'unknown application' timeout 20 "$PUSH" -q --duration 3 testsrc "$NGINX_URL/nosuchapp/x"
+expect_error unknown-app 17 'unknown application' timeout 20 "$PUSH" -q --duration 3 testsrc "$NGINX_URL/nosuchapp/x"
 expect_error first-connect-refused 4 'refused' timeout 20 "$PUSH" -q --duration 3 testsrc "rtmp://127.0.0.1:$PROXY_PORT/live/x"
 
 # ... and a resume the server refuses: node-media-server with publish auth, the sign valid

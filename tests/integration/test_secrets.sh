@@ -140,7 +140,7 @@ run dump-missing-key-file "$DUMP" -vvv "$U/live?token=$TOKEN" --key-file "$T/no-
 check dump-missing-key-file test "$RC" = 2
 # an unknown application (nginx closes), a stream that is not there (strict app)
 run push-unknown-app "$PUSH" -vvv "$SRC" "$U/noapp/$KEY?token=$TOKEN"
-check push-unknown-app-status test "$RC" = 7
+check push-unknown-app-status test "$RC" = 17
 run dump-not-found "$DUMP" -vvv --key "$KEY" --server "$U/strict?token=$TOKEN" -o "$T/x.flv"
 check dump-not-found-status test "$RC" = 8
 # authentication failure against the scripted server (authmod=adobe): our password is wrong
@@ -151,14 +151,14 @@ if wait_for "grep -q '^listening' '$SLOG'" 10; then
     surl="rtmp://$USERNAME:$PASSWORD@127.0.0.1:$sport/live/$KEY?token=$TOKEN"
     surl_app="rtmp://$USERNAME:$PASSWORD@127.0.0.1:$sport/live?token=$TOKEN"
     run dump-auth-failed "$DUMP" -vvv --key-file "$T/key.txt" "$surl_app" -o "$T/x.flv"
-    check dump-auth-failed-status test "$RC" = 7
+    check dump-auth-failed-status test "$RC" = 16
     run push-auth-failed "$PUSH" -vvv "$SRC" "$surl"
-    check push-auth-failed-status test "$RC" = 7
+    check push-auth-failed-status test "$RC" = 16
     RTMP_STREAM_KEY=$KEY RTMP_PASSWORD=$PASSWORD run dump-auth-failed-env "$DUMP" -vvv --user "$USERNAME" \
         "rtmp://127.0.0.1:$sport/live?token=$TOKEN" -o "$T/x.flv"
-    check dump-auth-failed-env-status test "$RC" = 7
+    check dump-auth-failed-env-status test "$RC" = 16
     run play-auth-failed "$PLAY" -vvv --no-display --server "$surl_app" --key "$KEY"
-    check play-auth-failed-status test "$RC" = 7
+    check play-auth-failed-status test "$RC" = 16
     run play-refused "$PLAY" -vvv --no-display --key "$KEY" "$refused_app"
     check play-refused-status test "$RC" = 4
     run play-bad-url "$PLAY" -vvv --no-display --key "$KEY" "$badurl_app"
