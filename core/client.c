@@ -29,6 +29,7 @@
 
 struct rtmpkit_client {
     rtmpkit_client_config cfg;
+    int insecure_warned;          /* once per client, not at every reconnect */
     rtmpkit_conn *conn;
     rk_transport_opener opener;   /* open NULL: TCP, and TLS for rtmps */
     rk_transport *transport;
@@ -386,9 +387,11 @@ static int connect_once(rtmpkit_client *cl, const char *auth_query, int fresh_en
     rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "connecting to %s%s%s port %d", strchr(url->host, ':') ? "[" : "",
                  url->host, strchr(url->host, ':') ? "]" : "", url->port);
     /* Logged at the error level so that -q (errors only) still shows it: the design
-     * promises a warning on every run. */
-    if (url->tls && cl->cfg.insecure)
+     * promises a warning on every run (once, not at each reconnect). */
+    if (url->tls && cl->cfg.insecure && !cl->insecure_warned) {
         rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_ERROR, "warning: TLS certificate verification is off (--insecure)");
+        cl->insecure_warned = 1;
+    }
     if (cl->opener.open)
         err = cl->opener.open(cl->opener.opaque, &cl->transport, why, sizeof why);
     else
