@@ -238,6 +238,7 @@ static int parse_hevc_sps(const uint8_t *nal, size_t len, struct hevc_sps_info *
     uint8_t rbsp[HEVC_MAX_SPS_RBSP];
     struct bits b = { rbsp, 0, 16, 0 };   /* after the 2-byte NAL header */
     int max_sub_layers_minus1;
+    uint32_t luma_minus8, chroma_minus8;
 
     b.len = nal_rbsp(nal, len, rbsp, sizeof rbsp);
     get_bits(&b, 4);   /* sps_video_parameter_set_id */
@@ -256,10 +257,13 @@ static int parse_hevc_sps(const uint8_t *nal, size_t len, struct hevc_sps_info *
     if (get_bits(&b, 1))
         for (int i = 0; i < 4; i++)
             get_ue(&b);   /* conformance window */
-    info->bit_depth_luma = (int)get_ue(&b) + 8;
-    info->bit_depth_chroma = (int)get_ue(&b) + 8;
-    return b.err || info->chroma_format > 3 || info->bit_depth_luma > 16 || info->bit_depth_chroma > 16
-           ? RTMPKIT_EINPUT : 0;
+    luma_minus8 = get_ue(&b);
+    chroma_minus8 = get_ue(&b);
+    if (b.err || info->chroma_format < 0 || info->chroma_format > 3 || luma_minus8 > 8 || chroma_minus8 > 8)
+        return RTMPKIT_EINPUT;
+    info->bit_depth_luma = (int)luma_minus8 + 8;
+    info->bit_depth_chroma = (int)chroma_minus8 + 8;
+    return 0;
 }
 
 struct nal_ref {
