@@ -360,6 +360,8 @@ static void audio_callback(void *opaque, Uint8 *stream, int len)
     a->cb_time_us = t;
     if (n > 0 || !a->played)
         a->cb_pts = pts_at(a, a->read_pos);
+    else   /* an underrun: the clock stops where the last real sample ended, not where it began */
+        a->cb_pts += (int64_t)a->cb_real * 1000 / a->rate;
     a->cb_real = n;
     if (n > 0) {
         a->played = 1;
@@ -371,7 +373,8 @@ static void audio_callback(void *opaque, Uint8 *stream, int len)
             out[i * a->channels + c] = a->muted ? 0 : (int16_t)(src[c] * a->volume / 100);
     }
     memset(out + n * a->channels, 0, (size_t)(frames - n) * (size_t)a->channels * 2);
-    a->silence += (uint64_t)(frames - n);
+    if (a->played)   /* the silence before the first samples is waiting, not an underrun */
+        a->silence += (uint64_t)(frames - n);
     a->read_pos += (uint64_t)n;
     trim_marks(a);
     pthread_mutex_unlock(&a->lock);
@@ -571,11 +574,11 @@ int rk_audio_muted(rk_audio *a)
     return m;
 }
 
-uint64_t rk_audio_silence(rk_audio *a)
+uint64_t rk_audio_silence_ms(rk_audio *a)
 {
     uint64_t s;
     pthread_mutex_lock(&a->lock);
-    s = a->silence;
+    s = a->silence * 1000 / (uint64_t)a->rate;
     pthread_mutex_unlock(&a->lock);
     return s;
 }

@@ -67,7 +67,7 @@ void rk_audio_set_volume(rk_audio *a, int volume);   /* 0..100 */
 int rk_audio_volume(rk_audio *a);
 void rk_audio_toggle_mute(rk_audio *a);
 int rk_audio_muted(rk_audio *a);
-/* Sample frames of silence played because the queue was empty (underruns). */
-uint64_t rk_audio_silence(rk_audio *a);
+/* Silence played since the first samples because the queue was empty (underruns), in ms. */
+uint64_t rk_audio_silence_ms(rk_audio *a);
 
 #endif

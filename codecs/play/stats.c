@@ -113,7 +113,8 @@ void rk_player_print_stats(struct rk_player *pl, struct view *v, uint64_t t, dou
         if (latency_p95 >= 0)
             fprintf(stderr, "\"latency_p95_ms\":%d,", latency_p95);
         if (pl->audio)
-            fprintf(stderr, "\"audio_buffer_ms\":%d,", rk_audio_device_ms(pl->audio));
+            fprintf(stderr, "\"audio_buffer_ms\":%d,\"audio_silence_ms\":%llu,", rk_audio_device_ms(pl->audio),
+                    (unsigned long long)rk_audio_silence_ms(pl->audio));
         if (jitter >= 0)
             fprintf(stderr, "\"jitter_ms\":%d,\"jitter_over_target\":%s,", jitter, jitter_over ? "true" : "false");
         fprintf(stderr, "\"waiting\":%s,\"video\":\"%s\",\"audio\":\"%s\"}\n",
