@@ -7,6 +7,8 @@
 #   scripts/bench.sh push       # publishing: rtmp-push vs ffmpeg (unpaced copy; live encoding)
 #   scripts/bench.sh play       # playing: rtmp-play vs ffplay and mpv (first picture, glass to
 #                               # glass, rtmp-play's latency budget, CPU, memory)
+#   scripts/bench.sh soak       # 30 min push -> nginx -> play + dump with a reset every 5 min
+#                               # (not in all): memory, A/V offset, latency, frames lost per outage
 #
 # Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh; for play:
 # BENCH_PLAYERS (all: rtmp-play rtmp-play-100 ffplay ffplay-lowdelay mpv-lowlatency),
@@ -422,13 +424,102 @@ num_ratio() {
   if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then ratio "$1" "$2"; else echo n/a; fi
 }
 
+# A soak, not a race: rtmp-push testsrc -> nginx-rtmp -> rtmp-play (Xvfb) and rtmp-dump,
+# all three through one fault proxy that resets every connection every SOAK_RESET_MINUTES
+# (5), for SOAK_MINUTES (30). Reports each command's peak RSS at 5 minutes and at the end,
+# rtmp-play's A/V offset and glass-to-glass latency per 5 minutes, reconnects, and the
+# frames lost per outage (sent by the publisher minus recorded by rtmp-dump).
+bench_soak() {
+  local minutes=${SOAK_MINUTES:-30} every=${SOAK_RESET_MINUTES:-5}
+  local proxy_port=$((RTMPKIT_NGINX_PORT + 40)) control=$((RTMPKIT_NGINX_PORT + 41))
+  local disp=$((100 + RANDOM % 400)) name=soak$$ url
+  url=rtmp://127.0.0.1:$proxy_port/live/$name
+  echo
+  echo "== soak: rtmp-push testsrc 640x360 30 fps -> nginx-rtmp -> rtmp-play and rtmp-dump for $minutes min,"
+  echo "   every connection reset by a proxy every $every min"
+  python3 tests/servers/fault_proxy.py --port "$proxy_port" --target "$RTMPKIT_NGINX_PORT" --control "$control" \
+    >"$work/soak-proxy.log" 2>&1 &
+  local proxy=$! i
+  for i in $(seq 50); do grep -q listening "$work/soak-proxy.log" && break; sleep 0.1; done
+  Xvfb ":$disp" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+  local xvfb=$!
+  sleep 1
+  "$build/cli/rtmp-push" -q --size 640x360 --fps 30 --duration $((minutes * 60 + 60)) \
+    --stats=json --stats-file "$work/soak-push.json" testsrc "$url" >"$work/soak-push.log" 2>&1 &
+  local push=$!
+  sleep 2
+  "$build/cli/rtmp-dump" -q --stats=json --stats-file "$work/soak-dump.json" "$url" -o "$work/soak.flv" \
+    >"$work/soak-dump.log" 2>&1 &
+  local dump=$!
+  DISPLAY=:$disp SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=/dev/null \
+    "$build/cli/rtmp-play" --stats=json "$url" >"$work/soak-play.log" 2>"$work/soak-play.json" &
+  local play=$!
+  local start=$SECONDS next_reset=$((every * 60)) rss5="" resets=0
+  hwm() { local p; for p in "$@"; do awk '/VmHWM/ { printf "%.1f ", $2 / 1024 }' "/proc/$p/status" 2>/dev/null || printf 'gone '; done; }
+  while [ $((SECONDS - start)) -lt $((minutes * 60)) ]; do
+    sleep 5
+    local t=$((SECONDS - start))
+    [ -z "$rss5" ] && [ "$t" -ge 300 ] && rss5=$(hwm "$push" "$dump" "$play")
+    if [ "$t" -ge "$next_reset" ] && [ "$t" -lt $((minutes * 60 - 30)) ]; then
+      echo "reset" >"/dev/tcp/127.0.0.1/$control" && resets=$((resets + 1))
+      next_reset=$((next_reset + every * 60))
+    fi
+  done
+  local rss_end
+  rss_end=$(hwm "$push" "$dump" "$play")
+  [ -n "$rss5" ] || rss5=$rss_end
+  kill -INT "$push" 2>/dev/null || true
+  wait "$push" 2>/dev/null || true
+  sleep 3
+  kill -INT "$dump" "$play" 2>/dev/null || true
+  wait "$dump" "$play" 2>/dev/null || true
+  kill -TERM "$proxy" "$xvfb" 2>/dev/null || true
+  read -r -a r5 <<<"$rss5"; read -r -a re <<<"$rss_end"
+  printf '%-10s %16s %16s %11s\n' command peak_rss_5min_MB peak_rss_end_MB reconnects
+  local last
+  for c in push dump play; do
+    case $c in push) i=0 ;; dump) i=1 ;; play) i=2 ;; esac
+    last=$( { [ "$c" = play ] && grep '^{' "$work/soak-play.json" || cat "$work/soak-$c.json"; } | tail -n 1)
+    printf '%-10s %16s %16s %11s\n' "rtmp-$c" "${r5[$i]}" "${re[$i]}" "$(echo "$last" | sed -n 's/.*"reconnects":\([0-9]*\).*/\1/p')"
+  done
+  python3 - "$work" "$resets" "$every" <<'PY'
+import json, subprocess, sys
+work, resets, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def lines(path):
+    out = []
+    for l in open(path, errors="replace"):
+        if l.startswith("{"):
+            try: out.append(json.loads(l))
+            except ValueError: pass
+    return out
+push = lines(work + "/soak-push.json")
+sent = push[-1]["video_frames"] if push else 0
+rec = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries",
+                      "stream=nb_read_packets", "-of", "csv=p=0", work + "/soak.flv"], capture_output=True, text=True).stdout.strip()
+rec = int(rec) if rec.isdigit() else 0
+print("resets: %d; video frames sent by rtmp-push %d (dropped %d), recorded by rtmp-dump %d: %.1f lost per outage"
+      % (resets, sent, push[-1]["dropped"] if push else 0, rec, (sent - rec) / resets if resets else float(sent - rec)))
+play = [l for l in lines(work + "/soak-play.json") if l.get("state") == "playing"]
+def med(v):
+    v = sorted(v); return v[len(v) // 2] if v else None
+print("%-12s %14s %14s %16s" % ("play minutes", "av_offset_ms", "av_max_ms", "g2g_median_ms"))
+span = every * 60000
+for k in range(0, (play[-1]["t_ms"] // span + 1) if play else 0):
+    part = [l for l in play if k * span <= l["t_ms"] < (k + 1) * span]
+    print("%-12s %14s %14s %16s" % ("%d-%d" % (k * every, (k + 1) * every),
+          med([l["av_offset_ms"] for l in part]), max([abs(l["av_max_ms"]) for l in part] or [None]),
+          med([l["latency_ms"] for l in part if "latency_ms" in l])))
+PY
+}
+
 bash scripts/servers.sh start "$work/servers" >/dev/null
 what=${1:-all}
 case $what in
   record) bench_record ;;
   push) bench_push ;;
   play) bench_play ;;
+  soak) bench_soak ;;
   all) bench_record; bench_push; bench_play ;;
-  *) echo "bench: unknown benchmark '$what' (record, push, play, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, all)" >&2; exit 2 ;;
 esac
 [ "$BENCH_FAILED" = 0 ] || { echo "bench: some runs failed: their figures do not count" >&2; exit 1; }

@@ -18,6 +18,7 @@ fi
 
 passed=0
 failed=0
+times=""
 
 # Unit tests and fuzz replay, through meson (each test program counts once).
 rm -f "$RTMPKIT_BUILD/meson-logs/testlog.json"
@@ -58,8 +59,10 @@ if bash scripts/servers.sh start "$work/servers"; then
   for t in tests/integration/test_*.sh; do
     [ -f "$t" ] || continue
     out="$work/$(basename "$t" .sh).log"
+    t0=$(date +%s)
     timeout 900 bash "$t" >"$out" 2>&1
     rc=$?
+    times="$times $(basename "$t" .sh)=$(( $(date +%s) - t0 ))s"
     p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
       echo "FAIL $(basename "$t"): exited $rc without naming a failure" >>"$out"; f=1
@@ -86,5 +89,6 @@ passed=$((passed + p)); failed=$((failed + f))
 
 [ "$failed" -eq 0 ] && rm -rf "$work"
 
+echo "integration times:$times"   # where CI's minutes go
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
