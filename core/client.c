@@ -51,6 +51,7 @@ struct rtmpkit_client {
     int has_held;
     int engine_spent;       /* the engine has been started: a new connect needs a new one */
     char failed_code[64];   /* the server's status code of the last stream failure, or "" */
+    int closed_at_start;    /* the last failure: closed right after Start, taken as a refusal */
     char error[600];
 };
 
@@ -127,6 +128,11 @@ const char *rk_client_failed_code(const rtmpkit_client *cl)
     return cl->failed_code;
 }
 
+int rk_client_closed_at_start(const rtmpkit_client *cl)
+{
+    return cl->closed_at_start;
+}
+
 const rtmpkit_caps *rtmpkit_client_server_caps(const rtmpkit_client *cl)
 {
     return rtmpkit_conn_server_caps(cl->conn);
@@ -173,7 +179,9 @@ static int engine_error(rtmpkit_client *cl, int err)
  * Start, before any media, that is the server refusing the stream after all. */
 static int connection_lost(rtmpkit_client *cl, const char *what)
 {
-    if (cl->started_ms && !cl->media_seen && rtmpkit_monotonic_ms() - cl->started_ms < REFUSAL_WINDOW_MS)
+    cl->closed_at_start = cl->started_ms && !cl->media_seen &&
+                          rtmpkit_monotonic_ms() - cl->started_ms < REFUSAL_WINDOW_MS;
+    if (cl->closed_at_start)
         return set_error(cl, cl->publishing ? RTMPKIT_EPUBLISH_REFUSED : RTMPKIT_ESTREAM_ERROR,
                          "the server closed the connection right after NetStream.%s.Start: it refused "
                          "the stream (a wrong or expired token?)", cl->publishing ? "Publish" : "Play");
@@ -464,6 +472,7 @@ int rtmpkit_client_connect(rtmpkit_client *cl)
     cl->stream = cl->fatal_stream = -1;
     cl->has_held = 0;
     cl->failed_code[0] = 0;
+    cl->closed_at_start = 0;
     for (int attempt = 0;; attempt++) {
         err = connect_once(cl, query[0] ? query : NULL, attempt > 0 || used);
         if (err != RTMPKIT_EREJECTED)

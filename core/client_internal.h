@@ -16,6 +16,10 @@ void rk_client_abort(rtmpkit_client *cl);
 /* The server's status code that failed the stream last ("NetStream.Publish.BadName"), or
  * "" when the last failure was not a status; cleared by each connect. */
 const char *rk_client_failed_code(const rtmpkit_client *cl);
+/* Whether the last failure was the connection closing right after Play.Start or
+ * Publish.Start, before any media (reported as the server refusing the stream); cleared
+ * by each connect. */
+int rk_client_closed_at_start(const rtmpkit_client *cl);
 
 /* Sends rtmpkit_conn_probe's question now. Returns 0 or an error (recorded). */
 int rk_client_probe(rtmpkit_client *cl);

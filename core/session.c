@@ -13,6 +13,7 @@
 
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
 #define PROBE_STEP_MS          50      /* how often a probe's answer is looked for */
+#define EARLY_CLOSE_RETRIES    3       /* closes right after a restart retried in a row */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
@@ -29,6 +30,8 @@ struct rtmpkit_session {
     uint64_t last_media_ms;     /* ACTIVE: when media last came; 0: none on this connection */
     uint64_t probe_at_ms;       /* when the server was asked whether it still talks; 0: not */
     unsigned int seed;          /* the jitter's; no process-wide state */
+    int early_closes;           /* restarted streams closed at once, in a row */
+    int reconnected;            /* the connection now is not the first */
 };
 
 int rtmpkit_error_is_transient(int err)
@@ -147,11 +150,22 @@ static int is_stale_publisher(const rtmpkit_session *s, int err)
            strcmp(rk_client_failed_code(s->client), "NetStream.Publish.BadName") == 0;
 }
 
+/* The connection closed without a word within seconds of Publish.Start or Play.Start,
+ * before any media: the client calls that a refusal (an expired token). On the first
+ * connection it is one. On a reconnection, a second fault soon after the first looks the
+ * same, so it is retried, but only a few times in a row: a refusal soon shows itself. */
+static int is_early_close_after_run(const rtmpkit_session *s, int err)
+{
+    return (err == RTMPKIT_EPUBLISH_REFUSED || err == RTMPKIT_ESTREAM_ERROR) && s->reconnected &&
+           rk_client_closed_at_start(s->client) && s->early_closes < EARLY_CLOSE_RETRIES;
+}
+
 /* Whether err is worth another attempt under the policy. */
 static int should_retry(const rtmpkit_session *s, int err)
 {
     const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
-    if (p->attempts == 0 || cancelled(s) || !(rtmpkit_error_is_transient(err) || is_stale_publisher(s, err)))
+    if (p->attempts == 0 || cancelled(s) ||
+        !(rtmpkit_error_is_transient(err) || is_stale_publisher(s, err) || is_early_close_after_run(s, err)))
         return 0;
     if (p->after_start_only && !s->started_once)
         return 0;
@@ -196,6 +210,7 @@ static void schedule_attempt(rtmpkit_session *s, int err, int *delay_ms)
     const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
     char of[32] = "";
     s->attempt++;
+    s->early_closes = is_early_close_after_run(s, err) ? s->early_closes + 1 : 0;
     *delay_ms = delay_before(s, s->attempt);
     s->attempt_at_ms = rtmpkit_monotonic_ms() + (uint64_t)*delay_ms;
     s->state = STATE_WAITING;
@@ -211,6 +226,7 @@ static int attempt_now(rtmpkit_session *s)
 {
     int err;
     rtmpkit_client_close(s->client);
+    s->reconnected = 1;
     if ((err = connect_and_start(s)) < 0)
         return err;
     s->reconnects++;

@@ -494,21 +494,30 @@ def lines(path):
     return out
 push = lines(work + "/soak-push.json")
 sent = push[-1]["video_frames"] if push else 0
-rec = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries",
-                      "stream=nb_read_packets", "-of", "csv=p=0", work + "/soak.flv"], capture_output=True, text=True).stdout.strip()
-rec = int(rec) if rec.isdigit() else 0
-print("resets: %d; video frames sent by rtmp-push %d (dropped %d), recorded by rtmp-dump %d: %.1f lost per outage"
-      % (resets, sent, push[-1]["dropped"] if push else 0, rec, (sent - rec) / resets if resets else float(sent - rec)))
+# Frames lost: the recording keeps each outage as the time that passed, so every frame
+# interval missing from its video timestamps is a frame lost (the start is not counted).
+pts = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts",
+                      "-of", "csv=p=0", work + "/soak.flv"], capture_output=True, text=True).stdout.split()
+pts = sorted(int(p) for p in pts if p.lstrip("-").isdigit())
+gaps = [b - a for a, b in zip(pts, pts[1:]) if b - a > 50]
+lost = sum(round(g / (1000 / 30)) - 1 for g in gaps)
+print("resets: %d; video frames sent by rtmp-push %d (dropped by it %d), recorded by rtmp-dump %d;"
+      % (resets, sent, push[-1]["dropped"] if push else 0, len(pts)))
+print("gaps in the recording: %s ms: %d frames lost, %.1f per outage"
+      % (" ".join(str(g) for g in gaps) or "none", lost, lost / resets if resets else lost))
 play = [l for l in lines(work + "/soak-play.json") if l.get("state") == "playing"]
 def med(v):
     v = sorted(v); return v[len(v) // 2] if v else None
-print("%-12s %14s %14s %16s" % ("play minutes", "av_offset_ms", "av_max_ms", "g2g_median_ms"))
+# nginx-rtmp does not pass the publisher's onFI on, so no glass to glass here: the
+# player's own part of the latency (newest media received to the picture shown).
+print("%-12s %14s %14s %14s %18s" % ("play minutes", "av_offset_ms", "av_max_ms", "held_median_ms", "audio_silence_ms"))
 span = every * 60000
 for k in range(0, (play[-1]["t_ms"] // span + 1) if play else 0):
     part = [l for l in play if k * span <= l["t_ms"] < (k + 1) * span]
-    print("%-12s %14s %14s %16s" % ("%d-%d" % (k * every, (k + 1) * every),
-          med([l["av_offset_ms"] for l in part]), max([abs(l["av_max_ms"]) for l in part] or [None]),
-          med([l["latency_ms"] for l in part if "latency_ms" in l])))
+    if part:
+        print("%-12s %14s %14s %14s %18s" % ("%d-%d" % (k * every, (k + 1) * every),
+              med([l["av_offset_ms"] for l in part]), max(abs(l["av_max_ms"]) for l in part),
+              med([l["held_ms"] for l in part if "held_ms" in l]), part[-1].get("audio_silence_ms")))
 PY
 }
 

@@ -61,6 +61,7 @@ struct server {
     enum script next_script;
     int deaf;               /* 1: messages are read and never answered (a black hole) */
     int bad_name;           /* the next this many publish commands get NetStream.Publish.BadName */
+    int close_at_start;     /* the next this many plays close right after Play.Start */
     rk_mem_transport *spent[MAX_CONNECTIONS];   /* earlier connections, freed at the end */
     int spent_count;
 };
@@ -166,6 +167,11 @@ static void answer_play(struct server *s, uint32_t sid, const char *name)
     put_stream_control(s, 0, sid);
     put_status(s, sid, "status", "NetStream.Play.Reset");
     put_status(s, sid, "status", "NetStream.Play.Start");
+    if (s->close_at_start > 0) {   /* as a server refusing the stream after all does */
+        s->close_at_start--;
+        s->mem->eof = 1;
+        return;
+    }
     switch (s->script) {
     case SCRIPT_PLAY:
     case SCRIPT_NOT_FOUND_B:

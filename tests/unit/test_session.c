@@ -261,6 +261,52 @@ static void test_bad_name_after_drop(void)
     fixture_free(&f);
 }
 
+/* A connection that closes right after Play.Start, before media: on the first start the
+ * server refusing the stream (no retry); after the stream had run, retried, but only
+ * three times in a row. */
+static void test_closed_at_start(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 10, .first_delay_ms = 5, .factor = 1 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    int media = 0, n, reconnecting = 0;
+    fixture_init(&f, SCRIPT_CLOSE, &policy);
+    f.server.later_script = 1;
+    f.server.next_script = SCRIPT_PLAY;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.close_at_start = 2;    /* two closes at once after the drop, then it plays */
+    while ((n = media_until_other(&f, &ev, &media)) == 1 && ev.type != RTMPKIT_SESSION_EVENT)
+        reconnecting += ev.type == RTMPKIT_SESSION_RECONNECTING;
+    CHECK_INT(n, 1);
+    CHECK_INT(ev.event.type, RTMPKIT_EVENT_STREAM_END);
+    CHECK_INT(reconnecting, 3);     /* the drop, then the two closes */
+    CHECK_INT(media, 3 + 4);
+    CHECK_INT(f.server.opens, 4);
+    fixture_free(&f);
+
+    fixture_init(&f, SCRIPT_CLOSE, &policy);
+    f.server.later_script = 1;
+    f.server.next_script = SCRIPT_PLAY;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    f.server.close_at_start = 100;  /* a refusal: it gives up after three in a row */
+    while ((n = next(&f, &ev)) == 1)
+        ;
+    CHECK_INT(n, RTMPKIT_ESTREAM_ERROR);
+    CHECK_INT(f.server.opens, 5);   /* the first, then four closed at once */
+    CHECK(strstr(rtmpkit_session_error_message(f.session), "refused the stream") != NULL);
+    fixture_free(&f);
+
+    fixture_init(&f, SCRIPT_PLAY, &policy);
+    f.server.close_at_start = 1;    /* on the first start: a refusal, at once */
+    n = rtmpkit_session_start(f.session);
+    if (n == 0)
+        while ((n = next(&f, &ev)) == 1)
+            ;
+    CHECK_INT(n, RTMPKIT_ESTREAM_ERROR);
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+}
+
 /* A host name that stops resolving on a reconnect is retried like a refusal. */
 static void test_dns_failure_retried(void)
 {
@@ -351,6 +397,7 @@ int main(void)
     test_first_connect();
     test_publisher_steps();
     test_bad_name_after_drop();
+    test_closed_at_start();
     test_dns_failure_retried();
     test_no_media();
     test_started_but_silent();
