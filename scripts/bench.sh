@@ -438,6 +438,7 @@ bench_soak() {
   echo "== soak: rtmp-push testsrc 640x360 30 fps -> nginx-rtmp -> rtmp-play and rtmp-dump for $minutes min,"
   echo "   every connection reset by a proxy every $every min"
   python3 tests/servers/fault_proxy.py --port "$proxy_port" --target "$RTMPKIT_NGINX_PORT" --control "$control" \
+    --timeout $((minutes * 60 + 300)) \
     >"$work/soak-proxy.log" 2>&1 &
   local proxy=$! i
   for i in $(seq 50); do grep -q listening "$work/soak-proxy.log" && break; sleep 0.1; done
