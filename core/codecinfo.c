@@ -3,84 +3,13 @@
 
 #include <string.h>
 
+#include "bitreader.h"
 #include "rtmpkit/bytes.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 #include "rtmpkit/flvtag.h"
 
-#define SPS_RBSP_MAX 1024    /* an SPS is tens of bytes; only its start is read */
-
-/* ---- a bounded bit reader with a sticky error (dav1d getbits style) ---- */
-
-struct bits {
-    const uint8_t *buf;
-    size_t len;
-    size_t pos;          /* in bits */
-    int err;
-};
-
-static void bits_init(struct bits *b, const uint8_t *buf, size_t len)
-{
-    b->buf = buf;
-    b->len = len;
-    b->pos = 0;
-    b->err = 0;
-}
-
-static uint32_t bits_read(struct bits *b, int n)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < n; i++) {
-        if (b->pos >= b->len * 8) {
-            b->err = RTMPKIT_ETRUNCATED;
-            return 0;
-        }
-        v = v << 1 | ((b->buf[b->pos / 8] >> (7 - b->pos % 8)) & 1);
-        b->pos++;
-    }
-    return v;
-}
-
-/* Exp-Golomb ue(v); more than 31 leading zeros is malformed. */
-static uint32_t bits_ue(struct bits *b)
-{
-    int zeros = 0;
-    while (!b->err && bits_read(b, 1) == 0) {
-        if (++zeros > 31) {
-            b->err = RTMPKIT_EPROTOCOL;
-            return 0;
-        }
-    }
-    if (b->err)
-        return 0;
-    return (uint32_t)((1ull << zeros) - 1 + bits_read(b, zeros));
-}
-
-static void bits_skip(struct bits *b, int n)
-{
-    while (n > 0 && !b->err) {
-        int step = n > 32 ? 32 : n;
-        bits_read(b, step);
-        n -= step;
-    }
-}
-
-/* AV1's uvlc(): like ue(v), but 32 leading zeros or more mean the largest value. */
-static uint32_t bits_uvlc(struct bits *b)
-{
-    int zeros = 0;
-    while (!b->err && bits_read(b, 1) == 0)
-        zeros++;
-    if (b->err || zeros >= 32)
-        return UINT32_MAX;
-    return (uint32_t)((1ull << zeros) - 1 + bits_read(b, zeros));
-}
-
-static int32_t bits_se(struct bits *b)
-{
-    uint32_t v = bits_ue(b);
-    return v & 1 ? (int32_t)((v + 1) / 2) : -(int32_t)(v / 2);
-}
+#define SPS_RBSP_MAX 1024    /* an H.264 SPS is tens of bytes; only its start is read */
 
 /* ---- names ---- */
 
@@ -153,34 +82,34 @@ static int h264_has_chroma_info(int idc)
     return 0;
 }
 
-static void skip_scaling_list(struct bits *b, int size)
+static void skip_scaling_list(rk_bits *b, int size)
 {
     int last = 8, next = 8;
     for (int j = 0; j < size && !b->err; j++) {
         if (next != 0)
-            next = (int)(((int64_t)last + bits_se(b) + 256) % 256);   /* a peer's delta may be any 32-bit value */
+            next = (int)(((int64_t)last + rk_bits_se(b) + 256) % 256);   /* a peer's delta may be any 32-bit value */
         last = next == 0 ? last : next;
     }
 }
 
 /* The VUI up to its timing info: the frame rate, when the stream says it. */
-static void h264_vui_frame_rate(struct bits *b, rtmpkit_codec_info *info)
+static void h264_vui_frame_rate(rk_bits *b, rtmpkit_codec_info *info)
 {
-    if (bits_read(b, 1) && bits_read(b, 8) == 255)   /* aspect_ratio_info, Extended_SAR */
-        bits_read(b, 32);
-    if (bits_read(b, 1))                               /* overscan_info_present */
-        bits_read(b, 1);
-    if (bits_read(b, 1)) {                             /* video_signal_type_present */
-        bits_read(b, 4);
-        if (bits_read(b, 1))                           /* colour_description_present */
-            bits_read(b, 24);
+    if (rk_bits_read(b, 1) && rk_bits_read(b, 8) == 255) /* aspect_ratio_info, Extended_SAR */
+        rk_bits_read(b, 32);
+    if (rk_bits_read(b, 1))                            /* overscan_info_present */
+        rk_bits_read(b, 1);
+    if (rk_bits_read(b, 1)) {                          /* video_signal_type_present */
+        rk_bits_read(b, 4);
+        if (rk_bits_read(b, 1))                        /* colour_description_present */
+            rk_bits_read(b, 24);
     }
-    if (bits_read(b, 1)) {                             /* chroma_loc_info_present */
-        bits_ue(b);
-        bits_ue(b);
+    if (rk_bits_read(b, 1)) {                          /* chroma_loc_info_present */
+        rk_bits_ue(b);
+        rk_bits_ue(b);
     }
-    if (bits_read(b, 1)) {                             /* timing_info_present */
-        uint32_t units = bits_read(b, 32), scale = bits_read(b, 32);
+    if (rk_bits_read(b, 1)) {                          /* timing_info_present */
+        uint32_t units = rk_bits_read(b, 32), scale = rk_bits_read(b, 32);
         if (!b->err && units > 0)
             info->frame_rate = (double)scale / (2.0 * units);
     }
@@ -189,66 +118,66 @@ static void h264_vui_frame_rate(struct bits *b, rtmpkit_codec_info *info)
 /* Parses an SPS RBSP (after the NAL header byte). */
 static int h264_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
 {
-    struct bits b;
+    rk_bits b;
     uint32_t chroma = 1, mbs_w, map_h, frame_mbs_only, poc_type;
     uint32_t crop_l = 0, crop_r = 0, crop_t = 0, crop_b = 0;
     int idc, constraints, sub_w, sub_h;
 
-    bits_init(&b, rbsp, len);
-    idc = (int)bits_read(&b, 8);
-    constraints = (int)bits_read(&b, 8);
-    info->level_idc = (int)bits_read(&b, 8);
+    rk_bits_init(&b, rbsp, len);
+    idc = (int)rk_bits_read(&b, 8);
+    constraints = (int)rk_bits_read(&b, 8);
+    info->level_idc = (int)rk_bits_read(&b, 8);
     info->level = info->level_idc / 10.0;
     info->profile_idc = idc;
     info->profile = h264_profile(idc, constraints);
-    bits_ue(&b);                                       /* seq_parameter_set_id */
+    rk_bits_ue(&b);                                    /* seq_parameter_set_id */
     info->bit_depth = 8;
     if (h264_has_chroma_info(idc)) {
-        chroma = bits_ue(&b);
+        chroma = rk_bits_ue(&b);
         if (chroma == 3)
-            bits_read(&b, 1);                          /* separate_colour_plane */
+            rk_bits_read(&b, 1);                       /* separate_colour_plane */
         {
-            uint32_t depth_minus8 = bits_ue(&b);
+            uint32_t depth_minus8 = rk_bits_ue(&b);
             if (depth_minus8 > 6)                      /* 14 bits at most (7.4.2.1.1) */
                 return RTMPKIT_EPROTOCOL;
             info->bit_depth = 8 + (int)depth_minus8;
         }
-        bits_ue(&b);                                   /* bit_depth_chroma */
-        bits_read(&b, 1);                              /* qpprime_y_zero_transform_bypass */
-        if (bits_read(&b, 1)) {                        /* seq_scaling_matrix_present */
+        rk_bits_ue(&b);                                /* bit_depth_chroma */
+        rk_bits_read(&b, 1);                           /* qpprime_y_zero_transform_bypass */
+        if (rk_bits_read(&b, 1)) {                     /* seq_scaling_matrix_present */
             for (int i = 0; i < (chroma != 3 ? 8 : 12) && !b.err; i++)
-                if (bits_read(&b, 1))
+                if (rk_bits_read(&b, 1))
                     skip_scaling_list(&b, i < 6 ? 16 : 64);
         }
     }
-    bits_ue(&b);                                       /* log2_max_frame_num - 4 */
-    poc_type = bits_ue(&b);
+    rk_bits_ue(&b);                                    /* log2_max_frame_num - 4 */
+    poc_type = rk_bits_ue(&b);
     if (poc_type == 0) {
-        bits_ue(&b);
+        rk_bits_ue(&b);
     } else if (poc_type == 1) {
         uint32_t n;
-        bits_read(&b, 1);
-        bits_se(&b);
-        bits_se(&b);
-        n = bits_ue(&b);
+        rk_bits_read(&b, 1);
+        rk_bits_se(&b);
+        rk_bits_se(&b);
+        n = rk_bits_ue(&b);
         if (n > 255)
             return RTMPKIT_EPROTOCOL;
         for (uint32_t i = 0; i < n && !b.err; i++)
-            bits_se(&b);
+            rk_bits_se(&b);
     }
-    bits_ue(&b);                                       /* max_num_ref_frames */
-    bits_read(&b, 1);                                  /* gaps_in_frame_num_allowed */
-    mbs_w = bits_ue(&b) + 1;
-    map_h = bits_ue(&b) + 1;
-    frame_mbs_only = bits_read(&b, 1);
+    rk_bits_ue(&b);                                    /* max_num_ref_frames */
+    rk_bits_read(&b, 1);                               /* gaps_in_frame_num_allowed */
+    mbs_w = rk_bits_ue(&b) + 1;
+    map_h = rk_bits_ue(&b) + 1;
+    frame_mbs_only = rk_bits_read(&b, 1);
     if (!frame_mbs_only)
-        bits_read(&b, 1);                              /* mb_adaptive_frame_field */
-    bits_read(&b, 1);                                  /* direct_8x8_inference */
-    if (bits_read(&b, 1)) {
-        crop_l = bits_ue(&b);
-        crop_r = bits_ue(&b);
-        crop_t = bits_ue(&b);
-        crop_b = bits_ue(&b);
+        rk_bits_read(&b, 1);                           /* mb_adaptive_frame_field */
+    rk_bits_read(&b, 1);                               /* direct_8x8_inference */
+    if (rk_bits_read(&b, 1)) {
+        crop_l = rk_bits_ue(&b);
+        crop_r = rk_bits_ue(&b);
+        crop_t = rk_bits_ue(&b);
+        crop_b = rk_bits_ue(&b);
     }
     if (b.err)
         return b.err;
@@ -264,24 +193,9 @@ static int h264_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
         info->width = (int)w;
         info->height = (int)h;
     }
-    if (bits_read(&b, 1))                              /* vui_parameters_present */
+    if (rk_bits_read(&b, 1))                           /* vui_parameters_present */
         h264_vui_frame_rate(&b, info);
     return 0;   /* a VUI cut short only loses the frame rate */
-}
-
-/* The RBSP of a NAL payload: emulation prevention bytes (00 00 03) taken out. */
-static size_t unescape(const uint8_t *nal, size_t len, uint8_t *out, size_t cap)
-{
-    size_t n = 0, zeros = 0;
-    for (size_t i = 0; i < len && n < cap; i++) {
-        if (zeros >= 2 && nal[i] == 3) {
-            zeros = 0;
-            continue;
-        }
-        zeros = nal[i] == 0 ? zeros + 1 : 0;
-        out[n++] = nal[i];
-    }
-    return n;
 }
 
 static int parse_avcc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
@@ -311,74 +225,104 @@ static int parse_avcc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
         return r.err;
     if (sps_len < 4 || (sps[0] & 0x1F) != 7)
         return RTMPKIT_EPROTOCOL;
-    return h264_sps(rbsp, unescape(sps + 1, sps_len - 1, rbsp, sizeof rbsp), info);
+    return h264_sps(rbsp, rk_nal_rbsp(sps + 1, sps_len - 1, rbsp, sizeof rbsp), info);
 }
 
-/* ---- HEVC: hvcC and the SPS in its arrays ---- */
+/* ---- HEVC: the SPS, and the first one in an hvcC's arrays ---- */
 
-#define HEVC_NAL_SPS 33
+#define HEVC_NAL_SPS      33
+#define HEVC_SPS_RBSP_MAX 256   /* what is read of an SPS fits in about 180 bytes */
 
-/* profile_tier_level(1, max_sub_layers_minus1) after the general profile and level,
- * which the hvcC header repeats. */
-static void hevc_skip_sub_layers(struct bits *b, int max_sub_layers_minus1)
+/* general_profile_space, tier, profile_idc, compatibility and constraint flags, level_idc:
+ * the 12 bytes at the start of profile_tier_level. */
+static void hevc_general_ptl(rk_bits *b, rtmpkit_hevc_sps *sps)
+{
+    sps->profile_space = (int)rk_bits_read(b, 2);
+    sps->tier = (int)rk_bits_read(b, 1);
+    sps->profile_idc = (int)rk_bits_read(b, 5);
+    sps->compatibility_flags = rk_bits_read(b, 32);
+    sps->constraint_flags = (uint64_t)rk_bits_read(b, 16) << 32;
+    sps->constraint_flags |= rk_bits_read(b, 32);
+    sps->level_idc = (int)rk_bits_read(b, 8);
+}
+
+/* profile_tier_level(1, max_sub_layers_minus1) after its general part. */
+static void hevc_skip_sub_layers(rk_bits *b, int max_sub_layers_minus1)
 {
     int profile[8] = { 0 }, level[8] = { 0 };
     for (int i = 0; i < max_sub_layers_minus1; i++) {
-        profile[i] = (int)bits_read(b, 1);
-        level[i] = (int)bits_read(b, 1);
+        profile[i] = (int)rk_bits_read(b, 1);
+        level[i] = (int)rk_bits_read(b, 1);
     }
     if (max_sub_layers_minus1 > 0)
-        bits_skip(b, 2 * (8 - max_sub_layers_minus1));
+        rk_bits_skip(b, 2 * (8 - max_sub_layers_minus1));
     for (int i = 0; i < max_sub_layers_minus1; i++)
-        bits_skip(b, (profile[i] ? 88 : 0) + (level[i] ? 8 : 0));
+        rk_bits_skip(b, (profile[i] ? 88 : 0) + (level[i] ? 8 : 0));
 }
 
-/* The picture size and bit depth of an SPS RBSP (after the 2-byte NAL header). */
-static int hevc_sps(const uint8_t *rbsp, size_t len, rtmpkit_codec_info *info)
+/* The picture size less the conformance window (7.4.3.2.1); 0, or RTMPKIT_EPROTOCOL when
+ * the window leaves nothing. */
+static int hevc_cropped_size(uint32_t w, uint32_t h, const uint32_t crop[4], rtmpkit_hevc_sps *sps)
 {
-    struct bits b;
-    uint32_t chroma, w, h, depth_minus8, crop[4] = { 0, 0, 0, 0 };
-    int sub_layers, sub_w, sub_h;
-    bits_init(&b, rbsp, len);
-    bits_read(&b, 4);                                  /* sps_video_parameter_set_id */
-    sub_layers = (int)bits_read(&b, 3);
-    bits_read(&b, 1);
-    bits_skip(&b, 2 + 1 + 5 + 32 + 48 + 8);            /* the general profile, tier and level */
-    hevc_skip_sub_layers(&b, sub_layers);
-    bits_ue(&b);                                       /* sps_seq_parameter_set_id */
-    chroma = bits_ue(&b);
-    if (chroma == 3)
-        bits_read(&b, 1);
-    w = bits_ue(&b);
-    h = bits_ue(&b);
-    if (bits_read(&b, 1))
-        for (int i = 0; i < 4; i++)
-            crop[i] = bits_ue(&b);
-    depth_minus8 = bits_ue(&b);
-    if (b.err)
-        return b.err;
-    if (depth_minus8 > 8 || chroma > 3 || w == 0 || h == 0 || w > 65536 || h > 65536)
-        return RTMPKIT_EPROTOCOL;   /* 16 bits at most (7.4.3.2.1) */
-    info->bit_depth = 8 + (int)depth_minus8;
-    sub_w = chroma == 1 || chroma == 2 ? 2 : 1;
-    sub_h = chroma == 1 ? 2 : 1;
-    {
-        int64_t cw = (int64_t)w - (int64_t)sub_w * ((int64_t)crop[0] + crop[1]);
-        int64_t ch = (int64_t)h - (int64_t)sub_h * ((int64_t)crop[2] + crop[3]);
-        if (cw <= 0 || ch <= 0)
-            return RTMPKIT_EPROTOCOL;
-        info->width = (int)cw;
-        info->height = (int)ch;
-    }
+    int sub_w = sps->chroma_format_idc == 1 || sps->chroma_format_idc == 2 ? 2 : 1;
+    int sub_h = sps->chroma_format_idc == 1 ? 2 : 1;
+    int64_t cw = (int64_t)w - (int64_t)sub_w * ((int64_t)crop[0] + crop[1]);
+    int64_t ch = (int64_t)h - (int64_t)sub_h * ((int64_t)crop[2] + crop[3]);
+    if (cw <= 0 || ch <= 0)
+        return RTMPKIT_EPROTOCOL;
+    sps->width = (int)cw;
+    sps->height = (int)ch;
     return 0;
 }
 
-/* The first SPS in the hvcC's arrays (after its 23-byte header), or 0 when none. */
+int rtmpkit_hevc_sps_parse(const uint8_t *nal, size_t len, rtmpkit_hevc_sps *sps)
+{
+    uint8_t rbsp[HEVC_SPS_RBSP_MAX];
+    rk_bits b;
+    uint32_t chroma, w, h, luma_minus8, chroma_minus8, crop[4] = { 0, 0, 0, 0 };
+    int sub_layers_minus1;
+
+    if (len < 2 || !nal)
+        return RTMPKIT_ETRUNCATED;
+    if ((nal[0] >> 1 & 0x3F) != HEVC_NAL_SPS)
+        return RTMPKIT_EPROTOCOL;
+    rk_bits_init(&b, rbsp, rk_nal_rbsp(nal, len, rbsp, sizeof rbsp));
+    rk_bits_skip(&b, 16);                              /* the NAL header */
+    rk_bits_read(&b, 4);                               /* sps_video_parameter_set_id */
+    sub_layers_minus1 = (int)rk_bits_read(&b, 3);
+    sps->max_sub_layers = sub_layers_minus1 + 1;
+    sps->temporal_id_nesting = (int)rk_bits_read(&b, 1);
+    hevc_general_ptl(&b, sps);
+    hevc_skip_sub_layers(&b, sub_layers_minus1);
+    rk_bits_ue(&b);                                    /* sps_seq_parameter_set_id */
+    chroma = rk_bits_ue(&b);
+    if (chroma == 3)
+        rk_bits_read(&b, 1);                           /* separate_colour_plane_flag */
+    w = rk_bits_ue(&b);
+    h = rk_bits_ue(&b);
+    if (rk_bits_read(&b, 1))                           /* conformance_window_flag */
+        for (int i = 0; i < 4; i++)
+            crop[i] = rk_bits_ue(&b);
+    luma_minus8 = rk_bits_ue(&b);
+    chroma_minus8 = rk_bits_ue(&b);
+    if (b.err)
+        return b.err;
+    /* Checked before any arithmetic: a peer's ue(v) may be any 32-bit value. */
+    if (chroma > 3 || luma_minus8 > 8 || chroma_minus8 > 8 || w == 0 || h == 0 || w > 65536 || h > 65536)
+        return RTMPKIT_EPROTOCOL;                      /* 16 bits at most (7.4.3.2.1) */
+    sps->chroma_format_idc = (int)chroma;
+    sps->bit_depth_luma = 8 + (int)luma_minus8;
+    sps->bit_depth_chroma = 8 + (int)chroma_minus8;
+    return hevc_cropped_size(w, h, crop, sps);
+}
+
+/* The picture size and bit depth from the first SPS in the hvcC's arrays (after its
+ * 23-byte header); 0 when there is none. */
 static int hvcc_sps(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
 {
     rtmpkit_reader r;
-    uint8_t rbsp[SPS_RBSP_MAX];
-    int arrays;
+    rtmpkit_hevc_sps sps;
+    int arrays, err;
     rtmpkit_reader_init(&r, data + 22, len - 22);
     arrays = rtmpkit_read_u8(&r);
     for (int i = 0; i < arrays && !r.err; i++) {
@@ -388,89 +332,126 @@ static int hvcc_sps(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
             const uint8_t *nal = rtmpkit_read_bytes(&r, n);
             if (r.err)
                 break;
-            if (type == HEVC_NAL_SPS && n > 2)
-                return hevc_sps(rbsp, unescape(nal + 2, n - 2, rbsp, sizeof rbsp), info);
+            if (type != HEVC_NAL_SPS || n <= 2)
+                continue;
+            if ((err = rtmpkit_hevc_sps_parse(nal, n, &sps)) < 0)
+                return err;
+            info->bit_depth = sps.bit_depth_luma;
+            info->width = sps.width;
+            info->height = sps.height;
+            return 0;
         }
     }
     return r.err;
 }
 
-/* ---- AV1: av1C and the sequence header OBU after it ---- */
+/* ---- AV1: the sequence header OBU, and the one after an av1C ---- */
 
 #define AV1_OBU_SEQUENCE_HEADER 1
 
-/* The size (and frame rate, when its timing info says) of a sequence header OBU's payload. */
-static int av1_sequence_header(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
+/* timing_info() and decoder_model_info(): the frame rate, and the length of the
+ * operating points' decoder model fields (0 without a decoder model). */
+static int av1_timing_info(rk_bits *b, rtmpkit_av1_seq_header *sh)
 {
-    struct bits b;
-    int reduced, decoder_model = 0, delay_bits = 0, display_delay = 0, w_bits, h_bits;
-    bits_init(&b, data, len);
-    bits_read(&b, 3);                                  /* seq_profile */
-    bits_read(&b, 1);                                  /* still_picture */
-    reduced = (int)bits_read(&b, 1);
-    if (reduced) {
-        bits_read(&b, 5);
+    uint32_t units = rk_bits_read(b, 32), scale = rk_bits_read(b, 32), ticks = 1;
+    int delay_bits = 0;
+    if (rk_bits_read(b, 1))                            /* equal_picture_interval */
+        ticks = rk_bits_uvlc(b) + 1;
+    if (!b->err && units > 0 && ticks > 0)
+        sh->frame_rate = (double)scale / ((double)units * ticks);
+    if (rk_bits_read(b, 1)) {                          /* decoder_model_info_present */
+        delay_bits = (int)rk_bits_read(b, 5) + 1;
+        rk_bits_skip(b, 32 + 5 + 5);
+    }
+    return delay_bits;
+}
+
+/* A sequence header OBU's payload (5.5.1), up to the maximum frame size. */
+static int av1_sequence_header(const uint8_t *data, size_t len, rtmpkit_av1_seq_header *sh)
+{
+    rk_bits b;
+    int delay_bits = 0, display_delay, w_bits, h_bits;
+    rk_bits_init(&b, data, len);
+    memset(sh, 0, sizeof *sh);
+    sh->profile = (int)rk_bits_read(&b, 3);
+    rk_bits_read(&b, 1);                               /* still_picture */
+    if (rk_bits_read(&b, 1)) {                         /* reduced_still_picture_header */
+        sh->level_idx = (int)rk_bits_read(&b, 5);
     } else {
-        if (bits_read(&b, 1)) {                        /* timing_info_present */
-            uint32_t units = bits_read(&b, 32), scale = bits_read(&b, 32), ticks = 1;
-            if (bits_read(&b, 1))                      /* equal_picture_interval */
-                ticks = bits_uvlc(&b) + 1;
-            if (!b.err && units > 0 && ticks > 0)
-                info->frame_rate = (double)scale / ((double)units * ticks);
-            if ((decoder_model = (int)bits_read(&b, 1))) {
-                delay_bits = (int)bits_read(&b, 5) + 1;
-                bits_skip(&b, 32 + 5 + 5);
+        if (rk_bits_read(&b, 1))                       /* timing_info_present */
+            delay_bits = av1_timing_info(&b, sh);
+        display_delay = (int)rk_bits_read(&b, 1);
+        for (int i = 0, n = (int)rk_bits_read(&b, 5) + 1; i < n && !b.err; i++) {
+            int level, tier = 0;
+            rk_bits_read(&b, 12);                      /* operating_point_idc */
+            level = (int)rk_bits_read(&b, 5);
+            if (level > 7)
+                tier = (int)rk_bits_read(&b, 1);
+            if (i == 0) {
+                sh->level_idx = level;
+                sh->tier = tier;
             }
-        }
-        display_delay = (int)bits_read(&b, 1);
-        for (int i = 0, n = (int)bits_read(&b, 5) + 1; i < n && !b.err; i++) {
-            bits_read(&b, 12);                         /* operating_point_idc */
-            if (bits_read(&b, 5) > 7)                  /* seq_level_idx */
-                bits_read(&b, 1);
-            if (decoder_model && bits_read(&b, 1))
-                bits_skip(&b, 2 * delay_bits + 1);
-            if (display_delay && bits_read(&b, 1))
-                bits_read(&b, 4);
+            if (delay_bits && rk_bits_read(&b, 1))     /* decoder_model_present_for_this_op */
+                rk_bits_skip(&b, 2 * delay_bits + 1);
+            if (display_delay && rk_bits_read(&b, 1))
+                rk_bits_read(&b, 4);
         }
     }
-    w_bits = (int)bits_read(&b, 4) + 1;
-    h_bits = (int)bits_read(&b, 4) + 1;
-    info->width = (int)bits_read(&b, w_bits) + 1;
-    info->height = (int)bits_read(&b, h_bits) + 1;
-    if (b.err) {
-        info->width = info->height = 0;
-        return b.err;
+    w_bits = (int)rk_bits_read(&b, 4) + 1;
+    h_bits = (int)rk_bits_read(&b, 4) + 1;
+    sh->width = (int)rk_bits_read(&b, w_bits) + 1;
+    sh->height = (int)rk_bits_read(&b, h_bits) + 1;
+    return b.err;
+}
+
+int rtmpkit_av1_seq_header_parse(const uint8_t *obus, size_t len, rtmpkit_av1_seq_header *sh)
+{
+    size_t at = 0;
+    if (!obus)
+        return 0;
+    while (at < len) {
+        uint8_t header = obus[at++];
+        int type = header >> 3 & 0xF, err;
+        size_t size;
+        if (header & 4)
+            at++;                                      /* obu_extension_header */
+        if (at > len)
+            return RTMPKIT_ETRUNCATED;
+        size = len - at;                               /* no size field: the rest */
+        if (header & 2) {                              /* obu_has_size_field: leb128, 8 bytes at most */
+            int i;
+            size = 0;
+            for (i = 0; i < 8; i++) {
+                if (at >= len)
+                    return RTMPKIT_ETRUNCATED;
+                size |= (size_t)(obus[at] & 0x7F) << (7 * i);
+                if (!(obus[at++] & 0x80))
+                    break;
+            }
+            if (i == 8)
+                return RTMPKIT_EPROTOCOL;
+        }
+        if (size > len - at)
+            return RTMPKIT_ETRUNCATED;
+        if (type == AV1_OBU_SEQUENCE_HEADER)
+            return (err = av1_sequence_header(obus + at, size, sh)) < 0 ? err : 1;
+        at += size;
     }
     return 0;
 }
 
-/* The configOBUs after the av1C's 4 bytes: the sequence header, when there is one. */
+/* The size and frame rate from the sequence header in the configOBUs after the av1C's
+ * 4 bytes, when there is one. */
 static int av1c_obus(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
 {
-    size_t at = 0;
-    while (at < len) {
-        uint8_t header = data[at++];
-        int type = header >> 3 & 0xF;
-        size_t size = len - at;
-        if (header & 4)
-            at++;                                      /* obu_extension_header */
-        if (header & 2) {                              /* obu_has_size_field: leb128 */
-            size = 0;
-            for (int i = 0; i < 8; i++) {
-                if (at >= len)
-                    return RTMPKIT_ETRUNCATED;
-                size |= (size_t)(data[at] & 0x7F) << (7 * i);
-                if (!(data[at++] & 0x80))
-                    break;
-            }
-        }
-        if (at > len || size > len - at)
-            return RTMPKIT_ETRUNCATED;
-        if (type == AV1_OBU_SEQUENCE_HEADER)
-            return av1_sequence_header(data + at, size, info);
-        at += size;
+    rtmpkit_av1_seq_header sh;
+    int found = rtmpkit_av1_seq_header_parse(data, len, &sh);
+    if (found == 1) {
+        info->width = sh.width;
+        info->height = sh.height;
+        info->frame_rate = sh.frame_rate;
     }
-    return 0;
+    return found < 0 ? found : 0;
 }
 
 /* ---- HEVC, AV1: the numbers at the start of their configuration records ---- */
@@ -517,17 +498,17 @@ static int parse_av1c(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
 static const int aac_rates[13] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000,
                                    11025, 8000, 7350 };
 
-static uint32_t asc_object_type(struct bits *b)
+static uint32_t asc_object_type(rk_bits *b)
 {
-    uint32_t t = bits_read(b, 5);
-    return t == 31 ? 32 + bits_read(b, 6) : t;
+    uint32_t t = rk_bits_read(b, 5);
+    return t == 31 ? 32 + rk_bits_read(b, 6) : t;
 }
 
-static int asc_rate(struct bits *b)
+static int asc_rate(rk_bits *b)
 {
-    uint32_t index = bits_read(b, 4);
+    uint32_t index = rk_bits_read(b, 4);
     if (index == 15)
-        return (int)bits_read(b, 24);
+        return (int)rk_bits_read(b, 24);
     return index < 13 ? aac_rates[index] : -1;
 }
 
@@ -549,14 +530,14 @@ static const char *aac_profile(uint32_t type)
 static int parse_asc(const uint8_t *data, size_t len, rtmpkit_codec_info *info)
 {
     static const int channels[8] = { 0, 1, 2, 3, 4, 5, 6, 8 };
-    struct bits b;
+    rk_bits b;
     uint32_t type, config;
     int rate;
 
-    bits_init(&b, data, len);
+    rk_bits_init(&b, data, len);
     type = asc_object_type(&b);
     rate = asc_rate(&b);
-    config = bits_read(&b, 4);
+    config = rk_bits_read(&b, 4);
     if (b.err)
         return b.err;
     if (rate <= 0)

@@ -5,6 +5,7 @@
 
 #include "avc_aac.h"
 #include "rtmpkit/amf.h"
+#include "rtmpkit/codecinfo.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
 
@@ -149,121 +150,11 @@ int rk_hvcc_length_size(const uint8_t *hvcc, size_t len)
 /* ---- HEVC from Annex B ---- */
 
 enum { HEVC_VPS = 32, HEVC_SPS = 33, HEVC_PPS = 34, HEVC_AUD = 35 };
-#define HEVC_PTL_BYTES      12      /* general profile, tier and level */
-#define HEVC_MAX_SPS_RBSP   256     /* enough for every field we read */
 #define HVCC_MAX_ARRAY_NALS 8
 
 static int hevc_nal_type(const uint8_t *nal, size_t len)
 {
     return len >= 2 ? (nal[0] >> 1) & 0x3F : -1;
-}
-
-/* A bit reader over an RBSP; reading past the end sets err and gives 0. */
-struct bits {
-    const uint8_t *p;
-    size_t len, pos;    /* pos in bits */
-    int err;
-};
-
-static uint32_t get_bits(struct bits *b, int n)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < n; i++) {
-        if (b->pos >= b->len * 8) {
-            b->err = 1;
-            return 0;
-        }
-        v = v << 1 | ((b->p[b->pos / 8] >> (7 - b->pos % 8)) & 1);
-        b->pos++;
-    }
-    return v;
-}
-
-static uint32_t get_ue(struct bits *b)
-{
-    int zeros = 0;
-    while (!b->err && get_bits(b, 1) == 0)
-        if (++zeros > 31) {
-            b->err = 1;
-            return 0;
-        }
-    return b->err ? 0 : (1u << zeros) - 1 + get_bits(b, zeros);
-}
-
-/* The RBSP of a NAL (emulation prevention bytes removed), at most cap bytes. */
-static size_t nal_rbsp(const uint8_t *nal, size_t len, uint8_t *out, size_t cap)
-{
-    size_t n = 0, zeros = 0;
-    for (size_t i = 0; i < len && n < cap; i++) {
-        if (zeros >= 2 && nal[i] == 3) {
-            zeros = 0;
-            continue;
-        }
-        zeros = nal[i] == 0 ? zeros + 1 : 0;
-        out[n++] = nal[i];
-    }
-    return n;
-}
-
-/* What the hvcC takes from the SPS. */
-struct hevc_sps_info {
-    uint8_t ptl[HEVC_PTL_BYTES];
-    int max_sub_layers, temporal_id_nesting;
-    int chroma_format, bit_depth_luma, bit_depth_chroma;
-};
-
-static void skip_sub_layers(struct bits *b, int max_sub_layers_minus1)
-{
-    int profile_present[8] = { 0 }, level_present[8] = { 0 };
-    for (int i = 0; i < max_sub_layers_minus1; i++) {
-        profile_present[i] = (int)get_bits(b, 1);
-        level_present[i] = (int)get_bits(b, 1);
-    }
-    if (max_sub_layers_minus1 > 0)
-        for (int i = max_sub_layers_minus1; i < 8; i++)
-            get_bits(b, 2);
-    for (int i = 0; i < max_sub_layers_minus1; i++) {
-        if (profile_present[i]) {
-            get_bits(b, 32);
-            get_bits(b, 32);
-            get_bits(b, 24);
-        }
-        if (level_present[i])
-            get_bits(b, 8);
-    }
-}
-
-static int parse_hevc_sps(const uint8_t *nal, size_t len, struct hevc_sps_info *info)
-{
-    uint8_t rbsp[HEVC_MAX_SPS_RBSP];
-    struct bits b = { rbsp, 0, 16, 0 };   /* after the 2-byte NAL header */
-    int max_sub_layers_minus1;
-    uint32_t luma_minus8, chroma_minus8;
-
-    b.len = nal_rbsp(nal, len, rbsp, sizeof rbsp);
-    get_bits(&b, 4);   /* sps_video_parameter_set_id */
-    max_sub_layers_minus1 = (int)get_bits(&b, 3);
-    info->temporal_id_nesting = (int)get_bits(&b, 1);
-    info->max_sub_layers = max_sub_layers_minus1 + 1;
-    for (int i = 0; i < HEVC_PTL_BYTES; i++)
-        info->ptl[i] = (uint8_t)get_bits(&b, 8);
-    skip_sub_layers(&b, max_sub_layers_minus1);
-    get_ue(&b);   /* sps_seq_parameter_set_id */
-    info->chroma_format = (int)get_ue(&b);
-    if (info->chroma_format == 3)
-        get_bits(&b, 1);   /* separate_colour_plane_flag */
-    get_ue(&b);   /* width */
-    get_ue(&b);   /* height */
-    if (get_bits(&b, 1))
-        for (int i = 0; i < 4; i++)
-            get_ue(&b);   /* conformance window */
-    luma_minus8 = get_ue(&b);
-    chroma_minus8 = get_ue(&b);
-    if (b.err || info->chroma_format < 0 || info->chroma_format > 3 || luma_minus8 > 8 || chroma_minus8 > 8)
-        return RTMPKIT_EINPUT;
-    info->bit_depth_luma = (int)luma_minus8 + 8;
-    info->bit_depth_chroma = (int)chroma_minus8 + 8;
-    return 0;
 }
 
 struct nal_ref {
@@ -276,7 +167,7 @@ int rk_hvcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out)
     static const int types[3] = { HEVC_VPS, HEVC_SPS, HEVC_PPS };
     struct nal_ref nals[3][HVCC_MAX_ARRAY_NALS];
     int counts[3] = { 0 };
-    struct hevc_sps_info sps;
+    rtmpkit_hevc_sps sps;
     rk_annexb_iter it;
     const uint8_t *nal;
     size_t n;
@@ -286,13 +177,17 @@ int rk_hvcc_from_annexb(const uint8_t *buf, size_t len, rtmpkit_buf *out)
         for (int k = 0; k < 3; k++)
             if (hevc_nal_type(nal, n) == types[k] && counts[k] < HVCC_MAX_ARRAY_NALS && n <= 0xFFFF)
                 nals[k][counts[k]++] = (struct nal_ref){ nal, n };
-    if (!counts[0] || !counts[1] || !counts[2] || parse_hevc_sps(nals[1][0].p, nals[1][0].len, &sps) < 0)
+    if (!counts[0] || !counts[1] || !counts[2] || rtmpkit_hevc_sps_parse(nals[1][0].p, nals[1][0].len, &sps) < 0)
         return RTMPKIT_EINPUT;
     rtmpkit_put_u8(out, 1);
-    rtmpkit_put_bytes(out, sps.ptl, sizeof sps.ptl);
+    rtmpkit_put_u8(out, (uint8_t)(sps.profile_space << 6 | sps.tier << 5 | sps.profile_idc));
+    rtmpkit_put_u32(out, sps.compatibility_flags);
+    rtmpkit_put_u16(out, (uint16_t)(sps.constraint_flags >> 32));
+    rtmpkit_put_u32(out, (uint32_t)sps.constraint_flags);
+    rtmpkit_put_u8(out, (uint8_t)sps.level_idc);
     rtmpkit_put_u16(out, 0xF000);   /* min_spatial_segmentation_idc 0 */
     rtmpkit_put_u8(out, 0xFC);      /* parallelismType 0 */
-    rtmpkit_put_u8(out, (uint8_t)(0xFC | sps.chroma_format));
+    rtmpkit_put_u8(out, (uint8_t)(0xFC | sps.chroma_format_idc));
     rtmpkit_put_u8(out, (uint8_t)(0xF8 | (sps.bit_depth_luma - 8)));
     rtmpkit_put_u8(out, (uint8_t)(0xF8 | (sps.bit_depth_chroma - 8)));
     rtmpkit_put_u16(out, 0);        /* avgFrameRate: unknown */
@@ -329,94 +224,19 @@ int rk_hevc_annexb_to_lp(const uint8_t *buf, size_t len, rtmpkit_buf *out)
 
 /* ---- AV1 ---- */
 
-#define AV1_OBU_SEQUENCE_HEADER 1
-
-/* leb128 at b (at most 8 bytes): the value, or -1 when it runs past the end. */
-static int64_t read_leb128(struct bits *b)
-{
-    int64_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        uint32_t byte = get_bits(b, 8);
-        if (b->err)
-            return -1;
-        v |= (int64_t)(byte & 0x7F) << (7 * i);
-        if (!(byte & 0x80))
-            return v;
-    }
-    return -1;
-}
-
-/* Reads the sequence header's profile, first level and tier from its payload. */
-static int parse_av1_seq_header(struct bits *b, int *profile, int *level, int *tier)
-{
-    int reduced;
-    *profile = (int)get_bits(b, 3);
-    get_bits(b, 1);   /* still_picture */
-    reduced = (int)get_bits(b, 1);
-    *tier = 0;
-    if (reduced) {
-        *level = (int)get_bits(b, 5);
-        return b->err ? RTMPKIT_EINPUT : 0;
-    }
-    if (get_bits(b, 1)) {   /* timing_info_present_flag */
-        int decoder_model;
-        get_bits(b, 32);
-        get_bits(b, 32);
-        if (get_bits(b, 1)) {   /* equal_picture_interval: uvlc */
-            int zeros = 0;
-            while (!b->err && !get_bits(b, 1) && zeros < 32)
-                zeros++;
-            if (zeros < 32)
-                get_bits(b, zeros);
-        }
-        decoder_model = (int)get_bits(b, 1);
-        if (decoder_model) {
-            get_bits(b, 5);
-            get_bits(b, 32);
-            get_bits(b, 10);
-        }
-    }
-    get_bits(b, 1);   /* initial_display_delay_present_flag */
-    get_bits(b, 5);   /* operating_points_cnt_minus_1 */
-    get_bits(b, 12);  /* operating_point_idc[0] */
-    *level = (int)get_bits(b, 5);
-    if (*level > 7)
-        *tier = (int)get_bits(b, 1);
-    return b->err ? RTMPKIT_EINPUT : 0;
-}
-
 int rk_av1c_from_obus(const uint8_t *obus, size_t len, int bit_depth, int mono, int sub_x, int sub_y,
                       rtmpkit_buf *out)
 {
-    struct bits b = { obus, len, 0, 0 };
-    while (!b.err && b.pos / 8 < len) {
-        int type, ext, has_size, profile, level, tier;
-        int64_t size;
-        get_bits(&b, 1);
-        type = (int)get_bits(&b, 4);
-        ext = (int)get_bits(&b, 1);
-        has_size = (int)get_bits(&b, 1);
-        get_bits(&b, 1);
-        if (ext)
-            get_bits(&b, 8);
-        size = has_size ? read_leb128(&b) : (int64_t)(len - b.pos / 8);
-        if (b.err || size < 0 || (uint64_t)size > len - b.pos / 8)
-            return RTMPKIT_EINPUT;
-        if (type == AV1_OBU_SEQUENCE_HEADER) {
-            struct bits sh = { obus + b.pos / 8, (size_t)size, 0, 0 };
-            if (parse_av1_seq_header(&sh, &profile, &level, &tier) < 0)
-                return RTMPKIT_EINPUT;
-            rtmpkit_put_u8(out, AV1C_MARKER_VERSION);
-            rtmpkit_put_u8(out, (uint8_t)(profile << 5 | level));
-            rtmpkit_put_u8(out, (uint8_t)(tier << 7 | (bit_depth > 8) << 6 | (bit_depth == 12) << 5 | !!mono << 4
-                                          | !!sub_x << 3 | !!sub_y << 2));
-            rtmpkit_put_u8(out, 0);   /* no initial presentation delay */
-            rtmpkit_put_bytes(out, obus, len);
-            return out->err;
-        }
-        b.pos += (size_t)size * 8;
-    }
-    return RTMPKIT_EINPUT;
+    rtmpkit_av1_seq_header sh;
+    if (rtmpkit_av1_seq_header_parse(obus, len, &sh) != 1)
+        return RTMPKIT_EINPUT;
+    rtmpkit_put_u8(out, AV1C_MARKER_VERSION);
+    rtmpkit_put_u8(out, (uint8_t)(sh.profile << 5 | sh.level_idx));
+    rtmpkit_put_u8(out, (uint8_t)(sh.tier << 7 | (bit_depth > 8) << 6 | (bit_depth == 12) << 5 | !!mono << 4
+                                  | !!sub_x << 3 | !!sub_y << 2));
+    rtmpkit_put_u8(out, 0);   /* no initial presentation delay */
+    rtmpkit_put_bytes(out, obus, len);
+    return out->err;
 }
 
 int rk_av1c_check(const uint8_t *buf, size_t len)

@@ -1,5 +1,6 @@
-/* The sequence header parsers (core/codecinfo.c) and the probe (core/probe.c) on
- * arbitrary bytes. The first byte picks the codec; the rest is its configuration, and
+/* The sequence header parsers (core/codecinfo.c, with the HEVC SPS and AV1 sequence
+ * header parsers on the bytes as they are) and the probe (core/probe.c) on arbitrary
+ * bytes. The first byte picks the codec; the rest is its configuration, and
  * then, cut into tags by a length byte each, a stream of audio, video and data messages
  * for the probe. Beyond what the sanitizers catch: the facts stay in range (a size is
  * never negative, a name never NULL) and the tally is consistent. */
@@ -27,6 +28,27 @@ static void check_info(const rtmpkit_codec_info *c)
     REQUIRE(c->frame_rate >= 0);
 }
 
+/* The SPS and sequence header parsers (rtmp-push builds its hvcC and av1C with them) on
+ * the same bytes: what they accept is in range. */
+static void check_shared_parsers(const uint8_t *data, size_t size)
+{
+    rtmpkit_hevc_sps s;
+    rtmpkit_av1_seq_header sh;
+    int err = rtmpkit_hevc_sps_parse(data, size, &s);
+    REQUIRE(err == 0 || err == RTMPKIT_ETRUNCATED || err == RTMPKIT_EPROTOCOL);
+    if (err == 0) {
+        REQUIRE(s.width > 0 && s.width <= 65536 && s.height > 0 && s.height <= 65536);
+        REQUIRE(s.bit_depth_luma >= 8 && s.bit_depth_luma <= 16);
+        REQUIRE(s.bit_depth_chroma >= 8 && s.bit_depth_chroma <= 16);
+        REQUIRE(s.chroma_format_idc >= 0 && s.chroma_format_idc <= 3);
+        REQUIRE(s.max_sub_layers >= 1 && s.max_sub_layers <= 8);
+    }
+    err = rtmpkit_av1_seq_header_parse(data, size, &sh);
+    REQUIRE(err == 0 || err == 1 || err == RTMPKIT_ETRUNCATED || err == RTMPKIT_EPROTOCOL);
+    if (err == 1)
+        REQUIRE(sh.width >= 1 && sh.height >= 1 && sh.frame_rate >= 0 && sh.profile <= 7 && sh.level_idx <= 31);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t types[3] = { RTMPKIT_FLV_AUDIO, RTMPKIT_FLV_VIDEO, RTMPKIT_FLV_DATA };
@@ -41,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err = rtmpkit_codec_config_parse(fourccs[data[0] % (sizeof fourccs / sizeof fourccs[0])], data + 1, size - 1, &c);
     REQUIRE(err == 0 || err == RTMPKIT_ETRUNCATED || err == RTMPKIT_EPROTOCOL);
     check_info(&c);
+    check_shared_parsers(data + 1, size - 1);
 
     if (!(p = rtmpkit_probe_new(0)))
         return 0;

@@ -26,6 +26,9 @@ int main(void)
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_timeline_map") != NULL);
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_probe_new") != NULL);
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_codec_config_parse") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_hevc_sps_parse") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_av1_seq_header_parse") != NULL);
+    CHECK(dlsym(RTLD_DEFAULT, "rk_bits_read") == NULL);
     CHECK(dlsym(RTLD_DEFAULT, "rtmpkit_client_connect_properties") != NULL);
     return check_report("shared");
 }
