@@ -19,6 +19,8 @@
 #include "rtmpkit/flvtag.h"
 
 #define MAX_FILE (4 << 20)
+/* The MODEX variant's TimestampOffsetNano: 0.6 ms, which rounds each frame 1 ms later. */
+#define MODEX_NS 600000
 
 enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, MANY_CODECS, UNKNOWN_CODEC,
                VARIANTS };
@@ -27,6 +29,7 @@ enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, 
 struct result {
     int sent, frames;
     int64_t pts_sum;
+    int64_t sub_ms_ns;   /* the frames' exact presentation times past their whole ms, summed */
     uint64_t sum;
 };
 
@@ -43,7 +46,7 @@ static int rewrite(enum variant v, uint8_t type, const uint8_t *body, size_t len
         return -1;
     h.enhanced = 1;
     h.coded_frames_x = v == CODED_FRAMES_X;
-    h.nano_offset = v == MODEX ? 500000 : 0;
+    h.nano_offset = v == MODEX ? MODEX_NS : 0;
     if (v >= ONE_TRACK) {
         h.multitrack = 1;
         h.multitrack_type = v == ONE_TRACK ? RTMPKIT_TAG_ONE_TRACK
@@ -66,6 +69,7 @@ static void take_frames(rk_decoder *d, AVFrame *f, struct result *r)
     while (rk_decoder_receive(d, f) > 0) {
         r->frames++;
         r->pts_sum += f->pts;
+        r->sub_ms_ns += rk_decoder_pts_ns(d) - (rk_decoder_pts_ns(d) / 1000000) * 1000000;
         for (int p = 0; p < 2 && f->data[p]; p++)
             for (int i = 0; i < f->linesize[p] && i < 4096; i++)
                 r->sum = r->sum * 31 + f->data[p][i];
@@ -135,7 +139,9 @@ static void test_variants(const uint8_t *file, size_t len, uint8_t type, int exp
         decode_file(file, len, type, (enum variant)v, &r);
         CHECK_INT(r.sent, legacy.sent);
         CHECK_INT(r.frames, legacy.frames);
-        CHECK_INT(r.pts_sum, legacy.pts_sum);
+        /* The ModEx offset reaches every frame: exact in ns, to the nearest ms in pts. */
+        CHECK_INT(r.pts_sum, legacy.pts_sum + (v == MODEX ? legacy.frames : 0));
+        CHECK_INT(r.sub_ms_ns, v == MODEX ? (int64_t)legacy.frames * MODEX_NS : 0);
         CHECK(r.sum == legacy.sum);
     }
 }
