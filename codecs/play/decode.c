@@ -24,6 +24,16 @@
 /* Packets go into libavcodec with times in nanoseconds, so that an Enhanced RTMP ModEx
  * TimestampOffsetNano reaches the frame at sub-millisecond precision. */
 #define NS_PER_MS 1000000
+/* Sequence headers remembered per Enhanced RTMP track, for switching tracks. */
+#define MAX_TRACK_CONFIGS 16
+
+/* The last sequence header tag seen for one track (the whole tag body). */
+struct track_config {
+    int used;
+    uint8_t id;
+    uint8_t *body;
+    size_t len;
+};
 
 struct rk_decoder {
     enum rk_decoder_kind kind;
@@ -40,6 +50,7 @@ struct rk_decoder {
     uint8_t track;                /* the Enhanced RTMP track decoded */
     uint32_t unknown_fourcc;      /* the last unknown FourCC reported (once each) */
     int64_t pts_ns;               /* the exact presentation time of the last frame received */
+    struct track_config configs[MAX_TRACK_CONFIGS];
     char describe[96];
     char error[160];
 };
@@ -90,6 +101,12 @@ static enum AVCodecID audio_fourcc_codec(uint32_t f)
     case RTMPKIT_FOURCC_MP3: return AV_CODEC_ID_MP3;
     }
     return AV_CODEC_ID_NONE;
+}
+
+int rk_fourcc_known(enum rk_decoder_kind kind, uint32_t fourcc)
+{
+    enum AVCodecID id = kind == RK_DECODER_VIDEO ? video_fourcc_codec(fourcc) : audio_fourcc_codec(fourcc);
+    return id != AV_CODEC_ID_NONE;
 }
 
 /* Legacy video codecs without a FourCC (AVC and HEVC have theirs). */
@@ -187,9 +204,57 @@ rk_decoder *rk_decoder_new(enum rk_decoder_kind kind)
     return d;
 }
 
+/* The slot of track id's configuration: its own, else a free one, else NULL. */
+static struct track_config *config_slot(rk_decoder *d, uint8_t id)
+{
+    struct track_config *free_slot = NULL;
+    for (int i = 0; i < MAX_TRACK_CONFIGS; i++) {
+        if (d->configs[i].used && d->configs[i].id == id)
+            return &d->configs[i];
+        if (!d->configs[i].used && !free_slot)
+            free_slot = &d->configs[i];
+    }
+    return free_slot;
+}
+
+/* A sequence header tag: remembered for each of its tracks (a copy of the whole body),
+ * so that switching to a track finds its configuration. */
+static void remember_configs(rk_decoder *d, const uint8_t *body, size_t len)
+{
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track_iter it = { 0 };
+    rtmpkit_tag_track t;
+    if (len > MAX_EXTRADATA
+        || rtmpkit_tag_parse(d->kind == RK_DECODER_VIDEO ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO, body, len, &h) <= 0
+        || !h.config)
+        return;
+    while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
+        struct track_config *c = config_slot(d, t.id);
+        uint8_t *copy;
+        if (!c || (c->used && c->len == len && memcmp(c->body, body, len) == 0))
+            continue;
+        if (!(copy = av_malloc(len)))
+            return;
+        memcpy(copy, body, len);
+        av_free(c->body);
+        *c = (struct track_config){ .used = 1, .id = t.id, .body = copy, .len = len };
+    }
+}
+
 void rk_decoder_set_track(rk_decoder *d, uint8_t track)
 {
+    struct track_config *c;
+    if (track == d->track)
+        return;
     d->track = track;
+    d->unknown_fourcc = 0;
+    /* Nothing of the other track's stream stays in the decoder. */
+    if (d->ctx)
+        avcodec_flush_buffers(d->ctx);
+    avcodec_free_context(&d->old);
+    c = config_slot(d, track);
+    if (c && c->used)
+        rk_decoder_send(d, c->body, c->len, 0);   /* reopens when the codec or its header differ */
 }
 
 static void close_codec(rk_decoder *d)
@@ -205,6 +270,8 @@ void rk_decoder_free(rk_decoder *d)
     if (!d)
         return;
     close_codec(d);
+    for (int i = 0; i < MAX_TRACK_CONFIGS; i++)
+        av_free(d->configs[i].body);
     avcodec_free_context(&d->old);
     av_packet_free(&d->pkt);
     av_free(d);
@@ -303,8 +370,11 @@ static int needs_reopen(const rk_decoder *d, const struct tag *t)
 int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms)
 {
     struct tag t;
-    int err;
-    if (parse(d->kind, d->track, body, len, &t) < 0 || t.command)
+    int err, parsed = parse(d->kind, d->track, body, len, &t);
+    /* Sequence headers of every track (also those without our track) are remembered. */
+    if (parsed < 0 || t.config)
+        remember_configs(d, body, len);
+    if (parsed < 0 || t.command)
         return 0;
     if (t.codec_id == AV_CODEC_ID_NONE) {
         /* An Enhanced RTMP codec we do not know: said once, its tags skipped. */

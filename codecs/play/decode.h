@@ -19,8 +19,12 @@ typedef struct rk_decoder rk_decoder;
  * that are not multitrack) until rk_decoder_set_track says otherwise. */
 rk_decoder *rk_decoder_new(enum rk_decoder_kind kind);
 /* Decodes the track with this id of multitrack tags (0: the default track, which plain
- * tags are too); tags without it are skipped. */
+ * tags are too); tags without it are skipped. Switching while decoding: the decoder is
+ * flushed and configured from the new track's last sequence header (every track's is
+ * remembered), reopened when its codec or header differ. */
 void rk_decoder_set_track(rk_decoder *d, uint8_t track);
+/* 1 when the decoder knows the codec of this Enhanced RTMP FourCC. */
+int rk_fourcc_known(enum rk_decoder_kind kind, uint32_t fourcc);
 void rk_decoder_free(rk_decoder *d);
 
 /* What one tag body says, without decoding. */
