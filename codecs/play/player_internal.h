@@ -145,10 +145,10 @@ void *rk_player_reader_thread(void *arg);
 void *rk_player_video_thread(void *arg);
 void *rk_player_audio_thread(void *arg);
 
-/* reader.c: the next audio track the stream has carried after the one played (cycling),
+/* reader.c: the next playable audio track the stream has carried after the one played,
  * or -1 when it has carried one track or none. */
 int rk_player_next_audio_track(struct rk_player *pl);
-/* The number of audio tracks the stream has carried so far. */
+/* The number of audio tracks (in codecs the player knows) the stream has carried so far. */
 int rk_player_audio_track_count(struct rk_player *pl);
 
 /* present.c: shows the frame due now by the master clock, dropping those whose successor

@@ -124,8 +124,8 @@ static void warn_unknown_fourcc(struct rk_player *pl, enum rk_decoder_kind kind,
                  "the other tracks play", kind == RK_DECODER_AUDIO ? "audio" : "video", t->id, text);
 }
 
-/* The tracks of an Enhanced RTMP tag: the audio track ids seen (for cycling with key a),
- * and a warning for codecs no decoder knows. */
+/* The tracks of an Enhanced RTMP tag: the ids of the audio tracks the player can play
+ * (for cycling with key a), and a warning for codecs no decoder knows. */
 static void note_tracks(struct rk_player *pl, enum rk_decoder_kind kind, const uint8_t *body, size_t len)
 {
     rtmpkit_tag_header h;
@@ -135,9 +135,10 @@ static void note_tracks(struct rk_player *pl, enum rk_decoder_kind kind, const u
         || h.packet == RTMPKIT_TAG_COMMAND)
         return;
     while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
-        if (kind == RK_DECODER_AUDIO)
+        int known = !h.enhanced || rk_fourcc_known(kind, t.fourcc);
+        if (kind == RK_DECODER_AUDIO && known)
             atomic_fetch_or(&pl->audio_tracks_seen[t.id / 64], 1ull << (t.id % 64));
-        if (h.enhanced)
+        if (!known)
             warn_unknown_fourcc(pl, kind, &t);
     }
 }
