@@ -18,6 +18,7 @@
 #define DECODER_BEHIND_MS  2000               /* video decoding this far behind: skip to a keyframe */
 #define ARRIVALS           64                 /* packets whose arrival a decoder may still hold */
 #define AUDIO_HISTORY      512                /* audio packets kept for a switch of tracks */
+#define AUDIO_HISTORY_BYTES (4 << 20)         /* and at most this many bytes of them */
 
 /* When each packet sent to the video decoder arrived, found again by the decoding time
  * that its picture carries out of the decoder. */
@@ -187,29 +188,40 @@ static void play_audio(struct rk_player *pl, rk_resampler *rs, const AVFrame *fr
 
 /* The audio packets decoded last, kept (owned) so that a switch of tracks can decode the
  * new track from where the sound is (the samples queued for the device are the old
- * track's): a ring of AUDIO_HISTORY. */
+ * track's): a ring of AUDIO_HISTORY packets, AUDIO_HISTORY_BYTES at most. */
 struct history {
     struct packet p[AUDIO_HISTORY];
     unsigned next, count;
+    size_t bytes;
 };
 
+static void history_drop_oldest(struct history *h)
+{
+    struct packet *oldest = &h->p[(h->next + AUDIO_HISTORY - h->count) % AUDIO_HISTORY];
+    h->bytes -= oldest->len;
+    free(oldest->data);
+    oldest->data = NULL;
+    h->count--;
+}
+
+/* Takes p's data (p->data is NULL afterwards). */
 static void history_add(struct history *h, struct packet *p)
 {
-    struct packet *slot = &h->p[h->next];
     if (h->count == AUDIO_HISTORY)
-        free(slot->data);
-    else
-        h->count++;
-    *slot = *p;
+        history_drop_oldest(h);
+    h->p[h->next] = *p;
+    h->bytes += p->len;
+    h->count++;
     p->data = NULL;
     h->next = (h->next + 1) % AUDIO_HISTORY;
+    while (h->count > 1 && h->bytes > AUDIO_HISTORY_BYTES)
+        history_drop_oldest(h);
 }
 
 static void history_free(struct history *h)
 {
-    for (unsigned i = 0; i < h->count; i++)
-        free(h->p[(h->next + AUDIO_HISTORY - h->count + i) % AUDIO_HISTORY].data);
-    h->count = 0;
+    while (h->count > 0)
+        history_drop_oldest(h);
 }
 
 /* Decodes what dec has ready and plays (or counts) it. */
@@ -278,7 +290,10 @@ void *rk_player_audio_thread(void *arg)
             rk_decoder_drain(dec);
         } else {
             int err = rk_decoder_send(dec, p.data, p.len, p.ts);
-            history_add(hist, &p);
+            /* Only a stream with tracks to switch to keeps the history. */
+            if (pl->audio && rk_player_audio_track_count(pl) > 1)
+                history_add(hist, &p);
+            free(p.data);
             if (err < 0 && errors++ < 5)
                 rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "audio: %s", rk_decoder_error(dec));
         }

@@ -228,6 +228,50 @@ static void test_unknown_fourcc(void)
     rk_decoder_free(d);
 }
 
+/* A switch of tracks in the middle of a stream: a decoder that starts on track 1 (Opus of
+ * garbage) of the MANY_CODECS audio switches to track 0 (AAC) after the sequence header
+ * has gone by: the header it remembered opens AAC, and every frame from there on decodes. */
+static void test_switch_track(const uint8_t *file, size_t len)
+{
+    rk_decoder *d = rk_decoder_new(RK_DECODER_AUDIO);
+    AVFrame *f = av_frame_alloc();
+    struct result r = { 0 };
+    rtmpkit_buf body;
+    int at = rtmpkit_flv_read_header(file, len, NULL), n, tags = 0, want = 0;
+    rtmpkit_flv_tag tag;
+
+    rtmpkit_buf_init(&body, MAX_FILE);
+    CHECK(d && f && at > 0);
+    if (d)
+        rk_decoder_set_track(d, 1);
+    while (d && f && at > 0 && (n = rtmpkit_flv_read_tag(file + at, len - (size_t)at, &tag)) > 0) {
+        at += n;
+        if (tag.type != RTMPKIT_FLV_AUDIO)
+            continue;
+        if (++tags == 20) {
+            take_frames(d, f, &r);
+            r.frames = 0;
+            rk_decoder_set_track(d, 0);
+        }
+        if (tags >= 20 && tag.size > 2 && tag.data[1] == 1)
+            want++;   /* an AAC frame after the switch */
+        rtmpkit_buf_reset(&body);
+        CHECK_INT(rewrite(MANY_CODECS, RTMPKIT_FLV_AUDIO, tag.data, tag.size, &body), 0);
+        rk_decoder_send(d, body.data, body.len, tag.timestamp);
+        take_frames(d, f, &r);
+    }
+    if (d) {
+        rk_decoder_drain(d);
+        take_frames(d, f, &r);
+    }
+    CHECK(want > 40);
+    CHECK_INT(r.frames, want);
+    CHECK(strncmp(d ? rk_decoder_describe(d) : "", "aac", 3) == 0);
+    rtmpkit_buf_free(&body);
+    av_frame_free(&f);
+    rk_decoder_free(d);
+}
+
 int main(int argc, char **argv)
 {
     test_unknown_fourcc();
@@ -241,6 +285,7 @@ int main(int argc, char **argv)
     /* 2 s at 25 fps with B-frames (composition times), and 2 s of AAC at 44.1 kHz. */
     test_variants(file, len, RTMPKIT_FLV_VIDEO, 50);
     test_variants(file, len, RTMPKIT_FLV_AUDIO, 80);
+    test_switch_track(file, len);
     test_resample_limits();
     test_empty_sequence_headers();
     free(file);
