@@ -245,7 +245,7 @@ static void take_audio(struct rk_player *pl, rk_decoder *dec, rk_resampler *rs, 
 static void switch_track(struct rk_player *pl, rk_decoder *dec, int track, const struct history *h,
                          rk_resampler *rs, AVFrame *frame, int16_t **buf, int *cap)
 {
-    int64_t from = INT64_MIN, clock;
+    int64_t from = INT64_MAX, clock;   /* no sound heard yet (or starved): nothing to redo */
     char desc[96];
     if (pl->audio && rk_audio_clock(pl->audio, &clock))
         from = clock;   /* from the packet after the sound heard: the clock never steps back */
