@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A scripted, misbehaving RTMP server for the fault tests (python3 stdlib only).
 
-    scripted_server.py --port P --mode MODE [--timeout S] [--host 127.0.0.1]
+    scripted_server.py --port P --mode MODE [--timeout S] [--host 127.0.0.1] [--flv FILE]
 
 Prints "listening HOST:PORT" on stdout when ready (--port 0 picks a free port), serves
 any number of connections (one thread each), exits 0 on SIGTERM/SIGINT or after
