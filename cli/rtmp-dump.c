@@ -96,7 +96,11 @@ static int record_media(rtmpkit_recorder *rec, const rtmpkit_event *ev, struct t
     if (f->n) {
         int keep;
         rtmpkit_buf_reset(&f->body);
-        keep = rtmpkit_tag_keep_tracks(ev->media_type, ev->data, ev->length, f->ids, f->n, &f->body);
+        /* onMetaData lists only the tracks kept; other data as it comes. */
+        if (ev->media_type == RTMPKIT_FLV_DATA)
+            keep = rtmpkit_flv_metadata_keep_tracks(ev->data, ev->length, f->ids, f->n, &f->body) == 2 ? 2 : 1;
+        else
+            keep = rtmpkit_tag_keep_tracks(ev->media_type, ev->data, ev->length, f->ids, f->n, &f->body);
         if (keep == 0)
             return 0;
         if (keep == 2) {

@@ -1,5 +1,6 @@
 #include "rtmpkit/flv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "amf.h"
@@ -122,6 +123,93 @@ int rtmpkit_flv_metadata_with_totals(const uint8_t *data, size_t len, rtmpkit_bu
     err = out->err;
 done:
     for (int i = 0; i < n; i++)
+        rtmpkit_amf_free(&values[i]);
+    return err;
+}
+
+static const char *const track_maps[] = { "audioTrackIdInfoMap", "videoTrackIdInfoMap" };
+
+static int is_track_map(const char *key)
+{
+    return strcmp(key, track_maps[0]) == 0 || strcmp(key, track_maps[1]) == 0;
+}
+
+/* 1 when a map's key names a kept track ("0".."255" among keep); other keys are kept. */
+static int track_key_kept(const char *key, const uint8_t *keep, size_t n)
+{
+    char *end;
+    unsigned long id = strtoul(key, &end, 10);
+    if (!*key || *end || id > 255)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (keep[i] == id)
+            return 1;
+    return 0;
+}
+
+/* The entries of a track map that are kept. */
+static size_t kept_entries(const rtmpkit_amf *map, const uint8_t *keep, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < map->count; i++)
+        count += track_key_kept(map->props[i].key, keep, n);
+    return count;
+}
+
+/* Writes a track map with its kept entries, as an object. */
+static void put_kept_map(rtmpkit_buf *out, const rtmpkit_amf *map, const uint8_t *keep, size_t n)
+{
+    rtmpkit_amf0_put_object_start(out);
+    for (size_t i = 0; i < map->count; i++) {
+        if (!track_key_kept(map->props[i].key, keep, n))
+            continue;
+        rtmpkit_amf0_put_key(out, map->props[i].key);
+        rtmpkit_amf0_put_value(out, &map->props[i].value);
+    }
+    rtmpkit_amf0_put_object_end(out);
+}
+
+/* A property that is a track map (an object or ECMA array under one of the two names). */
+static int track_map_prop(const rtmpkit_amf_prop *p)
+{
+    return is_track_map(p->key) && (p->value.type == RTMPKIT_AMF_OBJECT || p->value.type == RTMPKIT_AMF_ECMA_ARRAY);
+}
+
+int rtmpkit_flv_metadata_keep_tracks(const uint8_t *data, size_t len, const uint8_t *keep, size_t n,
+                                     rtmpkit_buf *out)
+{
+    rtmpkit_amf values[2];
+    const rtmpkit_amf *props = &values[1];
+    int count = rtmpkit_flv_is_metadata(data, len) ? rtmpkit_amf0_decode_all(data, len, values, 2) : 0;
+    int err = RTMPKIT_EPROTOCOL, change = 0;
+    size_t written = 0;
+
+    if (count != 2 || (props->type != RTMPKIT_AMF_ECMA_ARRAY && props->type != RTMPKIT_AMF_OBJECT))
+        goto done;
+    for (size_t i = 0; i < props->count; i++)
+        if (track_map_prop(&props->props[i]) && kept_entries(&props->props[i].value, keep, n) != props->props[i].value.count)
+            change = 1;
+    err = 1;
+    if (!change)
+        goto done;
+    for (size_t i = 0; i < props->count; i++)
+        written += !track_map_prop(&props->props[i]) || kept_entries(&props->props[i].value, keep, n) > 0;
+    rtmpkit_amf0_put_string(out, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(out, (uint32_t)written);
+    for (size_t i = 0; i < props->count; i++) {
+        const rtmpkit_amf_prop *p = &props->props[i];
+        if (!track_map_prop(p)) {
+            rtmpkit_amf0_put_key(out, p->key);
+            rtmpkit_amf0_put_value(out, &p->value);
+        } else if (kept_entries(&p->value, keep, n) > 0) {
+            rtmpkit_amf0_put_key(out, p->key);
+            put_kept_map(out, &p->value, keep, n);
+        }
+    }
+    rtmpkit_amf0_put_object_end(out);
+    err = out->err ? out->err : 2;
+done:
+    for (int i = 0; i < count; i++)
         rtmpkit_amf_free(&values[i]);
     return err;
 }

@@ -21,6 +21,19 @@
  * legitimate frames, 65535-sample FLAC blocks at 8 kHz, last 8.2 s); 1.9 MB at 48 kHz
  * stereo. */
 #define RESAMPLE_MAX_OUT_S 10
+/* Packets go into libavcodec with times in nanoseconds, so that an Enhanced RTMP ModEx
+ * TimestampOffsetNano reaches the frame at sub-millisecond precision. */
+#define NS_PER_MS 1000000
+/* Sequence headers remembered per Enhanced RTMP track, for switching tracks. */
+#define MAX_TRACK_CONFIGS 16
+
+/* The last sequence header tag seen for one track (the whole tag body). */
+struct track_config {
+    int used;
+    uint8_t id;
+    uint8_t *body;
+    size_t len;
+};
 
 struct rk_decoder {
     enum rk_decoder_kind kind;
@@ -36,6 +49,8 @@ struct rk_decoder {
     int skip_nonref;              /* rk_decoder_skip_nonref */
     uint8_t track;                /* the Enhanced RTMP track decoded */
     uint32_t unknown_fourcc;      /* the last unknown FourCC reported (once each) */
+    int64_t pts_ns;               /* the exact presentation time of the last frame received */
+    struct track_config configs[MAX_TRACK_CONFIGS];
     char describe[96];
     char error[160];
 };
@@ -48,6 +63,7 @@ struct tag {
     int keyframe;
     int command;                  /* video command frame, metadata: nothing to decode */
     int32_t cts;                  /* composition time offset, ms */
+    uint32_t nano_offset;         /* ModEx TimestampOffsetNano, ns (0 when absent) */
     uint32_t fourcc;              /* enhanced: the track's FourCC */
     const uint8_t *data;          /* the payload after the headers */
     size_t len;
@@ -85,6 +101,12 @@ static enum AVCodecID audio_fourcc_codec(uint32_t f)
     case RTMPKIT_FOURCC_MP3: return AV_CODEC_ID_MP3;
     }
     return AV_CODEC_ID_NONE;
+}
+
+int rk_fourcc_known(enum rk_decoder_kind kind, uint32_t fourcc)
+{
+    enum AVCodecID id = kind == RK_DECODER_VIDEO ? video_fourcc_codec(fourcc) : audio_fourcc_codec(fourcc);
+    return id != AV_CODEC_ID_NONE;
 }
 
 /* Legacy video codecs without a FourCC (AVC and HEVC have theirs). */
@@ -140,6 +162,7 @@ static int parse(enum rk_decoder_kind kind, uint8_t track_id, const uint8_t *b, 
     t->command = h.packet == RTMPKIT_TAG_COMMAND || h.packet == RTMPKIT_TAG_METADATA
               || h.packet == RTMPKIT_TAG_MULTICHANNEL_CONFIG;
     t->cts = track.cts;
+    t->nano_offset = h.nano_offset;
     t->fourcc = h.enhanced ? track.fourcc : 0;
     t->data = track.data;
     t->len = track.len;
@@ -181,9 +204,57 @@ rk_decoder *rk_decoder_new(enum rk_decoder_kind kind)
     return d;
 }
 
+/* The slot of track id's configuration: its own, else a free one, else NULL. */
+static struct track_config *config_slot(rk_decoder *d, uint8_t id)
+{
+    struct track_config *free_slot = NULL;
+    for (int i = 0; i < MAX_TRACK_CONFIGS; i++) {
+        if (d->configs[i].used && d->configs[i].id == id)
+            return &d->configs[i];
+        if (!d->configs[i].used && !free_slot)
+            free_slot = &d->configs[i];
+    }
+    return free_slot;
+}
+
+/* A sequence header tag: remembered for each of its tracks (a copy of the whole body),
+ * so that switching to a track finds its configuration. */
+static void remember_configs(rk_decoder *d, const uint8_t *body, size_t len)
+{
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track_iter it = { 0 };
+    rtmpkit_tag_track t;
+    if (len > MAX_EXTRADATA
+        || rtmpkit_tag_parse(d->kind == RK_DECODER_VIDEO ? RTMPKIT_FLV_VIDEO : RTMPKIT_FLV_AUDIO, body, len, &h) <= 0
+        || !h.config)
+        return;
+    while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
+        struct track_config *c = config_slot(d, t.id);
+        uint8_t *copy;
+        if (!c || (c->used && c->len == len && memcmp(c->body, body, len) == 0))
+            continue;
+        if (!(copy = av_malloc(len)))
+            return;
+        memcpy(copy, body, len);
+        av_free(c->body);
+        *c = (struct track_config){ .used = 1, .id = t.id, .body = copy, .len = len };
+    }
+}
+
 void rk_decoder_set_track(rk_decoder *d, uint8_t track)
 {
+    struct track_config *c;
+    if (track == d->track)
+        return;
     d->track = track;
+    d->unknown_fourcc = 0;
+    /* Nothing of the other track's stream stays in the decoder. */
+    if (d->ctx)
+        avcodec_flush_buffers(d->ctx);
+    avcodec_free_context(&d->old);
+    c = config_slot(d, track);
+    if (c && c->used)
+        rk_decoder_send(d, c->body, c->len, 0);   /* reopens when the codec or its header differ */
 }
 
 static void close_codec(rk_decoder *d)
@@ -199,6 +270,8 @@ void rk_decoder_free(rk_decoder *d)
     if (!d)
         return;
     close_codec(d);
+    for (int i = 0; i < MAX_TRACK_CONFIGS; i++)
+        av_free(d->configs[i].body);
     avcodec_free_context(&d->old);
     av_packet_free(&d->pkt);
     av_free(d);
@@ -237,7 +310,7 @@ static int open_codec(rk_decoder *d, const struct tag *t)
     }
     if (!(d->ctx = avcodec_alloc_context3(codec)))
         return RTMPKIT_ENOMEM;
-    d->ctx->pkt_timebase = (AVRational){ 1, 1000 };
+    d->ctx->pkt_timebase = (AVRational){ 1, 1000000000 };
     if (extra_len > 0 && extra_len <= MAX_EXTRADATA) {
         if (!(d->ctx->extradata = av_mallocz(extra_len + AV_INPUT_BUFFER_PADDING_SIZE)))
             return RTMPKIT_ENOMEM;
@@ -297,8 +370,11 @@ static int needs_reopen(const rk_decoder *d, const struct tag *t)
 int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms)
 {
     struct tag t;
-    int err;
-    if (parse(d->kind, d->track, body, len, &t) < 0 || t.command)
+    int err, parsed = parse(d->kind, d->track, body, len, &t);
+    /* Sequence headers of every track (also those without our track) are remembered. */
+    if (parsed < 0 || t.config)
+        remember_configs(d, body, len);
+    if (parsed < 0 || t.command)
         return 0;
     if (t.codec_id == AV_CODEC_ID_NONE) {
         /* An Enhanced RTMP codec we do not know: said once, its tags skipped. */
@@ -346,8 +422,8 @@ int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_
     if ((err = av_new_packet(d->pkt, (int)t.len)) < 0)
         return RTMPKIT_ENOMEM;
     memcpy(d->pkt->data, t.data, t.len);
-    d->pkt->dts = dts_ms;
-    d->pkt->pts = dts_ms + t.cts;
+    d->pkt->dts = dts_ms * NS_PER_MS;
+    d->pkt->pts = (dts_ms + t.cts) * NS_PER_MS + t.nano_offset;
     if (t.keyframe)
         d->pkt->flags |= AV_PKT_FLAG_KEY;
     err = avcodec_send_packet(d->ctx, d->pkt);
@@ -363,12 +439,30 @@ int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_
     return 1;
 }
 
+/* ns -> ms, to the nearest (floor division: times before 0 round the same way). */
+static int64_t ns_to_ms(int64_t ns)
+{
+    int64_t t = ns + NS_PER_MS / 2;
+    return t / NS_PER_MS - (t % NS_PER_MS < 0);
+}
+
+/* The frame's times from the decoder's nanoseconds to the player's milliseconds; the
+ * exact presentation time is kept for rk_decoder_pts_ns. */
+static void frame_times_to_ms(rk_decoder *d, AVFrame *frame)
+{
+    int64_t pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+    d->pts_ns = pts;
+    frame->pts = pts == AV_NOPTS_VALUE ? pts : ns_to_ms(pts);
+    if (frame->pkt_dts != AV_NOPTS_VALUE)
+        frame->pkt_dts = ns_to_ms(frame->pkt_dts);
+}
+
 int rk_decoder_receive(rk_decoder *d, AVFrame *frame)
 {
     int err;
     if (d->old) {
         if (avcodec_receive_frame(d->old, frame) == 0) {
-            frame->pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+            frame_times_to_ms(d, frame);
             return 1;
         }
         avcodec_free_context(&d->old);
@@ -382,7 +476,7 @@ int rk_decoder_receive(rk_decoder *d, AVFrame *frame)
     }
     if (err < 0)
         return 0;
-    frame->pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+    frame_times_to_ms(d, frame);
     if (d->kind == RK_DECODER_VIDEO)
         snprintf(d->describe, sizeof d->describe, "%s %dx%d", d->ctx->codec->name, frame->width, frame->height);
     else
@@ -409,6 +503,11 @@ void rk_decoder_skip_nonref(rk_decoder *d, int on)
     d->skip_nonref = on;
     if (d->ctx)
         d->ctx->skip_frame = on ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+}
+
+int64_t rk_decoder_pts_ns(const rk_decoder *d)
+{
+    return d->pts_ns;
 }
 
 const char *rk_decoder_describe(const rk_decoder *d)

@@ -19,8 +19,12 @@ typedef struct rk_decoder rk_decoder;
  * that are not multitrack) until rk_decoder_set_track says otherwise. */
 rk_decoder *rk_decoder_new(enum rk_decoder_kind kind);
 /* Decodes the track with this id of multitrack tags (0: the default track, which plain
- * tags are too); tags without it are skipped. */
+ * tags are too); tags without it are skipped. Switching while decoding: the decoder is
+ * flushed and configured from the new track's last sequence header (every track's is
+ * remembered), reopened when its codec or header differ. */
 void rk_decoder_set_track(rk_decoder *d, uint8_t track);
+/* 1 when the decoder knows the codec of this Enhanced RTMP FourCC. */
+int rk_fourcc_known(enum rk_decoder_kind kind, uint32_t fourcc);
 void rk_decoder_free(rk_decoder *d);
 
 /* What one tag body says, without decoding. */
@@ -39,9 +43,12 @@ void rk_tag_inspect(enum rk_decoder_kind kind, uint8_t track, const uint8_t *bod
  * corrupt frame (the decoder goes on with the next one) or, once per FourCC, an Enhanced
  * RTMP codec it does not know (its tags are skipped). */
 int rk_decoder_send(rk_decoder *d, const uint8_t *body, size_t len, int64_t dts_ms);
-/* Takes the next decoded frame into frame (pts in ms in frame->pts). Returns 1 with a
- * frame, 0 when none is ready. */
+/* Takes the next decoded frame into frame (pts in ms in frame->pts, to the nearest ms;
+ * pkt_dts in ms too). Returns 1 with a frame, 0 when none is ready. */
 int rk_decoder_receive(rk_decoder *d, AVFrame *frame);
+/* The exact presentation time, in nanoseconds, of the frame rk_decoder_receive gave last:
+ * its timestamp and composition time plus an Enhanced RTMP ModEx TimestampOffsetNano. */
+int64_t rk_decoder_pts_ns(const rk_decoder *d);
 /* End of a segment: the frames still inside the decoder come out of rk_decoder_receive;
  * the decoder then accepts the next segment's frames. */
 void rk_decoder_drain(rk_decoder *d);

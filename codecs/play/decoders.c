@@ -17,6 +17,8 @@
 
 #define DECODER_BEHIND_MS  2000               /* video decoding this far behind: skip to a keyframe */
 #define ARRIVALS           64                 /* packets whose arrival a decoder may still hold */
+#define AUDIO_HISTORY      512                /* audio packets kept for a switch of tracks */
+#define AUDIO_HISTORY_BYTES (4 << 20)         /* and at most this many bytes of them */
 
 /* When each packet sent to the video decoder arrived, found again by the decoding time
  * that its picture carries out of the decoder. */
@@ -126,6 +128,7 @@ void *rk_player_video_thread(void *arg)
         }
         while (rk_decoder_receive(dec, frame) == 1) {
             atomic_fetch_add(&pl->video_frames, 1);
+            atomic_store(&pl->video_pts_ns, rk_decoder_pts_ns(dec));
             set_desc(pl, pl->video_desc, sizeof pl->video_desc, dec);
             if (pl->headless)
                 av_frame_unref(frame);
@@ -183,19 +186,103 @@ static void play_audio(struct rk_player *pl, rk_resampler *rs, const AVFrame *fr
         usleep(5000);
 }
 
+/* The audio packets decoded last, kept (owned) so that a switch of tracks can decode the
+ * new track from where the sound is (the samples queued for the device are the old
+ * track's): a ring of AUDIO_HISTORY packets, AUDIO_HISTORY_BYTES at most. */
+struct history {
+    struct packet p[AUDIO_HISTORY];
+    unsigned next, count;
+    size_t bytes;
+};
+
+static void history_drop_oldest(struct history *h)
+{
+    struct packet *oldest = &h->p[(h->next + AUDIO_HISTORY - h->count) % AUDIO_HISTORY];
+    h->bytes -= oldest->len;
+    free(oldest->data);
+    oldest->data = NULL;
+    h->count--;
+}
+
+/* Takes p's data (p->data is NULL afterwards). */
+static void history_add(struct history *h, struct packet *p)
+{
+    if (h->count == AUDIO_HISTORY)
+        history_drop_oldest(h);
+    h->p[h->next] = *p;
+    h->bytes += p->len;
+    h->count++;
+    p->data = NULL;
+    h->next = (h->next + 1) % AUDIO_HISTORY;
+    while (h->count > 1 && h->bytes > AUDIO_HISTORY_BYTES)
+        history_drop_oldest(h);
+}
+
+static void history_free(struct history *h)
+{
+    while (h->count > 0)
+        history_drop_oldest(h);
+}
+
+/* Decodes what dec has ready and plays (or counts) it. */
+static void take_audio(struct rk_player *pl, rk_decoder *dec, rk_resampler *rs, AVFrame *frame, int16_t **buf,
+                       int *cap)
+{
+    while (rk_decoder_receive(dec, frame) == 1) {
+        atomic_fetch_add(&pl->audio_frames, 1);
+        atomic_fetch_add(&pl->audio_samples, (unsigned long long)frame->nb_samples);
+        set_desc(pl, pl->audio_desc, sizeof pl->audio_desc, dec);
+        if (pl->audio && frame->sample_rate > 0)
+            play_audio(pl, rs, frame, buf, cap);
+        av_frame_unref(frame);
+    }
+}
+
+/* Another track was chosen (key a): the samples queued are the old track's, so they go;
+ * the decoder takes the new track's configuration, and the packets of the history from
+ * the sound heard now on are decoded again for the new track. The sound goes on
+ * at the same media time: the clock, and the video following it, stay in sync. */
+static void switch_track(struct rk_player *pl, rk_decoder *dec, int track, const struct history *h,
+                         rk_resampler *rs, AVFrame *frame, int16_t **buf, int *cap)
+{
+    int64_t from = INT64_MAX, clock;   /* no sound heard yet (or starved): nothing to redo */
+    char desc[96];
+    if (pl->audio && rk_audio_clock(pl->audio, &clock))
+        from = clock;   /* from the packet after the sound heard: the clock never steps back */
+    if (pl->audio)
+        rk_audio_flush(pl->audio);
+    rk_decoder_set_track(dec, (uint8_t)track);
+    for (unsigned i = 0; pl->audio && i < h->count; i++) {
+        const struct packet *p = &h->p[(h->next + AUDIO_HISTORY - h->count + i) % AUDIO_HISTORY];
+        if (p->ts < from)
+            continue;
+        rk_decoder_send(dec, p->data, p->len, p->ts);
+        take_audio(pl, dec, rs, frame, buf, cap);
+    }
+    pthread_mutex_lock(&pl->info_lock);
+    snprintf(desc, sizeof desc, "%s", rk_decoder_describe(dec));
+    pthread_mutex_unlock(&pl->info_lock);
+    rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "audio track %d%s%s", track, desc[0] ? ": " : "", desc);
+}
+
 void *rk_player_audio_thread(void *arg)
 {
     struct rk_player *pl = arg;
     rk_decoder *dec = rk_decoder_new(RK_DECODER_AUDIO);
     rk_resampler *rs = pl->audio ? rk_resampler_new(pl->audio_rate, pl->audio_channels) : NULL;
     AVFrame *frame = av_frame_alloc();
+    struct history *hist = calloc(1, sizeof *hist);
     int16_t *buf = NULL;
-    int cap = 0, r, errors = 0;
+    int cap = 0, r, errors = 0, track = atomic_load(&pl->audio_track);
     struct packet p;
-    if (!dec || !frame || (pl->audio && !rs))
+    if (!dec || !frame || !hist || (pl->audio && !rs))
         goto done;
-    rk_decoder_set_track(dec, (uint8_t)pl->opts.audio_track);
+    rk_decoder_set_track(dec, (uint8_t)track);
     while (!atomic_load(&pl->quit)) {
+        if (atomic_load(&pl->audio_track) != track) {
+            track = atomic_load(&pl->audio_track);
+            switch_track(pl, dec, track, hist, rs, frame, &buf, &cap);
+        }
         r = rk_pq_pop(&pl->aq, &p, 100);
         if (r == 0)
             continue;
@@ -203,23 +290,22 @@ void *rk_player_audio_thread(void *arg)
             rk_decoder_drain(dec);
         } else {
             int err = rk_decoder_send(dec, p.data, p.len, p.ts);
+            /* Only a stream with tracks to switch to keeps the history. */
+            if (pl->audio && rk_player_audio_track_count(pl) > 1)
+                history_add(hist, &p);
             free(p.data);
             if (err < 0 && errors++ < 5)
                 rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "audio: %s", rk_decoder_error(dec));
         }
-        while (rk_decoder_receive(dec, frame) == 1) {
-            atomic_fetch_add(&pl->audio_frames, 1);
-            atomic_fetch_add(&pl->audio_samples, (unsigned long long)frame->nb_samples);
-            set_desc(pl, pl->audio_desc, sizeof pl->audio_desc, dec);
-            if (pl->audio && frame->sample_rate > 0)
-                play_audio(pl, rs, frame, &buf, &cap);
-            av_frame_unref(frame);
-        }
+        take_audio(pl, dec, rs, frame, &buf, &cap);
         if (r < 0)
             break;
     }
 done:
     atomic_store(&pl->audio_threads_done, 1);
+    if (hist)
+        history_free(hist);
+    free(hist);
     av_free(buf);
     av_frame_free(&frame);
     rk_resampler_free(rs);

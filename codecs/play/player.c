@@ -61,6 +61,7 @@ int rk_player_open(rk_player **out, const struct rk_player_options *opts)
     pl->cancel = opts->cancel;
     pl->headless = opts->headless;
     pl->speed = 1.0;
+    atomic_store(&pl->audio_track, opts->audio_track);
     pl->low_latency = opts->latency_ms < LOW_LATENCY_BELOW_MS;
     rtmpkit_timeline_init(&pl->tl, 0);   /* a reconnect's gap is kept: the clock runs on */
     pthread_mutex_init(&pl->info_lock, NULL);
@@ -123,7 +124,8 @@ static void run_headless(struct rk_player *pl, struct view *v)
                    (pl->opts.no_audio || atomic_load(&pl->audio_threads_done));
         usleep(50 * 1000);
         t = rtmpkit_monotonic_ms();
-        if (pl->opts.stats && t - last_stats >= STATS_INTERVAL_MS) {
+        /* Each interval, and once more at the end: the last line has the final counts. */
+        if (pl->opts.stats && t > last_stats && (t - last_stats >= STATS_INTERVAL_MS || done)) {
             uint64_t n = atomic_load(&pl->video_frames);
             v->last_clock = atomic_load(&pl->edge_ts);
             /* No frame is shown: the latency is that of the newest frame received. */

@@ -108,6 +108,13 @@ struct rk_player {
     double speed;                 /* audio playback speed (catching up) */
     int audio_catching_up;        /* the audio thread's own */
     uint64_t audio_start_ms;      /* the audio thread's own: when the first frame played */
+    /* Enhanced RTMP audio tracks: the one played (--audio-track, then key a), the ids the
+     * stream has carried (a bit each), and the unknown FourCCs the reader warned about. */
+    atomic_int audio_track;
+    atomic_ullong audio_tracks_seen[4];
+    uint32_t warned_fourcc[8];    /* the reader's own */
+    int n_warned_fourcc;
+    atomic_llong video_pts_ns;    /* the exact presentation time of the newest decoded picture */
     /* The reader's own: the least (arrival - media time) of this and the last window. */
     int64_t jitter_min[2];
     uint64_t jitter_window_start;
@@ -137,6 +144,12 @@ void *rk_player_reader_thread(void *arg);
  * queue or at quit; the video one then ends the frame queue. */
 void *rk_player_video_thread(void *arg);
 void *rk_player_audio_thread(void *arg);
+
+/* reader.c: the next playable audio track the stream has carried after the one played,
+ * or -1 when it has carried one track or none. */
+int rk_player_next_audio_track(struct rk_player *pl);
+/* The number of audio tracks (in codecs the player knows) the stream has carried so far. */
+int rk_player_audio_track_count(struct rk_player *pl);
 
 /* present.c: shows the frame due now by the master clock, dropping those whose successor
  * is due as well. Returns how many ms until the next frame is due (for the wait). */

@@ -16,6 +16,7 @@
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "rtmpkit/session.h"
 
 #define NO_MEDIA_WAITING_MS 2000              /* no media this long: "waiting for the stream" */
@@ -95,6 +96,77 @@ static void note_arrival(struct rk_player *pl, int64_t ts, uint64_t arrival_ms)
     pthread_mutex_unlock(&pl->info_lock);
 }
 
+/* A FourCC as text, its bytes outside printable ASCII as '?'. */
+static void fourcc_text(uint32_t f, char out[5])
+{
+    for (int i = 0; i < 4; i++) {
+        char c = (char)(f >> (24 - 8 * i));
+        out[i] = c >= 0x20 && c < 0x7F ? c : '?';
+    }
+    out[4] = 0;
+}
+
+/* Warns once per FourCC about a track the decoders cannot play. The track played has
+ * its decoder's warning instead. */
+static void warn_unknown_fourcc(struct rk_player *pl, enum rk_decoder_kind kind, const rtmpkit_tag_track *t)
+{
+    char text[5];
+    int played = kind == RK_DECODER_AUDIO ? atomic_load(&pl->audio_track) : 0;
+    if (!t->fourcc || t->id == played || rk_fourcc_known(kind, t->fourcc))
+        return;
+    for (int i = 0; i < pl->n_warned_fourcc; i++)
+        if (pl->warned_fourcc[i] == t->fourcc)
+            return;
+    if (pl->n_warned_fourcc < (int)(sizeof pl->warned_fourcc / sizeof pl->warned_fourcc[0]))
+        pl->warned_fourcc[pl->n_warned_fourcc++] = t->fourcc;
+    fourcc_text(t->fourcc, text);
+    rtmpkit_logf(pl->log, RTMPKIT_LOG_WARN, "%s track %d: unknown codec FourCC \"%s\": its tags are skipped, "
+                 "the other tracks play", kind == RK_DECODER_AUDIO ? "audio" : "video", t->id, text);
+}
+
+/* The tracks of an Enhanced RTMP tag: the ids of the audio tracks the player can play
+ * (for cycling with key a), and a warning for codecs no decoder knows. */
+static void note_tracks(struct rk_player *pl, enum rk_decoder_kind kind, const uint8_t *body, size_t len)
+{
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track_iter it = { 0 };
+    rtmpkit_tag_track t;
+    if (rtmpkit_tag_parse(kind == RK_DECODER_AUDIO ? RTMPKIT_FLV_AUDIO : RTMPKIT_FLV_VIDEO, body, len, &h) <= 0
+        || h.packet == RTMPKIT_TAG_COMMAND)
+        return;
+    while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
+        int known = !h.enhanced || rk_fourcc_known(kind, t.fourcc);
+        if (kind == RK_DECODER_AUDIO && known)
+            atomic_fetch_or(&pl->audio_tracks_seen[t.id / 64], 1ull << (t.id % 64));
+        if (!known)
+            warn_unknown_fourcc(pl, kind, &t);
+    }
+}
+
+static int track_seen(struct rk_player *pl, int id)
+{
+    return (atomic_load(&pl->audio_tracks_seen[id / 64]) >> (id % 64)) & 1;
+}
+
+int rk_player_audio_track_count(struct rk_player *pl)
+{
+    int n = 0;
+    for (int id = 0; id < 256; id++)
+        n += track_seen(pl, id);
+    return n;
+}
+
+int rk_player_next_audio_track(struct rk_player *pl)
+{
+    int now = atomic_load(&pl->audio_track);
+    for (int i = 1; i < 256; i++) {
+        int id = (now + i) % 256;
+        if (track_seen(pl, id))
+            return id;
+    }
+    return -1;
+}
+
 static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 {
     uint64_t arrival_ms = rtmpkit_monotonic_ms();
@@ -103,10 +175,11 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     struct packet p;
     int64_t ts;
     atomic_fetch_add(&pl->bytes_received, ev->length);
-    if (ev->media_type != RTMPKIT_FLV_DATA)
-        rk_tag_inspect(kind, kind == RK_DECODER_AUDIO ? (uint8_t)pl->opts.audio_track : 0, ev->data, ev->length,
-                       &info);
-    else
+    if (ev->media_type != RTMPKIT_FLV_DATA) {
+        note_tracks(pl, kind, ev->data, ev->length);
+        rk_tag_inspect(kind, kind == RK_DECODER_AUDIO ? (uint8_t)atomic_load(&pl->audio_track) : 0, ev->data,
+                       ev->length, &info);
+    } else
         memset(&info, 0, sizeof info);
     /* Data (timecodes) is placed on the audio/video timeline: -1 before it has a base. */
     if (ev->media_type == RTMPKIT_FLV_DATA)

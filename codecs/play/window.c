@@ -15,16 +15,22 @@
 
 static void update_title(struct rk_player *pl, struct view *v, double fps)
 {
-    char title[700];
+    char title[700], tracks[256] = "";
     const char *state = atomic_load(&pl->reconnecting) ? " - reconnecting"
                       : atomic_load(&pl->waiting) ? " - waiting for the stream" : "";
+    int n_tracks = rk_player_audio_track_count(pl);
     pthread_mutex_lock(&pl->info_lock);
     const char *base = pl->opts.title ? pl->opts.title : pl->meta_title[0] ? pl->meta_title : v->title_base;
+    /* A stream with several audio tracks: the codecs and the track played (key a). */
+    if (n_tracks > 1)
+        snprintf(tracks, sizeof tracks, " - %s%s%s, audio track %d of %d", pl->video_desc,
+                 pl->video_desc[0] && pl->audio_desc[0] ? ", " : "", pl->audio_desc, atomic_load(&pl->audio_track),
+                 n_tracks);
     if (v->show_stats_in_title)
-        snprintf(title, sizeof title, "%s%s - %.0f fps, %llu dropped%s", base, state, fps,
+        snprintf(title, sizeof title, "%s%s%s - %.0f fps, %llu dropped%s", base, state, tracks, fps,
                  (unsigned long long)atomic_load(&pl->frames_dropped), pl->audio && rk_audio_muted(pl->audio) ? ", muted" : "");
     else
-        snprintf(title, sizeof title, "%s%s", base, state);
+        snprintf(title, sizeof title, "%s%s%s", base, state, tracks);
     pthread_mutex_unlock(&pl->info_lock);
     /* A key from --key, --key-file or RTMP_STREAM_KEY is a secret like any other: the
      * window title is scrubbed the way log lines are. */
@@ -33,6 +39,19 @@ static void update_title(struct rk_player *pl, struct view *v, double fps)
         snprintf(v->title_shown, sizeof v->title_shown, "%s", title);
         rk_window_set_title(v->win, title);
     }
+}
+
+/* Key a: the next audio track the stream has carried (the audio thread switches). */
+static void cycle_audio_track(struct rk_player *pl)
+{
+    int next = rk_player_next_audio_track(pl);
+    if (pl->opts.no_audio)
+        return;
+    if (next < 0) {
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "the stream has no other audio track");
+        return;
+    }
+    atomic_store(&pl->audio_track, next);
 }
 
 static void handle_key(struct rk_player *pl, struct view *v, SDL_Keycode key)
@@ -59,6 +78,9 @@ static void handle_key(struct rk_player *pl, struct view *v, SDL_Keycode key)
         break;
     case SDLK_i:
         rk_overlay_toggle(v);
+        break;
+    case SDLK_a:
+        cycle_audio_track(pl);
         break;
     default:
         break;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A scripted, misbehaving RTMP server for the fault tests (python3 stdlib only).
 
-    scripted_server.py --port P --mode MODE [--timeout S] [--host 127.0.0.1]
+    scripted_server.py --port P --mode MODE [--timeout S] [--host 127.0.0.1] [--flv FILE]
 
 Prints "listening HOST:PORT" on stdout when ready (--port 0 picks a free port), serves
 any number of connections (one thread each), exits 0 on SIGTERM/SIGINT or after
@@ -54,6 +54,13 @@ client's error comes from what it parsed, not from an EOF):
                          connect _result; play gets StreamBegin, Play.Reset, Play.Start,
                          onMetaData (title too), then an error NetStream.Play.Failed;
                          publish gets an error NetStream.Publish.Denied
+  play-flv               a well-behaved server whose play sends the tags of --flv FILE
+                         as they are (audio on csid 4, video on 6, data on 5, each
+                         message with its tag's timestamp; at the pace of those
+                         timestamps when the stream name begins with "paced", else at
+                         once), then Play.Stop: the Enhanced
+                         RTMP tags no real server can be made to send (ModEx,
+                         ManyTracks, ManyTracksManyCodecs, unknown FourCCs)
   After a successful authentication the connection serves one stream: createStream,
   then play (StreamBegin, Play.Reset, Play.Start, 10 AAC audio messages, Play.Stop)
   or publish (Publish.Start, then reads until the client closes).
@@ -464,6 +471,50 @@ def serve_stream(sock, reader, start=0, frames=10):
                 log("sent the stream")
 
 
+FLV = {"path": None}   # --flv (play-flv)
+TAG_CSID = {8: 4, 9: 6, 18: 5}
+
+
+def flv_tags(path):
+    """(type, timestamp, body) of each tag of an FLV file."""
+    data = open(path, "rb").read()
+    pos = struct.unpack(">I", data[5:9])[0] + 4
+    while pos + 11 <= len(data):
+        ttype = data[pos] & 0x1F
+        size = int.from_bytes(data[pos + 1:pos + 4], "big")
+        ts = int.from_bytes(data[pos + 4:pos + 7], "big") | data[pos + 7] << 24
+        yield ttype, ts, data[pos + 11:pos + 11 + size]
+        pos += 11 + size + 4
+
+
+def serve_flv(sock, reader):
+    """After connect: createStream, then play sends the tags of FLV["path"], then Play.Stop."""
+    sid = 1
+    while True:
+        for values in read_commands(sock, reader):
+            name = values[0] if values else None
+            tid = values[1] if len(values) > 1 else 0
+            log("client command %r" % name)
+            if name == "createStream":
+                sock.sendall(command("_result", tid, amf_null(), amf_number(sid)))
+            elif name == "play":
+                paced = len(values) > 3 and str(values[3]).startswith("paced")
+                out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
+                out += status(sid, "status", "NetStream.Play.Reset", "reset")
+                out += status(sid, "status", "NetStream.Play.Start", "started")
+                sock.sendall(out)
+                start, count = time.monotonic(), 0
+                for ttype, ts, body in flv_tags(FLV["path"]):
+                    if paced:
+                        wait = start + ts / 1000.0 - time.monotonic()
+                        if wait > 0:
+                            time.sleep(wait)
+                    sock.sendall(message_chunks(TAG_CSID.get(ttype, 5), ttype, sid, body, timestamp=ts))
+                    count += 1
+                sock.sendall(status(sid, "status", "NetStream.Play.Stop", "stopped"))
+                log("sent %d tags of %s" % (count, FLV["path"]))
+
+
 def serve_auth(sock, method):
     handshake(sock)
     reader = MessageReader()
@@ -518,7 +569,7 @@ def serve(sock, mode):
         drain(sock)
         return
     tid, reader = wait_connect(sock)
-    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps"):
+    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps", "play-flv"):
         props = [("fmsVer", amf_string("FMS/3,0,1,123")), ("capabilities", amf_number(31))]
         if mode == "ertmp-caps":
             props += [("fourCcList", amf_strict_array([amf_string("av01")])),
@@ -544,6 +595,9 @@ def serve(sock, mode):
             return
         if mode == "ertmp-caps":
             serve_stream(sock, reader)
+            return
+        if mode == "play-flv":
+            serve_flv(sock, reader)
             return
     elif mode in REJECTS:
         code, description = REJECTS[mode]
@@ -584,7 +638,7 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "reject-plain", "invalid-app", "bad-chunk", "many-streams", "chunk-size-zero",
-         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps")
+         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps", "play-flv")
 
 
 def fill_accept_queue(address):
@@ -610,7 +664,11 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0, help="exit after this many seconds")
     ap.add_argument("--user", default=AUTH["user"], help="auth-* modes: the user name")
     ap.add_argument("--password", default=AUTH["password"], help="auth-* modes: the password")
+    ap.add_argument("--flv", help="play-flv: the FLV file whose tags play sends")
     args = ap.parse_args()
+    FLV["path"] = args.flv
+    if args.mode == "play-flv" and not args.flv:
+        ap.error("play-flv needs --flv FILE")
     AUTH["user"], AUTH["password"] = args.user, args.password
 
     def on_signal(signum, frame):

@@ -19,6 +19,8 @@
 #include "rtmpkit/flvtag.h"
 
 #define MAX_FILE (4 << 20)
+/* The MODEX variant's TimestampOffsetNano: 0.6 ms, which rounds each frame 1 ms later. */
+#define MODEX_NS 600000
 
 enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, MANY_CODECS, UNKNOWN_CODEC,
                VARIANTS };
@@ -27,6 +29,7 @@ enum variant { LEGACY, ENHANCED, CODED_FRAMES_X, MODEX, ONE_TRACK, MANY_TRACKS, 
 struct result {
     int sent, frames;
     int64_t pts_sum;
+    int64_t sub_ms_ns;   /* the frames' exact presentation times past their whole ms, summed */
     uint64_t sum;
 };
 
@@ -43,7 +46,7 @@ static int rewrite(enum variant v, uint8_t type, const uint8_t *body, size_t len
         return -1;
     h.enhanced = 1;
     h.coded_frames_x = v == CODED_FRAMES_X;
-    h.nano_offset = v == MODEX ? 500000 : 0;
+    h.nano_offset = v == MODEX ? MODEX_NS : 0;
     if (v >= ONE_TRACK) {
         h.multitrack = 1;
         h.multitrack_type = v == ONE_TRACK ? RTMPKIT_TAG_ONE_TRACK
@@ -66,6 +69,7 @@ static void take_frames(rk_decoder *d, AVFrame *f, struct result *r)
     while (rk_decoder_receive(d, f) > 0) {
         r->frames++;
         r->pts_sum += f->pts;
+        r->sub_ms_ns += rk_decoder_pts_ns(d) - (rk_decoder_pts_ns(d) / 1000000) * 1000000;
         for (int p = 0; p < 2 && f->data[p]; p++)
             for (int i = 0; i < f->linesize[p] && i < 4096; i++)
                 r->sum = r->sum * 31 + f->data[p][i];
@@ -135,7 +139,9 @@ static void test_variants(const uint8_t *file, size_t len, uint8_t type, int exp
         decode_file(file, len, type, (enum variant)v, &r);
         CHECK_INT(r.sent, legacy.sent);
         CHECK_INT(r.frames, legacy.frames);
-        CHECK_INT(r.pts_sum, legacy.pts_sum);
+        /* The ModEx offset reaches every frame: exact in ns, to the nearest ms in pts. */
+        CHECK_INT(r.pts_sum, legacy.pts_sum + (v == MODEX ? legacy.frames : 0));
+        CHECK_INT(r.sub_ms_ns, v == MODEX ? (int64_t)legacy.frames * MODEX_NS : 0);
         CHECK(r.sum == legacy.sum);
     }
 }
@@ -222,6 +228,50 @@ static void test_unknown_fourcc(void)
     rk_decoder_free(d);
 }
 
+/* A switch of tracks in the middle of a stream: a decoder that starts on track 1 (Opus of
+ * garbage) of the MANY_CODECS audio switches to track 0 (AAC) after the sequence header
+ * has gone by: the header it remembered opens AAC, and every frame from there on decodes. */
+static void test_switch_track(const uint8_t *file, size_t len)
+{
+    rk_decoder *d = rk_decoder_new(RK_DECODER_AUDIO);
+    AVFrame *f = av_frame_alloc();
+    struct result r = { 0 };
+    rtmpkit_buf body;
+    int at = rtmpkit_flv_read_header(file, len, NULL), n, tags = 0, want = 0;
+    rtmpkit_flv_tag tag;
+
+    rtmpkit_buf_init(&body, MAX_FILE);
+    CHECK(d && f && at > 0);
+    if (d)
+        rk_decoder_set_track(d, 1);
+    while (d && f && at > 0 && (n = rtmpkit_flv_read_tag(file + at, len - (size_t)at, &tag)) > 0) {
+        at += n;
+        if (tag.type != RTMPKIT_FLV_AUDIO)
+            continue;
+        if (++tags == 20) {
+            take_frames(d, f, &r);
+            r.frames = 0;
+            rk_decoder_set_track(d, 0);
+        }
+        if (tags >= 20 && tag.size > 2 && tag.data[1] == 1)
+            want++;   /* an AAC frame after the switch */
+        rtmpkit_buf_reset(&body);
+        CHECK_INT(rewrite(MANY_CODECS, RTMPKIT_FLV_AUDIO, tag.data, tag.size, &body), 0);
+        rk_decoder_send(d, body.data, body.len, tag.timestamp);
+        take_frames(d, f, &r);
+    }
+    if (d) {
+        rk_decoder_drain(d);
+        take_frames(d, f, &r);
+    }
+    CHECK(want > 40);
+    CHECK_INT(r.frames, want);
+    CHECK(strncmp(d ? rk_decoder_describe(d) : "", "aac", 3) == 0);
+    rtmpkit_buf_free(&body);
+    av_frame_free(&f);
+    rk_decoder_free(d);
+}
+
 int main(int argc, char **argv)
 {
     test_unknown_fourcc();
@@ -235,6 +285,7 @@ int main(int argc, char **argv)
     /* 2 s at 25 fps with B-frames (composition times), and 2 s of AAC at 44.1 kHz. */
     test_variants(file, len, RTMPKIT_FLV_VIDEO, 50);
     test_variants(file, len, RTMPKIT_FLV_AUDIO, 80);
+    test_switch_track(file, len);
     test_resample_limits();
     test_empty_sequence_headers();
     free(file);

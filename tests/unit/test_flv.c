@@ -136,10 +136,97 @@ static void test_metadata_refused(void)
     rtmpkit_buf_free(&big);
 }
 
+/* onMetaData with track maps: audio {1, 2, 3} (an object), video {0, 1} (an ECMA array),
+ * and a key that names no track. */
+static void put_tracks_metadata(rtmpkit_buf *b)
+{
+    static const char *const audio[] = { "1", "2", "3", "name" };
+    rtmpkit_amf0_put_string(b, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(b, 3);
+    rtmpkit_amf0_put_key(b, "audiocodecid");
+    rtmpkit_amf0_put_number(b, 10);
+    rtmpkit_amf0_put_key(b, "audioTrackIdInfoMap");
+    rtmpkit_amf0_put_object_start(b);
+    for (int i = 0; i < 4; i++) {
+        rtmpkit_amf0_put_key(b, audio[i]);
+        rtmpkit_amf0_put_object_start(b);
+        rtmpkit_amf0_put_key(b, "audiocodecid");
+        rtmpkit_amf0_put_number(b, 1000 + i);
+        rtmpkit_amf0_put_object_end(b);
+    }
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_key(b, "videoTrackIdInfoMap");
+    rtmpkit_amf0_put_ecma_array_start(b, 2);
+    rtmpkit_amf0_put_key(b, "0");
+    rtmpkit_amf0_put_number(b, 7);
+    rtmpkit_amf0_put_key(b, "1");
+    rtmpkit_amf0_put_number(b, 12);
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_object_end(b);
+}
+
+/* --track's onMetaData: the maps list the tracks kept, the rest is as it was. */
+static void test_metadata_keep_tracks(void)
+{
+    static const uint8_t keep02[] = { 0, 2 }, keep_all[] = { 0, 1, 2, 3 }, keep1[] = { 1 }, keep7[] = { 7 };
+    rtmpkit_buf in, out;
+    rtmpkit_amf v[2];
+    const rtmpkit_amf *map;
+    rtmpkit_buf_init(&in, 4096);
+    rtmpkit_buf_init(&out, 4096);
+    put_tracks_metadata(&in);
+
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep_all, 4, &out), 1);
+    CHECK_INT(out.len, 0);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep02, 2, &out), 2);
+    CHECK_INT(rtmpkit_amf0_decode_all(out.data, out.len, v, 2), 2);
+    CHECK_STR(v[0].string, "onMetaData");
+    CHECK_INT(v[1].count, 3);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "audiocodecid", -1), 10);
+    map = rtmpkit_amf_get(&v[1], "audioTrackIdInfoMap");
+    CHECK(map && map->count == 2);   /* "2" and the key that names no track */
+    CHECK(map && rtmpkit_amf_get_number(rtmpkit_amf_get(map, "2"), "audiocodecid", -1) == 1001);
+    CHECK(map && !rtmpkit_amf_get(map, "1") && !rtmpkit_amf_get(map, "3") && rtmpkit_amf_get(map, "name"));
+    map = rtmpkit_amf_get(&v[1], "videoTrackIdInfoMap");
+    CHECK(map && map->count == 1 && rtmpkit_amf_get_number(map, "0", -1) == 7);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+
+    /* Track 1 only: the video map keeps "1"; keeping 7, the video map goes. */
+    rtmpkit_buf_reset(&out);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep1, 1, &out), 2);
+    CHECK_INT(rtmpkit_amf0_decode_all(out.data, out.len, v, 2), 2);
+    map = rtmpkit_amf_get(&v[1], "videoTrackIdInfoMap");
+    CHECK(map && map->count == 1 && rtmpkit_amf_get_number(map, "1", -1) == 12);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+    rtmpkit_buf_reset(&out);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep7, 1, &out), 2);
+    CHECK_INT(rtmpkit_amf0_decode_all(out.data, out.len, v, 2), 2);
+    CHECK_INT(v[1].count, 2);
+    CHECK(!rtmpkit_amf_get(&v[1], "videoTrackIdInfoMap"));
+    map = rtmpkit_amf_get(&v[1], "audioTrackIdInfoMap");
+    CHECK(map && map->count == 1);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+
+    /* No onMetaData, a cut one, an output too small. */
+    rtmpkit_buf_reset(&out);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, 12, keep1, 1, &out), RTMPKIT_EPROTOCOL);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len - 3, keep1, 1, &out), RTMPKIT_EPROTOCOL);
+    CHECK_INT(out.len, 0);
+    rtmpkit_buf_free(&out);
+    rtmpkit_buf_init(&out, 16);
+    CHECK(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep1, 1, &out) < 0);
+    rtmpkit_buf_free(&out);
+    rtmpkit_buf_free(&in);
+}
+
 int main(void)
 {
     test_write_read();
     test_metadata_with_totals();
     test_metadata_refused();
+    test_metadata_keep_tracks();
     return check_report("flv");
 }
