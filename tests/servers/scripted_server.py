@@ -54,6 +54,16 @@ client's error comes from what it parsed, not from an EOF):
                          connect _result; play gets StreamBegin, Play.Reset, Play.Start,
                          onMetaData (title too), then an error NetStream.Play.Failed;
                          publish gets an error NetStream.Publish.Denied
+  reconnect-request      Enhanced RTMP ReconnectRequest (its connect _result echoes
+                         capsEx 1): publish gets Publish.Start, and once --request-after
+                         video messages came, an onStatus NetConnection.Connect.
+                         ReconnectRequest (stream 0, transaction 0) with tcUrl
+                         --reconnect-url ("@none": no tcUrl, "@long": 2000 bytes, "@control":
+                         ESC, CR and LF in it); then reads until the client closes.
+                         play gets StreamBegin, Play.Reset, Play.Start, an AAC header and
+                         --request-after AAC frames (23 ms apart), the request, then 1 s
+                         later 20 more frames and Play.Stop. --record DIR writes what each
+                         client sent (handshake included) to DIR/conn-0.bin, -1.bin...
   After a successful authentication the connection serves one stream: createStream,
   then play (StreamBegin, Play.Reset, Play.Start, 10 AAC audio messages, Play.Stop)
   or publish (Publish.Start, then reads until the client closes).
@@ -464,6 +474,86 @@ def serve_stream(sock, reader, start=0, frames=10):
                 log("sent the stream")
 
 
+# The reconnect-request mode's settings (--reconnect-url, --request-after, --record).
+MOVE = {"url": "@none", "after": 40, "record": None, "conns": 0}
+MOVE_LOCK = threading.Lock()
+
+
+def move_tc_url():
+    url = MOVE["url"]
+    if url == "@long":
+        return "rtmp://127.0.0.1/" + "a" * 2000
+    if url == "@control":
+        return "rtmp://127.0.0.1/li\x1b[2Jve\r\nrtmp-push: forged line"
+    return None if url == "@none" else url
+
+
+def reconnect_request():
+    info = [("level", amf_string("status")), ("code", amf_string("NetConnection.Connect.ReconnectRequest")),
+            ("description", amf_string("The streaming server is undergoing updates."))]
+    url = move_tc_url()
+    if url is not None:
+        info.append(("tcUrl", amf_string(url)))
+    log("sending ReconnectRequest (tcUrl %r)" % (url if url is None or len(url) < 80 else "%d bytes" % len(url)))
+    return message_chunks(3, 20, 0, amf_string("onStatus") + amf_number(0) + amf_null() + amf_object(info))
+
+
+class Recorder:
+    """A socket whose received bytes are also written to a file."""
+
+    def __init__(self, sock, path):
+        self.sock, self.out = sock, open(path, "wb")
+
+    def recv(self, n):
+        data = self.sock.recv(n)
+        self.out.write(data)
+        self.out.flush()
+        return data
+
+    def sendall(self, data):
+        return self.sock.sendall(data)
+
+
+def serve_move(sock, reader):
+    """After connect: one stream, with a ReconnectRequest in the middle (see the mode)."""
+    sid, video = 1, 0
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError("client closed")
+        for mtype, _, _, payload in reader.feed(data):
+            if mtype == 9 and len(payload) > 1 and payload[1] != 0:
+                video += 1
+                if video == MOVE["after"]:
+                    sock.sendall(reconnect_request())
+                continue
+            if mtype not in (20, 17):
+                continue
+            values = amf_decode_all(payload[1:] if mtype == 17 else payload)
+            name = values[0] if values else None
+            tid = values[1] if len(values) > 1 else 0
+            log("client command %r" % name)
+            if name == "createStream":
+                sock.sendall(command("_result", tid, amf_null(), amf_number(sid)))
+            elif name == "publish":
+                sock.sendall(status(sid, "status", "NetStream.Publish.Start", "publishing"))
+            elif name == "play":
+                out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
+                out += status(sid, "status", "NetStream.Play.Reset", "reset")
+                out += status(sid, "status", "NetStream.Play.Start", "started")
+                out += message_chunks(4, 8, sid, b"\xaf\x00\x12\x10")
+                frames = MOVE["after"]
+                for i in range(frames):
+                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes([i]) * 20, timestamp=i * 23)
+                sock.sendall(out + reconnect_request())
+                time.sleep(1.0)
+                out = b""
+                for i in range(frames, frames + 20):
+                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes([i]) * 20, timestamp=i * 23)
+                sock.sendall(out + status(sid, "status", "NetStream.Play.Stop", "stopped"))
+                log("sent the stream")
+
+
 def serve_auth(sock, method):
     handshake(sock)
     reader = MessageReader()
@@ -512,15 +602,22 @@ def serve(sock, mode):
         handshake(sock, version=6)
         drain(sock)
         return
+    if mode == "reconnect-request" and MOVE["record"]:
+        with MOVE_LOCK:
+            n = MOVE["conns"]
+            MOVE["conns"] += 1
+        sock = Recorder(sock, os.path.join(MOVE["record"], "conn-%d.bin" % n))
     handshake(sock)
     log("handshake done")
     if mode == "handshake-then-silent":
         drain(sock)
         return
     tid, reader = wait_connect(sock)
-    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps"):
+    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps", "reconnect-request"):
         props = [("fmsVer", amf_string("FMS/3,0,1,123")), ("capabilities", amf_number(31))]
-        if mode == "ertmp-caps":
+        if mode == "reconnect-request":
+            props += [("capsEx", amf_number(1))]
+        elif mode == "ertmp-caps":
             props += [("fourCcList", amf_strict_array([amf_string("av01")])),
                       ("videoFourCcInfoMap", amf_object([("av01", amf_number(7))])),
                       ("audioFourCcInfoMap", amf_object([("Opus", amf_number(7))])),
@@ -544,6 +641,9 @@ def serve(sock, mode):
             return
         if mode == "ertmp-caps":
             serve_stream(sock, reader)
+            return
+        if mode == "reconnect-request":
+            serve_move(sock, reader)
             return
     elif mode in REJECTS:
         code, description = REJECTS[mode]
@@ -584,7 +684,8 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "reject-plain", "invalid-app", "bad-chunk", "many-streams", "chunk-size-zero",
-         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps")
+         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps",
+         "reconnect-request")
 
 
 def fill_accept_queue(address):
@@ -610,8 +711,12 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0, help="exit after this many seconds")
     ap.add_argument("--user", default=AUTH["user"], help="auth-* modes: the user name")
     ap.add_argument("--password", default=AUTH["password"], help="auth-* modes: the password")
+    ap.add_argument("--reconnect-url", default="@none", help="reconnect-request: the tcUrl to send")
+    ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
+    ap.add_argument("--record", help="reconnect-request: a directory for what clients send")
     args = ap.parse_args()
     AUTH["user"], AUTH["password"] = args.user, args.password
+    MOVE.update(url=args.reconnect_url, after=args.request_after, record=args.record)
 
     def on_signal(signum, frame):
         raise SystemExit(0)
