@@ -62,7 +62,8 @@ client's error comes from what it parsed, not from an EOF):
                          ESC, CR and LF in it); then reads until the client closes.
                          play gets StreamBegin, Play.Reset, Play.Start, an AAC header and
                          --request-after AAC frames (23 ms apart), the request, then 1 s
-                         later 20 more frames and Play.Stop. --record DIR writes what each
+                         later 20 more frames and Play.Stop (--media FLV: its AAC, else
+                         made-up frames no decoder takes). --record DIR writes what each
                          client sent (handshake included) to DIR/conn-0.bin, -1.bin...
   After a successful authentication the connection serves one stream: createStream,
   then play (StreamBegin, Play.Reset, Play.Start, 10 AAC audio messages, Play.Stop)
@@ -475,7 +476,7 @@ def serve_stream(sock, reader, start=0, frames=10):
 
 
 # The reconnect-request mode's settings (--reconnect-url, --request-after, --record).
-MOVE = {"url": "@none", "after": 40, "record": None, "conns": 0}
+MOVE = {"url": "@none", "after": 40, "record": None, "media": None, "conns": 0}
 MOVE_LOCK = threading.Lock()
 
 
@@ -496,6 +497,26 @@ def reconnect_request():
         info.append(("tcUrl", amf_string(url)))
     log("sending ReconnectRequest (tcUrl %r)" % (url if url is None or len(url) < 80 else "%d bytes" % len(url)))
     return message_chunks(3, 20, 0, amf_string("onStatus") + amf_number(0) + amf_null() + amf_object(info))
+
+
+def move_audio():
+    """The AAC sequence header and frames the play side sends: --media's (an FLV), or
+    made-up frames that only a recorder takes."""
+    if not MOVE["media"]:
+        return b"\xaf\x00\x12\x10", [b"\xaf\x01" + bytes([i]) * 20 for i in range(256)]
+    data = open(MOVE["media"], "rb").read()
+    pos = struct.unpack(">I", data[5:9])[0] + 4
+    config, frames = None, []
+    while pos + 11 <= len(data):
+        size = int.from_bytes(data[pos + 1:pos + 4], "big")
+        body = data[pos + 11:pos + 11 + size]
+        if data[pos] & 0x1F == 8 and len(body) > 1 and body[0] >> 4 == 10:
+            if body[1] == 0:
+                config = config or body
+            else:
+                frames.append(body)
+        pos += 11 + size + 4
+    return config, frames
 
 
 class Recorder:
@@ -541,15 +562,16 @@ def serve_move(sock, reader):
                 out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
                 out += status(sid, "status", "NetStream.Play.Reset", "reset")
                 out += status(sid, "status", "NetStream.Play.Start", "started")
-                out += message_chunks(4, 8, sid, b"\xaf\x00\x12\x10")
-                frames = MOVE["after"]
-                for i in range(frames):
-                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes([i]) * 20, timestamp=i * 23)
+                config, frames = move_audio()
+                n = MOVE["after"]
+                out += message_chunks(4, 8, sid, config)
+                for i in range(n):
+                    out += message_chunks(4, 8, sid, frames[i % len(frames)], timestamp=i * 23)
                 sock.sendall(out + reconnect_request())
                 time.sleep(1.0)
                 out = b""
-                for i in range(frames, frames + 20):
-                    out += message_chunks(4, 8, sid, b"\xaf\x01" + bytes([i]) * 20, timestamp=i * 23)
+                for i in range(n, n + 20):
+                    out += message_chunks(4, 8, sid, frames[i % len(frames)], timestamp=i * 23)
                 sock.sendall(out + status(sid, "status", "NetStream.Play.Stop", "stopped"))
                 log("sent the stream")
 
@@ -714,9 +736,10 @@ def main():
     ap.add_argument("--reconnect-url", default="@none", help="reconnect-request: the tcUrl to send")
     ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
     ap.add_argument("--record", help="reconnect-request: a directory for what clients send")
+    ap.add_argument("--media", help="reconnect-request: an FLV whose AAC the play side sends")
     args = ap.parse_args()
     AUTH["user"], AUTH["password"] = args.user, args.password
-    MOVE.update(url=args.reconnect_url, after=args.request_after, record=args.record)
+    MOVE.update(url=args.reconnect_url, after=args.request_after, record=args.record, media=args.media)
 
     def on_signal(signum, frame):
         raise SystemExit(0)
