@@ -502,12 +502,18 @@ static int at_boundary(const rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
  * old connection has every tag before this one queued, and keeps them), the metadata and
  * sequence headers go there at the tag's time, then the tag itself, and only then is the
  * old connection closed. A new place that fails is logged by the session; the tag then
- * goes on the old connection. Returns 1 when the tag was sent, 0 when it is yet to be
- * sent, or an error. */
+ * goes on the old connection (or, when the session had to end it first, is held for the
+ * reconnect). Returns 1 when the tag was sent or held, 0 when it is yet to be sent, or
+ * an error. */
 static int move_at(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
 {
-    int err;
-    if (rtmpkit_session_move_start(p->cfg.session) < 0)
+    int err = rtmpkit_session_move_start(p->cfg.session);
+    if (err == RTMPKIT_ENETWORK) {   /* the old connection ended, the new place refused */
+        if ((err = connection_failed(p, err)) < 0)
+            return err;
+        return hold_tag(p, tag);
+    }
+    if (err < 0)
         return 0;
     p->fifo_count = 0;   /* byte counts start again on the new connection */
     if (p->cfg.paced || p->cfg.live)

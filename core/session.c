@@ -13,6 +13,8 @@
 
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
 #define PROBE_STEP_MS          50      /* how often a probe's answer is looked for */
+#define MOVE_TAKEN_TRIES       3       /* publishes at a new place that says the stream is taken */
+#define MOVE_TAKEN_WAIT_MS     200     /* before each */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
@@ -324,18 +326,54 @@ static void adopt_move_url(rtmpkit_session *s)
     s->moves++;
 }
 
+/* The new place refused to publish the stream while we still publish it at the old
+ * one (NetStream.Publish.BadName: the same server, or one that shares its streams). */
+static int refused_as_taken(const rtmpkit_session *s, const rtmpkit_client *moved, int err)
+{
+    return s->cfg.publish && err == RTMPKIT_EPUBLISH_REFUSED
+        && strcmp(rk_client_failed_code(moved), "NetStream.Publish.BadName") == 0;
+}
+
+/* Break before make, when make before break is refused as above: the old connection
+ * ends first (what it has queued goes), then the new one publishes, a few tries apart
+ * while the server lets go of the old stream. Returns 0 or an error. */
+static int publish_after_leaving(rtmpkit_session *s, rtmpkit_client *moved)
+{
+    int err = RTMPKIT_EPUBLISH_REFUSED;
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "the new place refuses a second publisher of the stream: "
+                 "ending this connection first");
+    rtmpkit_client_close(s->client);
+    for (int i = 0; i < MOVE_TAKEN_TRIES && refused_as_taken(s, moved, err); i++) {
+        if ((err = sleep_until(s, rtmpkit_monotonic_ms() + MOVE_TAKEN_WAIT_MS, 0)) < 0)
+            break;
+        err = start_on(s, moved);
+    }
+    return err;
+}
+
 int rtmpkit_session_move_start(rtmpkit_session *s)
 {
     char shown[RTMPKIT_MAX_TC_URL + 64];
     rtmpkit_client *moved;
-    int err;
+    int err, left_first = 0;
     if (!s->move_to || s->state != STATE_ACTIVE || s->left)
         return RTMPKIT_EINTERNAL;
     rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
-    if (!(moved = rk_client_new_moved(s->client, s->move_to)))
+    if (!(moved = rk_client_new_moved(s->client, s->move_to))) {
         err = RTMPKIT_ENOMEM;
-    else if ((err = start_on(s, moved)) >= 0)
+    } else if ((err = start_on(s, moved)) < 0 && refused_as_taken(s, moved, err)) {
+        left_first = 1;
+        err = publish_after_leaving(s, moved);
+    }
+    if (err >= 0)
         err = rk_client_swap(s->client, moved);
+    if (err < 0 && left_first) {
+        /* The old connection is gone: a lost connection, whose attempts go to the new place. */
+        rk_client_fail(s->client, RTMPKIT_ENETWORK, "cannot publish at %s as the server asked (%s)", shown,
+                       rtmpkit_client_error_message(moved));
+        rtmpkit_client_free(moved);
+        return RTMPKIT_ENETWORK;
+    }
     if (err < 0) {
         rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot reconnect to %s as the server asked (%s); "
                      "staying on this connection", shown,
@@ -345,7 +383,7 @@ int rtmpkit_session_move_start(rtmpkit_session *s)
         s->move_to = NULL;
         return err;
     }
-    s->left = moved;   /* now the old connection */
+    s->left = moved;   /* now the old connection (closed already after a break before make) */
     s->left_url = s->url;
     s->url = s->move_to;
     s->move_to = NULL;

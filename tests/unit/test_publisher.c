@@ -400,7 +400,8 @@ static void test_unpaced_waits_for_reconnect(void)
  * (at the tcUrl resolved against ours) @setDataFrame and both sequence headers first,
  * then that keyframe and what follows: nothing lost, nothing twice, no timestamp back;
  * then the old connection is closed. A refused tcUrl, and a new place that refuses the
- * connection, leave the stream on the connection it has. */
+ * connection, leave the stream on the connection it has; a new place that refuses a
+ * second publisher of the stream gets the old connection ended first. */
 static void test_move(void)
 {
     static const uint8_t meta[] = { 2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 8, 0, 0, 0, 0, 0, 0, 9 };
@@ -430,6 +431,10 @@ static void test_move(void)
         }
         if (dts == 640)
             put_reconnect_request(&f.server, NULL);   /* the same place again: moves at 800 */
+        if (dts == 880) {   /* a server that refuses a second publisher: break before make at 1000 */
+            put_reconnect_request(&f.server, NULL);
+            f.server.bad_name = 1;
+        }
         CHECK_INT(send_tag(&f, RTMPKIT_FLV_VIDEO, dts, keyframe ? RTMPKIT_MEDIA_KEYFRAME : 0,
                            keyframe ? key : inter, sizeof key), 1);
         CHECK_INT(send_tag(&f, RTMPKIT_FLV_AUDIO, dts, 0, aac, sizeof aac), 1);
@@ -437,9 +442,10 @@ static void test_move(void)
         audio++;
     }
     CHECK_INT(rtmpkit_publisher_flush(f.publisher), 0);
-    CHECK_INT(f.server.opens, 3);
+    CHECK_INT(f.server.opens, 5);
     CHECK_INT(f.server.refuse, 0);
-    CHECK_INT(rtmpkit_session_moves(f.session), 2);
+    CHECK_INT(f.server.bad_name, 0);
+    CHECK_INT(rtmpkit_session_moves(f.session), 3);
     connect = find_command(&f.server, "connect", 1);
     CHECK(connect != NULL);
     if (connect)
@@ -461,12 +467,18 @@ static void test_move(void)
     CHECK(first_named(&f.server, "@setDataFrame", 1) >= 0);
     CHECK(first_named(&f.server, "@setDataFrame", 1) < first_of_type(&f.server, RTMPKIT_FLV_VIDEO, 1));
     CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 2).first_ts, 800);
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 2).last_ts, 960);
     CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 2).first_is_key);
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 3).frames, 0);      /* refused: the stream is taken */
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 4).first_ts, 1000);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 4).first_is_key && seen_of(&f.server, RTMPKIT_FLV_VIDEO, 4).config_first);
     CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, -1).monotonic);
     CHECK(seen_of(&f.server, RTMPKIT_FLV_AUDIO, -1).monotonic);
     CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, -1).frames, video);   /* none lost, none twice */
     CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_AUDIO, -1).frames, audio);
-    CHECK(f.server.spent_count == 2 && f.server.spent[0]->closed && f.server.spent[1]->closed);
+    CHECK(f.server.spent_count == 4);
+    for (int i = 0; i < f.server.spent_count; i++)
+        CHECK(f.server.spent[i]->closed);
     fixture_free(&f);
 }
 

@@ -133,7 +133,11 @@ RTMPKIT_API int rtmpkit_session_poll(rtmpkit_session *s);
 RTMPKIT_API int rtmpkit_session_move_pending(rtmpkit_session *s);
 /* Returns 0 when publishing (or playing) at the new URL, or an error: one log line says
  * why, the request is forgotten and the old connection goes on as before. Blocks for the
- * connect like a reconnect attempt. */
+ * connect like a reconnect attempt. A new place that refuses to publish the stream as
+ * taken (NetStream.Publish.BadName: the same server still has it from us) gets the old
+ * connection ended first (break before make); if the new place still refuses, the result
+ * is RTMPKIT_ENETWORK: the connection is lost, for rtmpkit_session_lost, whose attempts
+ * then go to the new place. */
 RTMPKIT_API int rtmpkit_session_move_start(rtmpkit_session *s);
 /* Closes the connection move_start left (nothing when there is none). */
 RTMPKIT_API void rtmpkit_session_move_finish(rtmpkit_session *s);
