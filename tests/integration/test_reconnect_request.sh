@@ -59,7 +59,9 @@ start_scripted push "$NGINX_URL/live" --record "$T/rec"
 if [ -n "$SPORT" ]; then
     run_bg "$T/nginx-dump.log" timeout 40 "$DUMP" -v "$NGINX_URL/live/$NAME" -o "$T/nginx.flv"
     NDUMP=$BG_PID
-    sleep 0.5   # the recording at nginx waits for the publisher (idle streams)
+    # the recording at nginx plays (and waits for the publisher: idle streams) before the push
+    wait_for "grep -q 'Enhanced RTMP capabilities' '$T/nginx-dump.log'" 20 ||
+        fail push "the recording at nginx did not start: $(tail -2 "$T/nginx-dump.log")"
     timeout 40 "$PUSH" -v "$SRC" "rtmp://127.0.0.1:$SPORT/live/$NAME" >"$T/push.out" 2>"$T/push.log"
     rc=$?
     wait_pid "$NDUMP" 20
@@ -76,9 +78,10 @@ fi
 
 # 2. dump follows a relative tcUrl into one file -----------------------------------
 NAME=$(uniq_name move)
-run_bg "$T/live-push.log" timeout 40 "$PUSH" --loop 4 "$SRC" "$NGINX_URL/live/$NAME"
+run_bg "$T/live-push.log" timeout 40 "$PUSH" -v --loop 4 "$SRC" "$NGINX_URL/live/$NAME"
 LIVE=$BG_PID
-sleep 1
+wait_for "grep -q 'Enhanced RTMP capabilities' '$T/live-push.log'" 20 ||
+    fail live-push "the publisher at nginx did not start: $(tail -2 "$T/live-push.log")"
 start_scripted dump "//127.0.0.1:$NGINX_PORT/live"
 if [ -n "$SPORT" ]; then
     timeout 30 "$DUMP" -v "rtmp://127.0.0.1:$SPORT/live/$NAME" -o "$T/follow.flv" --duration 3 \
