@@ -786,6 +786,11 @@ void cli_reconnect_policy(const struct cli_options *opts, int headless, rtmpkit_
         out->first_delay_ms = out->max_delay_ms;
 }
 
+int cli_follows_reconnect_request(const struct cli_options *opts)
+{
+    return opts->command != CLI_PROBE && opts->reconnect != 0;
+}
+
 int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log, int publish,
                       double play_start_ms, rtmpkit_session **out)
 {
@@ -797,6 +802,7 @@ int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rt
     sc.stream = url->stream;
     sc.play_start_ms = play_start_ms;
     cli_reconnect_policy(opts, 0, &sc.reconnect);
+    sc.follow_reconnect_request = cli_follows_reconnect_request(opts);
     if (opts->command == CLI_DUMP && !opts->wait)   /* a silent link is a fault, not the end */
         sc.no_media_end_ms = seconds_to_ms(opts->end_timeout);
     if (!(*out = rtmpkit_session_new(&sc))) {

@@ -169,6 +169,10 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
  * a window, which retries only when --reconnect asks. */
 void cli_reconnect_policy(const struct cli_options *opts, int headless, rtmpkit_reconnect_policy *out);
 
+/* Whether the command follows Enhanced RTMP's ReconnectRequest (and so announces
+ * Reconnect in capsEx): push, play and dump do unless --reconnect 0; probe never. */
+int cli_follows_reconnect_request(const struct cli_options *opts);
+
 /* Creates the session of the command's one stream (publish, or play from play_start_ms)
  * and starts it, with the options' reconnect policy: connect, then play or publish. A failure is logged (a cancel is not).
  * Returns 0 or an error; *out is set unless memory ran out (rtmpkit_session_free it). */

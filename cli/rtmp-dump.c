@@ -198,6 +198,10 @@ static int session_event(struct recording *r, const rtmpkit_session_event *sev, 
         ds->reconnects++;
         rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reconnected (%d so far): the recording goes on", ds->reconnects);
         return reconnected(r, log);
+    case RTMPKIT_SESSION_MOVED:   /* the server asked us to reconnect elsewhere (logged) */
+        ds->reconnects++;
+        rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reconnected where the server asked: the recording goes on");
+        return reconnected(r, log);
     case RTMPKIT_SESSION_NO_MEDIA:
         rtmpkit_logf(log, RTMPKIT_LOG_INFO, "no media for %.1f s and the server still answers: the stream has ended",
                      opts->end_timeout);

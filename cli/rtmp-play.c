@@ -35,6 +35,7 @@ static void player_options(const struct cli_options *opts, const rtmpkit_url *ur
     po->headless = opts->no_display;
     po->end_timeout_ms = CLI_DEFAULT_END_TIMEOUT_S * 1000;   /* the one rtmp-dump has too */
     cli_reconnect_policy(opts, opts->no_display, &po->reconnect);
+    po->follow_reconnect_request = cli_follows_reconnect_request(opts);
     po->log = log;
     po->cancel = cfg->cancel;
 }

@@ -52,6 +52,9 @@ struct rtmpkit_client {
     int engine_spent;       /* the engine has been started: a new connect needs a new one */
     char failed_code[64];   /* the server's status code of the last stream failure, or "" */
     int closed_at_start;    /* the last failure: closed right after Start, taken as a refusal */
+    int move_requested;     /* a ReconnectRequest came and nobody took it yet: */
+    char move_tc_url[RTMPKIT_MAX_TC_URL + 1];   /* its tcUrl ("": the same place) */
+    char move_description[256];
     char error[600];
 };
 
@@ -271,6 +274,48 @@ static int read_more(rtmpkit_client *cl, uint64_t deadline, const char *waiting_
     }
 }
 
+/* Keeps a ReconnectRequest for rk_client_take_move_request (a later one replaces it). */
+static void keep_move_request(rtmpkit_client *cl, const rtmpkit_event *ev)
+{
+    snprintf(cl->move_tc_url, sizeof cl->move_tc_url, "%s", ev->tc_url);
+    snprintf(cl->move_description, sizeof cl->move_description, "%s", ev->description);
+    cl->move_requested = 1;
+}
+
+int rk_client_take_move_request(rtmpkit_client *cl, char *tc_url, size_t tc_cap, char *description, size_t d_cap)
+{
+    if (!cl->move_requested)
+        return 0;
+    cl->move_requested = 0;
+    snprintf(tc_url, tc_cap, "%s", cl->move_tc_url);
+    snprintf(description, d_cap, "%s", cl->move_description);
+    return 1;
+}
+
+rtmpkit_client *rk_client_new_moved(const rtmpkit_client *cl, const rtmpkit_url *url)
+{
+    rtmpkit_client_config cfg = cl->cfg;
+    rtmpkit_client *moved;
+    cfg.url = url;
+    cfg.conn.app = cfg.conn.tc_url = NULL;   /* the new URL's */
+    if (!(moved = rk_client_new_with_opener(&cfg, cl->opener.open ? &cl->opener : NULL)))
+        return NULL;
+    moved->insecure_warned = cl->insecure_warned;
+    return moved;
+}
+
+int rk_client_swap(rtmpkit_client *a, rtmpkit_client *b)
+{
+    rtmpkit_client *tmp = malloc(sizeof *tmp);
+    if (!tmp)
+        return RTMPKIT_ENOMEM;
+    memcpy(tmp, a, sizeof *tmp);
+    memcpy(a, b, sizeof *a);
+    memcpy(b, tmp, sizeof *b);
+    free(tmp);
+    return 0;
+}
+
 /* An ERROR event that ends the caller's wait: the connection's, or that of the stream
  * started by rtmpkit_client_play/_publish. Other streams' errors are events. */
 static int is_fatal(const rtmpkit_client *cl, const rtmpkit_event *ev)
@@ -296,6 +341,8 @@ static int next_event(rtmpkit_client *cl, rtmpkit_event *ev, uint64_t deadline, 
             }
             if (ev->type == RTMPKIT_EVENT_MEDIA)
                 cl->media_seen = 1;
+            if (ev->type == RTMPKIT_EVENT_RECONNECT_REQUEST)
+                keep_move_request(cl, ev);
             return 1;
         }
         if ((n = flush_output(cl, cl->cfg.write_timeout_ms)) < 0)
@@ -654,6 +701,8 @@ static int process_input(rtmpkit_client *cl)
             if (ev.stream >= 0 && ev.stream != cl->fatal_stream) {
                 cl->held = ev;
                 cl->has_held = 1;
+            } else if (ev.type == RTMPKIT_EVENT_RECONNECT_REQUEST) {
+                keep_move_request(cl, &ev);   /* the session takes it */
             } else if (ev.type != RTMPKIT_EVENT_MEDIA) {
                 rtmpkit_logf(cl->cfg.log, RTMPKIT_LOG_INFO, "server: %s %s", ev.code, ev.description);
             }

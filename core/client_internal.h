@@ -30,4 +30,17 @@ uint64_t rk_client_last_read_ms(const rtmpkit_client *cl);
 /* Records err with a one-line reason (rtmpkit_client_error_message) and returns err. */
 int rk_client_fail(rtmpkit_client *cl, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Enhanced RTMP ReconnectRequest (the engine reports it when connect announced Reconnect
+ * in capsEx). The last one the server sent and nobody took yet: 1 with its tcUrl ("" for
+ * the same place) and description copied out (cut to the buffers), else 0. */
+int rk_client_take_move_request(rtmpkit_client *cl, char *tc_url, size_t tc_cap, char *description, size_t d_cap);
+
+/* A new client like cl (its options, transport opener, log) for url (not owned: it must
+ * outlive the client), not connected. NULL: no memory. */
+rtmpkit_client *rk_client_new_moved(const rtmpkit_client *cl, const rtmpkit_url *url);
+
+/* Exchanges what two clients are (connections, configs, state), so that the pointer a
+ * caller holds stays the same while its connection changes. 0 or RTMPKIT_ENOMEM. */
+int rk_client_swap(rtmpkit_client *a, rtmpkit_client *b);
+
 #endif

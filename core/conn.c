@@ -114,6 +114,7 @@ rtmpkit_event *rk_conn_push_event(rtmpkit_conn *c, enum rtmpkit_event_type type,
         ev->stream_id = c->streams[stream].id;
     ev->code = "";
     ev->description = "";
+    ev->tc_url = "";
     return ev;
 }
 

@@ -321,15 +321,55 @@ static enum rtmpkit_event_type status_event(struct rk_stream *s, const char *cod
     return RTMPKIT_EVENT_STATUS;
 }
 
+/* Whether connect announced that we follow a ReconnectRequest. */
+static int follows_reconnect(const rtmpkit_conn *c)
+{
+    return c->caps.present && c->caps.caps_ex > 0 && (c->caps.caps_ex & RTMPKIT_CAPS_EX_RECONNECT);
+}
+
+/* NetConnection.Connect.ReconnectRequest (Enhanced RTMP v2): an event of the connection
+ * with the tcUrl, when we announced that we follow it and the tcUrl is a string of
+ * bounded length (what it says is the session's to judge). Returns 1 when it is that
+ * event, 0 when it stays a plain status, or an error. */
+static int reconnect_request(rtmpkit_conn *c, const rtmpkit_amf *info, const char *description)
+{
+    const rtmpkit_amf *tc_url = info ? rtmpkit_amf_get(info, "tcUrl") : NULL;
+    rtmpkit_event *ev;
+    if (!follows_reconnect(c)) {
+        rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "ReconnectRequest not followed: connect did not announce "
+                     "Reconnect in capsEx");
+        return 0;
+    }
+    if (tc_url && (tc_url->type != RTMPKIT_AMF_STRING || strlen(tc_url->string) != tc_url->length)) {
+        rtmpkit_logf(c->log, RTMPKIT_LOG_WARN, "the server asks us to reconnect, but its tcUrl is no string "
+                     "(or holds a NUL byte): ignored");
+        return 0;
+    }
+    if (tc_url && tc_url->length > RTMPKIT_MAX_TC_URL) {
+        rtmpkit_logf(c->log, RTMPKIT_LOG_WARN, "the server asks us to reconnect, but its tcUrl is %zu bytes "
+                     "long (at most %d): ignored", tc_url->length, RTMPKIT_MAX_TC_URL);
+        return 0;
+    }
+    if (!(ev = rk_conn_push_event(c, RTMPKIT_EVENT_RECONNECT_REQUEST, -1)))
+        return rk_conn_fail(c, RTMPKIT_ELIMIT, "too many events in one message");
+    ev->code = RTMPKIT_RECONNECT_REQUEST_CODE;
+    ev->description = description;
+    ev->tc_url = tc_url ? tc_url->string : "";
+    return 1;
+}
+
 int rk_conn_handle_status(rtmpkit_conn *c, uint32_t msid, const rtmpkit_amf *info)
 {
     const char *code = rk_conn_info_string(info, "code");
     const char *level = rk_conn_info_string(info, "level");
     const char *description = rk_conn_info_string(info, "description");
-    int stream = rk_conn_stream_of(c, msid);
+    int stream = rk_conn_stream_of(c, msid), n;
     rtmpkit_event *ev;
 
     rtmpkit_logf(c->log, RTMPKIT_LOG_DEBUG, "status %s (%s) %s", code, level, description);
+    if (strcmp(code, RTMPKIT_RECONNECT_REQUEST_CODE) == 0 && strcmp(level, "status") == 0
+        && (n = reconnect_request(c, info, description)) != 0)
+        return n < 0 ? n : 0;
     if (strcmp(level, "error") == 0) {
         /* Fatal for its stream; for the connection when it is about none, or about it. */
         if (stream < 0 || strncmp(code, "NetConnection.", 14) == 0)

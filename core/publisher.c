@@ -487,6 +487,49 @@ static int send_now(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
     return err < 0 ? connection_failed(p, err) : 0;
 }
 
+/* Where a ReconnectRequest is followed: a keyframe, or in a stream without video any
+ * audio frame. */
+static int at_boundary(const rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
+{
+    if (tag->flags & RTMPKIT_MEDIA_CONFIG)
+        return 0;
+    if (tag->type == RTMPKIT_FLV_VIDEO)
+        return (tag->flags & RTMPKIT_MEDIA_KEYFRAME) != 0;
+    return tag->type == RTMPKIT_FLV_AUDIO && p->video_config.len == 0 && p->stats.video_sent == 0;
+}
+
+/* Make before break, at the boundary tag: the session publishes at the new place (the
+ * old connection has every tag before this one queued, and keeps them), the metadata and
+ * sequence headers go there at the tag's time, then the tag itself, and only then is the
+ * old connection closed. A new place that fails is logged by the session; the tag then
+ * goes on the old connection (or, when the session had to end it first, is held for the
+ * reconnect). Returns 1 when the tag was sent or held, 0 when it is yet to be sent, or
+ * an error. */
+static int move_at(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
+{
+    int err = rtmpkit_session_move_start(p->cfg.session);
+    if (err == RTMPKIT_ENETWORK) {   /* the old connection ended, the new place refused */
+        if ((err = connection_failed(p, err)) < 0)
+            return err;
+        return hold_tag(p, tag);
+    }
+    if (err < 0)
+        return 0;
+    p->fifo_count = 0;   /* byte counts start again on the new connection */
+    if (p->cfg.paced || p->cfg.live)
+        rtmpkit_client_set_send_buffer(p->cfg.client, LIVE_SEND_BUFFER);
+    p->last_written = bytes_written(p);
+    p->written_moved_ms = rtmpkit_monotonic_ms();
+    if ((err = queue_config(p, RTMPKIT_FLV_DATA, &p->metadata, tag->dts_ms)) < 0 ||
+        (err = queue_config(p, RTMPKIT_FLV_VIDEO, &p->video_config, tag->dts_ms)) < 0 ||
+        (err = queue_config(p, RTMPKIT_FLV_AUDIO, &p->audio_config, tag->dts_ms)) < 0)
+        err = connection_failed(p, err);
+    else
+        err = send_now(p, tag);
+    rtmpkit_session_move_finish(p->cfg.session);
+    return err < 0 ? err : 1;
+}
+
 int rtmpkit_publisher_send(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
 {
     int err;
@@ -510,6 +553,9 @@ int rtmpkit_publisher_send(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
         p->stats.dropped++;
         return 0;
     }
+    if (p->cfg.session && at_boundary(p, tag) && rtmpkit_session_move_pending(p->cfg.session)
+        && (err = move_at(p, tag)) != 0)
+        return err;
     if ((err = send_now(p, tag)) < 0)
         return err;
     return 1;

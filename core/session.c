@@ -14,6 +14,8 @@
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
 #define PROBE_STEP_MS          50      /* how often a probe's answer is looked for */
 #define EARLY_CLOSE_RETRIES    3       /* closes right after a restart retried in a row */
+#define MOVE_TAKEN_TRIES       3       /* publishes at a new place that says the stream is taken */
+#define MOVE_TAKEN_WAIT_MS     200     /* before each */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
@@ -32,6 +34,12 @@ struct rtmpkit_session {
     unsigned int seed;          /* the jitter's; no process-wide state */
     int early_closes;           /* restarted streams closed at once, in a row */
     int reconnected;            /* the connection now is not the first */
+    rtmpkit_caps caps;          /* announced: the config's, Reconnect set as it says */
+    rtmpkit_url *url;           /* where we are after a move (owned); NULL: the config's */
+    rtmpkit_url *move_to;       /* a ReconnectRequest's place, not yet moved to (owned) */
+    rtmpkit_client *left;       /* during a move: the connection being left */
+    rtmpkit_url *left_url;      /* its URL, when owned */
+    int moves;
 };
 
 int rtmpkit_error_is_transient(int err)
@@ -59,6 +67,31 @@ void rtmpkit_reconnect_policy_default(rtmpkit_reconnect_policy *p, int attempts)
     p->after_start_only = 1;
 }
 
+/* capsEx says Reconnect exactly when the session follows a ReconnectRequest. */
+static void announce_reconnect(rtmpkit_session *s)
+{
+    const rtmpkit_caps *given = s->cfg.client.conn.caps;
+    if (!given && !s->cfg.follow_reconnect_request)
+        return;
+    if (given) {
+        s->caps = *given;
+    } else {
+        memset(&s->caps, 0, sizeof s->caps);
+        s->caps.caps_ex = -1;
+    }
+    if (s->cfg.follow_reconnect_request)
+        s->caps.caps_ex = (s->caps.caps_ex < 0 ? 0 : s->caps.caps_ex) | RTMPKIT_CAPS_EX_RECONNECT;
+    else if (s->caps.caps_ex > 0)
+        s->caps.caps_ex &= ~RTMPKIT_CAPS_EX_RECONNECT;
+    s->cfg.client.conn.caps = &s->caps;
+}
+
+static void free_url(rtmpkit_url *u)
+{
+    rtmpkit_url_free(u);
+    free(u);
+}
+
 rtmpkit_session *rtmpkit_session_new(const rtmpkit_session_config *cfg)
 {
     return rk_session_new_with_opener(cfg, NULL);
@@ -81,6 +114,7 @@ rtmpkit_session *rk_session_new_with_opener(const rtmpkit_session_config *cfg, c
     if (s->cfg.reconnect.max_delay_ms <= 0)
         s->cfg.reconnect.max_delay_ms = RTMPKIT_RECONNECT_DEFAULT_MAX_MS;
     s->cfg.client.conn.publisher = cfg->publish;
+    announce_reconnect(s);
     s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
     if (!(s->client = rk_client_new_with_opener(&s->cfg.client, opener))) {
         free(s);
@@ -93,8 +127,11 @@ void rtmpkit_session_free(rtmpkit_session *s)
 {
     if (!s)
         return;
+    rtmpkit_session_move_finish(s);
     rtmpkit_client_close(s->client);
     rtmpkit_client_free(s->client);
+    free_url(s->url);
+    free_url(s->move_to);
     free(s);
 }
 
@@ -189,19 +226,202 @@ static int delay_before(rtmpkit_session *s, int attempt)
     return delay < 1 ? 1 : (int)delay;
 }
 
+/* Connects cl and starts the stream on it. */
+static int start_on(rtmpkit_session *s, rtmpkit_client *cl)
+{
+    int err = rtmpkit_client_connect(cl);
+    if (err >= 0)
+        err = s->cfg.publish ? rtmpkit_client_publish(cl, s->cfg.stream, s->cfg.publish_type)
+                             : rtmpkit_client_play(cl, s->cfg.stream, s->cfg.play_start_ms);
+    return err;
+}
+
 /* Connects and starts the stream: one attempt. */
 static int connect_and_start(rtmpkit_session *s)
 {
-    int err = rtmpkit_client_connect(s->client);
-    if (err >= 0)
-        err = s->cfg.publish ? rtmpkit_client_publish(s->client, s->cfg.stream, s->cfg.publish_type)
-                             : rtmpkit_client_play(s->client, s->cfg.stream, s->cfg.play_start_ms);
+    int err = start_on(s, s->client);
     if (err < 0)
         return err;
     s->started_once = 1;
     s->state = STATE_ACTIVE;
     s->last_media_ms = s->probe_at_ms = 0;
     return 0;
+}
+
+/* ---- Enhanced RTMP ReconnectRequest ---- */
+
+static const rtmpkit_url *current_url(const rtmpkit_session *s)
+{
+    return s->url ? s->url : s->cfg.client.url;
+}
+
+/* The query values of a new app join the secrets kept out of the log. Returns 0, or -1
+ * when the log has no room for them. */
+static int add_query_secrets(rtmpkit_session *s, const char *app)
+{
+    const char *q = strchr(app, '?');
+    while (q && *q) {
+        const char *value = strchr(q, '='), *end;
+        char *copy;
+        int err;
+        if (!value)
+            return 0;
+        value++;
+        end = value + strcspn(value, "&");
+        if (!(copy = strndup(value, (size_t)(end - value))))
+            return -1;
+        err = copy[0] ? rtmpkit_log_add_secret(s->cfg.client.log, copy) : 0;
+        free(copy);
+        if (err < 0)
+            return -1;
+        q = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* Takes the request the client got, if any: the place it names (checked, logged) becomes
+ * move_to. */
+static void take_move_request(rtmpkit_session *s)
+{
+    char tc_url[RTMPKIT_MAX_TC_URL + 1], description[256], shown[RTMPKIT_MAX_TC_URL + 64];
+    const char *why = "";
+    rtmpkit_url *to;
+    int err;
+    if (!rk_client_take_move_request(s->client, tc_url, sizeof tc_url, description, sizeof description)
+        || !s->cfg.follow_reconnect_request)
+        return;
+    if (!(to = calloc(1, sizeof *to)))
+        return;
+    err = rtmpkit_url_resolve_move(current_url(s), tc_url, to, &why);
+    if (err >= 0 && (s->cfg.client.log && add_query_secrets(s, to->app) < 0)) {
+        rtmpkit_url_free(to);
+        why = "too many secret values to keep out of the log";
+        err = RTMPKIT_ELIMIT;
+    }
+    if (err < 0) {
+        rtmpkit_url_redact_string(tc_url, s->cfg.publish, shown, sizeof shown);
+        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "the server asks us to reconnect to \"%s\": refused, %s; "
+                     "staying on this connection", shown, why[0] ? why : rtmpkit_strerror(err));
+        free(to);
+        return;
+    }
+    free_url(s->move_to);
+    s->move_to = to;
+    rtmpkit_url_format_redacted(to, s->cfg.publish, shown, sizeof shown);
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "the server asks us to reconnect to %s%s%s%s: moving%s",
+                 shown, description[0] ? " (" : "", description, description[0] ? ")" : "",
+                 s->cfg.publish ? " at the next keyframe" : "");
+}
+
+int rtmpkit_session_move_pending(rtmpkit_session *s)
+{
+    if (s->state == STATE_ACTIVE)
+        take_move_request(s);
+    return s->move_to != NULL;
+}
+
+/* Before an attempt after a failure: a pending move goes to its place at once (a new
+ * client for it, the pointer kept). */
+static void adopt_move_url(rtmpkit_session *s)
+{
+    rtmpkit_client *moved;
+    take_move_request(s);
+    if (!s->move_to || !(moved = rk_client_new_moved(s->client, s->move_to)))
+        return;
+    if (rk_client_swap(s->client, moved) < 0) {
+        rtmpkit_client_free(moved);
+        return;
+    }
+    rtmpkit_client_free(moved);   /* the failed connection's client */
+    free_url(s->url);
+    s->url = s->move_to;
+    s->move_to = NULL;
+    s->cfg.client.url = s->url;
+    s->moves++;
+}
+
+/* The new place refused to publish the stream while we still publish it at the old
+ * one (NetStream.Publish.BadName: the same server, or one that shares its streams). */
+static int refused_as_taken(const rtmpkit_session *s, const rtmpkit_client *moved, int err)
+{
+    return s->cfg.publish && err == RTMPKIT_EPUBLISH_REFUSED
+        && strcmp(rk_client_failed_code(moved), "NetStream.Publish.BadName") == 0;
+}
+
+/* Break before make, when make before break is refused as above: the old connection
+ * ends first (what it has queued goes), then the new one publishes, a few tries apart
+ * while the server lets go of the old stream. Returns 0 or an error. */
+static int publish_after_leaving(rtmpkit_session *s, rtmpkit_client *moved)
+{
+    int err = RTMPKIT_EPUBLISH_REFUSED;
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "the new place refuses a second publisher of the stream: "
+                 "ending this connection first");
+    rtmpkit_client_close(s->client);
+    for (int i = 0; i < MOVE_TAKEN_TRIES && refused_as_taken(s, moved, err); i++) {
+        if ((err = sleep_until(s, rtmpkit_monotonic_ms() + MOVE_TAKEN_WAIT_MS, 0)) < 0)
+            break;
+        err = start_on(s, moved);
+    }
+    return err;
+}
+
+int rtmpkit_session_move_start(rtmpkit_session *s)
+{
+    char shown[RTMPKIT_MAX_TC_URL + 64];
+    rtmpkit_client *moved;
+    int err, left_first = 0;
+    if (!s->move_to || s->state != STATE_ACTIVE || s->left)
+        return RTMPKIT_EINTERNAL;
+    rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
+    if (!(moved = rk_client_new_moved(s->client, s->move_to))) {
+        err = RTMPKIT_ENOMEM;
+    } else if ((err = start_on(s, moved)) < 0 && refused_as_taken(s, moved, err)) {
+        left_first = 1;
+        err = publish_after_leaving(s, moved);
+    }
+    if (err >= 0)
+        err = rk_client_swap(s->client, moved);
+    if (err < 0 && left_first) {
+        /* The old connection is gone: a lost connection, whose attempts go to the new place. */
+        rk_client_fail(s->client, RTMPKIT_ENETWORK, "cannot publish at %s as the server asked (%s)", shown,
+                       rtmpkit_client_error_message(moved));
+        rtmpkit_client_free(moved);
+        return RTMPKIT_ENETWORK;
+    }
+    if (err < 0) {
+        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot reconnect to %s as the server asked (%s); "
+                     "staying on this connection", shown,
+                     moved ? rtmpkit_client_error_message(moved) : rtmpkit_strerror(err));
+        rtmpkit_client_free(moved);
+        free_url(s->move_to);
+        s->move_to = NULL;
+        return err;
+    }
+    s->left = moved;   /* now the old connection (closed already after a break before make) */
+    s->left_url = s->url;
+    s->url = s->move_to;
+    s->move_to = NULL;
+    s->cfg.client.url = s->url;
+    s->moves++;
+    s->last_media_ms = s->probe_at_ms = 0;
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s at %s", s->cfg.publish ? "publishing" : "playing", shown);
+    return 0;
+}
+
+void rtmpkit_session_move_finish(rtmpkit_session *s)
+{
+    if (!s->left)
+        return;
+    rtmpkit_client_close(s->left);   /* FCUnpublish, deleteStream, what is queued goes */
+    rtmpkit_client_free(s->left);
+    free_url(s->left_url);
+    s->left = NULL;
+    s->left_url = NULL;
+}
+
+int rtmpkit_session_moves(const rtmpkit_session *s)
+{
+    return s->moves;
 }
 
 /* After a failure the policy retries: counts the attempt, logs it, sets its time. */
@@ -221,12 +441,14 @@ static void schedule_attempt(rtmpkit_session *s, int err, int *delay_ms)
                  (double)*delay_ms / 1000, s->attempt, of);
 }
 
-/* Closes what is left of the failed connection, then one attempt. */
+/* Closes what is left of the failed connection, then one attempt (at the place a
+ * ReconnectRequest named, if one was pending). */
 static int attempt_now(rtmpkit_session *s)
 {
     int err;
     rtmpkit_client_close(s->client);
     s->reconnected = 1;
+    adopt_move_url(s);
     if ((err = connect_and_start(s)) < 0)
         return err;
     s->reconnects++;
@@ -385,6 +607,12 @@ static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
     }
     n = rtmpkit_client_next_event_timeout(s->client, &ev->event, until == UINT64_MAX ? 0
                                           : until > now ? (int)(until - now) : 1);
+    if (n == 1 && ev->event.type == RTMPKIT_EVENT_RECONNECT_REQUEST && rtmpkit_session_move_pending(s)
+        && rtmpkit_session_move_start(s) == 0) {
+        rtmpkit_session_move_finish(s);
+        ev->type = RTMPKIT_SESSION_MOVED;
+        return 1;
+    }
     if (n == 1) {
         ev->type = RTMPKIT_SESSION_EVENT;
         if (ev->event.type == RTMPKIT_EVENT_MEDIA) {

@@ -477,3 +477,134 @@ size_t rtmpkit_url_redact_string(const char *s, int hide_stream, char *buf, size
     }
     return finish(&w);
 }
+
+/* ---- Enhanced RTMP ReconnectRequest: where to move ---- */
+
+/* The length of an RFC 3986 scheme followed by ':' at the start of s, or 0. */
+static size_t scheme_length(const char *s)
+{
+    size_t n = 0;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return 0;
+    while (s[n] && strchr("/?#:", s[n]) == NULL)
+        n++;
+    return s[n] == ':' && scheme_chars(s, n) ? n : 0;
+}
+
+/* 1 when the path of a reference (up to its query) has a "." or ".." segment. */
+static int has_dot_segment(const char *ref)
+{
+    size_t end = strcspn(ref, "?"), i = 0;
+    while (i <= end) {
+        size_t n = strcspn(ref + i, "/?");   /* stops at end at the latest */
+        if ((n == 1 && ref[i] == '.') || (n == 2 && strncmp(ref + i, "..", 2) == 0))
+            return 1;
+        i += n + 1;
+    }
+    return 0;
+}
+
+/* s[0..n) followed by t, as a new string. */
+static char *join(const char *s, size_t n, const char *t)
+{
+    size_t tn = strlen(t);
+    char *out = malloc(n + tn + 1);
+    if (out) {
+        memcpy(out, s, n);
+        memcpy(out + n, t, tn + 1);
+    }
+    return out;
+}
+
+/* The absolute form of ref against base (an absolute tcUrl), RFC 3986 style; NULL with
+ * *why set (or out of memory, *why ""). */
+static char *absolute_tc_url(const char *base, const char *ref, const char **why)
+{
+    const char *sep = base ? strstr(base, "://") : NULL;
+    size_t scheme = scheme_length(ref), authority_end, path_end;
+    *why = "";
+    if (scheme) {
+        if ((scheme == 4 && strncasecmp(ref, "rtmp", 4) == 0) || (scheme == 5 && strncasecmp(ref, "rtmps", 5) == 0))
+            return strdup(ref);
+        *why = "its scheme is not rtmp or rtmps";
+        return NULL;
+    }
+    if (!sep || !scheme_length(base)) {
+        *why = "it is relative and our own tcUrl is no URL to resolve it against";
+        return NULL;
+    }
+    if (ref[0] == '/' && ref[1] == '/')   /* //host/app: our scheme */
+        return join(base, (size_t)(sep + 1 - base), ref);
+    authority_end = (size_t)(sep + 3 - base) + strcspn(sep + 3, "/?");
+    if (ref[0] == '/')                    /* /app: our scheme and host */
+        return join(base, authority_end, ref);
+    /* app: in place of the last segment of our path */
+    path_end = authority_end + strcspn(base + authority_end, "?");
+    while (path_end > authority_end && base[path_end - 1] != '/')
+        path_end--;
+    if (path_end == authority_end) {
+        char *root = join(base, authority_end, "/"), *out = root ? join(root, strlen(root), ref) : NULL;
+        free(root);
+        return out;
+    }
+    return join(base, path_end, ref);
+}
+
+int rtmpkit_url_resolve_move(const rtmpkit_url *cur, const char *tc_url, rtmpkit_url *out, const char **why)
+{
+    const char *ref = tc_url && tc_url[0] ? tc_url : cur->tc_url, *path;
+    char *abs = NULL;
+    int rc = RTMPKIT_EBAD_URL;
+    memset(out, 0, sizeof *out);
+    *why = "";
+    if (!ref || strlen(ref) > RTMPKIT_MAX_TC_URL) {
+        *why = "it is too long";
+        return RTMPKIT_EBAD_URL;
+    }
+    for (const char *q = ref; *q; q++)
+        if ((unsigned char)*q <= 0x20 || *q == 0x7f) {
+            *why = "it holds control bytes or spaces";
+            return RTMPKIT_EBAD_URL;
+        }
+    if (strchr(ref, '#')) {
+        *why = "it has a fragment";
+        return RTMPKIT_EBAD_URL;
+    }
+    if (has_dot_segment(ref)) {
+        *why = "it has \".\" or \"..\" segments";
+        return RTMPKIT_EBAD_URL;
+    }
+    if (!(abs = absolute_tc_url(cur->tc_url, ref, why)))
+        return (*why)[0] ? RTMPKIT_EBAD_URL : RTMPKIT_ENOMEM;
+    if (strlen(abs) > RTMPKIT_MAX_TC_URL) {
+        *why = "it is too long";
+        goto fail;
+    }
+    if ((rc = rtmpkit_url_parse(abs, out)) < 0) {
+        *why = rc == RTMPKIT_ENOMEM ? "" : "it names no host or no application";
+        goto fail;
+    }
+    rc = RTMPKIT_EBAD_URL;
+    if (out->user || out->password) {
+        *why = "it carries user info";
+        goto fail;
+    }
+    if (cur->tls && !out->tls) {
+        *why = "it moves from rtmps to plain rtmp";
+        goto fail;
+    }
+    /* The whole path is the app: the stream stays ours. */
+    path = strstr(abs, "://") + 3;
+    path += strcspn(path, "/") + 1;
+    rc = RTMPKIT_ENOMEM;
+    if (rtmpkit_url_override(out, path, cur->stream ? cur->stream : "", abs) < 0
+        || (cur->user && !(out->user = strdup(cur->user)))
+        || (cur->password && !(out->password = strdup(cur->password))))
+        goto fail;
+    free(abs);
+    return 0;
+fail:
+    free(abs);
+    rtmpkit_url_free(out);
+    return rc;
+}

@@ -42,6 +42,7 @@ struct rk_player_options {
     int headless;
     int end_timeout_ms;          /* headless: no media this long is the end (> 0) */
     rtmpkit_reconnect_policy reconnect;   /* after a lost connection (the window says "reconnecting") */
+    int follow_reconnect_request;         /* 1: move where the server's ReconnectRequest says */
     rtmpkit_log *log;            /* not owned; may be used from every thread */
     const volatile sig_atomic_t *cancel;   /* nonzero (a signal): stop as soon as possible */
 };

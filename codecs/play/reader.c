@@ -300,6 +300,11 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         atomic_fetch_add(&pl->reconnects, 1);
         *first_ts = -1;
         break;
+    case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest: another server's clock */
+        atomic_fetch_add(&pl->reconnects, 1);
+        rtmpkit_timeline_new_segment(&pl->tl);
+        *first_ts = -1;
+        break;
     case RTMPKIT_SESSION_NO_MEDIA:   /* only with no_media_end_ms, which the player leaves off */
         break;
     }
@@ -342,6 +347,7 @@ void *rk_player_reader_thread(void *arg)
     cfg.stream = pl->opts.stream;
     cfg.play_start_ms = PLAY_START_LIVE_OR_RECORDED;
     cfg.reconnect = pl->opts.reconnect;
+    cfg.follow_reconnect_request = pl->opts.follow_reconnect_request;
     if (!(session = rtmpkit_session_new(&cfg))) {
         err = RTMPKIT_ENOMEM;
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));

@@ -3,6 +3,7 @@
  * make_corpus.py; run with -dict=tests/fuzz/conn.dict (the AMF names and status codes). */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rtmpkit/conn.h"
@@ -25,6 +26,17 @@ static void drain(rtmpkit_conn *c, int publisher, int *stream)
             volatile uint8_t sink = ev.data[ev.length - 1];
             (void)sink;
         }
+        if (ev.type == RTMPKIT_EVENT_RECONNECT_REQUEST) {   /* what the session does with it */
+            rtmpkit_url cur, to;
+            const char *why;
+            if (strlen(ev.tc_url) > RTMPKIT_MAX_TC_URL)
+                abort();
+            if (rtmpkit_url_parse("rtmp://h/live/key", &cur) == 0) {
+                if (rtmpkit_url_resolve_move(&cur, ev.tc_url, &to, &why) == 0)
+                    rtmpkit_url_free(&to);
+                rtmpkit_url_free(&cur);
+            }
+        }
         if (ev.type == RTMPKIT_EVENT_PUBLISH_START) {
             static const uint8_t frame[4] = { 0x17, 1, 0, 0 };
             rtmpkit_conn_send_media(c, ev.stream, 9, 0, frame, sizeof frame);
@@ -38,7 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t handshake[1 + 2 * 1536];
     uint8_t random[1536] = { 0 };
-    rtmpkit_conn_config cfg = { .app = "live", .tc_url = "rtmp://h/live", .simple_handshake = 1 };
+    /* Announces that it follows ReconnectRequest (capsEx Reconnect), as the commands do. */
+    static const rtmpkit_caps caps = { .caps_ex = 1 };
+    rtmpkit_conn_config cfg = { .app = "live", .tc_url = "rtmp://h/live", .simple_handshake = 1, .caps = &caps };
     rtmpkit_conn *c;
     size_t slice, used = 0;
     int publisher, stream = -1;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtmpkit/error.h"
 #include "rtmpkit/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +39,38 @@ static void check_hidden(const char *out, const char *secret, const char *public
         return;
     if (strstr(out, secret))
         abort();
+}
+
+/* The input as a ReconnectRequest's tcUrl, against an rtmps and an rtmp URL: refused
+ * with a reason, or a URL that parses again, keeps our stream and credentials, never
+ * drops TLS and holds no control byte. */
+static void check_move(const char *tc_url)
+{
+    static const char *const bases[] = { "rtmps://u:pw@a.example:8443/app/inst/KEY?sign=x", "rtmp://a/live/KEY" };
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        rtmpkit_url cur, to, again;
+        const char *why = NULL;
+        int rc;
+        if (rtmpkit_url_parse(bases[i], &cur) != 0)
+            abort();
+        rc = rtmpkit_url_resolve_move(&cur, tc_url, &to, &why);
+        if (rc < 0 && (!why || (rc == RTMPKIT_EBAD_URL && !why[0]) || to.host || to.tc_url))
+            abort();
+        if (rc == 0) {
+            if (strcmp(to.stream, cur.stream) != 0 || (cur.tls && !to.tls) || strlen(to.tc_url) > RTMPKIT_MAX_TC_URL
+                || !to.app[0] || (cur.user && (!to.user || strcmp(to.user, cur.user) != 0)))
+                abort();
+            for (const char *q = to.tc_url; *q; q++)
+                if ((unsigned char)*q <= 0x20 || *q == 0x7f)
+                    abort();
+            if (rtmpkit_url_parse(to.tc_url, &again) != 0 || again.tls != to.tls || again.port != to.port
+                || strcmp(again.host, to.host) != 0)
+                abort();
+            rtmpkit_url_free(&again);
+            rtmpkit_url_free(&to);
+        }
+        rtmpkit_url_free(&cur);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -122,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rtmpkit_url_free(&u);
         free(pub);
     }
+    check_move(s);
     free(s);
     return 0;
 }

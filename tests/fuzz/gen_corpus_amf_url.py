@@ -85,5 +85,10 @@ for name, url in [
     ('bad_v6', 'rtmp://[::1'),
     ('rtmpt', 'RTMPT://user:pw/x@host/live/key?k'),
     ('garbage', 'x:pw@y://h /a\r\n/b?q=1&r'),
+    # ReconnectRequest tcUrls (fuzz_url also resolves the input against a current URL)
+    ('move_network_path', '//192.0.2.1:1936/realtimeapp'),
+    ('move_path', '/realtimeapp/inst?tok=1'),
+    ('move_relative', 'other/../x'),
+    ('move_scheme', 'javascript:alert(1)'),
 ]:
     write('url', name, url)

@@ -133,6 +133,16 @@ def extra_sessions():
     s += chunk(5, 18, 1, 0, amf_str("|RtmpSampleAccess") + b"\x01\x01\x01\x01")
     s += chunk(5, 18, 1, 0, amf_str("@setDataFrame") + amf_str("onMetaData") + b"\x08\x00\x00\x00\x00\x00\x00\x09")
     out["play-complete"] = b"\xfe" + s
+    # Enhanced RTMP ReconnectRequest (connection status on stream 0): absolute, relative,
+    # none, and a tcUrl that is a number.
+    s = play_started() + chunk(5, 20, 1, 0, status("NetStream.Play.Start"))
+    for url in (amf_str("rtmp://192.0.2.1:1936/other"), amf_str("//192.0.2.1/app"), amf_str("/x"), None,
+                amf_num(7)):
+        props = [("level", amf_str("status")), ("code", amf_str("NetConnection.Connect.ReconnectRequest"))]
+        if url is not None:
+            props.append(("tcUrl", url))
+        s += chunk(3, 20, 0, 0, amf_str("onStatus") + amf_num(0) + b"\x05" + amf_obj(props), 4096)
+    out["reconnect-request"] = b"\xfe" + s
     return out
 
 

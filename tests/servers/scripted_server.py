@@ -61,6 +61,17 @@ client's error comes from what it parsed, not from an EOF):
                          once), then Play.Stop: the Enhanced
                          RTMP tags no real server can be made to send (ModEx,
                          ManyTracks, ManyTracksManyCodecs, unknown FourCCs)
+  reconnect-request      Enhanced RTMP ReconnectRequest (its connect _result echoes
+                         capsEx 1): publish gets Publish.Start, and once --request-after
+                         video messages came, an onStatus NetConnection.Connect.
+                         ReconnectRequest (stream 0, transaction 0) with tcUrl
+                         --reconnect-url ("@none": no tcUrl, "@long": 2000 bytes, "@control":
+                         ESC, CR and LF in it); then reads until the client closes.
+                         play gets StreamBegin, Play.Reset, Play.Start, an AAC header and
+                         --request-after AAC frames (23 ms apart), the request, then 1 s
+                         later 20 more frames and Play.Stop (--media FLV: its AAC, else
+                         made-up frames no decoder takes). --record DIR writes what each
+                         client sent (handshake included) to DIR/conn-0.bin, -1.bin...
   After a successful authentication the connection serves one stream: createStream,
   then play (StreamBegin, Play.Reset, Play.Start, 10 AAC audio messages, Play.Stop)
   or publish (Publish.Start, then reads until the client closes).
@@ -515,6 +526,107 @@ def serve_flv(sock, reader):
                 log("sent %d tags of %s" % (count, FLV["path"]))
 
 
+# The reconnect-request mode's settings (--reconnect-url, --request-after, --record).
+MOVE = {"url": "@none", "after": 40, "record": None, "media": None, "conns": 0}
+MOVE_LOCK = threading.Lock()
+
+
+def move_tc_url():
+    url = MOVE["url"]
+    if url == "@long":
+        return "rtmp://127.0.0.1/" + "a" * 2000
+    if url == "@control":
+        return "rtmp://127.0.0.1/li\x1b[2Jve\r\nrtmp-push: forged line"
+    return None if url == "@none" else url
+
+
+def reconnect_request():
+    info = [("level", amf_string("status")), ("code", amf_string("NetConnection.Connect.ReconnectRequest")),
+            ("description", amf_string("The streaming server is undergoing updates."))]
+    url = move_tc_url()
+    if url is not None:
+        info.append(("tcUrl", amf_string(url)))
+    log("sending ReconnectRequest (tcUrl %r)" % (url if url is None or len(url) < 80 else "%d bytes" % len(url)))
+    return message_chunks(3, 20, 0, amf_string("onStatus") + amf_number(0) + amf_null() + amf_object(info))
+
+
+def move_audio():
+    """The AAC sequence header and frames the play side sends: --media's (an FLV), or
+    made-up frames that only a recorder takes."""
+    if not MOVE["media"]:
+        return b"\xaf\x00\x12\x10", [b"\xaf\x01" + bytes([i]) * 20 for i in range(256)]
+    data = open(MOVE["media"], "rb").read()
+    pos = struct.unpack(">I", data[5:9])[0] + 4
+    config, frames = None, []
+    while pos + 11 <= len(data):
+        size = int.from_bytes(data[pos + 1:pos + 4], "big")
+        body = data[pos + 11:pos + 11 + size]
+        if data[pos] & 0x1F == 8 and len(body) > 1 and body[0] >> 4 == 10:
+            if body[1] == 0:
+                config = config or body
+            else:
+                frames.append(body)
+        pos += 11 + size + 4
+    return config, frames
+
+
+class Recorder:
+    """A socket whose received bytes are also written to a file."""
+
+    def __init__(self, sock, path):
+        self.sock, self.out = sock, open(path, "wb")
+
+    def recv(self, n):
+        data = self.sock.recv(n)
+        self.out.write(data)
+        self.out.flush()
+        return data
+
+    def sendall(self, data):
+        return self.sock.sendall(data)
+
+
+def serve_move(sock, reader):
+    """After connect: one stream, with a ReconnectRequest in the middle (see the mode)."""
+    sid, video = 1, 0
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError("client closed")
+        for mtype, _, _, payload in reader.feed(data):
+            if mtype == 9 and len(payload) > 1 and payload[1] != 0:
+                video += 1
+                if video == MOVE["after"]:
+                    sock.sendall(reconnect_request())
+                continue
+            if mtype not in (20, 17):
+                continue
+            values = amf_decode_all(payload[1:] if mtype == 17 else payload)
+            name = values[0] if values else None
+            tid = values[1] if len(values) > 1 else 0
+            log("client command %r" % name)
+            if name == "createStream":
+                sock.sendall(command("_result", tid, amf_null(), amf_number(sid)))
+            elif name == "publish":
+                sock.sendall(status(sid, "status", "NetStream.Publish.Start", "publishing"))
+            elif name == "play":
+                out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
+                out += status(sid, "status", "NetStream.Play.Reset", "reset")
+                out += status(sid, "status", "NetStream.Play.Start", "started")
+                config, frames = move_audio()
+                n = MOVE["after"]
+                out += message_chunks(4, 8, sid, config)
+                for i in range(n):
+                    out += message_chunks(4, 8, sid, frames[i % len(frames)], timestamp=i * 23)
+                sock.sendall(out + reconnect_request())
+                time.sleep(1.0)
+                out = b""
+                for i in range(n, n + 20):
+                    out += message_chunks(4, 8, sid, frames[i % len(frames)], timestamp=i * 23)
+                sock.sendall(out + status(sid, "status", "NetStream.Play.Stop", "stopped"))
+                log("sent the stream")
+
+
 def serve_auth(sock, method):
     handshake(sock)
     reader = MessageReader()
@@ -563,15 +675,22 @@ def serve(sock, mode):
         handshake(sock, version=6)
         drain(sock)
         return
+    if mode == "reconnect-request" and MOVE["record"]:
+        with MOVE_LOCK:
+            n = MOVE["conns"]
+            MOVE["conns"] += 1
+        sock = Recorder(sock, os.path.join(MOVE["record"], "conn-%d.bin" % n))
     handshake(sock)
     log("handshake done")
     if mode == "handshake-then-silent":
         drain(sock)
         return
     tid, reader = wait_connect(sock)
-    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps", "play-flv"):
+    if mode in ("connect-then-silent", "wrap", "hostile-text", "ertmp-caps", "play-flv", "reconnect-request"):
         props = [("fmsVer", amf_string("FMS/3,0,1,123")), ("capabilities", amf_number(31))]
-        if mode == "ertmp-caps":
+        if mode == "reconnect-request":
+            props += [("capsEx", amf_number(1))]
+        elif mode == "ertmp-caps":
             props += [("fourCcList", amf_strict_array([amf_string("av01")])),
                       ("videoFourCcInfoMap", amf_object([("av01", amf_number(7))])),
                       ("audioFourCcInfoMap", amf_object([("Opus", amf_number(7))])),
@@ -598,6 +717,9 @@ def serve(sock, mode):
             return
         if mode == "play-flv":
             serve_flv(sock, reader)
+            return
+        if mode == "reconnect-request":
+            serve_move(sock, reader)
             return
     elif mode in REJECTS:
         code, description = REJECTS[mode]
@@ -638,7 +760,8 @@ def handle(sock, addr, mode):
 
 MODES = ("silent", "close", "bad-version", "handshake-then-silent", "connect-then-silent",
          "reject-connect", "reject-plain", "invalid-app", "bad-chunk", "many-streams", "chunk-size-zero",
-         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps", "play-flv")
+         "auth-adobe", "auth-llnw", "syn-drop", "wrap", "hostile-text", "ertmp-caps", "play-flv",
+         "reconnect-request")
 
 
 def fill_accept_queue(address):
@@ -665,11 +788,16 @@ def main():
     ap.add_argument("--user", default=AUTH["user"], help="auth-* modes: the user name")
     ap.add_argument("--password", default=AUTH["password"], help="auth-* modes: the password")
     ap.add_argument("--flv", help="play-flv: the FLV file whose tags play sends")
+    ap.add_argument("--reconnect-url", default="@none", help="reconnect-request: the tcUrl to send")
+    ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
+    ap.add_argument("--record", help="reconnect-request: a directory for what clients send")
+    ap.add_argument("--media", help="reconnect-request: an FLV whose AAC the play side sends")
     args = ap.parse_args()
     FLV["path"] = args.flv
     if args.mode == "play-flv" and not args.flv:
         ap.error("play-flv needs --flv FILE")
     AUTH["user"], AUTH["password"] = args.user, args.password
+    MOVE.update(url=args.reconnect_url, after=args.request_after, record=args.record, media=args.media)
 
     def on_signal(signum, frame):
         raise SystemExit(0)

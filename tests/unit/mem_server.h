@@ -132,6 +132,28 @@ static void put_status(struct server *s, uint32_t sid, const char *level, const 
     rtmpkit_buf_free(&b);
 }
 
+/* Enhanced RTMP ReconnectRequest: onStatus on stream 0 with tc_url (NULL: none). */
+__attribute__((unused)) static void put_reconnect_request(struct server *s, const char *tc_url)
+{
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 4096);
+    rtmpkit_amf0_put_string(&b, "onStatus");
+    rtmpkit_amf0_put_number(&b, 0);
+    rtmpkit_amf0_put_null(&b);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "level");
+    rtmpkit_amf0_put_string(&b, "status");
+    rtmpkit_amf0_put_key(&b, "code");
+    rtmpkit_amf0_put_string(&b, "NetConnection.Connect.ReconnectRequest");
+    if (tc_url) {
+        rtmpkit_amf0_put_key(&b, "tcUrl");
+        rtmpkit_amf0_put_string(&b, tc_url);
+    }
+    rtmpkit_amf0_put_object_end(&b);
+    put_message(s, 3, 20, 0, 0, &b);
+    rtmpkit_buf_free(&b);
+}
+
 /* A media message: len bytes, the first one first, then the sid, then 0xEE. */
 static void put_media(struct server *s, uint32_t sid, uint8_t type, uint32_t ts, uint8_t first, size_t len)
 {
@@ -207,6 +229,8 @@ static void answer_command(struct server *s, const rk_message *m, struct receive
     snprintf(r->command, sizeof r->command, "%s", v[0].string);
     if (n >= 4 && v[3].type == RTMPKIT_AMF_STRING)
         snprintf(r->arg, sizeof r->arg, "%s", v[3].string);
+    if (strcmp(v[0].string, "connect") == 0 && n >= 3)   /* connect: its tcUrl */
+        snprintf(r->arg, sizeof r->arg, "%s", rtmpkit_amf_get_string(&v[2], "tcUrl") ? rtmpkit_amf_get_string(&v[2], "tcUrl") : "");
     if (strcmp(v[0].string, "connect") == 0 && s->script == SCRIPT_REJECT) {
         put_answer(s, "_error", txn, "NetConnection.Connect.Rejected", "go away", 0);
     } else if (strcmp(v[0].string, "connect") == 0) {
@@ -262,6 +286,8 @@ static void handle_client_message(struct server *s, const rk_message *m)
 static void server_on_write(rk_mem_transport *mem, void *opaque)
 {
     struct server *s = opaque;
+    if (mem != s->mem)
+        return;   /* an earlier connection's last words (a client that moved on): not parsed */
     while (s->parsed < mem->out.len) {
         const uint8_t *p = mem->out.data + s->parsed;
         size_t left = mem->out.len - s->parsed;

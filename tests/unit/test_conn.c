@@ -24,6 +24,7 @@ struct seen_event {
     uint32_t stream_id;
     char code[128];
     char description[256];
+    char tc_url[RTMPKIT_MAX_TC_URL + 1];
     int error;
 };
 
@@ -85,6 +86,7 @@ static void feed(struct fixture *f, const uint8_t *buf, size_t len)
             s->error = ev.error;
             snprintf(s->code, sizeof s->code, "%s", ev.code ? ev.code : "");
             snprintf(s->description, sizeof s->description, "%s", ev.description ? ev.description : "");
+            snprintf(s->tc_url, sizeof s->tc_url, "%s", ev.tc_url ? ev.tc_url : "");
         }
         if (n <= 0)
             break;
@@ -1054,10 +1056,108 @@ static void test_connect_result_kept(void)
     fixture_free(&f);
 }
 
+/* A ReconnectRequest (onStatus on stream 0, transaction 0) with its tcUrl value. */
+static void send_reconnect_request(struct fixture *f, const char *level, int tc_url_kind, const char *tc_url)
+{
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 8192);
+    rtmpkit_amf0_put_string(&b, "onStatus");
+    rtmpkit_amf0_put_number(&b, 0);
+    rtmpkit_amf0_put_null(&b);
+    rtmpkit_amf0_put_object_start(&b);
+    rtmpkit_amf0_put_key(&b, "level");
+    rtmpkit_amf0_put_string(&b, level);
+    rtmpkit_amf0_put_key(&b, "code");
+    rtmpkit_amf0_put_string(&b, "NetConnection.Connect.ReconnectRequest");
+    rtmpkit_amf0_put_key(&b, "description");
+    rtmpkit_amf0_put_string(&b, "The streaming server is undergoing updates.");
+    if (tc_url_kind == 1) {   /* a string */
+        rtmpkit_amf0_put_key(&b, "tcUrl");
+        rtmpkit_amf0_put_string(&b, tc_url);
+    } else if (tc_url_kind == 2) {   /* a number */
+        rtmpkit_amf0_put_key(&b, "tcUrl");
+        rtmpkit_amf0_put_number(&b, 42);
+    }
+    rtmpkit_amf0_put_object_end(&b);
+    send_server(f, 3, 20, 0, 0, &b);
+    rtmpkit_buf_free(&b);
+}
+
+/* Enhanced RTMP ReconnectRequest: an event with the tcUrl when connect announced
+ * Reconnect in capsEx (and says so), else a plain status; a tcUrl that is no string or
+ * too long is no request; the connection and its stream go on either way. */
+static void test_reconnect_request(void)
+{
+    static const rtmpkit_caps follows = { .caps_ex = RTMPKIT_CAPS_EX_RECONNECT | RTMPKIT_CAPS_EX_MODEX };
+    static const rtmpkit_caps silent = { .caps_ex = RTMPKIT_CAPS_EX_MODEX };
+    char longurl[RTMPKIT_MAX_TC_URL + 2];
+    struct fixture f;
+    rtmpkit_amf v[8];
+    int n, stream;
+
+    fixture_caps = &follows;
+    fixture_init(&f, 1);
+    fixture_caps = NULL;
+    do_handshake(&f);
+    n = expect_command(&f, "connect", v, NULL);
+    CHECK_INT(rtmpkit_amf_get_number(command_arg(v, n, 2), "capsEx", -1), 5);
+    free_values(v, n);
+    send_result(&f, "_result", 1, 0, "NetConnection.Connect.Success", "ok");
+    stream = rtmpkit_conn_publish(f.conn, "key", NULL);
+    CHECK_INT(stream, 0);
+    send_result(&f, "_result", 4, 1, NULL, NULL);
+    send_status(&f, 1, "status", "NetStream.Publish.Start", "go");
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, stream), RTMPKIT_STREAM_PUBLISHING);
+
+    f.seen_count = 0;
+    send_reconnect_request(&f, "status", 1, "rtmp://192.0.2.1:1936/other");
+    CHECK_INT(f.seen_count, 1);
+    CHECK_INT(f.seen[0].type, RTMPKIT_EVENT_RECONNECT_REQUEST);
+    CHECK_INT(f.seen[0].stream, -1);
+    CHECK_STR(f.seen[0].code, RTMPKIT_RECONNECT_REQUEST_CODE);
+    CHECK_STR(f.seen[0].tc_url, "rtmp://192.0.2.1:1936/other");
+    CHECK_STR(f.seen[0].description, "The streaming server is undergoing updates.");
+    /* No tcUrl: the same place; a relative one as sent (the session resolves it). */
+    send_reconnect_request(&f, "status", 0, NULL);
+    CHECK_INT(f.seen[1].type, RTMPKIT_EVENT_RECONNECT_REQUEST);
+    CHECK_STR(f.seen[1].tc_url, "");
+    send_reconnect_request(&f, "status", 1, "/other");
+    CHECK_STR(f.seen[2].tc_url, "/other");
+    /* A tcUrl that is a number, or too long: a status, no request. */
+    send_reconnect_request(&f, "status", 2, NULL);
+    CHECK_INT(f.seen[3].type, RTMPKIT_EVENT_STATUS);
+    memset(longurl, 'a', sizeof longurl - 1);
+    longurl[sizeof longurl - 1] = 0;
+    send_reconnect_request(&f, "status", 1, longurl);
+    CHECK_INT(f.seen[4].type, RTMPKIT_EVENT_STATUS);
+    CHECK_INT(f.seen_count, 5);
+    CHECK_INT(f.last_recv, 0);
+    CHECK_INT(rtmpkit_conn_stream_state(f.conn, stream), RTMPKIT_STREAM_PUBLISHING);
+    CHECK_INT(rtmpkit_conn_send_media(f.conn, stream, 9, 0, (const uint8_t *)"\x17\x01", 2), 0);
+    fixture_free(&f);
+
+    /* Not announced: a plain status, nothing to follow. */
+    fixture_caps = &silent;
+    fixture_init(&f, 0);
+    fixture_caps = NULL;
+    do_handshake(&f);
+    n = expect_command(&f, "connect", v, NULL);
+    CHECK_INT(rtmpkit_amf_get_number(command_arg(v, n, 2), "capsEx", -1), 4);
+    free_values(v, n);
+    send_result(&f, "_result", 1, 0, "NetConnection.Connect.Success", "ok");
+    f.seen_count = 0;
+    send_reconnect_request(&f, "status", 1, "rtmp://192.0.2.1/other");
+    CHECK_INT(f.seen_count, 1);
+    CHECK_INT(f.seen[0].type, RTMPKIT_EVENT_STATUS);
+    CHECK_STR(f.seen[0].code, RTMPKIT_RECONNECT_REQUEST_CODE);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_connect_result_kept();
     test_caps();
+    test_reconnect_request();
     test_play_session();
     test_publish_session();
     test_errors();

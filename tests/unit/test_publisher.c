@@ -17,6 +17,8 @@ struct fixture {
     rtmpkit_publisher *publisher;
 };
 
+static int fixture_follow;   /* the next fixture's session follows ReconnectRequest */
+
 static void fixture_init_policy(struct fixture *f, int paced, int live, int queue_ms,
                                 const rtmpkit_reconnect_policy *policy)
 {
@@ -31,6 +33,7 @@ static void fixture_init_policy(struct fixture *f, int paced, int live, int queu
     cfg.client.conn.simple_handshake = 1;
     cfg.publish = 1;
     cfg.stream = f->url.stream;
+    cfg.follow_reconnect_request = fixture_follow;
     if (policy)
         cfg.reconnect = *policy;
     f->session = rk_session_new_with_opener(&cfg, &opener);
@@ -392,6 +395,93 @@ static void test_unpaced_waits_for_reconnect(void)
     fixture_free(&f);
 }
 
+/* Enhanced RTMP ReconnectRequest, make before break: the publisher moves at the next
+ * keyframe after the request; the old connection got every frame before it, the new one
+ * (at the tcUrl resolved against ours) @setDataFrame and both sequence headers first,
+ * then that keyframe and what follows: nothing lost, nothing twice, no timestamp back;
+ * then the old connection is closed. A refused tcUrl, and a new place that refuses the
+ * connection, leave the stream on the connection it has; a new place that refuses a
+ * second publisher of the stream gets the old connection ended first. */
+static void test_move(void)
+{
+    static const uint8_t meta[] = { 2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 8, 0, 0, 0, 0, 0, 0, 9 };
+    static const uint8_t avcc[] = { 0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1F }, key[] = { 0x17, 1, 0, 0, 0, 0xAA },
+                         inter[] = { 0x27, 1, 0, 0, 0, 0xBB }, aac_config[] = { 0xAF, 0, 0x12, 0x10 },
+                         aac[] = { 0xAF, 1, 0x21 };
+    rtmpkit_reconnect_policy policy = { .attempts = 2, .first_delay_ms = 10 };
+    struct seen v0, v1, a0, a1;
+    struct fixture f;
+    const struct received *connect;
+    int video = 0, audio = 0;
+    fixture_follow = 1;
+    fixture_init_policy(&f, 0, 0, 0, &policy);
+    fixture_follow = 0;
+    CHECK_INT(send_tag(&f, RTMPKIT_FLV_DATA, 0, RTMPKIT_MEDIA_CONFIG, meta, sizeof meta), 1);
+    CHECK_INT(send_tag(&f, RTMPKIT_FLV_VIDEO, 0, RTMPKIT_MEDIA_CONFIG, avcc, sizeof avcc), 1);
+    CHECK_INT(send_tag(&f, RTMPKIT_FLV_AUDIO, 0, RTMPKIT_MEDIA_CONFIG, aac_config, sizeof aac_config), 1);
+    for (int64_t dts = 0; dts <= 1160; dts += 40) {
+        int keyframe = dts % 200 == 0;
+        if (dts == 80)
+            put_reconnect_request(&f.server, "http://127.0.0.1/other");   /* refused */
+        if (dts == 240)
+            put_reconnect_request(&f.server, "/other");                    /* moves at 400 */
+        if (dts == 560) {
+            put_reconnect_request(&f.server, "//127.0.0.1:1936/third");
+            f.server.refuse = 1;                                           /* fails at 600 */
+        }
+        if (dts == 640)
+            put_reconnect_request(&f.server, NULL);   /* the same place again: moves at 800 */
+        if (dts == 880) {   /* a server that refuses a second publisher: break before make at 1000 */
+            put_reconnect_request(&f.server, NULL);
+            f.server.bad_name = 1;
+        }
+        CHECK_INT(send_tag(&f, RTMPKIT_FLV_VIDEO, dts, keyframe ? RTMPKIT_MEDIA_KEYFRAME : 0,
+                           keyframe ? key : inter, sizeof key), 1);
+        CHECK_INT(send_tag(&f, RTMPKIT_FLV_AUDIO, dts, 0, aac, sizeof aac), 1);
+        video++;
+        audio++;
+    }
+    CHECK_INT(rtmpkit_publisher_flush(f.publisher), 0);
+    CHECK_INT(f.server.opens, 5);
+    CHECK_INT(f.server.refuse, 0);
+    CHECK_INT(f.server.bad_name, 0);
+    CHECK_INT(rtmpkit_session_moves(f.session), 3);
+    connect = find_command(&f.server, "connect", 1);
+    CHECK(connect != NULL);
+    if (connect)
+        CHECK_STR(connect->arg, "rtmp://127.0.0.1/other");
+    connect = find_command(&f.server, "connect", 2);
+    if (connect)
+        CHECK_STR(connect->arg, "rtmp://127.0.0.1/other");
+    CHECK(find_command(&f.server, "publish", 2) != NULL);
+    v0 = seen_of(&f.server, RTMPKIT_FLV_VIDEO, 0);
+    a0 = seen_of(&f.server, RTMPKIT_FLV_AUDIO, 0);
+    v1 = seen_of(&f.server, RTMPKIT_FLV_VIDEO, 1);
+    a1 = seen_of(&f.server, RTMPKIT_FLV_AUDIO, 1);
+    CHECK_INT(v0.last_ts, 360);               /* the old connection: everything before 400 */
+    CHECK_INT(a0.last_ts, 360);
+    CHECK_INT(v1.first_ts, 400);              /* the new one: from the keyframe on */
+    CHECK_INT(a1.first_ts, 400);
+    CHECK_INT(v1.last_ts, 760);
+    CHECK(v1.config_first && a1.config_first && v1.first_is_key);
+    CHECK(first_named(&f.server, "@setDataFrame", 1) >= 0);
+    CHECK(first_named(&f.server, "@setDataFrame", 1) < first_of_type(&f.server, RTMPKIT_FLV_VIDEO, 1));
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 2).first_ts, 800);
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 2).last_ts, 960);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 2).first_is_key);
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 3).frames, 0);      /* refused: the stream is taken */
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 4).first_ts, 1000);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, 4).first_is_key && seen_of(&f.server, RTMPKIT_FLV_VIDEO, 4).config_first);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_VIDEO, -1).monotonic);
+    CHECK(seen_of(&f.server, RTMPKIT_FLV_AUDIO, -1).monotonic);
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_VIDEO, -1).frames, video);   /* none lost, none twice */
+    CHECK_INT(seen_of(&f.server, RTMPKIT_FLV_AUDIO, -1).frames, audio);
+    CHECK(f.server.spent_count == 4);
+    for (int i = 0; i < f.server.spent_count; i++)
+        CHECK(f.server.spent[i]->closed);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     test_metadata_and_timecodes();
@@ -401,5 +491,6 @@ int main(void)
     test_reconnect_gives_up();
     test_blocked_link_reconnects();
     test_unpaced_waits_for_reconnect();
+    test_move();
     return check_report("publisher");
 }

@@ -14,6 +14,7 @@ struct fixture {
 };
 
 static int fixture_idle_ms = 2000;
+static int fixture_follow;   /* the next fixture's session follows ReconnectRequest */
 
 static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit_reconnect_policy *policy,
                             int publish, int no_media_end_ms)
@@ -32,6 +33,7 @@ static void fixture_init_as(struct fixture *f, enum script script, const rtmpkit
     cfg.play_start_ms = -2;
     cfg.publish = publish;
     cfg.no_media_end_ms = no_media_end_ms;
+    cfg.follow_reconnect_request = fixture_follow;
     if (policy)
         cfg.reconnect = *policy;
     f->session = rk_session_new_with_opener(&cfg, &opener);
@@ -388,8 +390,65 @@ static void test_started_but_silent(void)
     fixture_free(&f);
 }
 
+/* A player follows a ReconnectRequest at once, make before break (a MOVED event, then the
+ * new connection's stream, the old connection closed); a refused tcUrl is an event like
+ * any status; a session that does not follow gets a status and stays. */
+static void test_move(void)
+{
+    rtmpkit_reconnect_policy policy = { .attempts = 1, .first_delay_ms = 10 };
+    rtmpkit_session_event ev;
+    struct fixture f;
+    const struct received *connect;
+    int media = 0, n;
+
+    fixture_follow = 1;
+    fixture_init(&f, SCRIPT_SILENT, &policy);
+    fixture_follow = 0;
+    f.server.later_script = 1;
+    f.server.next_script = SCRIPT_PLAY;
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    put_reconnect_request(&f.server, "ftp://127.0.0.1/other");   /* refused: stays */
+    put_reconnect_request(&f.server, "//127.0.0.1:1936/other");
+    n = media_until_other(&f, &ev, &media);
+    CHECK_INT(n, 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_EVENT);
+    CHECK_INT(ev.event.type, RTMPKIT_EVENT_RECONNECT_REQUEST);
+    CHECK_STR(ev.event.tc_url, "ftp://127.0.0.1/other");
+    CHECK_INT(f.server.opens, 1);
+    n = next(&f, &ev);
+    CHECK_INT(n, 1);
+    CHECK_INT(ev.type, RTMPKIT_SESSION_MOVED);
+    CHECK_INT(f.server.opens, 2);
+    CHECK_INT(rtmpkit_session_moves(f.session), 1);
+    CHECK(f.server.spent_count == 1 && f.server.spent[0]->closed);
+    connect = find_command(&f.server, "connect", 1);
+    CHECK(connect != NULL);
+    if (connect)
+        CHECK_STR(connect->arg, "rtmp://127.0.0.1:1936/other");
+    CHECK(find_command(&f.server, "play", 1) != NULL);
+    media = 0;
+    n = media_until_other(&f, &ev, &media);   /* the new connection's stream, to its end */
+    CHECK_INT(media, 4);
+    CHECK(n == 1 && ev.type == RTMPKIT_SESSION_EVENT && ev.event.type == RTMPKIT_EVENT_STREAM_END);
+    fixture_free(&f);
+
+    /* Not following: connect says nothing of Reconnect, the request is a status. */
+    fixture_init(&f, SCRIPT_SILENT, &policy);
+    CHECK_INT(rtmpkit_session_start(f.session), 0);
+    put_reconnect_request(&f.server, "//127.0.0.1:1936/other");
+    media = 0;
+    n = next(&f, &ev);
+    while (n == 1 && ev.type == RTMPKIT_SESSION_EVENT && ev.event.type == RTMPKIT_EVENT_MEDIA)
+        n = next(&f, &ev);
+    CHECK(n == 1 && ev.type == RTMPKIT_SESSION_EVENT && ev.event.type == RTMPKIT_EVENT_STATUS);
+    CHECK_STR(ev.event.code, "NetConnection.Connect.ReconnectRequest");
+    CHECK_INT(f.server.opens, 1);
+    fixture_free(&f);
+}
+
 int main(void)
 {
+    test_move();
     test_reconnect_and_resume();
     test_delays_grow_and_stop();
     test_no_policy();

@@ -307,11 +307,91 @@ static void test_redact_string(void)
     CHECK_INT(rtmpkit_url_redact_string("rtmp://h/a/b", 0, NULL, 0), strlen("rtmp://h/a/b"));
 }
 
+/* ReconnectRequest targets: absolute and relative tcUrls resolved against ours; the
+ * stream (key and query), user and password stay; hostile ones are refused. */
+static void test_resolve_move(void)
+{
+    static const struct { const char *cur, *ref, *tc_url, *host, *app; int port, tls; } ok[] = {
+        { "rtmp://a.example/live/KEY?sign=s1", "rtmp://b.example:1940/other", "rtmp://b.example:1940/other",
+          "b.example", "other", 1940, 0 },
+        { "rtmp://a.example/live/KEY?sign=s1", "", "rtmp://a.example/live", "a.example", "live", 1935, 0 },
+        { "rtmp://a.example/live/KEY?sign=s1", NULL, "rtmp://a.example/live", "a.example", "live", 1935, 0 },
+        { "rtmp://a.example:1936/live/KEY", "//192.0.2.1/realtimeapp", "rtmp://192.0.2.1/realtimeapp",
+          "192.0.2.1", "realtimeapp", 1935, 0 },
+        { "rtmps://a.example/live/KEY", "//b.example:8443/app/inst?tok=1", "rtmps://b.example:8443/app/inst?tok=1",
+          "b.example", "app/inst?tok=1", 8443, 1 },
+        { "rtmp://a.example:1936/live/KEY", "/realtimeapp", "rtmp://a.example:1936/realtimeapp", "a.example",
+          "realtimeapp", 1936, 0 },
+        { "rtmp://a.example/app/inst/KEY", "inst2", "rtmp://a.example/app/inst2", "a.example", "app/inst2",
+          1935, 0 },
+        { "rtmp://a.example/live/KEY", "other?x=1", "rtmp://a.example/other?x=1", "a.example", "other?x=1", 1935, 0 },
+        { "rtmp://[::1]:1936/live/KEY", "/b", "rtmp://[::1]:1936/b", "::1", "b", 1936, 0 },
+        { "rtmp://a.example/live/KEY", "RTMPS://b.example/x", "RTMPS://b.example/x", "b.example", "x", 443, 1 },
+    };
+    static const struct { const char *cur, *ref; } bad[] = {
+        { "rtmp://a/live/KEY", "http://evil.example/live" },
+        { "rtmp://a/live/KEY", "rtmpt://b/live" },
+        { "rtmp://a/live/KEY", "file:///etc/passwd" },
+        { "rtmp://a/live/KEY", "javascript:alert(1)" },
+        { "rtmp://a/live/KEY", "rtmp://b/li\nve" "\r\n" },
+        { "rtmp://a/live/KEY", "rtmp://b/live\x1b[2J" },
+        { "rtmp://a/live/KEY", "rtmp://b/live app" },
+        { "rtmp://a/live/KEY", "rtmp://user:pw@b/live" },
+        { "rtmp://a/live/KEY", "rtmp://b/live#frag" },
+        { "rtmp://a/live/KEY", "/../admin" },
+        { "rtmp://a/live/KEY", "./x" },
+        { "rtmp://a/live/KEY", "rtmp://b/" },
+        { "rtmp://a/live/KEY", "rtmp://b:99999/live" },
+        { "rtmp://a/live/KEY", "rtmp:///live" },
+        { "rtmps://a/live/KEY", "rtmp://b/live" },
+    };
+    char longref[RTMPKIT_MAX_TC_URL + 16];
+    const char *why;
+    rtmpkit_url cur, out;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        CHECK_INT(rtmpkit_url_parse(ok[i].cur, &cur), 0);
+        CHECK_INT(rtmpkit_url_resolve_move(&cur, ok[i].ref, &out, &why), 0);
+        CHECK_STR(out.tc_url, ok[i].tc_url);
+        CHECK_STR(out.host, ok[i].host);
+        CHECK_STR(out.app, ok[i].app);
+        CHECK_INT(out.port, ok[i].port);
+        CHECK_INT(out.tls, ok[i].tls);
+        CHECK_STR(out.stream, cur.stream);
+        CHECK_STR(why, "");
+        rtmpkit_url_free(&out);
+        rtmpkit_url_free(&cur);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(rtmpkit_url_parse(bad[i].cur, &cur), 0);
+        CHECK_INT(rtmpkit_url_resolve_move(&cur, bad[i].ref, &out, &why), RTMPKIT_EBAD_URL);
+        CHECK(why[0] != 0);
+        CHECK(out.host == NULL && out.tc_url == NULL);
+        rtmpkit_url_free(&cur);
+    }
+    /* User and password go along; an overlong tcUrl is refused. */
+    CHECK_INT(rtmpkit_url_parse("rtmp://bob:pw@a/live/KEY", &cur), 0);
+    CHECK_INT(rtmpkit_url_resolve_move(&cur, "/b", &out, &why), 0);
+    CHECK_STR(out.user, "bob");
+    CHECK_STR(out.password, "pw");
+    CHECK_STR(out.tc_url, "rtmp://a/b");
+    rtmpkit_url_free(&out);
+    memcpy(longref, "rtmp://b/", 9);
+    memset(longref + 9, 'x', sizeof longref - 10);
+    longref[sizeof longref - 1] = 0;
+    CHECK_INT(rtmpkit_url_resolve_move(&cur, longref, &out, &why), RTMPKIT_EBAD_URL);
+    CHECK_STR(why, "it is too long");
+    longref[RTMPKIT_MAX_TC_URL] = 0;
+    CHECK_INT(rtmpkit_url_resolve_move(&cur, longref, &out, &why), 0);
+    rtmpkit_url_free(&out);
+    rtmpkit_url_free(&cur);
+}
+
 int main(void)
 {
     test_parse();
     test_override();
     test_format_redacted();
     test_redact_string();
+    test_resolve_move();
     return check_report("url");
 }

@@ -10,6 +10,7 @@
 
 #include "rtmpkit/amf.h"
 #include "rtmpkit/log.h"
+#include "rtmpkit/url.h"
 
 #define RTMPKIT_DEFAULT_BUFFER_MS  3000   /* SetBufferLength for play when the config says 0 */
 #define RTMPKIT_OUR_CHUNK_SIZE     4096
@@ -86,7 +87,13 @@ enum rtmpkit_event_type {
     RTMPKIT_EVENT_STREAM_END,      /* UnpublishNotify, Play.Stop, StreamEOF, Play.Complete */
     RTMPKIT_EVENT_ERROR,           /* error and description say why; with stream >= 0 only
                                     * that stream failed, with -1 the connection is dead */
+    RTMPKIT_EVENT_RECONNECT_REQUEST, /* Enhanced RTMP: NetConnection.Connect.ReconnectRequest,
+                                    * the server asks us to move to tc_url (stream -1). Only
+                                    * when connect announced RTMPKIT_CAPS_EX_RECONNECT; else
+                                    * it is a STATUS event like any other */
 };
+
+#define RTMPKIT_RECONNECT_REQUEST_CODE "NetConnection.Connect.ReconnectRequest"
 
 /* The life of one stream (see rtmpkit_conn_stream_state). */
 enum rtmpkit_stream_state {
@@ -114,6 +121,9 @@ typedef struct rtmpkit_event {
                                 * "NetStream.Play.Stop", or "" */
     const char *description;   /* the server's words (ERROR: one line that says why), or "" */
     int error;                 /* ERROR: a negative RTMPKIT_E* code */
+    const char *tc_url;        /* RECONNECT_REQUEST: the server's tcUrl as sent (absolute, or
+                                * relative to ours; at most RTMPKIT_MAX_TC_URL bytes), or ""
+                                * when it gave none (reconnect to the same); else "" */
 } rtmpkit_event;
 
 /* Returns NULL on bad config or no memory. */

@@ -50,6 +50,11 @@ typedef struct rtmpkit_session_config {
      * hole), a lost connection (RTMPKIT_ETIMEOUT) that the policy retries. 0: off (media
      * may stop for ever; the client's idle timeout still catches a silent link). */
     int no_media_end_ms;
+    /* 1: follow Enhanced RTMP's ReconnectRequest, and so announce Reconnect in capsEx (the
+     * client's caps, or capsEx alone; 0: the bit is taken out). play: next_event moves by
+     * itself (a MOVED event); publish: the publisher moves at the next keyframe
+     * (rtmpkit_session_move_pending/_start/_finish). */
+    int follow_reconnect_request;
 } rtmpkit_session_config;
 
 enum rtmpkit_session_event_type {
@@ -57,6 +62,9 @@ enum rtmpkit_session_event_type {
     RTMPKIT_SESSION_RECONNECTING,   /* the connection failed: the next attempt is in delay_ms */
     RTMPKIT_SESSION_RESUMED,        /* connected again and playing or publishing */
     RTMPKIT_SESSION_NO_MEDIA,       /* no media for no_media_end_ms, the server still talks */
+    RTMPKIT_SESSION_MOVED,          /* play: the server asked us to reconnect elsewhere
+                                     * (ReconnectRequest) and the stream now plays there: for
+                                     * the caller, like RESUMED (new timestamps may start) */
 };
 
 typedef struct rtmpkit_session_event {
@@ -109,6 +117,32 @@ RTMPKIT_API int rtmpkit_session_lost(rtmpkit_session *s, int err, const char *wh
  * the attempt itself (TCP, TLS, handshake, connect, publish) blocks for at most the
  * client's connect timeout plus its handshake timeout. */
 RTMPKIT_API int rtmpkit_session_poll(rtmpkit_session *s);
+
+/* Enhanced RTMP ReconnectRequest, for a publisher (a player's next_event does it all).
+ * "Make before break": the new connection publishes before the old one is closed, so
+ * nothing is lost or sent twice if the caller switches at a keyframe:
+ *   rtmpkit_session_move_pending   whether the server asked (checked after each pump);
+ *   rtmpkit_session_move_start     at the keyframe: connects to the new URL and publishes
+ *                                  there; the session's client (the same pointer) now
+ *                                  sends there, the old connection is kept aside;
+ *   (the caller sends metadata, sequence headers and the keyframe on the client)
+ *   rtmpkit_session_move_finish    closes the old connection politely. */
+
+/* 1 when the server asked us to move and the new URL is acceptable (one log line says
+ * where; a refused one gets one line why, and is forgotten), else 0. */
+RTMPKIT_API int rtmpkit_session_move_pending(rtmpkit_session *s);
+/* Returns 0 when publishing (or playing) at the new URL, or an error: one log line says
+ * why, the request is forgotten and the old connection goes on as before. Blocks for the
+ * connect like a reconnect attempt. A new place that refuses to publish the stream as
+ * taken (NetStream.Publish.BadName: the same server still has it from us) gets the old
+ * connection ended first (break before make); if the new place still refuses, the result
+ * is RTMPKIT_ENETWORK: the connection is lost, for rtmpkit_session_lost, whose attempts
+ * then go to the new place. */
+RTMPKIT_API int rtmpkit_session_move_start(rtmpkit_session *s);
+/* Closes the connection move_start left (nothing when there is none). */
+RTMPKIT_API void rtmpkit_session_move_finish(rtmpkit_session *s);
+/* Moves made so far. */
+RTMPKIT_API int rtmpkit_session_moves(const rtmpkit_session *s);
 
 /* 1 between a failure the policy retries and the attempt that succeeds, else 0. */
 RTMPKIT_API int rtmpkit_session_reconnecting(const rtmpkit_session *s);

@@ -32,6 +32,21 @@ RTMPKIT_API int rtmpkit_url_override(rtmpkit_url *u, const char *app, const char
 
 RTMPKIT_API void rtmpkit_url_free(rtmpkit_url *u);
 
+/* The longest tcUrl a server may ask us to move to (Enhanced RTMP ReconnectRequest). */
+#define RTMPKIT_MAX_TC_URL 1024
+
+/* Enhanced RTMP ReconnectRequest: the URL to move to. tc_url is the server's tcUrl: an
+ * absolute rtmp:// or rtmps:// URL, or a reference relative to cur->tc_url ("//host/app",
+ * "/app", "app", RFC 3986); NULL or "": cur's own. The result has the scheme, host, port,
+ * app (with its query) and tcUrl of the new place, and cur's stream (name or key, with
+ * its query), user and password. Refused with RTMPKIT_EBAD_URL, *why set to a few words
+ * that say why: more than RTMPKIT_MAX_TC_URL bytes, control bytes or spaces, a scheme
+ * other than rtmp/rtmps, user info, a fragment, "." or ".." segments, no host or app,
+ * and a move from rtmps to plain rtmp (the key would travel in clear). Returns 0 (free
+ * *out with rtmpkit_url_free), RTMPKIT_EBAD_URL (nothing to free) or RTMPKIT_ENOMEM. */
+RTMPKIT_API int rtmpkit_url_resolve_move(const rtmpkit_url *cur, const char *tc_url, rtmpkit_url *out,
+                                         const char **why);
+
 /* Formats u for a log line into buf (always NUL-terminated, truncated to len):
  * userinfo becomes "***@", every query value becomes "***", and the stream becomes
  * "***" when hide_stream is set (a publish key). Returns the length it needed. */

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Enhanced RTMP ReconnectRequest, end to end. The scripted server (--mode
+# reconnect-request) asks mid-stream to move to the real nginx-rtmp:
+# 1. rtmp-push, absolute tcUrl: every frame reaches the scripted server (before the
+#    keyframe where the publisher moves) or nginx (from it on), in order, none twice;
+#    nginx's stream (recorded there) starts with a keyframe, its timestamps step like the
+#    source's and never go back; the key is in no log line.
+# 2. rtmp-dump, relative tcUrl ("//127.0.0.1:PORT/live") where a publisher is live: one
+#    file that holds the scripted server's audio, then nginx's stream; timestamps never
+#    go back.
+# 3. rtmp-play --no-display follows too, and decodes nginx's video.
+# 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
+#    followed: the recording holds the scripted server's whole stream.
+# 5. Hostile tcUrls (another scheme, 2000 bytes, control bytes): one warning line, no
+#    control byte on stderr, and the recording goes on to the end of the stream.
+. "$(dirname "$0")/lib.sh"
+it_setup reconnect_request
+need_servers
+
+DUMP=$BUILD/cli/rtmp-dump
+PUSH=$BUILD/cli/rtmp-push
+PLAY=$BUILD/cli/rtmp-play
+SCRIPTED="$IT_ROOT/tests/servers/scripted_server.py"
+FLVINFO="$IT_LIB_DIR/flvinfo.py"
+for cmd in "$DUMP" "$PUSH" "$PLAY"; do
+    [ -x "$cmd" ] || { fail build "$cmd not built"; it_finish; exit 1; }
+done
+SRC=$(gen_media move 4)
+[ -s "$SRC" ] || { fail gen_media "could not generate the source"; it_finish; exit 1; }
+AFTER=40   # the scripted server's media before its request
+
+# start_scripted TAG TCURL [ARGS...]: a scripted server asking to move to TCURL; sets
+# SPORT and SLOG.
+start_scripted() {
+    local tag=$1 url=$2; shift 2
+    SLOG=$T/scripted-$tag.log
+    run_bg "$SLOG" python3 "$SCRIPTED" --port 0 --mode reconnect-request --reconnect-url "$url" \
+        --request-after "$AFTER" --media "$SRC" --timeout 60 "$@"
+    SPORT=""
+    wait_for "grep -q '^listening' '$SLOG'" 10 &&
+        SPORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SLOG" | head -n1)
+    [ -n "$SPORT" ] || fail "scripted-$tag" "the scripted server did not start: $(head -c 300 "$SLOG")"
+}
+
+# audio_md5s FILE [N]: the md5 of the first N (all) AAC frames' payloads.
+audio_md5s() {
+    python3 "$FLVINFO" --frames "$1" | awk '$1 == "a" && $4 == "frame" { print $9 }' | head -n "${2:-1000000}"
+}
+
+# caps_ex LOG: the capsEx of the last connect the scripted server logged.
+caps_ex() {
+    sed -n 's/.*connect announces.*capsEx=\([0-9]*\).*/\1/p' "$1" | tail -n1
+}
+
+# 1. push, make before break -------------------------------------------------------
+NAME=$(uniq_name move)
+mkdir -p "$T/rec"
+start_scripted push "$NGINX_URL/live" --record "$T/rec"
+if [ -n "$SPORT" ]; then
+    run_bg "$T/nginx-dump.log" timeout 40 "$DUMP" -v "$NGINX_URL/live/$NAME" -o "$T/nginx.flv"
+    NDUMP=$BG_PID
+    # the recording at nginx plays (and waits for the publisher: idle streams) before the push
+    wait_for "grep -q 'Enhanced RTMP capabilities' '$T/nginx-dump.log'" 20 ||
+        fail push "the recording at nginx did not start: $(tail -2 "$T/nginx-dump.log")"
+    timeout 40 "$PUSH" -v "$SRC" "rtmp://127.0.0.1:$SPORT/live/$NAME" >"$T/push.out" 2>"$T/push.log"
+    rc=$?
+    wait_pid "$NDUMP" 20
+    if [ $rc != 0 ]; then
+        fail push "exit $rc: $(tail -3 "$T/push.log")"
+    elif ! grep -q "publishing at rtmp://127.0.0.1:$NGINX_PORT/live/\*\*\*" "$T/push.log"; then
+        fail push "no move: $(tail -5 "$T/push.log")"
+    else
+        check push-frames python3 "$IT_LIB_DIR/move_check.py" "$T/rec/conn-0.bin" "$T/nginx.flv" "$SRC"
+        check push-monotonic check_monotonic "$T/nginx.flv"
+        if grep -q "$NAME" "$T/push.log"; then fail push-key "the key is in the log"; else pass push-key; fi
+    fi
+fi
+
+# 2. dump follows a relative tcUrl into one file -----------------------------------
+NAME=$(uniq_name move)
+run_bg "$T/live-push.log" timeout 40 "$PUSH" -v --loop 4 "$SRC" "$NGINX_URL/live/$NAME"
+LIVE=$BG_PID
+wait_for "grep -q 'Enhanced RTMP capabilities' '$T/live-push.log'" 20 ||
+    fail live-push "the publisher at nginx did not start: $(tail -2 "$T/live-push.log")"
+start_scripted dump "//127.0.0.1:$NGINX_PORT/live"
+if [ -n "$SPORT" ]; then
+    timeout 30 "$DUMP" -v "rtmp://127.0.0.1:$SPORT/live/$NAME" -o "$T/follow.flv" --duration 3 \
+        >"$T/dump.out" 2>"$T/dump.log"
+    rc=$?
+    info=$(python3 "$FLVINFO" "$T/follow.flv" 2>&1)
+    if [ $rc != 0 ] || ! grep -q "reconnected where the server asked" "$T/dump.log"; then
+        fail dump "exit $rc, no move: $(tail -3 "$T/dump.log")"
+    elif ! [[ "$info" =~ video=([1-9][0-9]*) ]]; then
+        fail dump "no video from nginx in the file: $info"
+    elif ! cmp -s <(audio_md5s "$T/follow.flv" "$AFTER") <(audio_md5s "$SRC" "$AFTER"); then
+        fail dump "the file does not start with the scripted server's $AFTER audio frames"
+    else
+        pass dump
+        check dump-monotonic check_monotonic "$T/follow.flv"
+    fi
+    [ "$(caps_ex "$SLOG")" != "" ] && (( $(caps_ex "$SLOG") & 1 )) && pass dump-caps ||
+        fail dump-caps "connect did not announce Reconnect: capsEx $(caps_ex "$SLOG")"
+fi
+
+# 3. play --no-display follows -----------------------------------------------------
+start_scripted play "$NGINX_URL/live"
+if [ -n "$SPORT" ]; then
+    timeout 30 "$PLAY" -v --no-display --duration 1 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+        >"$T/play.out" 2>"$T/play.log"
+    rc=$?
+    frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/play.log" | tail -n1)
+    if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NGINX_PORT/live/$NAME" "$T/play.log"; then
+        fail play "exit $rc, no move: $(tail -3 "$T/play.log")"
+    elif [ "${frames:-0}" -lt 1 ]; then
+        fail play "no video decoded from nginx: $(tail -2 "$T/play.log")"
+    else
+        pass play
+    fi
+fi
+stop_pid "$LIVE" >/dev/null
+
+# 4. --reconnect 0: not announced, not followed ------------------------------------
+start_scripted nobit "$NGINX_URL/live"
+if [ -n "$SPORT" ]; then
+    timeout 30 "$DUMP" -v --reconnect 0 "rtmp://127.0.0.1:$SPORT/live/x" -o "$T/nobit.flv" \
+        >"$T/nobit.out" 2>"$T/nobit.log"
+    rc=$?
+    caps=$(caps_ex "$SLOG")
+    if [ $rc != 0 ] || [ -z "$caps" ] || (( caps & 1 )); then
+        fail no-bit "exit $rc, capsEx ${caps:-none}: $(tail -2 "$T/nobit.log")"
+    elif grep -q "playing at" "$T/nobit.log" || [ "$(audio_md5s "$T/nobit.flv" | wc -l)" != $((AFTER + 20)) ]; then
+        fail no-bit "the request was followed, or the stream is not whole: $(python3 "$FLVINFO" "$T/nobit.flv")"
+    else
+        pass no-bit
+    fi
+fi
+
+# 5. hostile tcUrls: refused in one line, the stream goes on -----------------------
+for hostile in "http://127.0.0.1:$NGINX_PORT/live" @long @control; do
+    tag=${hostile//[^a-z]/}
+    tag=${tag:0:8}
+    start_scripted "$tag" "$hostile"
+    [ -n "$SPORT" ] || continue
+    timeout 30 "$DUMP" "rtmp://127.0.0.1:$SPORT/live/x" -o "$T/$tag.flv" >"$T/$tag.out" 2>"$T/$tag.err"
+    rc=$?
+    if [ $rc != 0 ] || [ "$(wc -l <"$T/$tag.err")" != 1 ] || ! grep -qE "refused|ignored" "$T/$tag.err"; then
+        fail "hostile-$tag" "exit $rc, not one refusal line: $(head -c 300 "$T/$tag.err")"
+    elif LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$T/$tag.err"; then
+        fail "hostile-$tag" "control bytes on stderr"
+    elif [ "$(audio_md5s "$T/$tag.flv" | wc -l)" != $((AFTER + 20)) ]; then
+        fail "hostile-$tag" "the stream did not go on: $(python3 "$FLVINFO" "$T/$tag.flv")"
+    else
+        pass "hostile-$tag"
+    fi
+done
+
+it_finish
