@@ -110,7 +110,7 @@ static const struct option_spec option_table[] = {
       "the server up to the application (rtmp://host/app), instead of a URL argument; with --key" },
     { "key", 0, ARG_STRING, ALL_COMMANDS, OPT(key), "KEY",
       "the stream key (the stream name; visible in the process list: prefer --key-file or RTMP_STREAM_KEY)" },
-    { "key-file", 0, ARG_STRING, ALL_COMMANDS, OPT(key_file), "FILE", "read the stream key from the first line of FILE" },
+    { "key-file", 0, ARG_STRING, ALL_COMMANDS, OPT(key_file), "FILE", "read the stream key from the first line of FILE (rtmp-push with several URLs: one key a line, in order)" },
     { "user", 0, ARG_STRING, ALL_COMMANDS, OPT(user), "NAME", "user name for authmod=adobe/llnw server authentication" },
     { "password", 0, ARG_STRING, ALL_COMMANDS, OPT(password), "PW",
       "password for server authentication (visible in the process list: prefer RTMP_PASSWORD)" },
@@ -143,7 +143,7 @@ static const char *usage_line(enum cli_command command)
 {
     switch (command) {
     case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
-    case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [options]";
+    case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [URL...] [options]";
     case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
     case CLI_PROBE: return "rtmp://host[:port]/app/stream [--json] [options]";
     }
