@@ -210,11 +210,13 @@ int push_fanout_new(struct push_fanout **out, const struct cli_options *opts, rt
 static void dest_end(struct dest *d, int err)
 {
     struct push_fanout *f = d->fan;
+    int order = 0;
     pthread_mutex_lock(&f->lock);
     if (err < 0 && err != RTMPKIT_ECANCELLED)
-        d->fail_order = ++f->failures;
+        order = ++f->failures;
     pthread_mutex_unlock(&f->lock);
     pthread_mutex_lock(&d->lock);
+    d->fail_order = order;
     d->state = DEST_DONE;
     d->err = err == RTMPKIT_ECANCELLED ? 0 : err;
     d->interrupted = err == RTMPKIT_ECANCELLED;
