@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,7 +346,14 @@ static void *dest_main(void *arg)
 int push_fanout_start(struct push_fanout *f, const struct cli_stats *stats, int realtime)
 {
     int err = 0, sending = 0;
+    sigset_t stop, old;
     f->realtime = realtime;
+    /* SIGINT and SIGTERM go to the reader, so that they interrupt a blocking read of
+     * stdin or a device; the destinations see the flag within a wait step. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
     for (int i = 0; i < f->n; i++) {
         struct dest *d = &f->dests[i];
         d->stats = *stats;
@@ -362,6 +370,7 @@ int push_fanout_start(struct push_fanout *f, const struct cli_stats *stats, int 
         }
         d->thread_started = 1;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_mutex_lock(&f->lock);
     while (f->started < f->n)
         timed_wait(&f->cond, &f->lock);
