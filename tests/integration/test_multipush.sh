@@ -161,7 +161,18 @@ check src-frames between "$(count_packets "$T/rec4.flv" v)" 99 101
 # Encoded once: both servers got the very same packets.
 check src-encoded-once same_recordings "$T/rec4.flv" "$T/rec5.flv"
 
-# ---- 3. Usage: keys that do not fit the URLs. ----
+# ---- 3. SIGINT: every destination unpublishes, the run ends 0. ----
+n6=$(uniq_name mp-int-nginx); n7=$(uniq_name mp-int-nms)
+run_bg "$T/push3.log" timeout -k 2 60 "$PUSH" -v --size 320x240 --fps 25 testsrc "$NGINX_URL/live/$n6" "$NMS_URL/live/$n7"
+push=$BG_PID
+wait_for "[ \$(grep -c 'publishing to' '$T/push3.log') = 2 ]" 20
+sleep 1
+kill -INT "$push"
+wait_pid "$push" 20; rc=$?
+check int-exit-0 test "$rc" = 0
+check int-both-interrupted sh -c "[ \$(grep -Ec '^rtmp-push: destination #[12] .*: sent [1-9].*; interrupted\$' '$T/push3.log') = 2 ]"
+
+# ---- 4. Usage: keys that do not fit the URLs. ----
 printf 'onlyone\n' >"$T/key1"
 expect_error key-file-short 2 'has 1 line for 2 URLs' "$PUSH" -q --key-file "$T/key1" testsrc "$NGINX_URL/live" "$NMS_URL/live"
 expect_error key-one-stream 2 'several URLs' "$PUSH" -q --key k1234 testsrc "$NGINX_URL/live" "$NMS_URL/live"
