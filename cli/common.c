@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,7 +110,7 @@ static const struct option_spec option_table[] = {
       "the server up to the application (rtmp://host/app), instead of a URL argument; with --key" },
     { "key", 0, ARG_STRING, ALL_COMMANDS, OPT(key), "KEY",
       "the stream key (the stream name; visible in the process list: prefer --key-file or RTMP_STREAM_KEY)" },
-    { "key-file", 0, ARG_STRING, ALL_COMMANDS, OPT(key_file), "FILE", "read the stream key from the first line of FILE" },
+    { "key-file", 0, ARG_STRING, ALL_COMMANDS, OPT(key_file), "FILE", "read the stream key from the first line of FILE (rtmp-push with several URLs: one key a line, in order)" },
     { "user", 0, ARG_STRING, ALL_COMMANDS, OPT(user), "NAME", "user name for authmod=adobe/llnw server authentication" },
     { "password", 0, ARG_STRING, ALL_COMMANDS, OPT(password), "PW",
       "password for server authentication (visible in the process list: prefer RTMP_PASSWORD)" },
@@ -142,7 +143,7 @@ static const char *usage_line(enum cli_command command)
 {
     switch (command) {
     case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
-    case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [options]";
+    case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [URL...] [options]";
     case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
     case CLI_PROBE: return "rtmp://host[:port]/app/stream [--json] [options]";
     }
@@ -361,7 +362,33 @@ static int store_option(const struct option_spec *o, const char *arg, const char
     return -1;
 }
 
-#define MAX_POSITIONAL 3
+#define MAX_POSITIONAL (2 + CLI_MAX_URLS)
+
+/* An argument that names an RTMP server (rtmp://, rtmps://...), not an input. */
+static int is_rtmp_url(const char *s)
+{
+    const char *sep = strstr(s, "://");
+    return strncasecmp(s, "rtmp", 4) == 0 && sep && sep - s <= 7;
+}
+
+/* rtmp-push without --server: INPUT [AUDIO_INPUT] URL [URL...]; the second argument is
+ * the audio input unless it is an RTMP URL. */
+static int take_push_positional(const char *name, const char **positional, int count, struct cli_options *opts)
+{
+    int first_url = count >= 3 && !is_rtmp_url(positional[1]) ? 2 : 1;
+    if (count < 2)
+        return usage_error(name, count == 0 ? "no input and URL given" : "no URL given (rtmp-push INPUT URL)");
+    if (count - first_url > CLI_MAX_URLS)
+        return usage_error(name, "at most %d destination URLs", CLI_MAX_URLS);
+    opts->input = positional[0];
+    opts->audio_input = first_url == 2 ? positional[1] : NULL;
+    for (int i = first_url; i < count; i++)
+        opts->urls[opts->n_urls++] = positional[i];
+    opts->url = opts->urls[0];
+    if (opts->n_urls > 1 && opts->key)
+        return usage_error(name, "--key names one stream: with several URLs give the keys in --key-file lines or in the URLs");
+    return -1;
+}
 
 /* Assigns the arguments that are not options: [INPUT [AUDIO_INPUT]] URL. Returns -1 when
  * they fit, or the usage exit status after reporting. */
@@ -372,6 +399,8 @@ static int take_positional(enum cli_command command, const char *name, const cha
     int urls = opts->server ? 0 : 1;
     int inputs = command == CLI_PUSH ? count - urls : 0;
     int max = (command == CLI_PUSH ? 2 : 0) + urls;
+    if (command == CLI_PUSH && urls)
+        return take_push_positional(name, positional, count, opts);
     if (command == CLI_PUSH && inputs <= 0)
         return usage_error(name, count == 0 ? "no input and URL given" : "no URL given (rtmp-push INPUT URL)");
     if (command != CLI_PUSH && count < urls)

@@ -27,6 +27,8 @@
 #define CLI_DEFAULT_RECONNECT_PROBE 0       /* a probe reports what it saw; it does not wait out an outage */
 #define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
 
+#define CLI_MAX_URLS 16   /* rtmp-push: destinations of one input */
+
 enum cli_command {
     CLI_DUMP = 1 << 0,
     CLI_PUSH = 1 << 1,
@@ -94,6 +96,9 @@ struct cli_options {
     int no_audio;
     int no_video;
     int queue_ms;
+    /* rtmp-push INPUT URL [URL...]: the destinations, in order (urls[0] is also url) */
+    const char *urls[CLI_MAX_URLS];
+    int n_urls;
     /* rtmp-play */
     int latency_ms;              /* target end-to-end buffer */
     int volume;                  /* 0..100 */

@@ -3,8 +3,10 @@
  * RTMP for all but H.264/AAC) and encoding anything else to H.264/AAC. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
+#include "push_fanout.h"
 #include "source.h"
 #include "stats.h"
 #include "rtmpkit/clock.h"
@@ -29,6 +31,8 @@ struct pusher {
     int64_t pass_ms;            /* one pass over the input, -1: not known */
     int64_t total_ms;           /* all passes, or --duration; -1: not known */
     int checked_caps[2];        /* audio, video: the first sequence header was checked */
+    const char *destination;    /* the URL, key redacted (the stats lines') */
+    struct push_fanout *fanout; /* several URLs: the destinations (session, publisher unused) */
 };
 
 /* How much there is to send: the passes of a file of known length, --duration if less. */
@@ -58,23 +62,7 @@ static void stats_sample(const struct pusher *p, const char *state, struct cli_s
     s->queue_ms = st.queue_latency_ms < 0 ? 0 : st.queue_latency_ms;
     wall = p->first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - p->first_send_ms) : 0;
     s->lateness_ms = !p->realtime ? -1 : wall > st.last_dts_ms - p->first_dts_ms ? wall - (st.last_dts_ms - p->first_dts_ms) : 0;
-}
-
-/* Once per media type, at its first sequence header: a warning when the server announced
- * Enhanced RTMP codecs and this one is not among them (it may still pass it on). */
-static void check_server_lists(struct pusher *p, const rk_tag *tag)
-{
-    const rtmpkit_caps *caps = rtmpkit_client_server_caps(rtmpkit_session_client(p->session));
-    int video = tag->type == RTMPKIT_FLV_VIDEO;
-    rtmpkit_tag_header h;
-    if ((tag->type != RTMPKIT_FLV_VIDEO && tag->type != RTMPKIT_FLV_AUDIO) || p->checked_caps[video]
-        || rtmpkit_tag_parse(tag->type, tag->data, tag->size, &h) <= 0 || !h.config || !h.track.fourcc)
-        return;
-    p->checked_caps[video] = 1;
-    if (rtmpkit_caps_lists(caps, video, h.track.fourcc) == 0)
-        rtmpkit_logf(p->log, RTMPKIT_LOG_WARN, "the server does not list %s codec %c%c%c%c among its capabilities",
-                     video ? "video" : "audio", (char)(h.track.fourcc >> 24), (char)(h.track.fourcc >> 16),
-                     (char)(h.track.fourcc >> 8), (char)h.track.fourcc);
+    s->destination = p->destination;
 }
 
 static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
@@ -155,7 +143,7 @@ static int push_stream(struct pusher *p)
             p->first_dts_ms = tag.dts_ms;
         }
         if (tag.flags & RTMPKIT_MEDIA_CONFIG)
-            check_server_lists(p, &tag);
+            push_check_server_caps(p->session, p->log, p->checked_caps, &tag);
         if ((err = rtmpkit_publisher_send(p->publisher, &tag)) < 0)
             break;
         draw_progress(p, &progress, 0);
@@ -175,6 +163,96 @@ static int push_stream(struct pusher *p)
         return 0;
     }
     return err;
+}
+
+/* Several URLs, paced: waits for the tag's moment in real time (from the first tag),
+ * keeping the stats and progress lines going. Returns 0 or RTMPKIT_ECANCELLED. */
+static int wait_for_moment(struct pusher *p, const rk_tag *tag, struct cli_progress *progress)
+{
+    for (;;) {
+        uint64_t now = rtmpkit_monotonic_ms();
+        uint64_t due = p->first_send_ms + (uint64_t)(tag->dts_ms > p->first_dts_ms ? tag->dts_ms - p->first_dts_ms : 0);
+        uint64_t step;
+        struct timespec ts;
+        if (*p->cancel)
+            return RTMPKIT_ECANCELLED;
+        if (now >= due)
+            return 0;
+        step = due - now < 50 ? due - now : 50;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)step * 1000000;
+        nanosleep(&ts, NULL);
+        push_fanout_tick(p->fanout, 0);
+        push_fanout_progress(p->fanout, progress, 0);
+    }
+}
+
+/* Several URLs: reads the input once and hands each tag to every destination, in real
+ * time when paced, until its end, --duration, a signal, an input error or the end of
+ * every destination. */
+static int push_to_all(struct pusher *p, int paced)
+{
+    struct cli_progress progress;
+    int64_t limit_ms = p->opts->duration > 0 ? (int64_t)(p->opts->duration * 1000) : -1;
+    int err = 0;
+    rk_tag tag;
+    int n;
+
+    cli_progress_init(&progress, p->opts);
+    for (;;) {
+        if (*p->cancel) {
+            err = RTMPKIT_ECANCELLED;
+            break;
+        }
+        n = rk_source_read(p->source, &tag);
+        if (n <= 0) {
+            err = n < 0 && *p->cancel ? RTMPKIT_ECANCELLED : n;
+            p->error_logged = n < 0;
+            break;
+        }
+        if (limit_ms >= 0 && tag.dts_ms >= limit_ms && !(tag.flags & RTMPKIT_MEDIA_CONFIG))
+            break;
+        if (!p->first_send_ms) {
+            p->first_send_ms = rtmpkit_monotonic_ms();
+            p->first_dts_ms = tag.dts_ms;
+        }
+        if (paced && (err = wait_for_moment(p, &tag, &progress)) < 0)
+            break;
+        if ((err = push_fanout_send(p->fanout, &tag)) < 0)
+            break;   /* every destination has ended */
+        push_fanout_progress(p->fanout, &progress, 0);
+        push_fanout_tick(p->fanout, 0);
+    }
+    while ((err >= 0 || err == RTMPKIT_ECANCELLED) && rk_source_end(p->source, &tag) > 0)
+        if (push_fanout_send(p->fanout, &tag) < 0)
+            break;
+    push_fanout_progress(p->fanout, &progress, 1);
+    cli_progress_end(&progress);
+    return err;
+}
+
+/* Several URLs: a thread per destination (push_fanout.h). Returns 0 when the input was
+ * sent to the end (or a signal came) and every destination ended normally; else the
+ * input's error, or the error of the destination that failed first. */
+static int push_multi(struct pusher *p)
+{
+    int live = rk_source_is_live(p->source);
+    int paced = p->opts->pace || (!p->opts->no_pace && !live);
+    int err, fin;
+    p->realtime = paced || live;
+    if ((err = push_fanout_start(p->fanout, &p->stats, p->realtime)) < 0) {
+        p->error_logged = 1;   /* each destination said why */
+        push_fanout_finish(p->fanout, 0);
+        return err;
+    }
+    err = push_to_all(p, paced);
+    fin = push_fanout_finish(p->fanout, err == RTMPKIT_ECANCELLED);
+    p->error_logged = 1;
+    if (err == RTMPKIT_ECANCELLED) {
+        rtmpkit_logf(p->log, RTMPKIT_LOG_INFO, "interrupted: unpublishing");
+        return 0;
+    }
+    return err < 0 && err != RTMPKIT_ECANCELLED ? err : fin;
 }
 
 /* The publisher over the session's client: files in real time; stdin and devices as they
@@ -268,9 +346,14 @@ int main(int argc, char **argv)
     p.opts = &opts;
     p.log = &log;
     p.cancel = cli_install_signals();
-    if ((err = cli_parse_url(&opts, &log, 1, &url)) < 0)
-        goto done;
-    have_url = 1;
+    if (opts.n_urls > 1) {
+        if ((err = push_fanout_new(&p.fanout, &opts, &log)) < 0)
+            goto done;
+    } else {
+        if ((err = cli_parse_url(&opts, &log, 1, &url)) < 0)
+            goto done;
+        have_url = 1;
+    }
     if (opts.no_audio && opts.no_video) {
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--no-audio and --no-video leave nothing to send");
         err = RTMPKIT_EUSAGE;
@@ -298,9 +381,14 @@ int main(int argc, char **argv)
         goto done;   /* the source logged why */
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "input: %s", rk_source_describe(p.source));
     measure_input(&p);
+    if (p.fanout) {
+        err = push_multi(&p);
+        goto done;
+    }
 
     rtmpkit_url_format_redacted(&url, 1, shown, sizeof shown);
     rtmpkit_logf(&log, RTMPKIT_LOG_INFO, "publishing to %s", shown);
+    p.destination = shown;
     if ((err = cli_start_session(&opts, &url, &log, 1, 0, &p.session)) < 0)
         goto done;
     if ((err = start_publisher(&p)) < 0)
@@ -311,6 +399,7 @@ int main(int argc, char **argv)
     report_totals(&p);
     stats_tick(&p, 1);
 done:
+    push_fanout_free(p.fanout);
     cli_stats_close(&p.stats);
     rtmpkit_publisher_free(p.publisher);
     rtmpkit_session_free(p.session);   /* FCUnpublish, deleteStream */

@@ -39,6 +39,26 @@ static void put_optional(FILE *out, const char *key, int64_t v)
         fprintf(out, ",\"%s\":%lld", key, (long long)v);
 }
 
+/* A string value, or null; quotes, backslashes and control bytes escaped. */
+static void put_string(FILE *out, const char *key, const char *v)
+{
+    fprintf(out, ",\"%s\":", key);
+    if (!v) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(out, "\\%c", *c);
+        else if (*c < 0x20 || *c == 0x7f)
+            fprintf(out, "\\u%04x", *c);
+        else
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
 static void write_json(const struct cli_stats *st, const struct cli_stats_sample *s, uint64_t now, double kbps)
 {
     fprintf(st->out, "{\"t_ms\":%llu,\"state\":\"%s\",\"bytes\":%llu,\"bitrate_kbps\":%.1f,"
@@ -48,6 +68,7 @@ static void write_json(const struct cli_stats *st, const struct cli_stats_sample
             (unsigned long long)s->dropped, (long long)(s->media_ms < 0 ? 0 : s->media_ms), s->reconnects);
     put_optional(st->out, "queue_ms", s->queue_ms);
     put_optional(st->out, "lateness_ms", s->lateness_ms);
+    put_string(st->out, "destination", s->destination);
     fputs("}\n", st->out);
 }
 

@@ -19,6 +19,7 @@ struct cli_stats_sample {
     int reconnects;
     int64_t queue_ms;            /* push: how late the oldest frame not yet written is */
     int64_t lateness_ms;         /* push: how far the media sent is behind real time */
+    const char *destination;     /* push: the URL, key redacted; NULL: not this command's */
 };
 
 struct cli_stats {

@@ -5,6 +5,8 @@
 #   scripts/bench.sh            # all benchmarks
 #   scripts/bench.sh record     # recording: rtmp-dump vs rtmpdump vs ffmpeg -c copy
 #   scripts/bench.sh push       # publishing: rtmp-push vs ffmpeg (unpaced copy; live encoding)
+#   scripts/bench.sh scale-push # one input encoded once to 1, 2, 4 destinations: CPU; one
+#                               # destination stalled: what the others delivered
 #   scripts/bench.sh play       # playing: rtmp-play vs ffplay and mpv (first picture, glass to
 #                               # glass, rtmp-play's latency budget, CPU, memory)
 #   scripts/bench.sh soak       # 30 min push -> nginx -> play + dump with a reset every 5 min
@@ -419,6 +421,68 @@ bench_play_cpu() {
   done
 }
 
+# One input to several destinations: rtmp-push encoding its testsrc (720p30, veryfast)
+# to 1, 2 and 4 streams on nginx-rtmp (two rounds, alternating; the median CPU of each),
+# then to 4 with the last one through tests/servers/fault_proxy.py black-holed for 5 s
+# and cut: what the other three delivered, counted by rtmp-dump recorders (goal: every
+# frame). Goal: CPU with 4 destinations at most 1.2 x CPU with 1 (the encoding is done
+# once; each destination only adds its sending).
+bench_scale_push() {
+  local base=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live n round i tool urls
+  local proxy_port=${BENCH_PROXY_PORT:-19597} ctl_port=${BENCH_PROXY_CTL_PORT:-19598}
+  local -a enc=(--duration "$seconds" --size 1280x720 --fps 30 --preset veryfast testsrc)
+  declare -A cpus
+  median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  echo
+  echo "== one input, several destinations: rtmp-push testsrc 720p30 veryfast, $seconds s, to N streams on nginx-rtmp"
+  for round in 1 2; do
+    for n in 1 2 4; do
+      urls=()
+      for ((i = 1; i <= n; i++)); do urls+=("$base/scale-$n-$round-$i-$$"); done
+      timed "push-$n" "$build/cli/rtmp-push" -q "${enc[@]}" "${urls[@]}"
+      cpus[$n]+="$CPU "
+    done
+  done
+  printf '%-14s %8s\n' destinations cpu_s
+  for n in 1 2 4; do
+    cpus[$n]=$(echo "${cpus[$n]}" | median)
+    printf '%-14s %8s\n' "$n" "${cpus[$n]}"
+  done
+  echo "(median of 2 runs each, alternating)"
+  echo "ratios: cpu 2/1 $(ratio "${cpus[2]}" "${cpus[1]}"), cpu 4/1 $(ratio "${cpus[4]}" "${cpus[1]}") (goal <= 1.2)"
+
+  echo
+  echo "== 4 destinations, the 4th through a proxy black-holed 4 s in for 5 s, then cut; rtmp-dump records each"
+  python3 tests/servers/fault_proxy.py --port "$proxy_port" --target "$RTMPKIT_NGINX_PORT" \
+    --control "$ctl_port" --timeout $((seconds + 60)) >"$work/proxy.log" 2>&1 &
+  for i in $(seq 50); do grep -q listening "$work/proxy.log" && break; sleep 0.1; done
+  urls=()
+  local -a recs=()
+  for i in 1 2 3 4; do
+    # The 4th recorder waits out the cut (--wait) and is stopped after the push.
+    "$build/cli/rtmp-dump" -q $([ "$i" = 4 ] && echo --wait) "$base/stall-$i-$$" -o "$work/stall-$i.flv" \
+      2>"$work/stall-rec-$i.err" &
+    recs+=($!)
+    if [ "$i" = 4 ]; then urls+=("rtmp://127.0.0.1:$proxy_port/live/stall-$i-$$"); else urls+=("$base/stall-$i-$$"); fi
+  done
+  sleep 1
+  "$build/cli/rtmp-push" -v --timeout 3 "${enc[@]}" "${urls[@]}" 2>"$work/stall-push.err" &
+  local push=$!
+  sleep 4; echo blackhole >"/dev/tcp/127.0.0.1/$ctl_port"
+  sleep 5; echo reset >"/dev/tcp/127.0.0.1/$ctl_port"
+  wait "$push" || { echo "bench: the push with a stalled destination failed: $(tail -n 1 "$work/stall-push.err")" >&2; BENCH_FAILED=1; }
+  sleep 3; kill -INT "${recs[3]}" 2>/dev/null || true
+  for i in 1 2 3 4; do wait "${recs[$((i - 1))]}" 2>/dev/null || true; done
+  printf '%-12s %14s %14s\n' destination video_recorded video_sent
+  for i in 1 2 3 4; do
+    printf '%-12s %14s %14s\n' "$i$([ "$i" = 4 ] && echo ' (stalled)')" \
+      "$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$work/stall-$i.flv" 2>/dev/null)" \
+      "$(grep -E "destination #$i " "$work/stall-push.err" | sed -n 's/.*, \([0-9]*\) video and.*/\1/p')"
+  done
+  echo "expected video frames: $((seconds * 30)); summary:"
+  grep -E 'destination #[0-9] .*: sent' "$work/stall-push.err" | sed 's/^/  /'
+}
+
 # num_ratio A B: A / B, or n/a when either is not a number.
 num_ratio() {
   if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then ratio "$1" "$2"; else echo n/a; fi
@@ -529,7 +593,8 @@ case $what in
   push) bench_push ;;
   play) bench_play ;;
   soak) bench_soak ;;
+  scale-push) bench_scale_push ;;
   all) bench_record; bench_push; bench_play ;;
-  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, scale-push, all)" >&2; exit 2 ;;
 esac
 [ "$BENCH_FAILED" = 0 ] || { echo "bench: some runs failed: their figures do not count" >&2; exit 1; }
