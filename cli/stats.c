@@ -39,9 +39,30 @@ static void put_optional(FILE *out, const char *key, int64_t v)
         fprintf(out, ",\"%s\":%lld", key, (long long)v);
 }
 
+/* A JSON string (quotes, backslashes and control bytes escaped), or null for NULL. */
+static void put_string(FILE *out, const char *v)
+{
+    if (!v) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
 static void write_json(const struct cli_stats *st, const struct cli_stats_sample *s, uint64_t now, double kbps)
 {
-    fprintf(st->out, "{\"t_ms\":%llu,\"state\":\"%s\",\"bytes\":%llu,\"bitrate_kbps\":%.1f,"
+    fputs("{\"stream\":", st->out);
+    put_string(st->out, s->stream);
+    fprintf(st->out, ",\"t_ms\":%llu,\"state\":\"%s\",\"bytes\":%llu,\"bitrate_kbps\":%.1f,"
             "\"video_frames\":%llu,\"audio_frames\":%llu,\"dropped\":%llu,\"media_ms\":%lld,\"reconnects\":%d",
             (unsigned long long)(now - st->start_ms), s->state, (unsigned long long)s->bytes, kbps,
             (unsigned long long)s->video_frames, (unsigned long long)s->audio_frames,
@@ -53,8 +74,12 @@ static void write_json(const struct cli_stats *st, const struct cli_stats_sample
 
 static void write_text(const struct cli_stats *st, const struct cli_stats_sample *s, uint64_t now, double kbps)
 {
-    fprintf(st->out, "%s: t=%.1f s %s media=%.1f s %.0f kbit/s video=%llu audio=%llu dropped=%llu reconnects=%d",
-            st->name, (double)(now - st->start_ms) / 1000, s->state, (double)(s->media_ms < 0 ? 0 : s->media_ms) / 1000,
+    if (s->stream)
+        fprintf(st->out, "%s: %s:", st->name, s->stream);
+    else
+        fprintf(st->out, "%s:", st->name);
+    fprintf(st->out, " t=%.1f s %s media=%.1f s %.0f kbit/s video=%llu audio=%llu dropped=%llu reconnects=%d",
+            (double)(now - st->start_ms) / 1000, s->state, (double)(s->media_ms < 0 ? 0 : s->media_ms) / 1000,
             kbps, (unsigned long long)s->video_frames, (unsigned long long)s->audio_frames,
             (unsigned long long)s->dropped, s->reconnects);
     if (s->queue_ms >= 0)
