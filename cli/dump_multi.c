@@ -53,9 +53,12 @@ struct stream {
     uint64_t failed_at;          /* order of failures: the first one gives the exit status */
     /* the output */
     char path[PATH_MAX_LEN];     /* the current file */
+    char expanded[PATH_MAX_LEN]; /* the template as it expanded for it (before numbering) */
     int file_no;                 /* 1, 2... (segments and --split parts) */
     rtmpkit_recorder *rec;
-    int64_t file_start_ms;       /* media time of the current file's start, in the stream's time */
+    rtmpkit_timeline tl;         /* the stream's time over all its files (the recorder's twin):
+                                  * where --segment cuts */
+    int64_t file_start_ms;       /* the current file's first frame on tl; -1: none yet */
     int64_t media_ms;            /* the stream's media time so far (all files) */
     uint64_t bytes_before, video_before, audio_before;   /* in the files already closed */
     int has_video;
@@ -240,20 +243,21 @@ static void make_parents(const char *path)
     }
 }
 
-/* The name of the stream's next file: the template now; numbered when it would repeat
- * the last file's name (a template without time fields). */
+/* The name of the stream's next file: the template now; numbered (NAME-2.flv, -3...) when
+ * it gives the last file's name again (a template without time fields, or the same second). */
 static int next_path(struct stream *s)
 {
-    char path[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN], numbered[PATH_MAX_LEN];
     if (expand_template(s, path, sizeof path) < 0)
         return -1;
-    if (s->file_no > 0 && strncmp(path, s->path, sizeof path) == 0) {
-        char base[PATH_MAX_LEN];
-        snprintf(base, sizeof base, "%s", path);
-        if (numbered_name(path, sizeof path, base, s->file_no + 1) < 0)
+    if (s->file_no > 0 && strcmp(path, s->expanded) == 0) {
+        if (numbered_name(numbered, sizeof numbered, path, s->file_no + 1) < 0)
             return -1;
+        snprintf(s->path, sizeof s->path, "%s", numbered);
+    } else {
+        snprintf(s->path, sizeof s->path, "%s", path);
     }
-    snprintf(s->path, sizeof s->path, "%s", path);
+    snprintf(s->expanded, sizeof s->expanded, "%s", path);
     s->file_no++;
     return 0;
 }
@@ -312,7 +316,7 @@ static int open_file(struct multi *m, struct stream *s)
         set_failed(m, s, RTMPKIT_ENOMEM, rtmpkit_strerror(RTMPKIT_ENOMEM));
         return RTMPKIT_ENOMEM;
     }
-    s->file_start_ms = s->media_ms;
+    s->file_start_ms = -1;
     if (s->file_no > 1)
         rtmpkit_logf(&s->log, RTMPKIT_LOG_INFO, "recording file %d to %s", s->file_no, s->path);
     return 0;
@@ -347,18 +351,17 @@ static void keep_config(struct stream *s, uint8_t type, const uint8_t *data, siz
     rtmpkit_put_bytes(&s->configs[i].body, data, len);
 }
 
-/* 1 when this tag starts a new segment: a video keyframe (audio when the stream has no
- * video) after --segment seconds of the current file. */
+/* 1 when this tag (at out_ms on the stream's time) starts a new segment: a video keyframe
+ * (an audio frame when the stream has no video) --segment seconds or more after the
+ * current file's first frame. */
 static int segment_due(const struct multi *m, const struct stream *s, uint8_t type, const uint8_t *data,
-                       size_t len, uint32_t wire)
+                       size_t len, int64_t out_ms)
 {
     rtmpkit_tag_header h;
-    rtmpkit_recorder_stats st;
-    (void)wire;
-    if (m->opts->segment <= 0 || !s->rec || (type != RTMPKIT_FLV_VIDEO && (type != RTMPKIT_FLV_AUDIO || s->has_video)))
+    if (m->opts->segment <= 0 || s->file_start_ms < 0 ||
+        (type != RTMPKIT_FLV_VIDEO && (type != RTMPKIT_FLV_AUDIO || s->has_video)))
         return 0;
-    rtmpkit_recorder_get_stats(s->rec, &st);
-    if (!st.opened || st.duration_ms < (int64_t)(m->opts->segment * 1000))
+    if (out_ms - s->file_start_ms < (int64_t)(m->opts->segment * 1000))
         return 0;
     if (rtmpkit_tag_parse(type, data, len, &h) < 0 || h.config || !h.frame)
         return 0;
@@ -386,8 +389,9 @@ static int record_media(struct multi *m, struct stream *s, const rtmpkit_event *
 {
     const uint8_t *data = ev->data;
     size_t len = ev->length;
-    rtmpkit_recorder_stats st;
-    int err;
+    uint64_t now;
+    int64_t out_ms;
+    int err, config;
     if (m->n_tracks) {
         int keep;
         rtmpkit_buf_reset(&s->filtered);
@@ -399,16 +403,20 @@ static int record_media(struct multi *m, struct stream *s, const rtmpkit_event *
             len = s->filtered.len;
         }
     }
+    now = rtmpkit_monotonic_ms();
+    config = ev->media_type != RTMPKIT_FLV_DATA && rtmpkit_tag_is_config(ev->media_type, data, len);
+    out_ms = rtmpkit_timeline_map(&s->tl, ev->media_type, ev->timestamp, config, now);
     if (ev->media_type == RTMPKIT_FLV_VIDEO)
         s->has_video = 1;
-    if (segment_due(m, s, ev->media_type, data, len, ev->timestamp) && (err = cut_segment(m, s, ev->timestamp)) < 0)
+    if (segment_due(m, s, ev->media_type, data, len, out_ms) && (err = cut_segment(m, s, ev->timestamp)) < 0)
         return err;
     if (m->opts->segment > 0)
         keep_config(s, ev->media_type, data, len);
-    if ((err = rtmpkit_recorder_write(s->rec, ev->media_type, ev->timestamp, data, len, rtmpkit_monotonic_ms())) < 0)
+    if ((err = rtmpkit_recorder_write(s->rec, ev->media_type, ev->timestamp, data, len, now)) < 0)
         return err;
-    rtmpkit_recorder_get_stats(s->rec, &st);
-    s->media_ms = s->file_start_ms + st.duration_ms;
+    if (s->file_start_ms < 0 && ev->media_type != RTMPKIT_FLV_DATA && !config)
+        s->file_start_ms = out_ms;
+    s->media_ms = rtmpkit_timeline_duration(&s->tl);
     return 0;
 }
 
@@ -485,6 +493,7 @@ static int on_event(struct multi *m, struct stream *s, const rtmpkit_session_eve
             }
         }
         rtmpkit_recorder_reconnected(s->rec);
+        rtmpkit_timeline_reconnected(&s->tl);
         return 0;
     case RTMPKIT_SESSION_NO_MEDIA:
         finish_stream(m, s, "no media and the server still answers: the stream has ended");
@@ -513,6 +522,7 @@ static int on_event(struct multi *m, struct stream *s, const rtmpkit_session_eve
         }
         rtmpkit_logf(&s->log, RTMPKIT_LOG_INFO, "stream ended (%s); waiting for it to come back", ev->code);
         rtmpkit_recorder_new_segment(s->rec);
+        rtmpkit_timeline_new_segment(&s->tl);
         return 0;
     case RTMPKIT_EVENT_STATUS:
         rtmpkit_logf(&s->log, RTMPKIT_LOG_INFO, "status %s %s", ev->code, ev->description);
@@ -631,6 +641,7 @@ static void setup_stream(struct multi *m, struct stream *s)
     cli_log_init(&s->log, s->log_prefix, m->opts);
     s->have_log = 1;
     rtmpkit_buf_init(&s->filtered, RTMPKIT_FLV_MAX_TAG_SIZE);
+    rtmpkit_timeline_init(&s->tl, RTMPKIT_TIMELINE_CLOSE_GAPS);
     rtmpkit_url_redact_string(s->url_text, 0, s->shown, sizeof s->shown);
     o.url = s->url_text;
     o.server = NULL;
