@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_setup multidump
 need_servers
+T_START=$(date +%s.%N)
 
 DUMP=$BUILD/cli/rtmp-dump
 FLVINFO="python3 $IT_LIB_DIR/flvinfo.py"
@@ -101,7 +102,7 @@ rtmp://127.0.0.1:1/live/refused $T/bad/refused.flv
 $NMS_URL/live/$good2 $T/bad/$good2.flv
 EOF
 mkdir -p "$T/bad"
-run_bg "$T/bad.log" "$DUMP" --from - <"$T/badlist"
+run_bg "$T/bad.log" bash -c 'exec "$0" --from - <"$1"' "$DUMP" "$T/badlist"   # the list on stdin
 bad_pid=$BG_PID
 sleep 1
 publish_ffmpeg "$SRC" "$NGINX_URL/live/$good1"; p1=$PUBLISH_PID
@@ -175,4 +176,5 @@ check int-summary grep -q "3 streams: 3 complete, 0 failed (interrupted)" "$T/in
 expect_error same-file 2 'would both write' "$DUMP" "$NGINX_URL/live/a" "$NGINX_URL/live/b" -o "$T/same.flv"
 expect_error list-no-output 2 'no output file' "$DUMP" --from <(echo "$NGINX_URL/live/a")
 
+echo "test_multidump took $(seconds_since "$T_START") s (servers started before)"
 it_finish
