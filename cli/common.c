@@ -49,7 +49,8 @@ struct option_spec {
 #define OFFSET_VERSION ((size_t)-2)
 
 static const struct option_spec option_table[] = {
-    { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE", "write the FLV to FILE (- for stdout)" },
+    { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE",
+      "write the FLV to FILE (- for stdout); a template with %n stream, %a app, %h host, strftime fields" },
     { "format", 'f', ARG_FORMAT, CLI_PUSH, OPT(format), "FMT", "format of the next input (v4l2, alsa, pulse, x11grab, mpegts...)" },
     { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default {LOOP})" },
     { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
@@ -145,7 +146,8 @@ static const struct option_spec option_table[] = {
 static const char *usage_line(enum cli_command command)
 {
     switch (command) {
-    case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
+    case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]\n"
+                          "       rtmp-dump URL -o FILE [URL -o FILE...] [--from LIST] [options]   (many streams)";
     case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [options]";
     case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
     case CLI_PROBE: return "rtmp://host[:port]/app/stream [--json] [options]";

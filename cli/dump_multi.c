@@ -67,6 +67,7 @@ struct stream {
     rtmpkit_buf filtered;        /* --track */
     struct cli_stats stats;
     uint64_t started_ms;         /* the first media */
+    int reconnects;              /* connections made again */
 };
 
 struct multi {
@@ -447,7 +448,7 @@ static void stats_sample(const struct stream *s, struct cli_stats_sample *out)
     out->video_frames = s->video_before + st.video_frames;
     out->audio_frames = s->audio_before + st.audio_frames;
     out->media_ms = s->media_ms;
-    out->reconnects = s->session ? rtmpkit_nbsession_reconnects(s->session) : 0;
+    out->reconnects = s->reconnects;
     out->queue_ms = out->lateness_ms = -1;
 }
 
@@ -481,6 +482,7 @@ static int on_event(struct multi *m, struct stream *s, const rtmpkit_session_eve
         return 0;
     case RTMPKIT_SESSION_RESUMED:
         s->state = ST_RECORDING;
+        s->reconnects++;
         if (o->split) {
             rtmpkit_recorder_stats st;
             rtmpkit_recorder_get_stats(s->rec, &st);
@@ -682,19 +684,22 @@ static void setup_stream(struct multi *m, struct stream *s)
 /* Two streams writing one file would ruin both: refused before anything starts. */
 static int check_paths(struct multi *m)
 {
-    for (int i = 0; i < m->n; i++)
+    for (int i = 0; i < m->n; i++) {
+        const struct stream *b = &m->streams[i];
+        if (b->file_no && strcmp(b->path, "-") == 0 && (m->n > 1 || m->opts->segment > 0)) {
+            rtmpkit_logf(&m->log, RTMPKIT_LOG_ERROR, "with several streams or --segment, each stream needs "
+                         "a file (not -)");
+            return RTMPKIT_EUSAGE;
+        }
         for (int j = 0; j < i; j++) {
-            const struct stream *a = &m->streams[j], *b = &m->streams[i];
+            const struct stream *a = &m->streams[j];
             if (a->file_no && b->file_no && strcmp(a->path, b->path) == 0) {
                 rtmpkit_logf(&m->log, RTMPKIT_LOG_ERROR, "streams %d and %d would both write %s "
                              "(use %%n in -o, or a file per URL)", a->index, b->index, a->path);
                 return RTMPKIT_EUSAGE;
             }
-            if (strcmp(b->path, "-") == 0 && b->file_no) {
-                rtmpkit_logf(&m->log, RTMPKIT_LOG_ERROR, "with several streams, each needs a file (not -)");
-                return RTMPKIT_EUSAGE;
-            }
         }
+    }
     return 0;
 }
 

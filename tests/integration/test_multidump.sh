@@ -118,6 +118,28 @@ check bad-names-unknown grep -q "failed: $nobody .*NOT_FOUND, exit status 8" "$T
 check bad-names-refused grep -q "failed: refused .*REFUSED, exit status 4" "$T/bad.log"
 check bad-no-files test ! -e "$T/bad/x.flv" -a ! -e "$T/bad/$nobody.flv" -a ! -e "$T/bad/refused.flv"
 
+# --- One stream's connection dropped by the server (nginx's control: drop subscriber):
+# that stream reconnects into the same file; the other keeps every frame.
+r1=$(uniq_name drop1) r2=$(uniq_name keep2)
+mkdir -p "$T/drop"
+run_bg "$T/drop.log" "$DUMP" -v --stats-file "$T/drop.json" "$NGINX_URL/live/$r1" "$NGINX_URL/live/$r2" -o "$T/drop/%n.flv"
+drop_pid=$BG_PID
+sleep 1
+publish_ffmpeg "$SRC8" "$NGINX_URL/live/$r1"; p1=$PUBLISH_PID
+publish_ffmpeg "$SRC8" "$NGINX_URL/live/$r2"; p2=$PUBLISH_PID
+wait_for "test \$(stat -c %s '$T/drop/$r1.flv' 2>/dev/null || echo 0) -gt 200000" 20
+curl -s -o /dev/null "http://127.0.0.1:$NGINX_HTTP_PORT/control/drop/subscriber?app=live&name=$r1"
+wait_publisher 60 "$p1"; wait_publisher 60 "$p2"
+wait_pid "$drop_pid" 30; rc=$?
+check drop-exit-status test "$rc" = 0
+check drop-reconnected grep -q "$r1: playing again after 1 attempt" "$T/drop.log"
+check drop-other-untouched cmp -s <(video_md5s "$SRC8" v) <(video_md5s "$T/drop/$r2.flv" v)
+check drop-one-file-monotonic check_monotonic "$T/drop/$r1.flv" 0
+check drop-stats-reconnects python3 -c "
+import json, sys
+last = [json.loads(l) for l in open(sys.argv[1]) if '\"$r1\"' in l][-1]
+sys.exit(0 if last['reconnects'] == 1 and last['state'] == 'done' else f'last line {last}')" "$T/drop.json"
+
 # --- --segment 2 with a template: files of about 2 s, each starting on a keyframe with
 # its own header, sequence headers and duration; together exactly the source's packets.
 seg=$(uniq_name seg)
@@ -174,6 +196,7 @@ check int-summary grep -q "3 streams: 3 complete, 0 failed (interrupted)" "$T/in
 
 # --- Usage errors: one line, status 2.
 expect_error same-file 2 'would both write' "$DUMP" "$NGINX_URL/live/a" "$NGINX_URL/live/b" -o "$T/same.flv"
+expect_error segment-stdout 2 'needs a file' "$DUMP" --segment 2 "$NGINX_URL/live/a" -o -
 expect_error list-no-output 2 'no output file' "$DUMP" --from <(echo "$NGINX_URL/live/a")
 
 echo "test_multidump took $(seconds_since "$T_START") s (servers started before)"
