@@ -272,7 +272,8 @@ static rtmpkit_recorder *new_recorder(const char *path)
     return rtmpkit_recorder_new(&cfg);
 }
 
-static void set_failed(struct multi *m, struct stream *s, int err, const char *why)
+/* The stream failed: why is logged unless said already (said 1), and kept for the summary. */
+static void mark_failed(struct multi *m, struct stream *s, int err, const char *why, int said)
 {
     if (s->state == ST_FAILED || s->state == ST_DONE)
         return;
@@ -280,7 +281,13 @@ static void set_failed(struct multi *m, struct stream *s, int err, const char *w
     s->err = err;
     s->failed_at = ++m->failures;
     snprintf(s->why, sizeof s->why, "%s", why);
-    rtmpkit_logf(&s->log, RTMPKIT_LOG_ERROR, "%s", why);
+    if (!said)
+        rtmpkit_logf(&s->log, RTMPKIT_LOG_ERROR, "%s", why);
+}
+
+static void set_failed(struct multi *m, struct stream *s, int err, const char *why)
+{
+    mark_failed(m, s, err, why, 0);
 }
 
 /* Closes the current file and says what it holds; an error closing it fails the stream. */
@@ -650,7 +657,7 @@ static void setup_stream(struct multi *m, struct stream *s)
     if ((err = cli_parse_url(&o, &s->log, 0, &s->url)) < 0) {
         char why[600];
         snprintf(why, sizeof why, "bad URL %s", s->shown);
-        set_failed(m, s, err, why);
+        mark_failed(m, s, err, why, 1);   /* cli_parse_url said why */
         stats_tick(s, 1);
         return;
     }
