@@ -157,7 +157,7 @@ scale_lost() {
 # for N = BENCH_SCALE_RTMPDUMP_N, in the same run.
 bench_scale() {
   local secs=${BENCH_SCALE_SECONDS:-30} ns=${BENCH_SCALE_N:-50 100 200 300} rn=${BENCH_SCALE_RTMPDUMP_N:-50}
-  local src n url name dir cpu rss lost i
+  local src n url name dir cpu rss lost i ours_cpu="" ours_rss=""
   src=$(media_scale "$secs")
   echo
   echo "== many streams: ${secs} s of 720p30 2 Mbit/s through nginx-rtmp to N players"
@@ -177,6 +177,7 @@ bench_scale() {
     printf '%-22s %5s %10s %14s %14s %14s %10s\n' "rtmp-dump (1 process)" "$n" "$cpu" \
       "$(awk -v c="$cpu" -v n="$n" -v s="$secs" 'BEGIN { printf "%.2f", c * 1000 / n / s }')" "$rss" \
       "$(awk -v r="$rss" -v n="$n" 'BEGIN { printf "%.2f", r / n }')" "$lost"
+    [ "$n" = "$rn" ] && { ours_cpu=$cpu; ours_rss=$rss; }
     rm -f "$dir"/*.flv
   done
   # rtmpdump: one process per stream, each under GNU time.
@@ -207,6 +208,7 @@ bench_scale() {
   printf '%-22s %5s %10s %14s %14s %14s %10s\n' "rtmpdump ($n processes)" "$n" "$cpu" \
     "$(awk -v c="$cpu" -v n="$n" -v s="$secs" 'BEGIN { printf "%.2f", c * 1000 / n / s }')" "$rss (sum)" \
     "$(awk -v r="$rss" -v n="$n" 'BEGIN { printf "%.2f", r / n }')" "$lost"
+  [ -n "$ours_cpu" ] && echo "ratios rtmp-dump/rtmpdump at N=$n: cpu $(ratio "$ours_cpu" "$cpu"), peak rss $(ratio "$ours_rss" "$rss")"
 }
 
 
