@@ -19,7 +19,7 @@
 #include "transport.h"
 
 #define READ_BUFFER_SIZE   (16 * 1024)
-#define READS_PER_STEP     8       /* then the others get their turn (poll says there is more) */
+#define READS_PER_STEP     8       /* then the others get their turn (want() asks for a step at once) */
 #define PROBE_STEP_MS      50      /* how often a probe's answer is looked for */
 /* A server that closes this soon after Play.Start, before any media, refused the stream
  * (as in client.c: node-media-server checks its ?sign= token after Start). */
@@ -54,6 +54,8 @@ struct rtmpkit_nbsession {
     unsigned int seed;
     uint8_t in[READ_BUFFER_SIZE];
     size_t in_start, in_end;
+    int more;                      /* the last step stopped reading with bytes maybe left
+                                    * (TLS holds decrypted bytes poll() cannot see) */
     char error[600];
 };
 
@@ -446,8 +448,10 @@ static int pump(rtmpkit_nbsession *s, rtmpkit_session_event *ev)
         }
         if (s->in_start == s->in_end)
             s->in_start = s->in_end = 0;
-        if (reads++ == READS_PER_STEP)
+        if (reads++ == READS_PER_STEP) {
+            s->more = 1;
             return 0;
+        }
         if ((n = read_available(s)) == RTMPKIT_EAGAIN)
             return 0;
         if (n < 0)
@@ -542,6 +546,7 @@ static int advance(rtmpkit_nbsession *s, short revents, rtmpkit_session_event *e
 int rtmpkit_nbsession_step(rtmpkit_nbsession *s, short revents, rtmpkit_session_event *ev)
 {
     memset(ev, 0, sizeof *ev);
+    s->more = 0;
     for (;;) {
         int n;
         if (s->state == NB_FAILED)
@@ -579,6 +584,8 @@ uint64_t rtmpkit_nbsession_want(const rtmpkit_nbsession *s, int *fd, short *even
         rtmpkit_conn_output(s->conn, &pending);
         *fd = s->transport->fd;
         *events = s->transport->ops->poll_events(s->transport, pending > 0);
+        if (s->more)
+            return rtmpkit_monotonic_ms();   /* step again at once: the others had their turn */
         if (s->state == NB_RTMP)
             return s->deadline_ms;
         due = s->last_read_ms + (uint64_t)s->cfg.client.idle_timeout_ms;

@@ -194,6 +194,15 @@ done
 verdict int-files-finished "$int_bad"
 check int-summary grep -q "3 streams: 3 complete, 0 failed (interrupted)" "$T/int.log"
 
+# --- The progress line on a terminal (script(1) gives one): the streams per state and the
+# total bit rate; --duration ends each stream.
+mkdir -p "$T/tty"
+timeout 30 script -q -c "'$DUMP' --duration 2 '$NGINX_URL/live/${ints[0]}' '$NGINX_URL/live/${ints[1]}' -o '$T/tty/%n.flv'" \
+    "$T/tty.txt" >/dev/null 2>&1
+check tty-progress grep -aq '2 rec  0 wait  0 reconn  0 done  0 failed .* kbit/s' "$T/tty.txt"
+check tty-progress-end grep -aq '0 rec  0 wait  0 reconn  2 done  0 failed' "$T/tty.txt"
+check tty-duration awk -v d="$(info "$T/tty/${ints[0]}.flv" meta_duration)" 'BEGIN { exit !(d >= 1.9 && d < 3) }'
+
 # --- Usage errors: one line, status 2.
 expect_error same-file 2 'would both write' "$DUMP" "$NGINX_URL/live/a" "$NGINX_URL/live/b" -o "$T/same.flv"
 expect_error segment-stdout 2 'needs a file' "$DUMP" --segment 2 "$NGINX_URL/live/a" -o -
