@@ -27,6 +27,8 @@ export RTMPKIT_NGINX_TLS_PORT=${RTMPKIT_NGINX_TLS_PORT:-19643} RTMPKIT_NMS_TLS_P
 export RTMPKIT_NGINX_TLS_EXPIRED_PORT=${RTMPKIT_NGINX_TLS_EXPIRED_PORT:-19645}
 export RTMPKIT_NGINX_TLS_WRONG_PORT=${RTMPKIT_NGINX_TLS_WRONG_PORT:-19646}
 export RTMPKIT_NGINX_TLS_SELF_PORT=${RTMPKIT_NGINX_TLS_SELF_PORT:-19647}
+# bench.sh scale fans one stream out to 300 players (and each one's connection).
+export RTMPKIT_NGINX_CONNECTIONS=${RTMPKIT_NGINX_CONNECTIONS:-1024}
 cache=${RTMPKIT_BENCH_DIR:-/tmp/rtmpkit-bench}
 mkdir -p "$cache"
 work=$(mktemp -d /tmp/rtmpkit-bench-run.XXXXXX)
