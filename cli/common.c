@@ -50,7 +50,8 @@ struct option_spec {
 #define OFFSET_VERSION ((size_t)-2)
 
 static const struct option_spec option_table[] = {
-    { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE", "write the FLV to FILE (- for stdout)" },
+    { "output", 'o', ARG_STRING, CLI_DUMP, OPT(output), "FILE",
+      "write the FLV to FILE (- for stdout); a template with %n stream, %a app, %h host, strftime fields" },
     { "format", 'f', ARG_FORMAT, CLI_PUSH, OPT(format), "FMT", "format of the next input (v4l2, alsa, pulse, x11grab, mpegts...)" },
     { "loop", 0, ARG_INT, CLI_PUSH, OPT(loop), "N", "play the input N times (0: forever; default {LOOP})" },
     { "no-pace", 0, ARG_FLAG, CLI_PUSH, OPT(no_pace), NULL, "send a file as fast as the link allows, not in real time" },
@@ -98,6 +99,10 @@ static const struct option_spec option_table[] = {
       "after media stopped for SEC seconds and the server still answers, the stream has ended (default {END_TIMEOUT}; 0: never)" },
     { "split", 0, ARG_FLAG, CLI_DUMP, OPT(split), NULL,
       "after a reconnect, record into a new numbered file (NAME-2.flv, NAME-3.flv...)" },
+    { "from", 0, ARG_STRING, CLI_DUMP, OPT(from), "LIST",
+      "record every stream of LIST (lines \"URL OUTPUT\"; - for stdin) in one process" },
+    { "segment", 0, ARG_SECONDS, CLI_DUMP, OPT(segment), "SEC",
+      "start a new file at the first keyframe after SEC seconds of media (names from the -o template)" },
     { "app", 0, ARG_STRING, ALL_COMMANDS, OPT(app), "APP", "application name (overrides the URL's)" },
     { "stream", 0, ARG_STRING, ALL_COMMANDS, OPT(stream), "NAME", "stream name / playpath (overrides the URL's)" },
     { "tc-url", 0, ARG_STRING, ALL_COMMANDS, OPT(tc_url), "URL", "tcUrl sent in connect (default: from the URL)" },
@@ -142,7 +147,8 @@ static const struct option_spec option_table[] = {
 static const char *usage_line(enum cli_command command)
 {
     switch (command) {
-    case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]";
+    case CLI_DUMP: return "rtmp://host[:port]/app[/instance]/stream [-o FILE|-] [options]\n"
+                          "       rtmp-dump URL -o FILE [URL -o FILE...] [--from LIST] [options]   (many streams)";
     case CLI_PUSH: return "INPUT rtmp://host[:port]/app/key [URL...] [options]";
     case CLI_PLAY: return "rtmp://host[:port]/app/stream [options]";
     case CLI_PROBE: return "rtmp://host[:port]/app/stream [--json] [options]";
@@ -403,6 +409,8 @@ static int take_positional(enum cli_command command, const char *name, const cha
         return take_push_positional(name, positional, count, opts);
     if (command == CLI_PUSH && inputs <= 0)
         return usage_error(name, count == 0 ? "no input and URL given" : "no URL given (rtmp-push INPUT URL)");
+    if (command == CLI_DUMP && opts->from && count == 0)
+        return -1;   /* the URLs are in the list */
     if (command != CLI_PUSH && count < urls)
         return usage_error(name, "no URL given");
     if (count > max)
@@ -460,6 +468,17 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
             /* "+" mode stops at each argument that is not an option: take it, go on. */
             if (optind >= argc)
                 break;
+            if (command == CLI_DUMP) {   /* URL -o FILE pairs: every URL is one stream */
+                if (opts->n_pairs == CLI_MAX_PAIRS)
+                    return usage_error(name, "more than %d URLs: use --from LIST", CLI_MAX_PAIRS);
+                opts->pair_url[opts->n_pairs] = argv[optind];
+                opts->pair_output[opts->n_pairs++] = opts->pending_output;
+                opts->pending_output = NULL;
+                if (n_positional == 1) {   /* the first is the single stream's URL */
+                    optind++;
+                    continue;
+                }
+            }
             if (n_positional == MAX_POSITIONAL)
                 return usage_error(name, "unexpected argument \"%s\"", argv[optind]);
             positional[n_positional++] = argv[optind++];
@@ -492,6 +511,12 @@ int cli_parse(enum cli_command command, const char *name, int argc, char **argv,
         }
         if (store_option(o, optarg, name, opts) < 0)
             return rtmpkit_exit_status(RTMPKIT_EUSAGE);
+        if (command == CLI_DUMP && o->offset == OPT(output)) {   /* the last URL's, or the next's */
+            if (opts->n_pairs && !opts->pair_output[opts->n_pairs - 1])
+                opts->pair_output[opts->n_pairs - 1] = optarg;
+            else
+                opts->pending_output = optarg;
+        }
     }
     if ((err = take_positional(command, name, positional, n_positional, opts)) >= 0)
         return err;
@@ -768,7 +793,7 @@ static const rtmpkit_caps *command_caps(enum cli_command command)
     return command == CLI_PUSH ? &push_caps : command == CLI_PLAY ? &play_caps : &dump_caps;
 }
 
-static int seconds_to_ms(double s)
+int cli_seconds_to_ms(double s)
 {
     return s > 0 ? (int)(s * 1000 + 0.5) : 0;
 }
@@ -779,10 +804,10 @@ void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, r
     memset(cfg, 0, sizeof *cfg);
     cfg->url = url;
     cfg->log = log;
-    cfg->connect_timeout_ms = seconds_to_ms(opts->connect_timeout);
-    cfg->handshake_timeout_ms = seconds_to_ms(opts->connect_timeout);
-    cfg->idle_timeout_ms = seconds_to_ms(opts->timeout);
-    cfg->write_timeout_ms = seconds_to_ms(opts->timeout);
+    cfg->connect_timeout_ms = cli_seconds_to_ms(opts->connect_timeout);
+    cfg->handshake_timeout_ms = cli_seconds_to_ms(opts->connect_timeout);
+    cfg->idle_timeout_ms = cli_seconds_to_ms(opts->timeout);
+    cfg->write_timeout_ms = cli_seconds_to_ms(opts->timeout);
     cfg->ip_family = opts->ipv4 ? 4 : opts->ipv6 ? 6 : 0;
     cfg->conn.flash_ver = opts->flash_ver;
     cfg->conn.swf_url = opts->swf_url;
@@ -833,7 +858,7 @@ int cli_start_session(const struct cli_options *opts, const rtmpkit_url *url, rt
     cli_reconnect_policy(opts, 0, &sc.reconnect);
     sc.follow_reconnect_request = cli_follows_reconnect_request(opts);
     if (opts->command == CLI_DUMP && !opts->wait)   /* a silent link is a fault, not the end */
-        sc.no_media_end_ms = seconds_to_ms(opts->end_timeout);
+        sc.no_media_end_ms = cli_seconds_to_ms(opts->end_timeout);
     if (!(*out = rtmpkit_session_new(&sc))) {
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(RTMPKIT_ENOMEM));
         return RTMPKIT_ENOMEM;

@@ -28,6 +28,7 @@
 #define CLI_RECONNECT_UNSET        (-2)   /* --reconnect not given: the command's default */
 
 #define CLI_MAX_URLS 16   /* rtmp-push: destinations of one input */
+#define CLI_MAX_PAIRS 1024   /* rtmp-dump: URL -o FILE pairs on the command line (more: --from) */
 
 enum cli_command {
     CLI_DUMP = 1 << 0,
@@ -59,6 +60,15 @@ struct cli_options {
     double duration;         /* seconds, 0: until the end */
     int wait;
     int split;               /* rtmp-dump: a new numbered file per connection */
+    /* rtmp-dump with several streams: each URL argument and the -o after it (or before
+     * it, when that -o was not taken by an earlier URL), in order; output NULL: the last
+     * -o given (a template) */
+    int n_pairs;
+    const char *pair_url[CLI_MAX_PAIRS];
+    const char *pair_output[CLI_MAX_PAIRS];
+    const char *pending_output;  /* an -o not yet taken by a URL */
+    const char *from;            /* --from LIST: "URL OUTPUT" lines, - for stdin */
+    double segment;              /* --segment SEC: a new file at the first keyframe after SEC s */
     const char *tracks;          /* rtmp-dump --track: the track ids to keep, "0,2" */
     const char *audio_tracks;    /* rtmp-push --audio-track: input audio streams, "0,1" */
     const char *video_codec;     /* rtmp-push --video-codec: h264 hevc av1 vp9 */
@@ -164,6 +174,9 @@ void cli_log_init(rtmpkit_log *log, const char *name, const struct cli_options *
  * values, and the stream when hide_stream) with the log before anything is logged.
  * Returns 0 or an error it has reported. */
 int cli_parse_url(const struct cli_options *opts, rtmpkit_log *log, int hide_stream, rtmpkit_url *url);
+
+/* The milliseconds of an option in seconds (0 stays 0: the default). */
+int cli_seconds_to_ms(double s);
 
 /* Fills a client config from the options. */
 void cli_client_config(const struct cli_options *opts, const rtmpkit_url *url, rtmpkit_log *log,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "dump_multi.h"
 #include "stats.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
@@ -339,6 +340,8 @@ int main(int argc, char **argv)
 
     if (status >= 0)
         return status;
+    if (dump_multi_wanted(&opts))   /* several streams, --from, --segment, an -o template */
+        return dump_multi_run(&opts, NAME);
     cli_log_init(&log, NAME, &opts);
     rtmpkit_buf_init(&r.filter.body, RTMPKIT_FLV_MAX_TAG_SIZE);
     if (opts.tracks && (err = parse_tracks(opts.tracks, &r.filter, &log)) < 0)

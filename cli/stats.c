@@ -69,13 +69,18 @@ static void write_json(const struct cli_stats *st, const struct cli_stats_sample
     put_optional(st->out, "queue_ms", s->queue_ms);
     put_optional(st->out, "lateness_ms", s->lateness_ms);
     put_string(st->out, "destination", s->destination);
+    put_string(st->out, "stream", s->stream);
     fputs("}\n", st->out);
 }
 
 static void write_text(const struct cli_stats *st, const struct cli_stats_sample *s, uint64_t now, double kbps)
 {
-    fprintf(st->out, "%s: t=%.1f s %s media=%.1f s %.0f kbit/s video=%llu audio=%llu dropped=%llu reconnects=%d",
-            st->name, (double)(now - st->start_ms) / 1000, s->state, (double)(s->media_ms < 0 ? 0 : s->media_ms) / 1000,
+    if (s->stream)
+        fprintf(st->out, "%s: %s:", st->name, s->stream);
+    else
+        fprintf(st->out, "%s:", st->name);
+    fprintf(st->out, " t=%.1f s %s media=%.1f s %.0f kbit/s video=%llu audio=%llu dropped=%llu reconnects=%d",
+            (double)(now - st->start_ms) / 1000, s->state, (double)(s->media_ms < 0 ? 0 : s->media_ms) / 1000,
             kbps, (unsigned long long)s->video_frames, (unsigned long long)s->audio_frames,
             (unsigned long long)s->dropped, s->reconnects);
     if (s->queue_ms >= 0)

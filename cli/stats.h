@@ -11,6 +11,7 @@
 
 /* What a command knows at one moment. -1 in an int64_t field: not known / not this command's. */
 struct cli_stats_sample {
+    const char *stream;          /* the stream the line is about (rtmp-dump); NULL: null */
     const char *state;           /* "connecting", "sending"/"recording", "reconnecting", "done" */
     uint64_t bytes;              /* media bytes sent or written so far */
     uint64_t video_frames, audio_frames;

@@ -362,11 +362,11 @@ static int handshake_failure(struct tls_transport *tt, const struct rk_tls_optio
     return RTMPKIT_ETLS;
 }
 
-int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_ms,
-                const volatile sig_atomic_t *cancel, rk_transport **out,
-                char *why, size_t why_len)
+/* Makes the TLS transport over tcp, ready for its handshake (nothing sent yet). Returns 0
+ * with *out, or an error with a reason in why (tcp still the caller's). */
+static int tls_setup(rk_transport *tcp, const struct rk_tls_options *o, struct tls_transport **out,
+                     char *why, size_t why_len)
 {
-    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
     struct tls_transport *tt = calloc(1, sizeof *tt);
     BIO *bio = NULL;
     char text[200];
@@ -403,24 +403,53 @@ int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_m
     SSL_set_bio(tt->ssl, bio, bio);   /* the SSL owns the BIO from here */
     if ((err = set_identity(tt->ssl, o, why, why_len)) < 0)
         goto fail;
+    *out = tt;
+    return 0;
 
+fail_msg:
+    snprintf(why, why_len, "cannot set up TLS: %s", ssl_error_text(text, sizeof text, "out of memory"));
+fail:
+    free_tls(tt, 0);
+    return err;
+}
+
+/* One try of the handshake: 0 when done, RTMPKIT_EAGAIN with *events to wait for, or
+ * RTMPKIT_ETLS with a reason in why. */
+static int tls_handshake_step(struct tls_transport *tt, const struct rk_tls_options *o, short *events,
+                              char *why, size_t why_len)
+{
+    int r, e;
+    ERR_clear_error();
+    r = SSL_connect(tt->ssl);
+    if (r == 1)
+        return 0;
+    e = SSL_get_error(tt->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        *events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        return RTMPKIT_EAGAIN;
+    }
+    return handshake_failure(tt, o, e, why, why_len);
+}
+
+int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_ms,
+                const volatile sig_atomic_t *cancel, rk_transport **out,
+                char *why, size_t why_len)
+{
+    uint64_t deadline = rtmpkit_monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    struct tls_transport *tt = NULL;
+    int err = tls_setup(tcp, o, &tt, why, why_len);
+
+    if (err < 0)
+        return err;
     for (;;) {
-        int r, e, ready;
-        short events;
+        int ready;
+        short events = 0;
         uint64_t now;
-        ERR_clear_error();
-        r = SSL_connect(tt->ssl);
-        if (r == 1)
+        err = tls_handshake_step(tt, o, &events, why, why_len);
+        if (err == 0)
             break;
-        e = SSL_get_error(tt->ssl, r);
-        if (e == SSL_ERROR_WANT_READ)
-            events = POLLIN;
-        else if (e == SSL_ERROR_WANT_WRITE)
-            events = POLLOUT;
-        else {
-            err = handshake_failure(tt, o, e, why, why_len);
+        if (err != RTMPKIT_EAGAIN)
             goto fail;
-        }
         now = rtmpkit_monotonic_ms();
         ready = now < deadline ? rk_wait_fd(tt->base.fd, events, (int)(deadline - now), cancel) : 0;
         if (ready == 0) {
@@ -439,9 +468,22 @@ int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_m
     *out = &tt->base;
     return 0;
 
-fail_msg:
-    snprintf(why, why_len, "cannot set up TLS: %s", ssl_error_text(text, sizeof text, "out of memory"));
 fail:
     free_tls(tt, 0);
     return err;
+}
+
+int rk_tls_start(rk_transport *tcp, const struct rk_tls_options *o, rk_transport **out, char *why, size_t why_len)
+{
+    struct tls_transport *tt = NULL;
+    int err = tls_setup(tcp, o, &tt, why, why_len);
+    if (err < 0)
+        return err;
+    *out = &tt->base;
+    return 0;
+}
+
+int rk_tls_step(rk_transport *t, const struct rk_tls_options *o, short *events, char *why, size_t why_len)
+{
+    return tls_handshake_step((struct tls_transport *)t, o, events, why, why_len);
 }

@@ -24,6 +24,15 @@ int rk_tls_wrap(rk_transport *tcp, const struct rk_tls_options *o, int timeout_m
                 const volatile sig_atomic_t *cancel, rk_transport **out,
                 char *why, size_t why_len);
 
+/* The same handshake without waiting, for a caller that polls many sockets itself:
+ * rk_tls_start makes the TLS transport over tcp (which it owns from then on: its close
+ * closes tcp too) and sends nothing; rk_tls_step tries the handshake and returns 0 when
+ * it is done, RTMPKIT_EAGAIN with the poll() *events to wait for, or RTMPKIT_ETLS with a
+ * reason in why (then close the transport). o must be the same for every step. On
+ * failure rk_tls_start returns an error with a reason, and tcp is still the caller's. */
+int rk_tls_start(rk_transport *tcp, const struct rk_tls_options *o, rk_transport **out, char *why, size_t why_len);
+int rk_tls_step(rk_transport *t, const struct rk_tls_options *o, short *events, char *why, size_t why_len);
+
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" for a transport from rk_tls_wrap (into buf, len). */
 void rk_tls_describe(rk_transport *t, char *buf, size_t len);
 

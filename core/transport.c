@@ -166,3 +166,39 @@ int rk_tcp_connect(const char *host, int port, int family, int timeout_ms,
     *out = t;
     return 0;
 }
+
+int rk_tcp_connect_start(const struct addrinfo *ai, int *fd_out)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int err;
+    if (fd < 0)
+        return RTMPKIT_ENETWORK;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
+        *fd_out = fd;
+        return 0;
+    }
+    err = errno == ECONNREFUSED ? RTMPKIT_EREFUSED : RTMPKIT_ENETWORK;
+    close(fd);
+    return err;
+}
+
+int rk_tcp_connect_finish(int fd, rk_transport **out)
+{
+    int so_error = 0, one = 1;
+    socklen_t len = sizeof so_error;
+    rk_transport *t;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0 || so_error != 0) {
+        close(fd);
+        return so_error == ECONNREFUSED ? RTMPKIT_EREFUSED : so_error == ETIMEDOUT ? RTMPKIT_ETIMEOUT
+                                                                              : RTMPKIT_ENETWORK;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!(t = calloc(1, sizeof *t))) {
+        close(fd);
+        return RTMPKIT_ENOMEM;
+    }
+    t->ops = &tcp_ops;
+    t->fd = fd;
+    *out = t;
+    return 0;
+}

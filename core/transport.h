@@ -48,6 +48,15 @@ int rk_tcp_connect(const char *host, int port, int family, int timeout_ms,
                    const volatile sig_atomic_t *cancel, rk_transport **out,
                    char *why, size_t why_len);
 
+/* The same without waiting, one address at a time, for a caller that polls many sockets:
+ * rk_tcp_connect_start begins a non-blocking connect to ai (0 with *fd, or EREFUSED /
+ * ENETWORK); once poll() says the fd is writable, rk_tcp_connect_finish checks the result
+ * and returns 0 with the transport in *out (it owns fd), or EREFUSED / ETIMEOUT / ENETWORK
+ * (fd closed). */
+struct addrinfo;
+int rk_tcp_connect_start(const struct addrinfo *ai, int *fd);
+int rk_tcp_connect_finish(int fd, rk_transport **out);
+
 /* Waits until fd is ready for events, up to timeout_ms, waking every 100 ms to check
  * cancel. Returns the revents (> 0), 0 on timeout, or ECANCELLED / ENETWORK. */
 int rk_wait_fd(int fd, short events, int timeout_ms, const volatile sig_atomic_t *cancel);

@@ -7,6 +7,9 @@
 #   scripts/bench.sh push       # publishing: rtmp-push vs ffmpeg (unpaced copy; live encoding)
 #   scripts/bench.sh scale-push # one input encoded once to 1, 2, 4 destinations: CPU; one
 #                               # destination stalled: what the others delivered
+#   scripts/bench.sh scale      # many streams: one rtmp-dump recording N streams vs N rtmpdump
+#                               # processes (BENCH_SCALE_N: "50 100 200 300", BENCH_SCALE_SECONDS: 30,
+#                               # BENCH_SCALE_RTMPDUMP_N: 50)
 #   scripts/bench.sh play       # playing: rtmp-play vs ffplay and mpv (first picture, glass to
 #                               # glass, rtmp-play's latency budget, CPU, memory)
 #   scripts/bench.sh soak       # 30 min push -> nginx -> play + dump with a reset every 5 min
@@ -28,6 +31,8 @@ export RTMPKIT_NGINX_TLS_PORT=${RTMPKIT_NGINX_TLS_PORT:-19643} RTMPKIT_NMS_TLS_P
 export RTMPKIT_NGINX_TLS_EXPIRED_PORT=${RTMPKIT_NGINX_TLS_EXPIRED_PORT:-19645}
 export RTMPKIT_NGINX_TLS_WRONG_PORT=${RTMPKIT_NGINX_TLS_WRONG_PORT:-19646}
 export RTMPKIT_NGINX_TLS_SELF_PORT=${RTMPKIT_NGINX_TLS_SELF_PORT:-19647}
+# bench.sh scale fans one stream out to 300 players (and each one's connection).
+export RTMPKIT_NGINX_CONNECTIONS=${RTMPKIT_NGINX_CONNECTIONS:-1024}
 cache=${RTMPKIT_BENCH_DIR:-/tmp/rtmpkit-bench}
 mkdir -p "$cache"
 work=$(mktemp -d /tmp/rtmpkit-bench-run.XXXXXX)
@@ -125,6 +130,91 @@ bench_record() {
   echo "source: $(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$src") video packets"
   echo "ratios rtmp-dump/rtmpdump: cpu $(ratio "${cpu[rtmp-dump]}" "${cpu[rtmpdump]}"), peak rss $(ratio "${rss[rtmp-dump]}" "${rss[rtmpdump]}")"
   echo "ratios rtmp-dump/ffmpeg:   cpu $(ratio "${cpu[rtmp-dump]}" "${cpu[ffmpeg]}"), peak rss $(ratio "${rss[rtmp-dump]}" "${rss[ffmpeg]}")"
+}
+
+# media_scale: a 720p30 H.264 (2 Mbit/s) + AAC file of BENCH_SCALE_SECONDS, made once.
+media_scale() {
+  local secs=$1 f
+  f=$cache/720p30-2M-${secs}s.flv
+  if [ ! -s "$f" ]; then
+    echo "bench: generating $f" >&2
+    ffmpeg -nostdin -hide_banner -loglevel error -y \
+      -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+      -t "$secs" -c:v libx264 -preset ultrafast -b:v 2M -maxrate 2M -bufsize 4M -g 60 -bf 0 \
+      -pix_fmt yuv420p -c:a aac -b:a 128k -f flv "$f.tmp"
+    mv "$f.tmp" "$f"
+  fi
+  echo "$f"
+}
+
+# scale_lost DIR N SRC: frames missing over the N files of DIR against SRC's video packets.
+scale_lost() {
+  local dir=$1 n=$2 src=$3 want got lost=0 f
+  want=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$src")
+  for f in $(seq 1 "$n"); do
+    got=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$dir/$f.flv" 2>/dev/null || echo 0)
+    lost=$((lost + want - ${got:-0}))
+  done
+  echo "$lost"
+}
+
+# One rtmp-dump recording N players of one live stream fanned out by nginx-rtmp (started
+# before the publisher: every file should hold every frame), against N rtmpdump processes
+# for N = BENCH_SCALE_RTMPDUMP_N, in the same run.
+bench_scale() {
+  local secs=${BENCH_SCALE_SECONDS:-30} ns=${BENCH_SCALE_N:-50 100 200 300} rn=${BENCH_SCALE_RTMPDUMP_N:-50}
+  local src n url name dir cpu rss lost i ours_cpu="" ours_rss=""
+  src=$(media_scale "$secs")
+  echo
+  echo "== many streams: ${secs} s of 720p30 2 Mbit/s through nginx-rtmp to N players"
+  printf '%-22s %5s %10s %14s %14s %14s %10s\n' tool N cpu_s cpu_ms/stream/s peak_rss_MB rss_MB/stream lost_frames
+  for n in $ns; do
+    name=scale$$-$n
+    url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/$name
+    dir=$work/scale-$n
+    mkdir -p "$dir"
+    for i in $(seq 1 "$n"); do echo "$url $dir/$i.flv"; done >"$dir/list"
+    measure "scale-$n" "$build/cli/rtmp-dump" -q --from "$dir/list"
+    sleep 2
+    ffmpeg -nostdin -hide_banner -loglevel error -re -i "$src" -c copy -f flv "$url"
+    wait "${TIME_PID[scale-$n]}" 2>/dev/null || true
+    read -r cpu rss <<<"$(cpu_rss "scale-$n")"
+    lost=$(scale_lost "$dir" "$n" "$src")
+    printf '%-22s %5s %10s %14s %14s %14s %10s\n' "rtmp-dump (1 process)" "$n" "$cpu" \
+      "$(awk -v c="$cpu" -v n="$n" -v s="$secs" 'BEGIN { printf "%.2f", c * 1000 / n / s }')" "$rss" \
+      "$(awk -v r="$rss" -v n="$n" 'BEGIN { printf "%.2f", r / n }')" "$lost"
+    [ "$n" = "$rn" ] && { ours_cpu=$cpu; ours_rss=$rss; }
+    rm -f "$dir"/*.flv
+  done
+  # rtmpdump: one process per stream, each under GNU time.
+  n=$rn
+  name=scale$$-rtmpdump
+  url=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/$name
+  dir=$work/scale-rtmpdump
+  mkdir -p "$dir"
+  local -a tpids=()
+  for i in $(seq 1 "$n"); do
+    /usr/bin/time -f "%U %S %M" -o "$dir/$i.time" rtmpdump -q --live -r "$url" -o "$dir/$i.flv" >/dev/null 2>&1 &
+    tpids+=($!)
+  done
+  sleep 2
+  ffmpeg -nostdin -hide_banner -loglevel error -re -i "$src" -c copy -f flv "$url"
+  # They exit by themselves at the stream's end; those that do not get a SIGINT (by pid).
+  for i in $(seq 100); do
+    pgrep -P $$ -x time >/dev/null || break
+    sleep 0.1
+  done
+  for i in "${tpids[@]}"; do
+    kill -INT $(pgrep -P "$i") 2>/dev/null || true
+  done
+  for i in "${tpids[@]}"; do wait "$i" 2>/dev/null || true; done
+  cpu=$(cat "$dir"/*.time | awk '/^[0-9.]+ [0-9.]+ [0-9]+$/ { c += $1 + $2 } END { printf "%.3f", c }')
+  rss=$(cat "$dir"/*.time | awk '/^[0-9.]+ [0-9.]+ [0-9]+$/ { r += $3 } END { printf "%.1f", r / 1024 }')
+  lost=$(scale_lost "$dir" "$n" "$src")
+  printf '%-22s %5s %10s %14s %14s %14s %10s\n' "rtmpdump ($n processes)" "$n" "$cpu" \
+    "$(awk -v c="$cpu" -v n="$n" -v s="$secs" 'BEGIN { printf "%.2f", c * 1000 / n / s }')" "$rss (sum)" \
+    "$(awk -v r="$rss" -v n="$n" 'BEGIN { printf "%.2f", r / n }')" "$lost"
+  [ -n "$ours_cpu" ] && echo "ratios rtmp-dump/rtmpdump at N=$n: cpu $(ratio "$ours_cpu" "$cpu"), peak rss $(ratio "$ours_rss" "$rss")"
 }
 
 
@@ -594,7 +684,8 @@ case $what in
   play) bench_play ;;
   soak) bench_soak ;;
   scale-push) bench_scale_push ;;
+  scale) bench_scale ;;
   all) bench_record; bench_push; bench_play ;;
-  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, scale-push, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, scale, scale-push, all)" >&2; exit 2 ;;
 esac
 [ "$BENCH_FAILED" = 0 ] || { echo "bench: some runs failed: their figures do not count" >&2; exit 1; }

@@ -7,6 +7,7 @@
 #
 # Ports (env): RTMPKIT_NGINX_PORT (19350), RTMPKIT_NGINX_HTTP_PORT (18080, stat/control),
 # RTMPKIT_NMS_PORT (19351), RTMPKIT_NMS_HTTP_PORT (18001, HTTP-FLV; 0 disables).
+# RTMPKIT_NGINX_CONNECTIONS (256): nginx's worker_connections (bench.sh scale needs more).
 # RTMPKIT_NMS_AUTH_PORT (19352): a second node-media-server with its play and publish
 #   auth on (?sign=EXPIRY-md5hex("/app/stream-EXPIRY-SECRET")); the secret is in
 #   DIR/nms-auth-secret (a fixed test value); its state in DIR/nms-auth/, log DIR/nms-auth.log.
@@ -192,7 +193,7 @@ master_process on;
 worker_processes 1;
 pid $d/nginx.pid;
 error_log $d/nginx-error.log info;
-events { worker_connections 256; }
+events { worker_connections ${RTMPKIT_NGINX_CONNECTIONS:-256}; }
 
 rtmp {
     access_log $d/nginx-access.log;

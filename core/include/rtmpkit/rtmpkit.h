@@ -16,6 +16,7 @@
 #include "rtmpkit/client.h"
 #include "rtmpkit/publisher.h"
 #include "rtmpkit/session.h"
+#include "rtmpkit/nbsession.h"
 #include "rtmpkit/timeline.h"
 #include "rtmpkit/recorder.h"
 #include "rtmpkit/codecinfo.h"
