@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log_internal.h"
+#include "session_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
 #include "tls.h"
@@ -167,31 +168,11 @@ const char *rtmpkit_nbsession_error_message(const rtmpkit_nbsession *s)
     return s->error[0] ? s->error : "no error";
 }
 
-/* ---- the policy (as session.c's) ---- */
+/* ---- the policy (session.c's arithmetic) ---- */
 
 static int should_retry(const rtmpkit_nbsession *s, int err)
 {
-    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
-    if (p->attempts == 0 || !rtmpkit_error_is_transient(err))
-        return 0;
-    if (p->after_start_only && !s->started_once)
-        return 0;
-    return p->attempts == RTMPKIT_RECONNECT_FOREVER || s->attempt < p->attempts;
-}
-
-static int delay_before(rtmpkit_nbsession *s, int attempt)
-{
-    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
-    double delay = p->first_delay_ms;
-    for (int i = 1; i < attempt && delay < p->max_delay_ms; i++)
-        delay *= p->factor;
-    if (delay > p->max_delay_ms)
-        delay = p->max_delay_ms;
-    if (p->jitter_percent > 0) {
-        double r = (double)rand_r(&s->seed) / RAND_MAX * 2 - 1;   /* -1 .. 1 */
-        delay += delay * p->jitter_percent / 100.0 * r;
-    }
-    return delay < 1 ? 1 : (int)delay;
+    return rtmpkit_error_is_transient(err) && rk_reconnect_allows(&s->cfg.reconnect, s->attempt, s->started_once);
 }
 
 /* The attempt failed with err (its reason in s->error): a RECONNECTING event (1) when the
@@ -208,7 +189,7 @@ static int failure(rtmpkit_nbsession *s, rtmpkit_session_event *ev, int err)
     s->attempt++;
     ev->type = RTMPKIT_SESSION_RECONNECTING;
     ev->error = err;
-    ev->delay_ms = delay_before(s, s->attempt);
+    ev->delay_ms = rk_reconnect_delay_ms(&s->cfg.reconnect, s->attempt, &s->seed);
     ev->attempt = s->attempt;
     s->attempt_at_ms = rtmpkit_monotonic_ms() + (uint64_t)ev->delay_ms;
     s->state = NB_WAITING;

@@ -197,33 +197,34 @@ static int is_early_close_after_run(const rtmpkit_session *s, int err)
            rk_client_closed_at_start(s->client) && s->early_closes < EARLY_CLOSE_RETRIES;
 }
 
-/* Whether err is worth another attempt under the policy. */
-static int should_retry(const rtmpkit_session *s, int err)
+int rk_reconnect_allows(const rtmpkit_reconnect_policy *p, int attempts, int started_once)
 {
-    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
-    if (p->attempts == 0 || cancelled(s) ||
-        !(rtmpkit_error_is_transient(err) || is_stale_publisher(s, err) || is_early_close_after_run(s, err)))
+    if (p->attempts == 0 || (p->after_start_only && !started_once))
         return 0;
-    if (p->after_start_only && !s->started_once)
-        return 0;
-    return p->attempts == RTMPKIT_RECONNECT_FOREVER || s->attempt < p->attempts;
+    return p->attempts == RTMPKIT_RECONNECT_FOREVER || attempts < p->attempts;
 }
 
-/* The wait before attempt number attempt (1, 2...): first delay x factor^(attempt-1),
- * capped, with jitter. */
-static int delay_before(rtmpkit_session *s, int attempt)
+int rk_reconnect_delay_ms(const rtmpkit_reconnect_policy *p, int attempt, unsigned int *seed)
 {
-    const rtmpkit_reconnect_policy *p = &s->cfg.reconnect;
     double delay = p->first_delay_ms;
     for (int i = 1; i < attempt && delay < p->max_delay_ms; i++)
         delay *= p->factor;
     if (delay > p->max_delay_ms)
         delay = p->max_delay_ms;
     if (p->jitter_percent > 0) {
-        double r = (double)rand_r(&s->seed) / RAND_MAX * 2 - 1;   /* -1 .. 1 */
+        double r = (double)rand_r(seed) / RAND_MAX * 2 - 1;   /* -1 .. 1 */
         delay += delay * p->jitter_percent / 100.0 * r;
     }
     return delay < 1 ? 1 : (int)delay;
+}
+
+/* Whether err is worth another attempt under the policy. */
+static int should_retry(const rtmpkit_session *s, int err)
+{
+    if (cancelled(s) ||
+        !(rtmpkit_error_is_transient(err) || is_stale_publisher(s, err) || is_early_close_after_run(s, err)))
+        return 0;
+    return rk_reconnect_allows(&s->cfg.reconnect, s->attempt, s->started_once);
 }
 
 /* Connects cl and starts the stream on it. */
@@ -431,7 +432,7 @@ static void schedule_attempt(rtmpkit_session *s, int err, int *delay_ms)
     char of[32] = "";
     s->attempt++;
     s->early_closes = is_early_close_after_run(s, err) ? s->early_closes + 1 : 0;
-    *delay_ms = delay_before(s, s->attempt);
+    *delay_ms = rk_reconnect_delay_ms(&s->cfg.reconnect, s->attempt, &s->seed);
     s->attempt_at_ms = rtmpkit_monotonic_ms() + (uint64_t)*delay_ms;
     s->state = STATE_WAITING;
     if (p->attempts != RTMPKIT_RECONNECT_FOREVER)
