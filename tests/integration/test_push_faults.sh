@@ -199,7 +199,7 @@ else
     took=$(seconds_since "$t_cut")
     stop_pid "$PROXY_PID"
     check nms-expired-resume-exit-13 test "$rc" = 13
-    check nms-expired-resume-no-retry-after-refusal no_retry_after 'refused the stream' "$T/expiring.log"
+    check nms-expired-resume-no-retry-after-refusal no_retry_after 'refused the stream (a wrong or expired token?)$' "$T/expiring.log"
     check nms-expired-resume-stops-soon between "$took" 0 20
     check nms-expired-resume-three-retries test "$(grep -c '(PUBLISH_REFUSED); reconnecting in' "$T/expiring.log")" = 3
     check nms-expired-sign-not-logged sh -c "! grep -q '$sign' '$T/expiring.log'"
