@@ -144,7 +144,7 @@ cut_case() {
     check "$label-recording-before-and-after" before_after "$rec" "${rec_gap#* }" $(( (cut_after - 2) * FPS )) $((2 * FPS))
     echo "FIGURE $label: an outage of ${outage} s (cut to connection 2) cost $lost video frames at $FPS fps" \
          "(capture: $got of $expected sent, stream gap ${gap} ms; recording: $(count_packets "$rec" v) video" \
-         "packets, largest gap ${rec_gap% *} ms; push: $(grep -o 'sent [0-9.]* s: .*' "$log" | tail -n1))"
+         "packets, largest gap ${rec_gap% *} ms; push: $(grep -o 'sent [0-9.]* s.*' "$log" | tail -n1))"
 }
 
 # 1. testsrc (a live-paced source) to nginx: cut 6 s in, 16 s in all.
