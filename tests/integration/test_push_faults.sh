@@ -205,4 +205,35 @@ else
     check nms-expired-sign-not-logged sh -c "! grep -q '$sign' '$T/expiring.log'"
 fi
 
+# 6. A second fault soon after the first, on a link of 1-byte reads and writes
+#    (tests/servers/fault_proxy.py --bytewise): reset, then reset again a second after
+#    the push published again. A close right after Publish.Start on a reconnection is
+#    retried like any fault (it used to end the push as a refusal, status 13); the push
+#    ends normally and nginx's recording goes on to the end.
+name=$(uniq_name twice)
+FP_PORT=$((PROXY_PORT + 10)); FP_CTL=$((PROXY_PORT + 11))
+run_bg "$T/twice-proxy.log" python3 "$IT_ROOT/tests/servers/fault_proxy.py" --port "$FP_PORT" \
+    --target "$NGINX_PORT" --control "$FP_CTL" --bytewise --timeout 90
+fp=$BG_PID
+wait_for "grep -q listening '$T/twice-proxy.log'" 10
+start_recorder "$NGINX_URL/live/$name" "$T/twice.flv"
+run_bg "$T/twice.log" timeout -k 2 60 "$PUSH" -v --duration 16 --size 320x240 --fps $FPS testsrc \
+    "rtmp://127.0.0.1:$FP_PORT/live/$name"
+pid=$BG_PID
+sleep 5
+echo reset >"/dev/tcp/127.0.0.1/$FP_CTL"
+wait_for "grep -q 'publishing again' '$T/twice.log'" 20
+sleep 1
+echo reset >"/dev/tcp/127.0.0.1/$FP_CTL"
+wait_pid "$pid" 60; rc=$?
+wait_pid "$REC_PID" 15
+stop_pid "$fp"
+check twice-exit-0 test "$rc" = 0
+check twice-reconnected-twice grep -q 'sent [0-9.]* s (2 reconnects)' "$T/twice.log"
+check twice-recording-decodes no_decode_errors "$T/twice.flv"
+check twice-recording-monotonic check_monotonic "$T/twice.flv" 100000
+last=$(video_times "$T/twice.flv" | tail -n1)
+check twice-recording-to-the-end test "${last:-0}" -ge 12000
+echo "FIGURE twice: two resets a second apart over 1-byte reads and writes: $(count_packets "$T/twice.flv" v) of 400 video frames recorded, the last at ${last:-?} ms; push: $(grep -o 'sent [0-9.]* s.*' "$T/twice.log" | tail -n1); attempts for: $(grep -o '([A-Z_]*); reconnecting' "$T/twice.log" | cut -d';' -f1 | tr '\n' ' ')"
+
 it_finish
