@@ -195,6 +195,10 @@ check av-within-50ms av_in_sync
 # the display loop. Two checks that do not lean on that: over the same 30 s the audio
 # clock advances as fast as the wall clock (times the playback speed the line reports),
 # less the silence played when the decoder fell behind (a loaded machine, a sanitizer),
+# within 5 %: the tests' SDL disk audio driver sleeps one buffer's time per buffer
+# (21 ms) without making up for the time its own work takes, so its device runs up to a
+# few per cent slow on a loaded machine (2.5 % in two CI runs); a clock gone wrong is
+# off by far more (standing still, twice as fast, stepping back),
 # and the picture on screen when each line is printed (shown_pts_ms) is the one for the
 # audio clock then: at most one frame interval (40 ms) + 50 ms behind it, never ahead.
 audio_clock_real_speed() {
@@ -208,7 +212,7 @@ audio_clock_real_speed() {
         END { if (NR < 28) { print "only " NR " lines"; exit 1 }
               d = media - want; if (d < 0) d = -d
               printf "audio clock %d ms over %d ms of wall time (%d ms expected; %d ms of silence before the last line)\n", media, wall, want, si
-              exit !(d <= 0.01 * wall + 100) }'
+              exit !(d <= 0.05 * wall + 100) }'
 }
 check audio-clock-real-speed audio_clock_real_speed
 video_follows_audio_clock() {
