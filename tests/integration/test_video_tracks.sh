@@ -8,7 +8,7 @@
 #   composition times, dts on one clock (ffmpeg -c copy -f framemd5 of the source);
 #   each track's sequence start is its stream's avcC; the track ids; onMetaData's
 #   videoTrackIdInfoMap lists track 1 (avc1, 160x120) and the top-level size is track 0's;
-#   rtmp-dump --track 0 keeps track 0's frames only;
+#   rtmp-dump --track 0 keeps track 0's frames only, no track 1 sequence start, no map;
 #   --video-track 0,1 with --size (encoding) and a missing stream: one-line errors, exit
 #   2 and 12 (usage, input).
 . "$(dirname "$0")/lib.sh"
@@ -122,6 +122,8 @@ check both-meta-map-only-1 test "$(grep -c '^videoTrackIdInfoMap\.[^1]' "$T/both
 # ---- rtmp-dump --track 0: track 1's tags left out ----
 push_dump keep0 --track 0 -- --video-track 0,1
 check keep0-frames same_frames "$T/keep0.flv" "v a"
+check keep0-no-track1-start test -z "$(start_of "$T/keep0.flv" 1)"
+check keep0-meta-no-map test "$(python3 "$FLVINFO" --meta "$T/keep0.flv" | grep -c '^videoTrackIdInfoMap')" = 0
 
 # ---- errors ----
 expect_error err-encode 2 "video-track" "$PUSH" --video-track 0,1 --size 160x120 "$SRC" "$NMS_URL/live/x"
