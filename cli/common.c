@@ -58,6 +58,8 @@ static const struct option_spec option_table[] = {
     { "pace", 0, ARG_FLAG, CLI_PUSH, OPT(pace), NULL, "send stdin or a device in real time too, by its timestamps (ffmpeg -re)" },
     { "audio-track", 0, ARG_STRING, CLI_PUSH | CLI_PLAY, OPT(audio_tracks), "N[,N...]",
       "push: send these audio streams of the input (0: its first) as tracks 0, 1... (Enhanced RTMP multitrack); play: play audio track N" },
+    { "video-track", 0, ARG_STRING, CLI_PUSH, OPT(video_tracks), "N[,N...]",
+      "send these video streams of the input (0: its first) as tracks 0, 1... (Enhanced RTMP multitrack; tracks past 0 copied only)" },
     { "video-codec", 0, ARG_STRING, CLI_PUSH, OPT(video_codec), "C",
       "encode video to h264, hevc, av1 or vp9 unless the input already is (default: copy, else h264)" },
     { "audio-codec", 0, ARG_STRING, CLI_PUSH, OPT(audio_codec), "C",

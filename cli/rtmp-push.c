@@ -277,6 +277,22 @@ static int start_publisher(struct pusher *p)
     return 0;
 }
 
+/* --video-track: the video streams as tracks; the tracks past 0 are copied, so the
+ * options that make video encoded cannot go with more than one. */
+static int video_tracks(const struct cli_options *opts, rtmpkit_log *log, struct rk_source_options *so)
+{
+    int n = cli_parse_ids("video-track", opts->video_tracks, 255, so->video_streams, RK_MAX_VIDEO_TRACKS, log);
+    if (n < 0)
+        return n;
+    so->n_video_streams = n;
+    if (n > 1 && (opts->encode || opts->video_codec || opts->width > 0 || opts->height > 0 || opts->fps > 0)) {
+        rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "--video-track: video tracks past 0 are copied, never encoded "
+                     "(not with --encode, --video-codec, --size or --fps)");
+        return RTMPKIT_EUSAGE;
+    }
+    return 0;
+}
+
 static void source_options(const struct cli_options *opts, rtmpkit_log *log, struct rk_source_options *so)
 {
     memset(so, 0, sizeof *so);
@@ -376,6 +392,8 @@ int main(int argc, char **argv)
         && (err = source_opts.n_audio_streams = cli_parse_ids("audio-track", opts.audio_tracks, 255,
                                                                source_opts.audio_streams, RK_MAX_AUDIO_TRACKS,
                                                                &log)) < 0)
+        goto done;
+    if (opts.video_tracks && (err = video_tracks(&opts, &log, &source_opts)) < 0)
         goto done;
     if ((err = rk_source_open(&p.source, &source_opts)) < 0)
         goto done;   /* the source logged why */

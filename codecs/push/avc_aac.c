@@ -314,15 +314,30 @@ static uint32_t count_meta(const rk_flv_meta *m)
 {
     uint32_t n = (m->duration > 0) + (m->encoder != NULL);
     if (m->has_video)
-        n += 1 + (m->width > 0) + (m->height > 0) + (m->framerate > 0) + (m->videodatarate > 0);
+        n += 1 + (m->width > 0) + (m->height > 0) + (m->framerate > 0) + (m->videodatarate > 0)
+             + (m->n_video_tracks > 0);
     if (m->has_audio)
         n += 2 + (m->audiodatarate > 0) + (m->audiosamplerate > 0) + (m->audiosamplesize > 0)
              + (m->n_audio_tracks > 0);
     return n;
 }
 
-/* {"1": {audiocodecid, audiosamplerate, channels, audiodatarate}, ...} */
-static void put_track_map(rtmpkit_buf *out, const char *key, const rk_flv_track_meta *t, int n)
+static void put_video_track(rtmpkit_buf *out, const rk_flv_track_meta *t)
+{
+    put_number_prop(out, "videocodecid", t->codecid);
+    if (t->width > 0)
+        put_number_prop(out, "width", t->width);
+    if (t->height > 0)
+        put_number_prop(out, "height", t->height);
+    if (t->framerate > 0)
+        put_number_prop(out, "framerate", t->framerate);
+    if (t->datarate > 0)
+        put_number_prop(out, "videodatarate", t->datarate);
+}
+
+/* {"1": {audiocodecid, audiosamplerate, channels, audiodatarate}, ...}, or for video
+ * {"1": {videocodecid, width, height, framerate, videodatarate}, ...}. */
+static void put_track_map(rtmpkit_buf *out, const char *key, const rk_flv_track_meta *t, int n, int video)
 {
     char id[8];
     rtmpkit_amf0_put_key(out, key);
@@ -331,6 +346,11 @@ static void put_track_map(rtmpkit_buf *out, const char *key, const rk_flv_track_
         snprintf(id, sizeof id, "%d", t[i].id);
         rtmpkit_amf0_put_key(out, id);
         rtmpkit_amf0_put_object_start(out);
+        if (video) {
+            put_video_track(out, &t[i]);
+            rtmpkit_amf0_put_object_end(out);
+            continue;
+        }
         put_number_prop(out, "audiocodecid", t[i].codecid);
         if (t[i].samplerate > 0)
             put_number_prop(out, "audiosamplerate", t[i].samplerate);
@@ -359,6 +379,8 @@ void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
         put_number_prop(out, "videocodecid", m->videocodecid ? m->videocodecid : 7);
         if (m->videodatarate > 0)
             put_number_prop(out, "videodatarate", m->videodatarate);
+        if (m->n_video_tracks > 0)
+            put_track_map(out, "videoTrackIdInfoMap", m->video_tracks, m->n_video_tracks, 1);
     }
     if (m->has_audio) {
         put_number_prop(out, "audiocodecid", m->audiocodecid ? m->audiocodecid : 10);
@@ -371,7 +393,7 @@ void rk_flv_put_metadata(rtmpkit_buf *out, const rk_flv_meta *m)
         rtmpkit_amf0_put_key(out, "stereo");
         rtmpkit_amf0_put_bool(out, m->stereo);
         if (m->n_audio_tracks > 0)
-            put_track_map(out, "audioTrackIdInfoMap", m->audio_tracks, m->n_audio_tracks);
+            put_track_map(out, "audioTrackIdInfoMap", m->audio_tracks, m->n_audio_tracks, 0);
     }
     if (m->encoder) {
         rtmpkit_amf0_put_key(out, "encoder");

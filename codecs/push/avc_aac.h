@@ -101,11 +101,14 @@ int rk_adts_parse(const uint8_t *buf, size_t len, rk_adts *h);
 /* The 2-byte AudioSpecificConfig for an ADTS stream. */
 void rk_aac_asc_from_adts(const rk_adts *h, uint8_t asc[2]);
 
-/* One audio (or video) track other than track 0, in audioTrackIdInfoMap. */
+/* One audio (or video) track other than track 0, in audioTrackIdInfoMap (or
+ * videoTrackIdInfoMap). */
 typedef struct rk_flv_track_meta {
     int id;
     uint32_t codecid;         /* the FourCC */
-    int samplerate, channels;
+    int samplerate, channels; /* audio */
+    int width, height;        /* video; 0: left out */
+    double framerate;         /* video; 0: left out */
     double datarate;          /* kbit/s; 0: left out */
 } rk_flv_track_meta;
 
@@ -126,6 +129,8 @@ typedef struct rk_flv_meta {
     uint32_t audiocodecid;    /* the same; 0: 10 (AAC) */
     const rk_flv_track_meta *audio_tracks;   /* Enhanced RTMP multitrack: audioTrackIdInfoMap */
     int n_audio_tracks;
+    const rk_flv_track_meta *video_tracks;   /* videoTrackIdInfoMap */
+    int n_video_tracks;
 } rk_flv_meta;
 
 /* Appends the body of a data tag: the string "onMetaData" and an ECMA array. */

@@ -102,13 +102,40 @@ static void init_track(struct track *t, int kind, struct input *in, int index)
     rtmpkit_buf_init(&t->config, 1 << 20);
 }
 
-/* The stream index of the n-th audio stream of in (0-based), or -1. */
+/* The stream index of the n-th stream of this type of in (0-based; cover art is not
+ * video), or -1. */
+static int nth_stream(const struct input *in, enum AVMediaType type, int n)
+{
+    for (unsigned i = 0; in->fmt && i < in->fmt->nb_streams; i++) {
+        const AVStream *st = in->fmt->streams[i];
+        if (st->codecpar->codec_type == type && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC) && n-- == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
 static int nth_audio_stream(const struct input *in, int n)
 {
-    for (unsigned i = 0; in->fmt && i < in->fmt->nb_streams; i++)
-        if (in->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && n-- == 0)
-            return (int)i;
-    return -1;
+    return nth_stream(in, AVMEDIA_TYPE_AUDIO, n);
+}
+
+/* --video-track: the chosen video streams of the main input as tracks 0, 1... (track 0
+ * in tr[VIDEO], the others from tr[VIDEO_X]); RTMPKIT_EINPUT when the input lacks one. */
+static int pick_video_tracks(rk_ffmpeg_source *s)
+{
+    const struct rk_source_options *o = &s->opts;
+    for (int j = 0; j < o->n_video_streams && j < RK_MAX_VIDEO_TRACKS; j++) {
+        struct track *t = j == 0 ? &s->tr[VIDEO] : &s->tr[VIDEO_X + j - 1];
+        int v = nth_stream(&s->main_in, AVMEDIA_TYPE_VIDEO, o->video_streams[j]);
+        if (v < 0) {
+            rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: --video-track %d: no such video stream", s->main_in.name,
+                         o->video_streams[j]);
+            return RTMPKIT_EINPUT;
+        }
+        init_track(t, VIDEO, &s->main_in, v);
+        t->form.track_id = (uint8_t)j;
+    }
+    return 0;
 }
 
 /* --audio-track: the chosen audio streams as tracks 0, 1...; RTMPKIT_EINPUT when the
@@ -137,17 +164,27 @@ int rk_ff_pick_streams(rk_ffmpeg_source *s)
     struct input *ain = o->audio_input ? &s->audio_in : &s->main_in;
     int v = -1, a = -1;
 
-    if (!o->no_video)
+    if (!o->no_video && o->n_video_streams > 0 && !s->main_in.ts)
+        v = nth_stream(&s->main_in, AVMEDIA_TYPE_VIDEO, o->video_streams[0]);
+    else if (!o->no_video)
         v = s->main_in.ts ? 0 : find_stream(&s->main_in, AVMEDIA_TYPE_VIDEO);
     if (!o->no_audio && o->n_audio_streams > 0)
         a = nth_audio_stream(ain, o->audio_streams[0]);
     else if (!o->no_audio)
         a = ain->ts ? 1 : find_stream(ain, AVMEDIA_TYPE_AUDIO);
-    if (v < 0 && a < 0 && !(o->n_audio_streams > 0 && !o->no_audio)) {
+    if (s->main_in.ts && o->n_video_streams > 1 && !o->no_video) {
+        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "--video-track: tracks other than 0 are copied, and testsrc is encoded");
+        return RTMPKIT_EUSAGE;
+    }
+    if (v < 0 && a < 0 && !(o->n_audio_streams > 0 && !o->no_audio) && !(o->n_video_streams > 0 && !o->no_video)) {
         rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: no usable audio or video stream", o->input);
         return RTMPKIT_EINPUT;
     }
-    if (v >= 0)
+    if (!o->no_video && o->n_video_streams > 0 && !s->main_in.ts) {
+        int ret = pick_video_tracks(s);
+        if (ret < 0)
+            return ret;
+    } else if (v >= 0)
         init_track(&s->tr[VIDEO], VIDEO, &s->main_in, v);
     if (!o->no_audio && o->n_audio_streams > 0)
         return pick_audio_tracks(s, ain);

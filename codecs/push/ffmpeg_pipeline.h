@@ -24,8 +24,12 @@
 
 static const AVRational ms_tb = { 1, 1000 };
 
-/* tr[VIDEO], tr[AUDIO] (audio track 0), then the other audio tracks (ids 1, 2...). */
-enum { VIDEO = 0, AUDIO = 1, NTRACKS = 1 + RK_MAX_AUDIO_TRACKS };
+/* tr[VIDEO], tr[AUDIO] (audio track 0), then the other audio tracks (ids 1, 2...) up to
+ * AUDIO_END, then the other video tracks (ids 1, 2...) from VIDEO_X. */
+enum {
+    VIDEO = 0, AUDIO = 1, AUDIO_END = 1 + RK_MAX_AUDIO_TRACKS, VIDEO_X = AUDIO_END,
+    NTRACKS = VIDEO_X + RK_MAX_VIDEO_TRACKS - 1
+};
 
 /* One queued tag; data follows the struct. */
 struct qtag {

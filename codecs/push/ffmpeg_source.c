@@ -87,6 +87,35 @@ static int copy_video_config(struct track *t, const AVCodecParameters *par)
     return rk_ff_video_config(t, par->extradata, (size_t)par->extradata_size);
 }
 
+/* A video track other than 0 (--video-track): copied only, as the input has it. */
+static int setup_extra_video(rk_ffmpeg_source *s, struct track *t)
+{
+    const AVCodecParameters *par = t->st->codecpar;
+    t->in_codec = avcodec_get_name(par->codec_id);
+    t->fps = stream_fps(t->st);
+    if (video_must_encode(&s->opts, par, t->fps)) {
+        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR,
+                     "--video-track: video track %d (%s) would need encoding; tracks other than 0 are only copied "
+                     "(H.264, HEVC, AV1, VP9, without --encode, --video-codec, --size, --fps)",
+                     t->form.track_id, t->in_codec);
+        return RTMPKIT_EUSAGE;
+    }
+    t->copy = 1;
+    set_form(s, t, par->codec_id);
+    t->width = par->width;
+    t->height = par->height;
+    t->kbps = par->bit_rate > 0 ? par->bit_rate / 1000.0 : 0;
+    if (copy_video_config(t, par) == 0)
+        return 0;
+    if (par->codec_id == AV_CODEC_ID_H264) {
+        rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "%s: malformed H.264 configuration", t->in->name);
+        return RTMPKIT_EINPUT;
+    }
+    rtmpkit_logf(s->log, RTMPKIT_LOG_ERROR, "--video-track: video track %d: no %s configuration record in the "
+                 "input, it would need encoding", t->form.track_id, t->in_codec);
+    return RTMPKIT_EUSAGE;
+}
+
 static int setup_video(rk_ffmpeg_source *s, struct track *t)
 {
     const struct rk_source_options *o = &s->opts;
@@ -249,11 +278,26 @@ static int color_info(const struct track *t, rk_color_info *c)
            || c->has_luminance;
 }
 
+/* videoTrackIdInfoMap: the video tracks other than track 0. */
+static int extra_video_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
+{
+    int n = 0;
+    for (int i = VIDEO_X; i < NTRACKS; i++) {
+        const struct track *t = &s->tr[i];
+        if (!t->present)
+            continue;
+        out[n] = (rk_flv_track_meta){ .id = t->form.track_id, .codecid = t->form.fourcc, .width = t->width,
+                                      .height = t->height, .framerate = t->fps, .datarate = t->kbps };
+        n++;
+    }
+    return n;
+}
+
 /* audioTrackIdInfoMap: the audio tracks other than track 0. */
 static int extra_audio_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
 {
     int n = 0;
-    for (int i = AUDIO + 1; i < NTRACKS; i++) {
+    for (int i = AUDIO + 1; i < AUDIO_END; i++) {
         const struct track *t = &s->tr[i];
         if (!t->present)
             continue;
@@ -268,7 +312,7 @@ static int extra_audio_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
 static int build_header(rk_ffmpeg_source *s)
 {
     const struct track *v = &s->tr[VIDEO], *a = &s->tr[AUDIO];
-    rk_flv_track_meta tracks[RK_MAX_AUDIO_TRACKS];
+    rk_flv_track_meta tracks[RK_MAX_AUDIO_TRACKS], vtracks[RK_MAX_VIDEO_TRACKS];
     rk_color_info color;
     rk_flv_meta m = {
         .has_video = v->present, .has_audio = a->present,
@@ -277,11 +321,12 @@ static int build_header(rk_ffmpeg_source *s)
         .stereo = a->channels >= 2, .encoder = ENCODER_NAME,
         .videocodecid = v->form.enhanced ? v->form.fourcc : 0,
         .audiocodecid = a->form.enhanced ? a->form.fourcc : 0,
-        .audio_tracks = tracks,
+        .audio_tracks = tracks, .video_tracks = vtracks,
     };
     int ret;
 
     m.n_audio_tracks = extra_audio_meta(s, tracks);
+    m.n_video_tracks = extra_video_meta(s, vtracks);
 
     if (s->main_in.fmt && !s->live && s->opts.loop == 1 && s->main_in.fmt->duration > 0)
         m.duration = s->main_in.fmt->duration / (double)AV_TIME_BASE;
@@ -298,7 +343,10 @@ static int build_header(rk_ffmpeg_source *s)
         if ((ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->scratch)) < 0)
             return ret;
     }
-    for (int i = AUDIO; i < NTRACKS; i++)
+    for (int i = VIDEO_X; i < NTRACKS; i++)
+        if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->tr[i].config)) < 0)
+            return ret;
+    for (int i = AUDIO; i < AUDIO_END; i++)
         if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &s->tr[i].config)) < 0)
             return ret;
     return 0;
@@ -332,7 +380,8 @@ static void build_description(rk_ffmpeg_source *s)
             continue;
         describe_track(&s->tr[i], a, sizeof a);
         at = strlen(s->desc);
-        snprintf(s->desc + at, sizeof s->desc - at, " + track %d: %s", s->tr[i].form.track_id, a);
+        snprintf(s->desc + at, sizeof s->desc - at, " + %strack %d: %s", s->tr[i].kind == VIDEO ? "video " : "",
+                 s->tr[i].form.track_id, a);
     }
 }
 
@@ -368,7 +417,10 @@ int rk_ffmpeg_source_open(rk_ffmpeg_source **out, const struct rk_source_options
         goto fail;
     if (s->tr[VIDEO].present && (ret = setup_video(s, &s->tr[VIDEO])) < 0)
         goto fail;
-    for (int i = AUDIO; i < NTRACKS; i++)
+    for (int i = VIDEO_X; i < NTRACKS; i++)
+        if (s->tr[i].present && (ret = setup_extra_video(s, &s->tr[i])) < 0)
+            goto fail;
+    for (int i = AUDIO; i < AUDIO_END; i++)
         if (s->tr[i].present && (ret = setup_audio(s, &s->tr[i])) < 0)
             goto fail;
     if ((ret = prefetch(s)) < 0 || (ret = build_header(s)) < 0)

@@ -211,7 +211,7 @@ int rk_flv_reader_open(rk_flv_reader **out, const struct rk_source_options *o)
     *out = NULL;
     if (!o->input || strcmp(o->input, "-") == 0 || strcmp(o->input, "testsrc") == 0
         || (o->format && strcmp(o->format, "flv") != 0) || o->audio_input || o->force_encode || o->enhanced
-        || o->video_codec || o->audio_codec || o->n_audio_streams
+        || o->video_codec || o->audio_codec || o->n_audio_streams || o->n_video_streams
         || o->width || o->height || o->fps > 0)
         return 0;
     if (stat(o->input, &st) != 0 || !S_ISREG(st.st_mode))

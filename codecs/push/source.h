@@ -29,6 +29,7 @@ typedef rtmpkit_media_tag rk_tag;
 #define RK_PUSH_DEFAULT_PRESET     "veryfast"
 
 #define RK_MAX_AUDIO_TRACKS 8     /* --audio-track: tracks 0 (the default) to 7 */
+#define RK_MAX_VIDEO_TRACKS 8     /* --video-track: tracks 0 (the default) to 7 */
 
 struct rk_source_options {
     const char *input;          /* path, URL, "-" (stdin), "testsrc", or a device name */
@@ -48,6 +49,10 @@ struct rk_source_options {
      * RTMP Multitrack (OneTrack) tags with their track id. n 0: the best audio stream. */
     int audio_streams[RK_MAX_AUDIO_TRACKS];
     int n_audio_streams;
+    /* --video-track: the same for the input's video streams (copied only: the tracks
+     * other than 0 need a codec that can go as it is). n 0: the best video stream. */
+    int video_streams[RK_MAX_VIDEO_TRACKS];
+    int n_video_streams;
     int width, height;          /* encoder output size; 0: keep the input's */
     double fps;                 /* encoder frame rate; 0: keep the input's (testsrc: 30) */
     int video_kbps;             /* 0: RK_PUSH_DEFAULT_VIDEO_KBPS */

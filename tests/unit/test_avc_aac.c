@@ -1,4 +1,6 @@
 /* codecs/push/avc_aac.c on byte arrays: Annex B, avcC, frame flags, tag headers, ADTS, onMetaData. */
+#include <string.h>
+
 #include "rtmpkit/bytes.h"
 #include "check.h"
 #include "rtmpkit/error.h"
@@ -261,6 +263,32 @@ static void test_metadata(void)
     rtmpkit_buf_free(&b);
 }
 
+/* --video-track: videoTrackIdInfoMap {"1": {videocodecid, width, height, framerate}}
+ * under the video fields, one more entry in the array. */
+static void test_metadata_video_tracks(void)
+{
+    static const rk_flv_track_meta vt[] = { { .id = 1, .codecid = 0x61766331, .width = 160, .height = 120,
+                                              .framerate = 25 } };
+    rk_flv_meta m = { .has_video = 1, .width = 320, .height = 240, .video_tracks = vt, .n_video_tracks = 1 };
+    static const uint8_t map[] = { 0x00, 19, 'v', 'i', 'd', 'e', 'o', 'T', 'r', 'a', 'c', 'k', 'I', 'd',
+                                   'I', 'n', 'f', 'o', 'M', 'a', 'p', 0x03, 0x00, 0x01, '1', 0x03,
+                                   0x00, 12, 'v', 'i', 'd', 'e', 'o', 'c', 'o', 'd', 'e', 'c', 'i', 'd', 0x00,
+                                   0x41, 0xd8, 0x5d, 0x98, 0xcc, 0x40, 0x00, 0x00,
+                                   0x00, 5, 'w', 'i', 'd', 't', 'h', 0x00, 0x40, 0x64, 0x00, 0, 0, 0, 0, 0 };
+    rtmpkit_buf b;
+    size_t at;
+
+    rtmpkit_buf_init(&b, 4096);
+    rk_flv_put_metadata(&b, &m);
+    CHECK_INT(b.err, 0);
+    CHECK_MEM(b.data + 13, "\x08\x00\x00\x00\x04", 5);   /* width height videocodecid map */
+    for (at = 0; at + sizeof map <= b.len && memcmp(b.data + at, map, sizeof map) != 0; at++)
+        ;
+    CHECK(at + sizeof map <= b.len);
+    CHECK_MEM(b.data + b.len - 9, "\x00\x00\x09\x00\x00\x09\x00\x00\x09", 9);   /* track, map, array */
+    rtmpkit_buf_free(&b);
+}
+
 int main(void)
 {
     test_annexb_iter();
@@ -270,5 +298,6 @@ int main(void)
     test_tag_headers();
     test_adts();
     test_metadata();
+    test_metadata_video_tracks();
     return check_report("tags");
 }

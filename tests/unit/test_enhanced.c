@@ -45,6 +45,40 @@ static void test_video_tags(void)
     rtmpkit_buf_free(&b);
 }
 
+/* --video-track: a video track other than 0 is Multitrack (6), OneTrack + the packet
+ * type, the FourCC, the track id, then the packet (with its SI24 cts for CodedFrames). */
+static void test_video_multitrack_tags(void)
+{
+    static const uint8_t frame[] = { 0xaa, 0xbb };
+    rk_tag_form hevc = { RTMPKIT_FOURCC_HVC1, 1, 1 }, avc = { RTMPKIT_FOURCC_AVC1, 1, 2 };
+    rtmpkit_tag_header h;
+    rtmpkit_buf b;
+    rtmpkit_buf_init(&b, 1024);
+
+    rk_put_video_tag(&b, &hevc, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_CODED_FRAMES, -2, frame, 2);
+    CHECK_INT(b.len, 12);
+    CHECK_MEM(b.data, "\x96\x01hvc1\x01\xff\xff\xfe\xaa\xbb", 12);
+    CHECK_INT(rtmpkit_tag_parse(RTMPKIT_FLV_VIDEO, b.data, b.len, &h), 1);
+    CHECK_INT(h.multitrack, 1);
+    CHECK_INT(h.track.id, 1);
+    CHECK_INT(h.track.fourcc, RTMPKIT_FOURCC_HVC1);
+    CHECK_INT(h.track.cts, -2);
+    CHECK_INT(h.track.len, 2);
+    /* An H.264 track's sequence start: avc1, track 2, the avcC as it is. */
+    rtmpkit_buf_reset(&b);
+    rk_put_video_tag(&b, &avc, RTMPKIT_TAG_FRAME_KEY, RTMPKIT_TAG_SEQUENCE_START, 0, frame, 2);
+    CHECK_MEM(b.data, "\x96\x00" "avc1\x02\xaa\xbb", 9);
+    CHECK_INT(rtmpkit_tag_parse(RTMPKIT_FLV_VIDEO, b.data, b.len, &h), 1);
+    CHECK_INT(h.packet, RTMPKIT_TAG_SEQUENCE_START);
+    CHECK_INT(h.track.id, 2);
+    /* An inter frame without a cts: CodedFramesX (3) inside. */
+    rtmpkit_buf_reset(&b);
+    rk_put_video_tag(&b, &avc, RTMPKIT_TAG_FRAME_INTER, RTMPKIT_TAG_CODED_FRAMES, 0, frame, 2);
+    CHECK_MEM(b.data, "\xa6\x03" "avc1\x02\xaa\xbb", 9);
+    CHECK_INT(b.err, 0);
+    rtmpkit_buf_free(&b);
+}
+
 static void test_audio_tags(void)
 {
     static const uint8_t frame[] = { 0x01, 0x02, 0x03 };
@@ -264,6 +298,7 @@ int main(void)
     test_hvcc_from_annexb();
     test_hvcc_rext444();
     test_video_tags();
+    test_video_multitrack_tags();
     test_audio_tags();
     test_records();
     test_flac();

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# rtmp-push --video-track 0,1: two H.264 video streams of one file (320x240 and 160x120,
+# 3 s, B-frames, plus AAC) go out as video track 0 (plain, as without the option) and
+# video track 1 (Enhanced RTMP Multitrack OneTrack avc1 tags with its own sequence
+# start), through node-media-server to rtmp-dump. Checked on the recording (flvinfo.py,
+# independent of rtmpkit's parser):
+#   each track's coded frames are its source stream's packets: count, bytes (md5),
+#   composition times, dts on one clock (ffmpeg -c copy -f framemd5 of the source);
+#   each track's sequence start is its stream's avcC; the track ids; onMetaData's
+#   videoTrackIdInfoMap lists track 1 (avc1, 160x120) and the top-level size is track 0's;
+#   rtmp-dump --track 0 keeps track 0's frames only, no track 1 sequence start, no map;
+#   --video-track 0,1 with --size (encoding) and a missing stream: one-line errors, exit
+#   2 and 12 (usage, input).
+. "$(dirname "$0")/lib.sh"
+it_setup video_tracks
+need_servers
+
+PUSH=$BUILD/cli/rtmp-push
+DUMP=$BUILD/cli/rtmp-dump
+FLVINFO=$IT_LIB_DIR/flvinfo.py
+
+# The source, cached: two H.264 streams of different sizes and one AAC stream.
+SRC=$DATA/vtracks-h264x2-aac-3s.mkv
+if [ ! -s "$SRC" ]; then
+    tmp=$(mktemp "$DATA/.vtracks.XXXXXX")
+    timeout 120 ffmpeg -nostdin -hide_banner -loglevel error -y \
+        -f lavfi -i "testsrc2=size=320x240:rate=25" -f lavfi -i "testsrc=size=160x120:rate=25" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 3 -map 0:v -map 1:v -map 2:a \
+        -pix_fmt yuv420p -c:v libx264 -threads 1 -bf 2 -g 25 -flags:v +bitexact -c:a aac -b:a 128k -ac 2 \
+        -fflags +bitexact -map_metadata -1 -f matroska "$tmp" && mv -f "$tmp" "$SRC"
+    rm -f "$tmp"
+fi
+check source-made test -s "$SRC"
+
+# The source's packets as "kind size md5 dts pts" (ms): v (video 0), v1 (video 1), a;
+# and its extradata md5s as "extra kind md5".
+timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$SRC" -map 0:v:0 -map 0:v:1 -map 0:a -c copy -f framemd5 - 2>/dev/null |
+    awk -F', *' '
+        BEGIN { k[0] = "v"; k[1] = "v1"; k[2] = "a" }
+        /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
+        /^#extradata/ { split($1, a, " "); print "extra", k[a[2]], $3; next }
+        /^#/ { next }
+        NF >= 6 { printf "%s %s %s %d %d\n", k[$1], $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$T/src.frames"
+check source-two-video-streams test "$(awk '$1 == "v1"' "$T/src.frames" | wc -l)" -gt 0
+
+# same_frames FLV KINDS: the recording's coded frames of each kind (v, v1, a) are the
+# source's packets; a kind left out of KINDS must have no frame recorded. Prints why not.
+same_frames() {
+    python3 "$FLVINFO" --frames "$1" >"$1.frames" || { echo "flvinfo failed on $1"; return 1; }
+    python3 - "$T/src.frames" "$1.frames" "$2" <<'EOF'
+import sys
+src = [l.split() for l in open(sys.argv[1]) if not l.startswith("extra")]
+out = [l.split() for l in open(sys.argv[2])]
+kinds = sys.argv[3].split()
+key = lambda x: x[0] + (x[1] if x[1] != "0" else "")
+bad, offset = [], None
+for kind in ("v", "v1", "a"):
+    s = [(int(x[1]), x[2], int(x[3]), int(x[4])) for x in src if x[0] == kind]
+    o = [(int(x[7]), x[8], int(x[5]), int(x[6])) for x in out if key(x) == kind and x[3] == "frame"]
+    if kind not in kinds:
+        if o:
+            bad.append("%s: %d frames recorded, wanted none" % (kind, len(o)))
+        continue
+    if len(s) != len(o):
+        bad.append("%s: %d frames recorded, %d in the source" % (kind, len(o), len(s)))
+    for i, (a, b) in enumerate(zip(s, o)):
+        if a[:2] != b[:2]:
+            bad.append("%s frame %d: %d bytes %s, source %d bytes %s" % (kind, i, b[0], b[1], a[0], a[1]))
+            break
+        if abs((a[3] - a[2]) - b[3]) > 1:
+            bad.append("%s frame %d: cts %d, source %d" % (kind, i, b[3], a[3] - a[2]))
+            break
+        if offset is None:
+            offset = b[2] - a[2]
+        if abs(b[2] - a[2] - offset) > 1:
+            bad.append("%s frame %d: dts %d, source %d + offset %d" % (kind, i, b[2], a[2], offset))
+            break
+if bad:
+    print("; ".join(bad))
+    sys.exit(1)
+EOF
+}
+
+# start_of FLV TRACK: fourcc and md5 of the video sequence start of TRACK.
+start_of() { awk -v t="$2" '$1 == "v" && $2 == t && $4 == "start" { print $3, $9; exit }' "$1.frames"; }
+extra_md5() { awk -v k="$1" '$1 == "extra" && $2 == k { print $3 }' "$T/src.frames"; }
+meta_value() { python3 "$FLVINFO" --meta "$1" | sed -n "s/^$2=//p" | head -n1; }
+
+# push_dump NAME DUMP_OPTS... -- PUSH_OPTS...: rtmp-dump on node-media-server, then the push.
+push_dump() {
+    local name=$1 url dump_pid rc; shift
+    local -a dopts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do dopts+=("$1"); shift; done
+    shift
+    url=$NMS_URL/live/$(uniq_name "$name")
+    run_bg "$T/$name.dump.log" "$DUMP" "${dopts[@]}" "$url" -o "$T/$name.flv"; dump_pid=$BG_PID
+    sleep 1
+    timeout -k 2 60 "$PUSH" -v "$@" "$SRC" "$url" >"$T/$name.push.log" 2>&1; rc=$?
+    check "$name-push-exit-status" test "$rc" = 0
+    sleep 0.5
+    stop_pid "$dump_pid"
+}
+
+# ---- two video tracks ----
+push_dump both -- --video-track 0,1
+OUT=$T/both.flv
+check both-described grep -q "input: h264 320x240 .*(copied) + aac .* + video track 1: h264 160x120 .*(copied, enhanced)" \
+    "$T/both.push.log"
+check both-frames same_frames "$OUT" "v v1 a"
+check both-track-ids test "$(awk '$1 == "v" { print $2 }' "$OUT.frames" | sort -u | tr '\n' ' ')" = "0 1 "
+check both-track1-avc1 test "$(awk '$1 == "v" && $2 == 1 { print $3 }' "$OUT.frames" | sort -u)" = avc1
+check both-track0-config test "$(start_of "$OUT" 0)" = "avc1 $(extra_md5 v)"
+check both-track1-config test "$(start_of "$OUT" 1)" = "avc1 $(extra_md5 v1)"
+python3 "$FLVINFO" --meta "$OUT" >"$T/both.meta"
+check both-meta-width test "$(sed -n 's/^width=//p' "$T/both.meta")" = 320
+check both-meta-map-codec test "$(sed -n 's/^videoTrackIdInfoMap\.1\.videocodecid=//p' "$T/both.meta")" = \
+    "$(python3 -c 'print(int.from_bytes(b"avc1", "big"))')"
+check both-meta-map-size test "$(sed -n 's/^videoTrackIdInfoMap\.1\.\(width\|height\)=//p' "$T/both.meta" | tr '\n' ' ')" \
+    = "160 120 "
+check both-meta-map-only-1 test "$(grep -c '^videoTrackIdInfoMap\.[^1]' "$T/both.meta")" = 0
+
+# ---- rtmp-dump --track 0: track 1's tags left out ----
+push_dump keep0 --track 0 -- --video-track 0,1
+check keep0-frames same_frames "$T/keep0.flv" "v a"
+check keep0-no-track1-start test -z "$(start_of "$T/keep0.flv" 1)"
+check keep0-meta-no-map test "$(python3 "$FLVINFO" --meta "$T/keep0.flv" | grep -c '^videoTrackIdInfoMap')" = 0
+
+# ---- errors ----
+expect_error err-encode 2 "video-track" "$PUSH" --video-track 0,1 --size 160x120 "$SRC" "$NMS_URL/live/x"
+expect_error err-no-stream 12 "video-track 5" "$PUSH" --video-track 0,5 "$SRC" "$NMS_URL/live/x"
+
+it_finish
