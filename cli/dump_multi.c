@@ -216,8 +216,7 @@ static int expand_template(const struct stream *s, char *out, size_t cap)
     return 0;
 }
 
-/* "cam.flv" -> "cam-2.flv", "cam" -> "cam-2" (as --split names its parts). */
-static int numbered_name(char *buf, size_t cap, const char *path, int n)
+int dump_part_name(char *buf, size_t cap, const char *path, int n)
 {
     const char *base = strrchr(path, '/'), *dot;
     int len;
@@ -252,7 +251,7 @@ static int next_path(struct stream *s)
     if (expand_template(s, path, sizeof path) < 0)
         return -1;
     if (s->file_no > 0 && strcmp(path, s->expanded) == 0) {
-        if (numbered_name(numbered, sizeof numbered, path, s->file_no + 1) < 0)
+        if (dump_part_name(numbered, sizeof numbered, path, s->file_no + 1) < 0)
             return -1;
         snprintf(s->path, sizeof s->path, "%s", numbered);
     } else {

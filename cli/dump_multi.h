@@ -5,6 +5,11 @@
 
 #include "common.h"
 
+/* The name of part n (n >= 2) of a recording: "cam.flv" -> "cam-2.flv", "cam" ->
+ * "cam-2" (the number goes before the last extension of the file name); -1 when it does
+ * not fit in cap. --split's parts and a template's repeated names. */
+int dump_part_name(char *buf, size_t cap, const char *path, int n);
+
 /* 1 when the options ask for the many-stream recorder: more than one URL, --from,
  * --segment, or an -o with a template field (%). */
 int dump_multi_wanted(const struct cli_options *opts);

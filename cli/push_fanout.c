@@ -479,26 +479,32 @@ static void dest_sample(struct dest *d, int final, struct cli_stats_sample *s)
     struct push_fanout *f = d->fan;
     rtmpkit_publisher_stats st;
     enum dest_state state;
-    int64_t wall;
     pthread_mutex_lock(&d->lock);
     st = d->snap;
     state = d->state;
     st.dropped += d->handoff_dropped;
     pthread_mutex_unlock(&d->lock);
+    push_stats_sample(&st, final || state == DEST_DONE ? "done" : state == DEST_CONNECTING ? "connecting"
+                           : st.reconnecting ? "reconnecting" : "sending",
+                      f->realtime, f->first_send_ms, f->first_dts_ms, d->shown, s);
+}
+
+void push_stats_sample(const rtmpkit_publisher_stats *st, const char *state, int realtime, uint64_t first_send_ms,
+                       int64_t first_dts_ms, const char *destination, struct cli_stats_sample *s)
+{
+    int64_t wall = first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - first_send_ms) : 0;
     memset(s, 0, sizeof *s);
-    s->state = final || state == DEST_DONE ? "done" : state == DEST_CONNECTING ? "connecting"
-             : st.reconnecting ? "reconnecting" : "sending";
-    s->bytes = st.media_bytes;
-    s->video_frames = st.video_sent;
-    s->audio_frames = st.audio_sent;
-    s->dropped = st.dropped;
-    s->media_ms = st.last_dts_ms;
-    s->reconnects = st.reconnects;
-    s->queue_ms = st.queue_latency_ms < 0 ? 0 : st.queue_latency_ms;
-    wall = f->first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - f->first_send_ms) : 0;
-    s->lateness_ms = !f->realtime ? -1
-                   : wall > st.last_dts_ms - f->first_dts_ms ? wall - (st.last_dts_ms - f->first_dts_ms) : 0;
-    s->destination = d->shown;
+    s->state = state;
+    s->bytes = st->media_bytes;
+    s->video_frames = st->video_sent;
+    s->audio_frames = st->audio_sent;
+    s->dropped = st->dropped;
+    s->media_ms = st->last_dts_ms;
+    s->reconnects = st->reconnects;
+    s->queue_ms = st->queue_latency_ms < 0 ? 0 : st->queue_latency_ms;
+    s->lateness_ms = !realtime ? -1
+                   : wall > st->last_dts_ms - first_dts_ms ? wall - (st->last_dts_ms - first_dts_ms) : 0;
+    s->destination = destination;
 }
 
 void push_fanout_tick(struct push_fanout *f, int final)

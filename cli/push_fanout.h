@@ -50,6 +50,11 @@ int push_fanout_finish(struct push_fanout *f, int cancelled);
 
 void push_fanout_free(struct push_fanout *f);
 
+/* A stats line from a publisher's stats: lateness behind real time only when realtime,
+ * measured from the first frame handed out (at first_send_ms, with first_dts_ms). */
+void push_stats_sample(const rtmpkit_publisher_stats *st, const char *state, int realtime, uint64_t first_send_ms,
+                       int64_t first_dts_ms, const char *destination, struct cli_stats_sample *s);
+
 /* Once per media type, at its first sequence header: warns when the server announced
  * Enhanced RTMP codecs and this one is not among them. checked: audio, video done. */
 void push_check_server_caps(rtmpkit_session *session, rtmpkit_log *log, int checked[2], const rk_tag *tag);

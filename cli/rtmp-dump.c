@@ -121,21 +121,6 @@ static rtmpkit_recorder *new_recorder(const char *path)
     return rtmpkit_recorder_new(&cfg);
 }
 
-/* The name of part n (n >= 2) of a --split recording: "cam.flv" -> "cam-2.flv",
- * "cam" -> "cam-2" (the number goes before the last extension of the file name). */
-static int part_name(char *buf, size_t cap, const char *path, int n)
-{
-    const char *base = strrchr(path, '/'), *dot;
-    int len;
-    base = base ? base + 1 : path;
-    dot = strrchr(base, '.');
-    if (!dot || dot == base)
-        len = snprintf(buf, cap, "%s-%d", path, n);
-    else
-        len = snprintf(buf, cap, "%.*s-%d%s", (int)(dot - path), path, n, dot);
-    return len < 0 || (size_t)len >= cap ? -1 : 0;
-}
-
 /* Closes the recording (when a tag came) and says what it holds. Returns err, or the
  * close's error when err was none. */
 static int finish_recording(rtmpkit_recorder *rec, int err, rtmpkit_log *log)
@@ -170,7 +155,7 @@ static int reconnected(struct recording *r, rtmpkit_log *log)
         rtmpkit_recorder_reconnected(r->rec);
         return 0;
     }
-    if (part_name(r->part_path, sizeof r->part_path, r->path, r->part + 1) < 0) {
+    if (dump_part_name(r->part_path, sizeof r->part_path, r->path, r->part + 1) < 0) {
         rtmpkit_logf(log, RTMPKIT_LOG_ERROR, "--split: the file name is too long");
         return RTMPKIT_EUSAGE;
     }

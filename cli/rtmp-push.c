@@ -49,20 +49,8 @@ static void measure_input(struct pusher *p)
 static void stats_sample(const struct pusher *p, const char *state, struct cli_stats_sample *s)
 {
     rtmpkit_publisher_stats st;
-    int64_t wall;
     rtmpkit_publisher_get_stats(p->publisher, &st);
-    memset(s, 0, sizeof *s);
-    s->state = state;
-    s->bytes = st.media_bytes;
-    s->video_frames = st.video_sent;
-    s->audio_frames = st.audio_sent;
-    s->dropped = st.dropped;
-    s->media_ms = st.last_dts_ms;
-    s->reconnects = st.reconnects;
-    s->queue_ms = st.queue_latency_ms < 0 ? 0 : st.queue_latency_ms;
-    wall = p->first_send_ms ? (int64_t)(rtmpkit_monotonic_ms() - p->first_send_ms) : 0;
-    s->lateness_ms = !p->realtime ? -1 : wall > st.last_dts_ms - p->first_dts_ms ? wall - (st.last_dts_ms - p->first_dts_ms) : 0;
-    s->destination = p->destination;
+    push_stats_sample(&st, state, p->realtime, p->first_send_ms, p->first_dts_ms, p->destination, s);
 }
 
 static void draw_progress(struct pusher *p, struct cli_progress *progress, int force)
