@@ -23,15 +23,19 @@ lines = [l for l in open(sys.argv[1]) if l.startswith("{")]
 print(json.loads(lines[-1])[sys.argv[2]] if lines else "")
 PY
 }
-# increasing FILE KEY: KEY never decreases from one line to the next; t_ms grows.
+# increasing FILE KEY: neither KEY nor t_ms decreases from one line to the next. (The final
+# line is forced out when the command ends, and can fall in the same millisecond as the last
+# periodic one.) The values must grow over the whole run.
 increasing() {
     python3 - "$1" "$2" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 key = sys.argv[2]
 for a, b in zip(rows, rows[1:]):
-    if b[key] < a[key] or b["t_ms"] <= a["t_ms"]:
-        sys.exit("%s goes from %s to %s" % (key, a[key], b[key]))
+    if b[key] < a[key] or b["t_ms"] < a["t_ms"]:
+        sys.exit("%s goes from %s at %s ms to %s at %s ms" % (key, a[key], a["t_ms"], b[key], b["t_ms"]))
+if len(rows) < 2 or rows[-1][key] <= rows[0][key] or rows[-1]["t_ms"] <= rows[0]["t_ms"]:
+    sys.exit("%s does not grow over %d lines" % (key, len(rows)))
 PY
 }
 
