@@ -14,6 +14,12 @@
 #                               # glass, rtmp-play's latency budget, CPU, memory)
 #   scripts/bench.sh soak       # 30 min push -> nginx -> play + dump with a reset every 5 min
 #                               # (not in all): memory, A/V offset, latency, frames lost per outage
+#   scripts/bench.sh codecs     # Enhanced RTMP codecs (not in all): each video x audio pair encoded
+#                               # by rtmp-push through node-media-server and nginx-rtmp (recorded,
+#                               # decoded, capabilities echoed); encoding CPU per video codec vs
+#                               # ffmpeg with the same encoder settings (BENCH_CODEC_PAIRS,
+#                               # BENCH_MATRIX_SECONDS: 4, BENCH_CODECS, BENCH_CODEC_KBPS: 2500,
+#                               # BENCH_CODEC_PRESET: veryfast)
 #
 # Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh; for play:
 # BENCH_PLAYERS (all: rtmp-play rtmp-play-100 ffplay ffplay-lowdelay mpv-lowlatency),
@@ -676,6 +682,194 @@ for k in range(0, (play[-1]["t_ms"] // span + 1) if play else 0):
 PY
 }
 
+# Codecs (issue 10). First a matrix: rtmp-push encodes its testsrc to each video x audio
+# pair (BENCH_CODEC_PAIRS) for BENCH_MATRIX_SECONDS (4), live-paced, and publishes it in one
+# run to three destinations: node-media-server (app live), nginx-rtmp app live (wait_key
+# on, its default) and app nowaitkey (wait_key off); on each an rtmp-dump and an rtmp-play
+# --no-display started before the push. Per destination: frames recorded and decoded
+# against those sent, the FourCCs of the recorded sequence starts (tests/integration/
+# flvinfo.py), and the Enhanced RTMP capabilities the server echoed (rtmp-push -v).
+# Then CPU: each video codec encoded by rtmp-push against ffmpeg with the same encoder and
+# the settings rtmp-push gives it (codecs/push/encode.c), on the same generated input.
+CODEC_PAIRS_ALL="h264:aac h264:opus h264:flac hevc:aac hevc:opus hevc:flac av1:aac av1:opus av1:flac vp9:aac vp9:opus vp9:flac h264+enhanced:aac"
+
+# codec_recording FLV: "video_frames audio_frames video_start audio_start" of a recording,
+# a start as its FourCC, "(legacy)" after it for a legacy FLV header, "-" when none.
+codec_recording() {
+  python3 - "$1" "$root/tests/integration" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[2])
+import flvinfo
+data = open(sys.argv[1], "rb").read() if os.path.exists(sys.argv[1]) else b""
+frames, start = {"v": 0, "a": 0}, {"v": "-", "a": "-"}
+if data[:3] == b"FLV":
+    for ttype, ts, body in flvinfo.tags(data):
+        if ttype not in (8, 9) or not body:
+            continue
+        enhanced = (ttype == 9 and body[0] & 0x80) or (ttype == 8 and body[0] >> 4 == 9)
+        kind = "v" if ttype == 9 else "a"
+        for track, fourcc, packet, key, cts, payload in (
+                flvinfo.enhanced_tracks(ttype, body) if enhanced else [flvinfo.legacy_track(ttype, body)]):
+            if packet == "frame":
+                frames[kind] += 1
+            elif packet == "start" and start[kind] == "-":
+                start[kind] = fourcc + ("" if enhanced else "(legacy)")
+print(frames["v"], frames["a"], start["v"], start["a"])
+PY
+}
+
+bench_codecs_matrix() {
+  local secs=${BENCH_MATRIX_SECONDS:-4} pair v a d i name pid
+  local -a pairs dests=(nms nginx nginx-nowaitkey) urls opts pids
+  local -A caps
+  read -r -a pairs <<<"${BENCH_CODEC_PAIRS:-$CODEC_PAIRS_ALL}"
+  echo
+  echo "== codec matrix: rtmp-push testsrc 640x360 30 fps encoded to each pair, $secs s live-paced, one push to three"
+  echo "   destinations: node-media-server app live, nginx-rtmp app live (wait_key on, its default), nginx-rtmp"
+  echo "   app nowaitkey (wait_key off); on each an rtmp-dump and an rtmp-play --no-display started 1 s before"
+  printf '%-18s %-16s %-8s %11s %11s %-16s %-16s %11s\n' pair server arrived video_rec audio_rec video_start \
+    audio_start decoded_v/a
+  for pair in "${pairs[@]}"; do
+    v=${pair%%:*} a=${pair##*:} opts=()
+    [ "$v" = h264+enhanced ] && { v=h264; opts=(--enhanced); }
+    name=codecs-${pair//[:+]/-}-$$
+    urls=("rtmp://127.0.0.1:$RTMPKIT_NMS_PORT/live/$name" "rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live/$name"
+          "rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/nowaitkey/$name")
+    pids=()
+    for i in 0 1 2; do
+      "$build/cli/rtmp-dump" -q "${urls[$i]}" -o "$work/$name-$i.flv" 2>"$work/$name-$i.dump.err" &
+      pids+=($!)
+      "$build/cli/rtmp-play" --no-display "${urls[$i]}" >"$work/$name-$i.play.log" 2>&1 &
+      pids+=($!)
+    done
+    sleep 1
+    timeout -k 2 $((secs + 60)) "$build/cli/rtmp-push" -v --duration "$secs" --size 640x360 --fps 30 \
+      --video-codec "$v" --audio-codec "$a" "${opts[@]}" testsrc "${urls[@]}" >"$work/$name.push.log" 2>&1 ||
+      { echo "bench: the push of $pair failed: $(grep -v '^Svt' "$work/$name.push.log" | tail -n 1)" >&2; BENCH_FAILED=1; }
+    # Recorders and players end by themselves when the stream ends (rtmp-dump at the
+    # latest after its 5 s --end-timeout); those that do not get a SIGINT after 15 s.
+    for i in $(seq 150); do
+      local running=0
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && running=1; done
+      [ "$running" = 0 ] && break
+      sleep 0.1
+    done
+    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for i in 0 1 2; do
+      local sent_v sent_a rec_v rec_a start_v start_a dec_v dec_a arrived
+      read -r sent_v sent_a < <(sed -n "s/.*destination #$((i + 1)) .*: sent [0-9.]* s, \([0-9]*\) video and \([0-9]*\) audio frames.*/\1 \2/p" \
+        "$work/$name.push.log" | head -n1; echo)
+      read -r rec_v rec_a start_v start_a <<<"$(codec_recording "$work/$name-$i.flv")"
+      dec_v=$(sed -n 's/^decoded .*video_frames=\([0-9]*\).*/\1/p' "$work/$name-$i.play.log")
+      dec_a=$(sed -n 's/^decoded .*audio_frames=\([0-9]*\).*/\1/p' "$work/$name-$i.play.log")
+      if [ -z "$sent_v" ] || [ "$rec_v$rec_a" = 00 ]; then arrived=no
+      elif [ "$rec_v" = "$sent_v" ] && [ "$rec_a" = "$sent_a" ] && [ "${dec_v:-}" = "$sent_v" ] &&
+           [ "${dec_a:-}" = "$sent_a" ]; then arrived=yes
+      else arrived=partly
+      fi
+      printf '%-18s %-16s %-8s %11s %11s %-16s %-16s %11s\n' "$pair" "${dests[$i]}" "$arrived" \
+        "$rec_v/${sent_v:-?}" "$rec_a/${sent_a:-?}" "$start_v" "$start_a" "${dec_v:-?}/${dec_a:-?}"
+      d=$(sed -n "s/^rtmp-push #$((i + 1)): server's Enhanced RTMP capabilities: //p" "$work/$name.push.log" | head -n1)
+      caps[${dests[$i]}]+="${d:-(not connected)}"$'\n'
+    done
+  done
+  echo "(arrived: yes = every frame sent was recorded and decoded by the player; video_rec, audio_rec: frames"
+  echo " recorded / sent; *_start: the FourCC of the first sequence start in the recording, (legacy) for a legacy"
+  echo " FLV header; decoded: frames rtmp-play --no-display decoded, video/audio)"
+  echo "Enhanced RTMP capabilities each server echoed in its connect _result (rtmp-push -v; \"none\": no"
+  echo "fourCcList, videoFourCcInfoMap, audioFourCcInfoMap or capsEx in it), over the ${#pairs[@]} connections each:"
+  for d in "${dests[@]}"; do
+    printf '  %-16s %s\n' "$d:" "$(printf '%s' "${caps[$d]}" | sort | uniq -c | awk '{ n = $1; $1 = ""; printf "%s%s (%d)", sep, substr($0, 2), n; sep = ", " }')"
+  done
+}
+
+# codec_ffmpeg_args CODEC KBPS GOP PRESET: ffmpeg's encoder options for what rtmp-push
+# sets for CODEC (codecs/push/encode.c: video_options, venc_setup): x264's preset names
+# mapped to SVT-AV1 presets and libvpx cpu-used as its table does, maxrate = bitrate and
+# a buffer of 2 s except for SVT-AV1 (VBR), threads left at libavcodec's default (1).
+codec_ffmpeg_args() {
+  local codec=$1 kbps=$2 gop=$3 preset=$4 svt vpx
+  case $preset in
+    ultrafast) svt=12 vpx=8 ;; superfast) svt=11 vpx=8 ;; veryfast) svt=10 vpx=7 ;; faster) svt=9 vpx=6 ;;
+    fast) svt=8 vpx=5 ;; medium) svt=6 vpx=4 ;; slow) svt=4 vpx=3 ;; slower) svt=3 vpx=2 ;;
+    veryslow) svt=2 vpx=1 ;; placebo) svt=1 vpx=0 ;; *) svt=10 vpx=7 ;;
+  esac
+  local rc="-b:v ${kbps}k -maxrate ${kbps}k -bufsize $((2 * kbps))k"
+  case $codec in
+    h264) echo "-c:v libx264 -preset $preset -profile:v high $rc" ;;
+    hevc) echo "-c:v libx265 -preset $preset -x265-params log-level=error $rc" ;;
+    av1) echo "-c:v libsvtav1 -preset $svt -b:v ${kbps}k" ;;
+    vp9) echo "-c:v libvpx-vp9 -deadline realtime -cpu-used $vpx -row-mt 1 $rc" ;;
+  esac | sed "s/\$/ -g $gop -pix_fmt yuv420p -threads 1/"
+}
+
+# frames_of NAME: the video frames a run encoded (rtmp-push -v's summary, ffmpeg -progress).
+frames_of() {
+  { sed -n 's/.*sent [0-9.]* s[:,] \([0-9]*\) video.*/\1/p' "$work/$1.err"
+    sed -n 's/^frame=\([0-9]*\)/\1/p' "$work/$1.progress" 2>/dev/null; } | tail -n 1
+}
+
+bench_codecs_cpu() {
+  local kbps=${BENCH_CODEC_KBPS:-2500} gop=60 preset=${BENCH_CODEC_PRESET:-veryfast} codec tool args
+  local lavfi="testsrc2=size=1280x720:rate=30,format=yuv420p" base=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live
+  local -a codecs ffargs
+  local -A cpu rss
+  read -r -a codecs <<<"${BENCH_CODECS:-h264 hevc av1 vp9}"
+  echo
+  echo "== encoding CPU: $seconds s of lavfi $lavfi, video only, ${kbps}k, GOP $gop, preset $preset,"
+  echo "   unpaced (as fast as it encodes: the same $((seconds * 30)) frames for each), one run each"
+  echo "   rtmp-push: -f lavfi '$lavfi' --no-audio --duration $seconds --video-codec C --video-bitrate $kbps --gop $gop --preset $preset, to nginx-rtmp"
+  echo "   rtmp-push testsrc: its own test source (a different picture: reference only) --size 1280x720 --fps 30 --no-pace"
+  echo "   ffmpeg: the same lavfi input and what rtmp-push sets for the encoder (codecs/push/encode.c):"
+  for codec in "${codecs[@]}"; do
+    printf '     %-5s %s\n' "$codec:" "$(codec_ffmpeg_args "$codec" "$kbps" "$gop" "$preset")"
+  done
+  echo "   (threads 1: rtmp-push leaves libavcodec's default; x264 and libvpx then use one thread, SVT-AV1 and x265"
+  echo "   pools of their own); ffmpeg 5.1 cannot send Enhanced RTMP, so for hevc, av1 and vp9 it encodes to -f null -;"
+  echo "   for h264 it sends -f flv to nginx-rtmp; \"ffmpeg auto\" is ffmpeg's own default, -threads auto (reference)"
+  printf '%-6s %-18s %7s %8s %8s %12s\n' codec tool frames wall_s cpu_s peak_rss_MB
+  for codec in "${codecs[@]}"; do
+    read -r -a ffargs <<<"$(codec_ffmpeg_args "$codec" "$kbps" "$gop" "$preset")"
+    for tool in rtmp-push ffmpeg rtmp-push-testsrc ffmpeg-auto; do
+      local n=cpu-$codec-$tool out=(-f null -)
+      [ "$codec" = h264 ] && out=(-f flv "$base/codecs-$n-$$")
+      case $tool in
+        rtmp-push)
+          timed "$n" "$build/cli/rtmp-push" -v --no-audio --duration "$seconds" -f lavfi "$lavfi" --video-codec "$codec" \
+            --video-bitrate "$kbps" --gop "$gop" --preset "$preset" "$base/codecs-cpu-$codec-$$" ;;
+        rtmp-push-testsrc)
+          timed "$n" "$build/cli/rtmp-push" -v --no-audio --no-pace --duration "$seconds" --size 1280x720 --fps 30 \
+            --video-codec "$codec" --video-bitrate "$kbps" --gop "$gop" --preset "$preset" testsrc \
+            "$base/codecs-cpu-ts-$codec-$$" ;;
+        ffmpeg)
+          timed "$n" ffmpeg -nostdin -hide_banner -loglevel error -progress "$work/$n.progress" -f lavfi -i "$lavfi" \
+            -t "$seconds" "${ffargs[@]}" "${out[@]}" ;;
+        ffmpeg-auto)
+          timed "$n" ffmpeg -nostdin -hide_banner -loglevel error -progress "$work/$n.progress" -f lavfi -i "$lavfi" \
+            -t "$seconds" "${ffargs[@]:0:${#ffargs[@]}-2}" "${out[@]}" ;;
+      esac
+      cpu[$codec-$tool]=$CPU rss[$codec-$tool]=$RSS_MB
+      printf '%-6s %-18s %7s %8s %8s %12s\n' "$codec" "${tool/ffmpeg-auto/ffmpeg auto}" "$(frames_of "$n")" \
+        "$WALL" "$CPU" "$RSS_MB"
+    done
+  done
+  echo "ratios rtmp-push/ffmpeg (same input, same encoder settings, threads 1):"
+  for codec in "${codecs[@]}"; do
+    printf '  %-5s cpu %s, peak rss %s;  vs ffmpeg auto: cpu %s;  rtmp-push testsrc/ffmpeg: cpu %s\n' "$codec" \
+      "$(ratio "${cpu[$codec-rtmp-push]}" "${cpu[$codec-ffmpeg]}")" "$(ratio "${rss[$codec-rtmp-push]}" "${rss[$codec-ffmpeg]}")" \
+      "$(ratio "${cpu[$codec-rtmp-push]}" "${cpu[$codec-ffmpeg-auto]}")" \
+      "$(ratio "${cpu[$codec-rtmp-push-testsrc]}" "${cpu[$codec-ffmpeg]}")"
+  done
+  echo "CPU per codec against h264 (rtmp-push): $(for codec in "${codecs[@]}"; do printf '%s %s  ' "$codec" \
+    "$(ratio "${cpu[$codec-rtmp-push]}" "${cpu[h264-rtmp-push]:-0}")"; done)"
+}
+
+bench_codecs() {
+  bench_codecs_matrix
+  bench_codecs_cpu
+}
+
 bash scripts/servers.sh start "$work/servers" >/dev/null
 what=${1:-all}
 case $what in
@@ -685,7 +879,8 @@ case $what in
   soak) bench_soak ;;
   scale-push) bench_scale_push ;;
   scale) bench_scale ;;
+  codecs) bench_codecs ;;
   all) bench_record; bench_push; bench_play ;;
-  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, scale, scale-push, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$what' (record, push, play, soak, scale, scale-push, codecs, all)" >&2; exit 2 ;;
 esac
 [ "$BENCH_FAILED" = 0 ] || { echo "bench: some runs failed: their figures do not count" >&2; exit 1; }
