@@ -19,7 +19,7 @@
 #                               # decoded, capabilities echoed); encoding CPU per video codec vs
 #                               # ffmpeg with the same encoder settings (BENCH_CODEC_PAIRS,
 #                               # BENCH_MATRIX_SECONDS: 4, BENCH_CODECS, BENCH_CODEC_KBPS: 2500,
-#                               # BENCH_CODEC_PRESET: veryfast)
+#                               # BENCH_CODEC_PRESET: veryfast, BENCH_CODEC_RUNS: 3)
 #
 # Env: BENCH_SECONDS (20), RTMPKIT_BUILD (build), ports as in scripts/servers.sh; for play:
 # BENCH_PLAYERS (all: rtmp-play rtmp-play-100 ffplay ffplay-lowdelay mpv-lowlatency),
@@ -787,7 +787,9 @@ bench_codecs_matrix() {
 # codec_ffmpeg_args CODEC KBPS GOP PRESET: ffmpeg's encoder options for what rtmp-push
 # sets for CODEC (codecs/push/encode.c: video_options, venc_setup): x264's preset names
 # mapped to SVT-AV1 presets and libvpx cpu-used as its table does, maxrate = bitrate and
-# a buffer of 2 s except for SVT-AV1 (VBR), threads left at libavcodec's default (1).
+# a buffer of 2 s except for SVT-AV1 (VBR). rtmp-push sets no thread count, so each
+# encoder has the one avcodec_alloc_context3 gives it: 0 (auto) for libx264, whose
+# defaults say so, 1 for the others; ffmpeg's own default is auto for every encoder.
 codec_ffmpeg_args() {
   local codec=$1 kbps=$2 gop=$3 preset=$4 svt vpx
   case $preset in
@@ -801,47 +803,53 @@ codec_ffmpeg_args() {
     hevc) echo "-c:v libx265 -preset $preset -x265-params log-level=error $rc" ;;
     av1) echo "-c:v libsvtav1 -preset $svt -b:v ${kbps}k" ;;
     vp9) echo "-c:v libvpx-vp9 -deadline realtime -cpu-used $vpx -row-mt 1 $rc" ;;
-  esac | sed "s/\$/ -g $gop -pix_fmt yuv420p -threads 1/"
+  esac | sed "s/\$/ -g $gop -pix_fmt yuv420p -threads $([ "$codec" = h264 ] && echo 0 || echo 1)/"
 }
 
 # frames_of NAME: the video frames a run encoded (rtmp-push -v's summary, ffmpeg -progress).
 frames_of() {
   { sed -n 's/.*sent [0-9.]* s[:,] \([0-9]*\) video.*/\1/p' "$work/$1.err"
-    sed -n 's/^frame=\([0-9]*\)/\1/p' "$work/$1.progress" 2>/dev/null; } | tail -n 1
+    sed -n 's/^frame=\([0-9]*\)/\1/p' "$work/$1.progress" 2>/dev/null || true; } | tail -n 1
 }
 
 bench_codecs_cpu() {
-  local kbps=${BENCH_CODEC_KBPS:-2500} gop=60 preset=${BENCH_CODEC_PRESET:-veryfast} codec tool args
+  local kbps=${BENCH_CODEC_KBPS:-2500} gop=60 preset=${BENCH_CODEC_PRESET:-veryfast} runs=${BENCH_CODEC_RUNS:-3}
+  local codec tool run
   local lavfi="testsrc2=size=1280x720:rate=30,format=yuv420p" base=rtmp://127.0.0.1:$RTMPKIT_NGINX_PORT/live
   local -a codecs ffargs
-  local -A cpu rss
+  local -A cpu rss FRAMES
   read -r -a codecs <<<"${BENCH_CODECS:-h264 hevc av1 vp9}"
   echo
   echo "== encoding CPU: $seconds s of lavfi $lavfi, video only, ${kbps}k, GOP $gop, preset $preset,"
-  echo "   unpaced (as fast as it encodes: the same $((seconds * 30)) frames for each), one run each"
+  echo "   unpaced (as fast as it encodes: the same $((seconds * 30)) frames for each)"
   echo "   rtmp-push: -f lavfi '$lavfi' --no-audio --duration $seconds --video-codec C --video-bitrate $kbps --gop $gop --preset $preset, to nginx-rtmp"
   echo "   rtmp-push testsrc: its own test source (a different picture: reference only) --size 1280x720 --fps 30 --no-pace"
   echo "   ffmpeg: the same lavfi input and what rtmp-push sets for the encoder (codecs/push/encode.c):"
   for codec in "${codecs[@]}"; do
     printf '     %-5s %s\n' "$codec:" "$(codec_ffmpeg_args "$codec" "$kbps" "$gop" "$preset")"
   done
-  echo "   (threads 1: rtmp-push leaves libavcodec's default; x264 and libvpx then use one thread, SVT-AV1 and x265"
-  echo "   pools of their own); ffmpeg 5.1 cannot send Enhanced RTMP, so for hevc, av1 and vp9 it encodes to -f null -;"
-  echo "   for h264 it sends -f flv to nginx-rtmp; \"ffmpeg auto\" is ffmpeg's own default, -threads auto (reference)"
+  echo "   (-threads: rtmp-push sets none, so each encoder has libavcodec's default for it: auto (0) for libx264, 1 for"
+  echo "   the others; x265 and SVT-AV1 still run threads of their own); ffmpeg 5.1 cannot send Enhanced RTMP, so for"
+  echo "   hevc, av1 and vp9 it encodes to -f null - (no muxing, no sending); for h264 it sends -f flv to nginx-rtmp;"
+  echo "   \"ffmpeg auto\": the same without -threads, ffmpeg's own default (auto); for h264 the same command again"
+  echo "   median of $runs runs each (tools alternating; peak RSS: the largest)"
   printf '%-6s %-18s %7s %8s %8s %12s\n' codec tool frames wall_s cpu_s peak_rss_MB
+  median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
   for codec in "${codecs[@]}"; do
     read -r -a ffargs <<<"$(codec_ffmpeg_args "$codec" "$kbps" "$gop" "$preset")"
+    local -A walls=() cpus=() rsss=()
+    for run in $(seq "$runs"); do
     for tool in rtmp-push ffmpeg rtmp-push-testsrc ffmpeg-auto; do
-      local n=cpu-$codec-$tool out=(-f null -)
+      local n=cpu-$codec-$tool-$run out=(-f null -)
       [ "$codec" = h264 ] && out=(-f flv "$base/codecs-$n-$$")
       case $tool in
         rtmp-push)
           timed "$n" "$build/cli/rtmp-push" -v --no-audio --duration "$seconds" -f lavfi "$lavfi" --video-codec "$codec" \
-            --video-bitrate "$kbps" --gop "$gop" --preset "$preset" "$base/codecs-cpu-$codec-$$" ;;
+            --video-bitrate "$kbps" --gop "$gop" --preset "$preset" "$base/codecs-cpu-$codec-$run-$$" ;;
         rtmp-push-testsrc)
           timed "$n" "$build/cli/rtmp-push" -v --no-audio --no-pace --duration "$seconds" --size 1280x720 --fps 30 \
             --video-codec "$codec" --video-bitrate "$kbps" --gop "$gop" --preset "$preset" testsrc \
-            "$base/codecs-cpu-ts-$codec-$$" ;;
+            "$base/codecs-cpu-ts-$codec-$run-$$" ;;
         ffmpeg)
           timed "$n" ffmpeg -nostdin -hide_banner -loglevel error -progress "$work/$n.progress" -f lavfi -i "$lavfi" \
             -t "$seconds" "${ffargs[@]}" "${out[@]}" ;;
@@ -849,12 +857,18 @@ bench_codecs_cpu() {
           timed "$n" ffmpeg -nostdin -hide_banner -loglevel error -progress "$work/$n.progress" -f lavfi -i "$lavfi" \
             -t "$seconds" "${ffargs[@]:0:${#ffargs[@]}-2}" "${out[@]}" ;;
       esac
-      cpu[$codec-$tool]=$CPU rss[$codec-$tool]=$RSS_MB
-      printf '%-6s %-18s %7s %8s %8s %12s\n' "$codec" "${tool/ffmpeg-auto/ffmpeg auto}" "$(frames_of "$n")" \
-        "$WALL" "$CPU" "$RSS_MB"
+      walls[$tool]+="$WALL " cpus[$tool]+="$CPU " rsss[$tool]+="$RSS_MB "
+      FRAMES[$tool]=$(frames_of "$n")
+    done
+    done
+    for tool in rtmp-push ffmpeg rtmp-push-testsrc ffmpeg-auto; do
+      cpu[$codec-$tool]=$(echo "${cpus[$tool]}" | median)
+      rss[$codec-$tool]=$(echo "${rsss[$tool]}" | tr ' ' '\n' | grep . | sort -g | tail -n 1)
+      printf '%-6s %-18s %7s %8s %8s %12s\n' "$codec" "${tool/ffmpeg-auto/ffmpeg auto}" "${FRAMES[$tool]}" \
+        "$(echo "${walls[$tool]}" | median)" "${cpu[$codec-$tool]}" "${rss[$codec-$tool]}"
     done
   done
-  echo "ratios rtmp-push/ffmpeg (same input, same encoder settings, threads 1):"
+  echo "ratios rtmp-push/ffmpeg (same input, same encoder settings):"
   for codec in "${codecs[@]}"; do
     printf '  %-5s cpu %s, peak rss %s;  vs ffmpeg auto: cpu %s;  rtmp-push testsrc/ffmpeg: cpu %s\n' "$codec" \
       "$(ratio "${cpu[$codec-rtmp-push]}" "${cpu[$codec-ffmpeg]}")" "$(ratio "${rss[$codec-rtmp-push]}" "${rss[$codec-ffmpeg]}")" \
