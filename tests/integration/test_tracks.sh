@@ -8,7 +8,8 @@
 #     decoded, the ModEx offset in the last picture's time, one warning for the unknown
 #     codec, the track and its codec in the stats.
 #   rtmp-dump: the tags recorded byte for byte; --track 0,2 keeps the frames of those
-#     tracks only and an audioTrackIdInfoMap that lists track 2 alone.
+#     tracks only and an audioTrackIdInfoMap that lists track 2 alone; --track 1,2 (no
+#     track 0): the top-level codec ids describe track 1.
 #   rtmp-play in a window (Xvfb): key a twice plays tracks 0, 1, 2 in turn (the tones the
 #     disk audio driver records: 440, then 880, then 660 Hz), the stats and the title say so.
 # Needs no nginx or node-media-server. Runs itself under its own Xvfb (xvfb-run).
@@ -86,6 +87,17 @@ python3 "$FLVINFO" --meta "$T/kept.flv" >"$T/kept.meta"
 check dump-track-map grep -qx 'audioTrackIdInfoMap\.2\.audiocodecid=1332770163' "$T/kept.meta"
 check dump-track-map-only-kept test "$(grep -c '^audioTrackIdInfoMap\.' "$T/kept.meta")" = 1
 check dump-track-meta-rest grep -qx 'title=tracks test' "$T/kept.meta"
+check dump-track-meta-default-kept test "$(grep '^audiocodecid=' "$T/kept.meta")" = "$(grep '^audiocodecid=' "$T/all.meta")"
+# --track 1,2 drops track 0: the top-level codec ids describe track 1 (the lowest kept),
+# as the source's maps do, or are left out (no video track kept).
+timeout -k 2 30 "$DUMP" -q --track 1,2 "$URL/tracks" -o "$T/nodefault.flv"
+check dump-nodefault-exit-status test $? = 0
+python3 "$FLVINFO" --meta "$T/nodefault.flv" >"$T/nodefault.meta"
+check dump-nodefault-source-map grep -q '^audioTrackIdInfoMap\.1\.audiocodecid=[0-9]' "$T/all.meta"
+check dump-nodefault-audiocodecid test "$(sed -n 's/^audiocodecid=//p' "$T/nodefault.meta")" = \
+    "$(sed -n 's/^audioTrackIdInfoMap\.1\.audiocodecid=//p' "$T/all.meta")"
+check dump-nodefault-videocodecid test "$(sed -n 's/^videocodecid=//p' "$T/nodefault.meta")" = \
+    "$(sed -n 's/^videoTrackIdInfoMap\.1\.videocodecid=//p' "$T/all.meta")"
 
 # ---- rtmp-play in a window: key a cycles the tracks ----
 # The window's id, by the title onMetaData gives it.
