@@ -132,11 +132,12 @@ expect_error err-encode 2 "video-track" "$PUSH" --video-track 0,1 --size 160x120
 expect_error err-no-stream 12 "video-track 5" "$PUSH" --video-track 0,5 "$SRC" "$NMS_URL/live/x"
 
 # ---- an HEVC extra video track ----
-# A second source: H.264 320x240 as stream 0, HEVC (libx265, B-frames) 160x120 as stream
-# 1, AAC; 2 s. Track 1 goes out as Multitrack OneTrack hvc1 tags with the hvcC as its
-# sequence start; its frames are compared with the source's as above (same_frames reads
-# $SRC's packets from $T/src.frames: both are this source's from here on).
-SRC=$DATA/vtracks-h264-hevc-aac-2s.mkv
+# A second source: H.264 320x240 as stream 0, HEVC (libx265, B-frames, HDR10 colors)
+# 160x120 as stream 1, AAC; 2 s. Track 1 goes out as Multitrack OneTrack hvc1 tags with
+# the hvcC as its sequence start and its colorInfo; its frames are compared with the
+# source's as above (same_frames reads $SRC's packets from $T/src.frames: both are this
+# source's from here on).
+SRC=$DATA/vtracks-h264-hevc-hdr-aac-2s.mkv
 if [ ! -s "$SRC" ]; then
     tmp=$(mktemp "$DATA/.vtracks.XXXXXX")
     timeout 120 ffmpeg -nostdin -hide_banner -loglevel error -y \
@@ -144,7 +145,7 @@ if [ ! -s "$SRC" ]; then
         -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 2 -map 0:v -map 1:v -map 2:a \
         -pix_fmt yuv420p -c:v:0 libx264 -threads 1 -bf 2 -g 25 \
         -c:v:1 libx265 -x265-params log-level=error:pools=1:frame-threads=1:bframes=2:keyint=25 \
-        -flags:v +bitexact -c:a aac -b:a 64k -ac 2 -fflags +bitexact -map_metadata -1 -f matroska "$tmp" &&
+        -color_primaries:v:1 bt2020 -color_trc:v:1 smpte2084 -colorspace:v:1 bt2020nc -flags:v +bitexact -c:a aac -b:a 64k -ac 2 -fflags +bitexact -map_metadata -1 -f matroska "$tmp" &&
         mv -f "$tmp" "$SRC"
     rm -f "$tmp"
 fi
@@ -172,5 +173,25 @@ check hevc-track0-config test "$(start_of "$OUT" 0)" = "avc1 $(extra_md5 v)"
 check hevc-track1-config test "$(start_of "$OUT" 1)" = "hvc1 $(extra_md5 v1)"
 check hevc-meta-map-codec test "$(meta_value "$OUT" 'videoTrackIdInfoMap\.1\.videocodecid')" = \
     "$(python3 -c 'print(int.from_bytes(b"hvc1", "big"))')"
+# Track 1's colors: one Multitrack OneTrack Metadata tag (frame type 1) of hvc1 track 1
+# with the source's colorConfig (BT.2020, PQ, BT.2020 NCL: 9, 16, 9); track 0 has none.
+check hevc-track1-colorinfo python3 - "$OUT" "$IT_LIB_DIR" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+import flvinfo
+found = []
+for ttype, ts, body in flvinfo.tags(open(sys.argv[1], "rb").read()):
+    if ttype != 9 or body[0] & 0x8F not in (0x84, 0x86):
+        continue
+    if body[0] & 0x0F == 0x06 and body[1] != 0x04:
+        continue   # a Multitrack tag of another packet
+    head = 7 if body[0] & 0x0F == 0x06 else 5
+    name, pos = flvinfo.amf_value(body, head)
+    info, _ = flvinfo.amf_value(body, pos)
+    found.append((body[:head], name, info.get("colorConfig")))
+want = [(b"\x96\x04hvc1\x01", "colorInfo", {"transferCharacteristics": 16, "matrixCoefficients": 9, "colorPrimaries": 9})]
+if found != want:
+    sys.exit("metadata tags %r" % found)
+EOF
 
 it_finish
