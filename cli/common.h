@@ -71,7 +71,7 @@ struct cli_options {
     double segment;              /* --segment SEC: a new file at the first keyframe after SEC s */
     const char *tracks;          /* rtmp-dump --track: the track ids to keep, "0,2" */
     const char *audio_tracks;    /* rtmp-push --audio-track: input audio streams, "0,1" */
-    const char *video_tracks;    /* rtmp-push --video-track: input video streams, "0,1" */
+    const char *video_tracks;    /* rtmp-push --video-track: input video streams, "0,1"; rtmp-play: the track */
     const char *video_codec;     /* rtmp-push --video-codec: h264 hevc av1 vp9 */
     const char *audio_codec;     /* rtmp-push --audio-codec: aac opus flac */
     double end_timeout;      /* seconds without media after which a live stream has ended */

@@ -64,13 +64,15 @@ int main(int argc, char **argv)
     rtmpkit_log log;
     rtmpkit_url url;
     char shown[512];
-    int err = 0, have_url = 0, audio_track = 0;
+    int err = 0, have_url = 0, audio_track = 0, video_track = 0;
     int status = cli_parse(CLI_PLAY, NAME, argc, argv, &opts);
 
     if (status >= 0)
         return status;
     cli_log_init(&log, NAME, &opts);
     if (opts.audio_tracks && (err = cli_parse_ids("audio-track", opts.audio_tracks, 255, &audio_track, 1, &log)) < 0)
+        goto done;
+    if (opts.video_tracks && (err = cli_parse_ids("video-track", opts.video_tracks, 255, &video_track, 1, &log)) < 0)
         goto done;
     if (opts.no_audio && opts.no_video) {
         rtmpkit_logf(&log, RTMPKIT_LOG_ERROR, "--no-audio and --no-video leave nothing to play (try --help)");
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
 
     player_options(&opts, &url, shown, &cfg, &log, &player_opts);
     player_opts.audio_track = audio_track;
+    player_opts.video_track = video_track;
     if ((err = rk_player_open(&player, &player_opts)) < 0)
         goto done;   /* the player logged why */
     err = rk_player_run(player);

@@ -175,38 +175,93 @@ static int track_map_prop(const rtmpkit_amf_prop *p)
     return is_track_map(p->key) && (p->value.type == RTMPKIT_AMF_OBJECT || p->value.type == RTMPKIT_AMF_ECMA_ARRAY);
 }
 
+/* The entry of a track map for the lowest kept track id it lists with an object: the track
+ * that becomes the default when track 0 is not kept. NULL when there is none. */
+static const rtmpkit_amf *default_entry(const rtmpkit_amf *map, const uint8_t *keep, size_t n)
+{
+    const rtmpkit_amf *found = NULL;
+    unsigned long best = 256;
+    for (size_t i = 0; map && i < map->count; i++) {
+        const rtmpkit_amf_prop *p = &map->props[i];
+        char *end;
+        unsigned long id = strtoul(p->key, &end, 10);
+        if (!*p->key || *end || id >= best || !track_key_kept(p->key, keep, n)
+            || (p->value.type != RTMPKIT_AMF_OBJECT && p->value.type != RTMPKIT_AMF_ECMA_ARRAY))
+            continue;
+        best = id;
+        found = &p->value;
+    }
+    return found;
+}
+
+/* What a top-level property becomes once track 0 is gone: the value the new default
+ * tracks' map entries (entries[0] audio, [1] video; NULL: none) give under the same key;
+ * NULL for a codec id no entry gives (it would describe a track not kept); else as it is. */
+static const rtmpkit_amf *default_value(const rtmpkit_amf_prop *p, const rtmpkit_amf *const entries[2])
+{
+    for (int i = 0; i < 2; i++) {
+        const rtmpkit_amf *v = rtmpkit_amf_get(entries[i], p->key);
+        if (v)
+            return v;
+    }
+    if (strcmp(p->key, "audiocodecid") == 0 || strcmp(p->key, "videocodecid") == 0)
+        return NULL;
+    return &p->value;
+}
+
+/* Writes "onMetaData" + an ECMA array of props with the maps cut to the kept tracks and,
+ * when track 0 is not kept (entries given), the top-level values of the new default. */
+static void put_kept_metadata(rtmpkit_buf *out, const rtmpkit_amf *props, const uint8_t *keep, size_t n,
+                              const rtmpkit_amf *const *entries)
+{
+    size_t written = 0;
+    for (size_t i = 0; i < props->count; i++) {
+        const rtmpkit_amf_prop *p = &props->props[i];
+        if (track_map_prop(p))
+            written += kept_entries(&p->value, keep, n) > 0;
+        else
+            written += !entries || default_value(p, entries) != NULL;
+    }
+    rtmpkit_amf0_put_string(out, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(out, (uint32_t)written);
+    for (size_t i = 0; i < props->count; i++) {
+        const rtmpkit_amf_prop *p = &props->props[i];
+        const rtmpkit_amf *v = entries ? default_value(p, entries) : &p->value;
+        if (!track_map_prop(p) && v) {
+            rtmpkit_amf0_put_key(out, p->key);
+            rtmpkit_amf0_put_value(out, v);
+        } else if (track_map_prop(p) && kept_entries(&p->value, keep, n) > 0) {
+            rtmpkit_amf0_put_key(out, p->key);
+            put_kept_map(out, &p->value, keep, n);
+        }
+    }
+    rtmpkit_amf0_put_object_end(out);
+}
+
 int rtmpkit_flv_metadata_keep_tracks(const uint8_t *data, size_t len, const uint8_t *keep, size_t n,
                                      rtmpkit_buf *out)
 {
     rtmpkit_amf values[2];
-    const rtmpkit_amf *props = &values[1];
+    const rtmpkit_amf *props = &values[1], *entries[2];
     int count = rtmpkit_flv_is_metadata(data, len) ? rtmpkit_amf0_decode_all(data, len, values, 2) : 0;
-    int err = RTMPKIT_EPROTOCOL, change = 0;
-    size_t written = 0;
+    int err = RTMPKIT_EPROTOCOL, change, default_gone = !track_key_kept("0", keep, n);
 
     if (count != 2 || (props->type != RTMPKIT_AMF_ECMA_ARRAY && props->type != RTMPKIT_AMF_OBJECT))
         goto done;
+    /* Track 0 gone, the top-level values describe another track, or none. */
+    change = default_gone;
     for (size_t i = 0; i < props->count; i++)
         if (track_map_prop(&props->props[i]) && kept_entries(&props->props[i].value, keep, n) != props->props[i].value.count)
             change = 1;
     err = 1;
     if (!change)
         goto done;
-    for (size_t i = 0; i < props->count; i++)
-        written += !track_map_prop(&props->props[i]) || kept_entries(&props->props[i].value, keep, n) > 0;
-    rtmpkit_amf0_put_string(out, "onMetaData");
-    rtmpkit_amf0_put_ecma_array_start(out, (uint32_t)written);
-    for (size_t i = 0; i < props->count; i++) {
-        const rtmpkit_amf_prop *p = &props->props[i];
-        if (!track_map_prop(p)) {
-            rtmpkit_amf0_put_key(out, p->key);
-            rtmpkit_amf0_put_value(out, &p->value);
-        } else if (kept_entries(&p->value, keep, n) > 0) {
-            rtmpkit_amf0_put_key(out, p->key);
-            put_kept_map(out, &p->value, keep, n);
-        }
+    for (int i = 0; i < 2; i++) {
+        const rtmpkit_amf *map = rtmpkit_amf_get(props, track_maps[i]);
+        int is_map = map && (map->type == RTMPKIT_AMF_OBJECT || map->type == RTMPKIT_AMF_ECMA_ARRAY);
+        entries[i] = is_map ? default_entry(map, keep, n) : NULL;
     }
-    rtmpkit_amf0_put_object_end(out);
+    put_kept_metadata(out, props, keep, n, default_gone ? entries : NULL);
     err = out->err ? out->err : 2;
 done:
     for (int i = 0; i < count; i++)

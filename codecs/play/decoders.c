@@ -106,6 +106,7 @@ void *rk_player_video_thread(void *arg)
     if (!dec || !frame)
         goto done;
     rk_decoder_set_low_delay(dec, pl->low_latency);
+    rk_decoder_set_track(dec, (uint8_t)pl->video_track);
     while (!atomic_load(&pl->quit)) {
         r = rk_pq_pop(&pl->vq, &p, 100);
         if (r == 0)

@@ -1,6 +1,7 @@
 /* The stats overlay: a translucent panel in the window's top left corner with two lines
- * of text (the video's codec, size and frame rate; the audio's codec) and four graphs of
- * the last RK_HISTORY_LEN seconds, each under a line with its current value. The samples
+ * of text (the video's codec, size and frame rate; the audio's codec; each with the track
+ * played when the stream has several) and four graphs of the last RK_HISTORY_LEN
+ * seconds, each under a line with its current value. The samples
  * are kept in rings (history.c); the text is set into textures only when it changes (once
  * a second), so that drawing over every picture costs a few copies and lines. */
 #include "overlay.h"
@@ -243,17 +244,23 @@ static const char *num(char *buf, size_t len, double v)
 /* The text of every line from the newest samples. */
 static void set_text(struct rk_overlay *o, struct rk_player *pl, double fps)
 {
-    char vdesc[96], adesc[96], a[32], b[32];
+    char vdesc[96], adesc[96], a[32], b[32], vtrack[32] = "", atrack[32] = "";
     struct text_line *l = o->lines;
+    int n_video = rk_player_video_track_count(pl), n_audio = rk_player_audio_track_count(pl);
     pthread_mutex_lock(&pl->info_lock);
     snprintf(vdesc, sizeof vdesc, "%s", pl->video_desc);
     snprintf(adesc, sizeof adesc, "%s", pl->audio_desc);
     pthread_mutex_unlock(&pl->info_lock);
+    /* The tracks played, when the stream has several. */
+    if (n_video > 1)
+        snprintf(vtrack, sizeof vtrack, "  track %d of %d", pl->video_track, n_video);
+    if (n_audio > 1)
+        snprintf(atrack, sizeof atrack, "  track %d of %d", atomic_load(&pl->audio_track), n_audio);
     if (vdesc[0])
-        snprintf(l[LINE_VIDEO].text, sizeof l->text, "video   %s  %.1f fps", vdesc, fps);
+        snprintf(l[LINE_VIDEO].text, sizeof l->text, "video   %s  %.1f fps%s", vdesc, fps, vtrack);
     else
-        snprintf(l[LINE_VIDEO].text, sizeof l->text, "video   -");
-    snprintf(l[LINE_AUDIO].text, sizeof l->text, "audio   %s", adesc[0] ? adesc : "-");
+        snprintf(l[LINE_VIDEO].text, sizeof l->text, "video   -%s", vtrack);
+    snprintf(l[LINE_AUDIO].text, sizeof l->text, "audio   %s%s", adesc[0] ? adesc : "-", atrack);
     snprintf(l[N_HEADER + G_BITRATE].text, sizeof l->text, "bitrate %s kb/s  (max %s)",
              num(a, sizeof a, rk_history_last(&o->graphs[G_BITRATE])),
              num(b, sizeof b, rk_history_max(&o->graphs[G_BITRATE])));

@@ -62,6 +62,7 @@ int rk_player_open(rk_player **out, const struct rk_player_options *opts)
     pl->headless = opts->headless;
     pl->speed = 1.0;
     atomic_store(&pl->audio_track, opts->audio_track);
+    pl->video_track = opts->video_track;
     pl->low_latency = opts->latency_ms < LOW_LATENCY_BELOW_MS;
     rtmpkit_timeline_init(&pl->tl, 0);   /* a reconnect's gap is kept: the clock runs on */
     pthread_mutex_init(&pl->info_lock, NULL);

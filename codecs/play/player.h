@@ -37,6 +37,7 @@ struct rk_player_options {
     enum rk_player_stats stats;  /* a stats line on stderr every second */
     int no_audio, no_video;      /* not both */
     int audio_track;             /* the Enhanced RTMP audio track played (0: the default) */
+    int video_track;             /* the Enhanced RTMP video track shown (0: the default) */
     /* No window, no sound: every frame is decoded, the end of the stream (or no media for
      * end_timeout_ms) ends the run. */
     int headless;

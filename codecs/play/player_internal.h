@@ -112,6 +112,8 @@ struct rk_player {
      * stream has carried (a bit each), and the unknown FourCCs the reader warned about. */
     atomic_int audio_track;
     atomic_ullong audio_tracks_seen[4];
+    int video_track;              /* the video track shown (--video-track), for the whole run */
+    atomic_ullong video_tracks_seen[4];
     uint32_t warned_fourcc[8];    /* the reader's own */
     int n_warned_fourcc;
     atomic_llong video_pts_ns;    /* the exact presentation time of the newest decoded picture */
@@ -150,6 +152,8 @@ void *rk_player_audio_thread(void *arg);
 int rk_player_next_audio_track(struct rk_player *pl);
 /* The number of audio tracks (in codecs the player knows) the stream has carried so far. */
 int rk_player_audio_track_count(struct rk_player *pl);
+/* The same for video tracks. */
+int rk_player_video_track_count(struct rk_player *pl);
 
 /* present.c: shows the frame due now by the master clock, dropping those whose successor
  * is due as well. Returns how many ms until the next frame is due (for the wait). */

@@ -111,7 +111,7 @@ static void fourcc_text(uint32_t f, char out[5])
 static void warn_unknown_fourcc(struct rk_player *pl, enum rk_decoder_kind kind, const rtmpkit_tag_track *t)
 {
     char text[5];
-    int played = kind == RK_DECODER_AUDIO ? atomic_load(&pl->audio_track) : 0;
+    int played = kind == RK_DECODER_AUDIO ? atomic_load(&pl->audio_track) : pl->video_track;
     if (!t->fourcc || t->id == played || rk_fourcc_known(kind, t->fourcc))
         return;
     for (int i = 0; i < pl->n_warned_fourcc; i++)
@@ -124,8 +124,9 @@ static void warn_unknown_fourcc(struct rk_player *pl, enum rk_decoder_kind kind,
                  "the other tracks play", kind == RK_DECODER_AUDIO ? "audio" : "video", t->id, text);
 }
 
-/* The tracks of an Enhanced RTMP tag: the ids of the audio tracks the player can play
- * (for cycling with key a), and a warning for codecs no decoder knows. */
+/* The tracks of an Enhanced RTMP tag: the ids of the tracks the player can play (for
+ * cycling audio tracks with key a, and the stats), and a warning for codecs no decoder
+ * knows. */
 static void note_tracks(struct rk_player *pl, enum rk_decoder_kind kind, const uint8_t *body, size_t len)
 {
     rtmpkit_tag_header h;
@@ -136,24 +137,35 @@ static void note_tracks(struct rk_player *pl, enum rk_decoder_kind kind, const u
         return;
     while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
         int known = !h.enhanced || rk_fourcc_known(kind, t.fourcc);
-        if (kind == RK_DECODER_AUDIO && known)
-            atomic_fetch_or(&pl->audio_tracks_seen[t.id / 64], 1ull << (t.id % 64));
+        if (known)
+            atomic_fetch_or(&(kind == RK_DECODER_AUDIO ? pl->audio_tracks_seen : pl->video_tracks_seen)[t.id / 64],
+                            1ull << (t.id % 64));
         if (!known)
             warn_unknown_fourcc(pl, kind, &t);
     }
 }
 
-static int track_seen(struct rk_player *pl, int id)
+static int track_seen(const atomic_ullong seen[4], int id)
 {
-    return (atomic_load(&pl->audio_tracks_seen[id / 64]) >> (id % 64)) & 1;
+    return (atomic_load(&seen[id / 64]) >> (id % 64)) & 1;
+}
+
+static int track_count(const atomic_ullong seen[4])
+{
+    int n = 0;
+    for (int id = 0; id < 256; id++)
+        n += track_seen(seen, id);
+    return n;
 }
 
 int rk_player_audio_track_count(struct rk_player *pl)
 {
-    int n = 0;
-    for (int id = 0; id < 256; id++)
-        n += track_seen(pl, id);
-    return n;
+    return track_count(pl->audio_tracks_seen);
+}
+
+int rk_player_video_track_count(struct rk_player *pl)
+{
+    return track_count(pl->video_tracks_seen);
 }
 
 int rk_player_next_audio_track(struct rk_player *pl)
@@ -161,7 +173,7 @@ int rk_player_next_audio_track(struct rk_player *pl)
     int now = atomic_load(&pl->audio_track);
     for (int i = 1; i < 256; i++) {
         int id = (now + i) % 256;
-        if (track_seen(pl, id))
+        if (track_seen(pl->audio_tracks_seen, id))
             return id;
     }
     return -1;
@@ -177,8 +189,8 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     atomic_fetch_add(&pl->bytes_received, ev->length);
     if (ev->media_type != RTMPKIT_FLV_DATA) {
         note_tracks(pl, kind, ev->data, ev->length);
-        rk_tag_inspect(kind, kind == RK_DECODER_AUDIO ? (uint8_t)atomic_load(&pl->audio_track) : 0, ev->data,
-                       ev->length, &info);
+        rk_tag_inspect(kind, (uint8_t)(kind == RK_DECODER_AUDIO ? atomic_load(&pl->audio_track) : pl->video_track),
+                       ev->data, ev->length, &info);
     } else
         memset(&info, 0, sizeof info);
     /* Data (timecodes) is placed on the audio/video timeline: -1 before it has a base. */

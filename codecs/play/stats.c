@@ -121,20 +121,24 @@ void rk_player_print_stats(struct rk_player *pl, struct view *v, uint64_t t, dou
             fprintf(stderr, "\"video_pts_us\":%lld,", (long long)(atomic_load(&pl->video_pts_ns) / 1000));
         fprintf(stderr, "\"audio_track\":%d,\"audio_tracks\":%d,", atomic_load(&pl->audio_track),
                 rk_player_audio_track_count(pl));
+        fprintf(stderr, "\"video_track\":%d,\"video_tracks\":%d,", pl->video_track, rk_player_video_track_count(pl));
         fprintf(stderr, "\"waiting\":%s,\"video\":\"%s\",\"audio\":\"%s\"}\n",
                 atomic_load(&pl->waiting) ? "true" : "false", vdesc, adesc);
     } else {
-        char lat[48] = "", budget[160], jit[64] = "", track[32] = "";
+        char lat[48] = "", budget[160], jit[64] = "", track[32] = "", vtrack[32] = "";
         if (rk_player_audio_track_count(pl) > 1)
             snprintf(track, sizeof track, " (track %d)", atomic_load(&pl->audio_track));
+        if (rk_player_video_track_count(pl) > 1 || pl->video_track)
+            snprintf(vtrack, sizeof vtrack, " (track %d)", pl->video_track);
         if (latency >= 0)
             snprintf(lat, sizeof lat, "  latency %lld ms", (long long)latency);
         format_budget_text(&v->budget, budget, sizeof budget);
         if (jitter_over)
             snprintf(jit, sizeof jit, "  (link jitter %d ms > target)", jitter);
-        fprintf(stderr, "%s: %.1f fps  dropped %llu  A-V %+.0f ms  buffer %lld ms%s%s  x%.2f  %s%s%s%s%s%s\n", pl->opts.name,
+        fprintf(stderr, "%s: %.1f fps  dropped %llu  A-V %+.0f ms  buffer %lld ms%s%s  x%.2f  %s%s%s%s%s%s%s\n", pl->opts.name,
                 fps, (unsigned long long)atomic_load(&pl->frames_dropped), av, (long long)buffer, lat, budget, speed,
-                vdesc, adesc[0] && vdesc[0] ? ", " : "", adesc, track, jit, atomic_load(&pl->waiting) ? "  (waiting)" : "");
+                vdesc, vtrack, adesc[0] && vdesc[0] ? ", " : "", adesc, track, jit,
+                atomic_load(&pl->waiting) ? "  (waiting)" : "");
     }
     fflush(stderr);
     rk_budget_reset(&v->budget);

@@ -15,17 +15,22 @@
 
 static void update_title(struct rk_player *pl, struct view *v, double fps)
 {
-    char title[700], tracks[256] = "";
+    char title[700], tracks[256] = "", vtrack[48] = "", atrack[48] = "";
     const char *state = atomic_load(&pl->reconnecting) ? " - reconnecting"
                       : atomic_load(&pl->waiting) ? " - waiting for the stream" : "";
-    int n_tracks = rk_player_audio_track_count(pl);
+    int n_tracks = rk_player_audio_track_count(pl), n_video = rk_player_video_track_count(pl);
     pthread_mutex_lock(&pl->info_lock);
     const char *base = pl->opts.title ? pl->opts.title : pl->meta_title[0] ? pl->meta_title : v->title_base;
-    /* A stream with several audio tracks: the codecs and the track played (key a). */
+    /* A stream with several audio or video tracks (or another video track chosen): the
+     * codecs and the tracks played (key a for audio). */
+    if (n_video > 1 || pl->video_track)
+        snprintf(vtrack, sizeof vtrack, "%svideo track %d of %d", pl->video_desc[0] ? ", " : "", pl->video_track,
+                 n_video);
     if (n_tracks > 1)
-        snprintf(tracks, sizeof tracks, " - %s%s%s, audio track %d of %d", pl->video_desc,
-                 pl->video_desc[0] && pl->audio_desc[0] ? ", " : "", pl->audio_desc, atomic_load(&pl->audio_track),
-                 n_tracks);
+        snprintf(atrack, sizeof atrack, ", audio track %d of %d", atomic_load(&pl->audio_track), n_tracks);
+    if (vtrack[0] || atrack[0])
+        snprintf(tracks, sizeof tracks, " - %s%s%s%s%s", pl->video_desc, vtrack,
+                 (pl->video_desc[0] || vtrack[0]) && pl->audio_desc[0] ? ", " : "", pl->audio_desc, atrack);
     if (v->show_stats_in_title)
         snprintf(title, sizeof title, "%s%s%s - %.0f fps, %llu dropped%s", base, state, tracks, fps,
                  (unsigned long long)atomic_load(&pl->frames_dropped), pl->audio && rk_audio_muted(pl->audio) ? ", muted" : "");

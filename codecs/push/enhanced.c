@@ -114,7 +114,10 @@ void rk_put_color_info_tag(rtmpkit_buf *out, const rk_tag_form *f, const rk_colo
     memset(&h, 0, sizeof h);
     h.type = RTMPKIT_FLV_VIDEO;
     h.enhanced = 1;
-    h.frame_type = RTMPKIT_TAG_FRAME_COMMAND;
+    /* A Multitrack tag of frame type 5 is a command (the command byte is read before the
+     * Multitrack byte), and OBS's frame type 0 is reserved: a track past 0 gets frame
+     * type 1, as its sequence start has. */
+    h.frame_type = f->track_id ? RTMPKIT_TAG_FRAME_KEY : RTMPKIT_TAG_FRAME_COMMAND;
     h.packet = RTMPKIT_TAG_METADATA;
     h.multitrack = f->track_id != 0;
     h.track.id = f->track_id;

@@ -94,8 +94,9 @@ typedef struct rk_color_info {
     double max_luminance, min_luminance;
 } rk_color_info;
 
-/* Appends a video tag body: Metadata packet (frame type 5, as FFmpeg and OBS write it)
- * of fourcc with AMF0 "colorInfo" { colorConfig {...}, hdrCll {...}, hdrMdcv {...} }. */
+/* Appends a video tag body: Metadata packet (frame type 5, as FFmpeg writes it) of fourcc
+ * with AMF0 "colorInfo" { colorConfig {...}, hdrCll {...}, hdrMdcv {...} }. With a
+ * track_id: a Multitrack OneTrack Metadata packet of frame type 1 with that id. */
 void rk_put_color_info_tag(rtmpkit_buf *out, const rk_tag_form *f, const rk_color_info *c);
 
 #endif

@@ -309,11 +309,22 @@ static int extra_audio_meta(const rk_ffmpeg_source *s, rk_flv_track_meta *out)
     return n;
 }
 
+/* Enhanced video copied from an input that describes its colors: its colorInfo Metadata
+ * tag (a Multitrack OneTrack one with its id for a track past 0). 0 when there is none. */
+static int push_color_info(rk_ffmpeg_source *s, const struct track *t)
+{
+    rk_color_info color;
+    if (!t->copy || !t->form.enhanced || t->codec == AV_CODEC_ID_H264 || !color_info(t, &color))
+        return 0;
+    rtmpkit_buf_reset(&s->scratch);
+    rk_put_color_info_tag(&s->scratch, &t->form, &color);
+    return push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->scratch);
+}
+
 static int build_header(rk_ffmpeg_source *s)
 {
     const struct track *v = &s->tr[VIDEO], *a = &s->tr[AUDIO];
     rk_flv_track_meta tracks[RK_MAX_AUDIO_TRACKS], vtracks[RK_MAX_VIDEO_TRACKS];
-    rk_color_info color;
     rk_flv_meta m = {
         .has_video = v->present, .has_audio = a->present,
         .width = v->width, .height = v->height, .framerate = v->fps, .videodatarate = v->kbps,
@@ -334,17 +345,12 @@ static int build_header(rk_ffmpeg_source *s)
     rk_flv_put_metadata(&s->scratch, &m);
     if ((ret = push_header_tag(s, RTMPKIT_FLV_DATA, &s->scratch)) < 0)
         return ret;
-    if (v->present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &v->config)) < 0)
+    if (v->present && ((ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &v->config)) < 0
+                       || (ret = push_color_info(s, v)) < 0))
         return ret;
-    /* Enhanced video copied from an input that describes its colors: colorInfo. */
-    if (v->present && v->copy && v->form.enhanced && v->codec != AV_CODEC_ID_H264 && color_info(v, &color)) {
-        rtmpkit_buf_reset(&s->scratch);
-        rk_put_color_info_tag(&s->scratch, &v->form, &color);
-        if ((ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->scratch)) < 0)
-            return ret;
-    }
     for (int i = VIDEO_X; i < NTRACKS; i++)
-        if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->tr[i].config)) < 0)
+        if (s->tr[i].present && ((ret = push_header_tag(s, RTMPKIT_FLV_VIDEO, &s->tr[i].config)) < 0
+                                 || (ret = push_color_info(s, &s->tr[i])) < 0))
             return ret;
     for (int i = AUDIO; i < AUDIO_END; i++)
         if (s->tr[i].present && (ret = push_header_tag(s, RTMPKIT_FLV_AUDIO, &s->tr[i].config)) < 0)

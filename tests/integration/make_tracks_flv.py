@@ -3,8 +3,9 @@
 server cannot be made to send, built here tag by tag (not with rtmpkit's writer), from
 streams ffmpeg encodes:
 
-  video  H.264 (160x120, 25 fps, no B-frames) as enhanced avc1 tags; three frames in four
-         carry a ModEx TimestampOffsetNano (250, 500, 750 us), every fourth none
+  video  track 0  H.264 (160x120, 25 fps, no B-frames) as enhanced avc1 tags; three frames
+         in four carry a ModEx TimestampOffsetNano (250, 500, 750 us), every fourth none
+         track 1  H.264 (128x96, 10 fps, another picture) as Multitrack OneTrack avc1 tags
   audio  track 0  AAC 440 Hz   track 1  AAC 880 Hz   track 2  Opus 660 Hz
          track 3  FourCC "xyz1", a codec nobody knows (a few junk bytes a frame)
          The configuration: one ManyTracksManyCodecs SequenceStart (tracks 0, 1, 3) and a
@@ -12,12 +13,14 @@ streams ffmpeg encodes:
          (tracks 0, 1), the second third ManyTracksManyCodecs (0, 1, 3), the last third
          legacy AAC tags (track 0 alone). Opus frames: OneTrack tags behind a ModEx block.
          The end: a video SequenceEnd and an audio (mp4a) SequenceEnd.
-  onMetaData with an audioTrackIdInfoMap of tracks 1, 2, 3.
+  onMetaData with an audioTrackIdInfoMap of tracks 1, 2, 3 and a videoTrackIdInfoMap of
+  track 1.
 
     make_tracks_flv.py SECONDS OUT.flv OUT.json
 
-OUT.json: the frames per audio track, the video frames, the tone of each track, and the
-presentation time (us, with its nano offset) of the last video frame."""
+OUT.json: the frames per audio track, the video frames (track 0; video_frames_1: track
+1), the tone of each track, the presentation time (us, with its nano offset) of the last
+video frame (last_video_pts_us: track 0; last_video1_pts_us: track 1) and track 1's size."""
 import json
 import os
 import struct
@@ -26,6 +29,7 @@ import sys
 import tempfile
 
 TONES = {0: 440, 1: 880, 2: 660}
+VIDEO1 = (128, 96, 10)   # video track 1: width, height, fps
 AAC_SAMPLES, RATE = 1024, 48000
 OPUS_MS = 20
 
@@ -86,6 +90,12 @@ def video_tag(frame_type, packet, payload, cts=None, nano=0):
     return head + fourcc("avc1") + (u24(cts) if cts is not None else b"") + payload
 
 
+def video_one_track(frame_type, packet, tid, payload, cts=None):
+    """A Multitrack OneTrack avc1 tag of track tid."""
+    return (bytes([0x80 | frame_type << 4 | 6, 0 << 4 | packet]) + fourcc("avc1") + bytes([tid])
+            + (u24(cts) if cts is not None else b"") + payload)
+
+
 def audio_many(packet, shared, tracks):
     """ManyTracks (shared FourCC) or, shared None, ManyTracksManyCodecs: [(fourcc, id, data)]."""
     out = bytes([0x95, (1 if shared else 2) << 4 | packet]) + (fourcc(shared) if shared else b"")
@@ -133,6 +143,9 @@ def main():
     ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", str(secs), "-c:v", "libx264",
             "-threads", "1", "-pix_fmt", "yuv420p", "-bf", "0", "-g", "25", "-flags:v", "+bitexact",
             "-f", "flv"], tmp + "/v.flv")
+    ffmpeg(["-f", "lavfi", "-i", "testsrc=size=%dx%d:rate=%d" % VIDEO1, "-t", str(secs), "-c:v", "libx264",
+            "-threads", "1", "-pix_fmt", "yuv420p", "-bf", "0", "-g", str(VIDEO1[2]), "-flags:v", "+bitexact",
+            "-f", "flv"], tmp + "/v1.flv")
     for t in (0, 1):
         ffmpeg(["-f", "lavfi", "-i", "sine=frequency=%d:sample_rate=%d" % (TONES[t], RATE), "-t", str(secs),
                 "-c:a", "aac", "-ac", "1", "-b:a", "64k", "-flags:a", "+bitexact", "-f", "flv"], tmp + "/a%d.flv" % t)
@@ -153,6 +166,17 @@ def main():
             tags.append((ts, 2, 9, video_tag(ft, 1, payload, cts, nano)))
             last_pts_us = (ts + cts) * 1000 + nano // 1000
             video_frames += 1
+    video1_frames, last1_pts_us = 0, 0
+    for ttype, ts, body in flv_tags(tmp + "/v1.flv"):
+        if ttype != 9:
+            continue
+        ft, packet, cts, payload = body[0] >> 4, body[1], int.from_bytes(body[2:5], "big"), body[5:]
+        if packet == 0:
+            tags.append((ts, 0, 9, video_one_track(1, 0, 1, payload)))
+        elif packet == 1:
+            tags.append((ts, 2, 9, video_one_track(ft, 1, 1, payload, cts)))
+            last1_pts_us = (ts + cts) * 1000
+            video1_frames += 1
     aac = []
     for t in (0, 1):
         frames = [(ts, body[1], body[2:]) for ttype, ts, body in flv_tags(tmp + "/a%d.flv" % t) if ttype == 8]
@@ -191,12 +215,16 @@ def main():
             ("1", amf_obj([("audiocodecid", amf_num(fourcc_number("mp4a")))])),
             ("2", amf_obj([("audiocodecid", amf_num(fourcc_number("Opus")))])),
             ("3", amf_obj([("audiocodecid", amf_num(fourcc_number("xyz1")))]))])),
+        ("videoTrackIdInfoMap", amf_obj([
+            ("1", amf_obj([("videocodecid", amf_num(fourcc_number("avc1"))), ("width", amf_num(VIDEO1[0])),
+                           ("height", amf_num(VIDEO1[1])), ("framerate", amf_num(VIDEO1[2]))]))])),
         ("title", amf_str("tracks test"))], ecma=True)
     tags.sort(key=lambda t: (t[0], t[1]))
     write_flv(out_flv, [(18, 0, meta)] + [(ttype, ts, body) for ts, _, ttype, body in tags])
     with open(out_json, "w") as f:
         json.dump({"audio_frames": {str(k): v for k, v in counts.items()}, "video_frames": video_frames,
-                   "last_video_pts_us": last_pts_us, "tones": {str(k): v for k, v in TONES.items()}}, f)
+                   "last_video_pts_us": last_pts_us, "video_frames_1": video1_frames,
+                   "last_video1_pts_us": last1_pts_us, "video1_size": "%dx%d" % VIDEO1[:2], "tones": {str(k): v for k, v in TONES.items()}}, f)
     subprocess.run(["rm", "-rf", tmp], check=False)
     return 0
 

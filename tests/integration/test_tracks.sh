@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Enhanced RTMP multitrack and ModEx, from the scripted server (tests/servers/, mode
 # play-flv), which sends what no real server can be made to send: the stream of
-# make_tracks_flv.py (H.264 with ModEx TimestampOffsetNano on three frames in four; audio
+# make_tracks_flv.py (video track 0 H.264 160x120 25 fps with ModEx TimestampOffsetNano on
+# three frames in four, video track 1 H.264 128x96 10 fps in OneTrack tags; audio
 # track 0 AAC 440 Hz, track 1 AAC 880 Hz, track 2 Opus 660 Hz, track 3 an unknown FourCC;
 # ManyTracks, ManyTracksManyCodecs, OneTrack and legacy tags; sequence ends).
 #   rtmp-play --no-display --audio-track N: every video frame and every frame of track N
 #     decoded, the ModEx offset in the last picture's time, one warning for the unknown
 #     codec, the track and its codec in the stats.
+#   rtmp-play --no-display --video-track 1: every frame of video track 1 decoded and none
+#     of track 0 (its count, size and last picture's time), the track in the stats.
 #   rtmp-dump: the tags recorded byte for byte; --track 0,2 keeps the frames of those
-#     tracks only and an audioTrackIdInfoMap that lists track 2 alone.
+#     tracks only and an audioTrackIdInfoMap that lists track 2 alone; --track 1,2 (no
+#     track 0): the top-level codec ids and size describe track 1.
 #   rtmp-play in a window (Xvfb): key a twice plays tracks 0, 1, 2 in turn (the tones the
 #     disk audio driver records: 440, then 880, then 660 Hz), the stats and the title say so.
 # Needs no nginx or node-media-server. Runs itself under its own Xvfb (xvfb-run).
@@ -56,10 +60,23 @@ for n in 0 1 2 3; do
     check "play$n-codec-in-stats" test "$(json_last "$T/play$n.err" audio | cut -d' ' -f1)" = "${CODEC[$n]}"
     check "play$n-modex-offset" test "$(json_last "$T/play$n.err" video_pts_us)" = "$(want last_video_pts_us)"
     check "play$n-tracks-counted" test "$(json_last "$T/play$n.err" audio_tracks)" = 3
+    check "play$n-video-track-in-stats" test "$(json_last "$T/play$n.err" video_track) $(json_last "$T/play$n.err" video_tracks)" = "0 2"
     # One warning for the unknown codec: the reader's for a track not played, else the decoder's.
     check "play$n-one-unknown-warning" test "$(grep -c 'unknown codec FourCC "xyz1"' "$T/play$n.err")" = 1
 done
 check play-keys-documented $CHECK_KEYS "$BUILD/man/rtmp-play.1" "$T/play0.err" --min 1
+
+# ---- rtmp-play --no-display --video-track 1 ----
+# Track 1 has fewer frames (10 fps), another size and no ModEx offsets: a frame of track 0
+# decoded would show in the count, the size or the last picture's time.
+timeout -k 2 30 "$PLAY" --no-display --stats=json --video-track 1 "$URL/tracks" >"$T/playv1.out" 2>"$T/playv1.err"
+check playv1-exit-status test $? = 0
+check playv1-track1-frames test "$(decoded video "$T/playv1.out")" = "$(want video_frames_1)"
+check playv1-track1-size test "$(json_last "$T/playv1.err" video | cut -d' ' -f1,2)" = "h264 $(want video1_size)"
+check playv1-track1-last-pts test "$(json_last "$T/playv1.err" video_pts_us)" = "$(want last_video1_pts_us)"
+check playv1-track-in-stats test "$(json_last "$T/playv1.err" video_track) $(json_last "$T/playv1.err" video_tracks)" = "1 2"
+check playv1-audio-track0 test "$(decoded audio "$T/playv1.out")" = "$(want audio_frames.0)"
+check playv1-keys-documented $CHECK_KEYS "$BUILD/man/rtmp-play.1" "$T/playv1.err" --min 1
 
 # ---- rtmp-dump: as received, and --track 0,2 ----
 timeout -k 2 30 "$DUMP" -q "$URL/tracks" -o "$T/all.flv"
@@ -86,6 +103,18 @@ python3 "$FLVINFO" --meta "$T/kept.flv" >"$T/kept.meta"
 check dump-track-map grep -qx 'audioTrackIdInfoMap\.2\.audiocodecid=1332770163' "$T/kept.meta"
 check dump-track-map-only-kept test "$(grep -c '^audioTrackIdInfoMap\.' "$T/kept.meta")" = 1
 check dump-track-meta-rest grep -qx 'title=tracks test' "$T/kept.meta"
+check dump-track-meta-default-kept test "$(grep '^audiocodecid=' "$T/kept.meta")" = "$(grep '^audiocodecid=' "$T/all.meta")"
+# --track 1,2 drops track 0: the top-level codec ids describe track 1 (the lowest kept),
+# as the source's maps do, or are left out (no video track kept).
+timeout -k 2 30 "$DUMP" -q --track 1,2 "$URL/tracks" -o "$T/nodefault.flv"
+check dump-nodefault-exit-status test $? = 0
+python3 "$FLVINFO" --meta "$T/nodefault.flv" >"$T/nodefault.meta"
+check dump-nodefault-source-map grep -q '^audioTrackIdInfoMap\.1\.audiocodecid=[0-9]' "$T/all.meta"
+check dump-nodefault-audiocodecid test "$(sed -n 's/^audiocodecid=//p' "$T/nodefault.meta")" = \
+    "$(sed -n 's/^audioTrackIdInfoMap\.1\.audiocodecid=//p' "$T/all.meta")"
+check dump-nodefault-videocodecid test "$(sed -n 's/^videocodecid=//p' "$T/nodefault.meta")" = \
+    "$(sed -n 's/^videoTrackIdInfoMap\.1\.videocodecid=//p' "$T/all.meta")"
+check dump-nodefault-size test "$(sed -n 's/^\(width\|height\)=//p' "$T/nodefault.meta" | tr '\n' x)" = "$(want video1_size)x"
 
 # ---- rtmp-play in a window: key a cycles the tracks ----
 # The window's id, by the title onMetaData gives it.
@@ -110,7 +139,7 @@ title=$(window_title "$win")
 press q "$win"
 wait_pid "$pid" 10
 check window-exit-status test $? = 0
-check window-title-track sh -c "echo '$title' | grep -q '^tracks test.* - h264 160x120, opus 48000 Hz 1 ch, audio track 2 of 3'"
+check window-title-track sh -c "echo '$title' | grep -q '^tracks test.* - h264 160x120, video track 0 of 2, opus 48000 Hz 1 ch, audio track 2 of 3'"
 check window-log-switches sh -c "grep -q 'audio track 1: aac' '$T/window.err' && grep -q 'audio track 2: opus' '$T/window.err'"
 check window-stats-tracks test "$(grep -o '"audio_track":[0-9]*' "$T/window.err" | cut -d: -f2 | uniq | tr '\n' ' ')" = "0 1 2 "
 # The sound: 100 ms blocks, the loudest of the three tones in each that is not silent;

@@ -11,6 +11,8 @@
 #   rtmp-dump --track 0 keeps track 0's frames only, no track 1 sequence start, no map;
 #   --video-track 0,1 with --size (encoding) and a missing stream: one-line errors, exit
 #   2 and 12 (usage, input).
+#   An HEVC (libx265) extra video track: its frames, composition times and hvcC sequence
+#   start as the source's, hvc1 in the map.
 . "$(dirname "$0")/lib.sh"
 it_setup video_tracks
 need_servers
@@ -128,5 +130,68 @@ check keep0-meta-no-map test "$(python3 "$FLVINFO" --meta "$T/keep0.flv" | grep 
 # ---- errors ----
 expect_error err-encode 2 "video-track" "$PUSH" --video-track 0,1 --size 160x120 "$SRC" "$NMS_URL/live/x"
 expect_error err-no-stream 12 "video-track 5" "$PUSH" --video-track 0,5 "$SRC" "$NMS_URL/live/x"
+
+# ---- an HEVC extra video track ----
+# A second source: H.264 320x240 as stream 0, HEVC (libx265, B-frames, HDR10 colors)
+# 160x120 as stream 1, AAC; 2 s. Track 1 goes out as Multitrack OneTrack hvc1 tags with
+# the hvcC as its sequence start and its colorInfo; its frames are compared with the
+# source's as above (same_frames reads $SRC's packets from $T/src.frames: both are this
+# source's from here on).
+SRC=$DATA/vtracks-h264-hevc-hdr-aac-2s.mkv
+if [ ! -s "$SRC" ]; then
+    tmp=$(mktemp "$DATA/.vtracks.XXXXXX")
+    timeout 120 ffmpeg -nostdin -hide_banner -loglevel error -y \
+        -f lavfi -i "testsrc2=size=320x240:rate=25" -f lavfi -i "testsrc=size=160x120:rate=25" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 2 -map 0:v -map 1:v -map 2:a \
+        -pix_fmt yuv420p -c:v:0 libx264 -threads 1 -bf 2 -g 25 \
+        -c:v:1 libx265 -x265-params log-level=error:pools=1:frame-threads=1:bframes=2:keyint=25 \
+        -color_primaries:v:1 bt2020 -color_trc:v:1 smpte2084 -colorspace:v:1 bt2020nc -flags:v +bitexact -c:a aac -b:a 64k -ac 2 -fflags +bitexact -map_metadata -1 -f matroska "$tmp" &&
+        mv -f "$tmp" "$SRC"
+    rm -f "$tmp"
+fi
+check hevc-source-made test -s "$SRC"
+timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$SRC" -map 0:v:0 -map 0:v:1 -map 0:a -c copy -f framemd5 - 2>/dev/null |
+    awk -F', *' '
+        BEGIN { k[0] = "v"; k[1] = "v1"; k[2] = "a" }
+        /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
+        /^#extradata/ { split($1, a, " "); print "extra", k[a[2]], $3; next }
+        /^#/ { next }
+        NF >= 6 { printf "%s %s %s %d %d\n", k[$1], $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$T/src.frames"
+check hevc-source-b-frames python3 -c '
+import sys
+v1 = [l.split() for l in open(sys.argv[1]) if l.startswith("v1 ")]
+sys.exit(not v1 or not any(x[3] != x[4] for x in v1))' "$T/src.frames"
+
+push_dump hevc -- --video-track 0,1
+OUT=$T/hevc.flv
+check hevc-described grep -q "input: h264 320x240 .*(copied) + aac .* + video track 1: hevc 160x120 .*(copied, enhanced)" \
+    "$T/hevc.push.log"
+check hevc-frames same_frames "$OUT" "v v1 a"
+check hevc-track-ids test "$(awk '$1 == "v" { print $2 }' "$OUT.frames" | sort -u | tr '\n' ' ')" = "0 1 "
+check hevc-track1-hvc1 test "$(awk '$1 == "v" && $2 == 1 { print $3 }' "$OUT.frames" | sort -u)" = hvc1
+check hevc-track0-config test "$(start_of "$OUT" 0)" = "avc1 $(extra_md5 v)"
+check hevc-track1-config test "$(start_of "$OUT" 1)" = "hvc1 $(extra_md5 v1)"
+check hevc-meta-map-codec test "$(meta_value "$OUT" 'videoTrackIdInfoMap\.1\.videocodecid')" = \
+    "$(python3 -c 'print(int.from_bytes(b"hvc1", "big"))')"
+# Track 1's colors: one Multitrack OneTrack Metadata tag (frame type 1) of hvc1 track 1
+# with the source's colorConfig (BT.2020, PQ, BT.2020 NCL: 9, 16, 9); track 0 has none.
+check hevc-track1-colorinfo python3 - "$OUT" "$IT_LIB_DIR" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+import flvinfo
+found = []
+for ttype, ts, body in flvinfo.tags(open(sys.argv[1], "rb").read()):
+    if ttype != 9 or body[0] & 0x8F not in (0x84, 0x86):
+        continue
+    if body[0] & 0x0F == 0x06 and body[1] != 0x04:
+        continue   # a Multitrack tag of another packet
+    head = 7 if body[0] & 0x0F == 0x06 else 5
+    name, pos = flvinfo.amf_value(body, head)
+    info, _ = flvinfo.amf_value(body, pos)
+    found.append((body[:head], name, info.get("colorConfig")))
+want = [(b"\x96\x04hvc1\x01", "colorInfo", {"transferCharacteristics": 16, "matrixCoefficients": 9, "colorPrimaries": 9})]
+if found != want:
+    sys.exit("metadata tags %r" % found)
+EOF
 
 it_finish

@@ -291,9 +291,43 @@ static void test_color_info(void)
     rtmpkit_buf_free(&b);
 }
 
+/* HDR of a video track past 0 (rtmp-push --video-track): a Multitrack OneTrack Metadata
+ * packet with the track's id before the same AMF; frame type 1, as frame type 5 would make
+ * it a command. */
+static void test_color_info_track(void)
+{
+    rk_tag_form track0 = { RTMPKIT_FOURCC_HVC1, 1, 0 }, track2 = { RTMPKIT_FOURCC_HVC1, 1, 2 };
+    rk_color_info c = { .transfer = 16, .matrix = 9, .primaries = 9, .has_primaries = 1, .red_x = 0.708,
+                        .has_luminance = 1, .max_luminance = 1000, .min_luminance = 0.005 };
+    rtmpkit_tag_header h;
+    rtmpkit_buf b, plain;
+    rtmpkit_buf_init(&b, 1024);
+    rtmpkit_buf_init(&plain, 1024);
+    rk_put_color_info_tag(&b, &track2, &c);
+    rk_put_color_info_tag(&plain, &track0, &c);
+    CHECK_INT(b.err, 0);
+    /* 0x80 | frame type 1 << 4 | Multitrack 6; OneTrack 0 << 4 | Metadata 4; FourCC; id. */
+    CHECK_MEM(b.data, "\x96\x04hvc1\x02" "\x02\x00\x09" "colorInfo", 19);
+    /* The AMF after the header is track 0's, byte for byte (its header: 0xd4 hvc1). */
+    CHECK_INT(b.len, plain.len + 2);
+    CHECK(b.len == plain.len + 2 && memcmp(b.data + 7, plain.data + 5, plain.len - 5) == 0);
+    CHECK(memmem(b.data, b.len, "hdrMdcv", 7) != NULL && memmem(b.data, b.len, "hdrCll", 6) == NULL);
+    /* The library reads it as video metadata of track 2, the AMF its data. */
+    CHECK_INT(rtmpkit_tag_parse(RTMPKIT_FLV_VIDEO, b.data, b.len, &h), 1);
+    CHECK_INT(h.packet, RTMPKIT_TAG_METADATA);
+    CHECK_INT(h.multitrack, 1);
+    CHECK_INT(h.track.id, 2);
+    CHECK_INT(h.track.fourcc, RTMPKIT_FOURCC_HVC1);
+    CHECK_INT(h.track.len, plain.len - 5);
+    CHECK(h.track.len == plain.len - 5 && memcmp(h.track.data, plain.data + 5, plain.len - 5) == 0);
+    rtmpkit_buf_free(&plain);
+    rtmpkit_buf_free(&b);
+}
+
 int main(void)
 {
     test_color_info();
+    test_color_info_track();
     test_av1c_from_obus();
     test_hvcc_from_annexb();
     test_hvcc_rext444();

@@ -203,7 +203,8 @@ static void test_metadata_keep_tracks(void)
     rtmpkit_buf_reset(&out);
     CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep7, 1, &out), 2);
     CHECK_INT(rtmpkit_amf0_decode_all(out.data, out.len, v, 2), 2);
-    CHECK_INT(v[1].count, 2);
+    CHECK_INT(v[1].count, 1);   /* audiocodecid described track 0: no entry gives another */
+    CHECK(!rtmpkit_amf_get(&v[1], "audiocodecid"));
     CHECK(!rtmpkit_amf_get(&v[1], "videoTrackIdInfoMap"));
     map = rtmpkit_amf_get(&v[1], "audioTrackIdInfoMap");
     CHECK(map && map->count == 1);
@@ -222,11 +223,122 @@ static void test_metadata_keep_tracks(void)
     rtmpkit_buf_free(&in);
 }
 
+/* onMetaData of track 0 (AAC, H.264 160 wide) with audio tracks 1 (mp4a 48 kHz) and 2
+ * (Opus), and video track 1 (hvc1 320 wide). */
+static void put_default_metadata(rtmpkit_buf *b)
+{
+    rtmpkit_amf0_put_string(b, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(b, 7);
+    rtmpkit_amf0_put_key(b, "audiocodecid");
+    rtmpkit_amf0_put_number(b, 10);
+    rtmpkit_amf0_put_key(b, "audiosamplerate");
+    rtmpkit_amf0_put_number(b, 44100);
+    rtmpkit_amf0_put_key(b, "videocodecid");
+    rtmpkit_amf0_put_number(b, 7);
+    rtmpkit_amf0_put_key(b, "width");
+    rtmpkit_amf0_put_number(b, 160);
+    rtmpkit_amf0_put_key(b, "audioTrackIdInfoMap");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "2");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "audiocodecid");
+    rtmpkit_amf0_put_number(b, 0x4F707573);   /* Opus */
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_key(b, "1");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "audiocodecid");
+    rtmpkit_amf0_put_number(b, 0x6D703461);   /* mp4a */
+    rtmpkit_amf0_put_key(b, "audiosamplerate");
+    rtmpkit_amf0_put_number(b, 48000);
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_key(b, "videoTrackIdInfoMap");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "1");
+    rtmpkit_amf0_put_object_start(b);
+    rtmpkit_amf0_put_key(b, "videocodecid");
+    rtmpkit_amf0_put_number(b, 0x68766331);   /* hvc1 */
+    rtmpkit_amf0_put_key(b, "width");
+    rtmpkit_amf0_put_number(b, 320);
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_object_end(b);
+    rtmpkit_amf0_put_key(b, "title");
+    rtmpkit_amf0_put_string(b, "t");
+    rtmpkit_amf0_put_object_end(b);
+}
+
+/* Keeps ids and decodes the result into v (2 values). */
+static void keep_and_decode(const rtmpkit_buf *in, const uint8_t *keep, size_t n, int want, rtmpkit_amf v[2])
+{
+    rtmpkit_buf out;
+    rtmpkit_buf_init(&out, 4096);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in->data, in->len, keep, n, &out), want);
+    CHECK_INT(rtmpkit_amf0_decode_all(out.data, out.len, v, 2), 2);
+    rtmpkit_buf_free(&out);
+}
+
+/* --track without 0: the top level describes the lowest kept track the maps list. */
+static void test_metadata_new_default(void)
+{
+    static const uint8_t keep21[] = { 2, 1 }, keep2[] = { 2 }, keep02[] = { 0, 2 };
+    rtmpkit_buf in, out;
+    rtmpkit_amf v[2];
+    rtmpkit_buf_init(&in, 4096);
+    put_default_metadata(&in);
+
+    keep_and_decode(&in, keep21, 2, 2, v);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "audiocodecid", -1), 0x6D703461);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "audiosamplerate", -1), 48000);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "videocodecid", -1), 0x68766331);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "width", -1), 320);
+    CHECK_STR(rtmpkit_amf_get_string(&v[1], "title"), "t");
+    CHECK_INT(v[1].count, 7);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+
+    /* Track 2: audio Opus; no video track kept, so no videocodecid. */
+    keep_and_decode(&in, keep2, 1, 2, v);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "audiocodecid", -1), 0x4F707573);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "audiosamplerate", -1), 44100);
+    CHECK(!rtmpkit_amf_get(&v[1], "videocodecid") && !rtmpkit_amf_get(&v[1], "videoTrackIdInfoMap"));
+    CHECK_INT(v[1].count, 5);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+
+    /* Track 0 kept: the top level as it was. */
+    keep_and_decode(&in, keep02, 2, 2, v);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "audiocodecid", -1), 10);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "videocodecid", -1), 7);
+    CHECK_INT(rtmpkit_amf_get_number(&v[1], "width", -1), 160);
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+
+    /* A track map that is no object is no map: the codec ids go, nothing is read from it. */
+    rtmpkit_buf_reset(&in);
+    rtmpkit_amf0_put_string(&in, "onMetaData");
+    rtmpkit_amf0_put_ecma_array_start(&in, 2);
+    rtmpkit_amf0_put_key(&in, "audiocodecid");
+    rtmpkit_amf0_put_number(&in, 10);
+    rtmpkit_amf0_put_key(&in, "audioTrackIdInfoMap");
+    rtmpkit_amf0_put_string(&in, "1");
+    rtmpkit_amf0_put_object_end(&in);
+    keep_and_decode(&in, keep2, 1, 2, v);
+    CHECK_INT(v[1].count, 1);
+    CHECK(!rtmpkit_amf_get(&v[1], "audiocodecid"));
+    rtmpkit_amf_free(&v[0]);
+    rtmpkit_amf_free(&v[1]);
+    rtmpkit_buf_init(&out, 4096);
+    CHECK_INT(rtmpkit_flv_metadata_keep_tracks(in.data, in.len, keep02, 2, &out), 1);
+    rtmpkit_buf_free(&out);
+    rtmpkit_buf_free(&in);
+}
+
 int main(void)
 {
     test_write_read();
     test_metadata_with_totals();
     test_metadata_refused();
     test_metadata_keep_tracks();
+    test_metadata_new_default();
     return check_report("flv");
 }

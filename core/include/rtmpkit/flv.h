@@ -58,10 +58,14 @@ RTMPKIT_API int rtmpkit_flv_metadata_with_totals(const uint8_t *data, size_t len
 
 /* Writes to out the onMetaData of data with its Enhanced RTMP audioTrackIdInfoMap and
  * videoTrackIdInfoMap listing only the tracks whose ids (the maps' keys, "0".."255") are
- * among keep[0..n-1]; a map left empty is left out. Every other property is copied as it
- * is. Returns 1 when data needs no change (no such map, or every track listed is kept:
- * nothing is written), 2 with the rewritten onMetaData in out, RTMPKIT_EPROTOCOL when
- * data is no onMetaData that decodes (keep it as it is), or out's error. */
+ * among keep[0..n-1]; a map left empty is left out. When track 0 is not kept, the lowest
+ * kept track a map lists becomes the default: the top-level properties its entry also has
+ * (audiocodecid, videocodecid, width...) take the entry's values, and a top-level
+ * audiocodecid or videocodecid no entry gives is left out (it described track 0). Every
+ * other property is copied as it is. Returns 1 when data needs no change (track 0 kept,
+ * and no such map or every track listed kept: nothing is written), 2 with the rewritten
+ * onMetaData in out, RTMPKIT_EPROTOCOL when data is no onMetaData that decodes (keep it
+ * as it is), or out's error. */
 RTMPKIT_API int rtmpkit_flv_metadata_keep_tracks(const uint8_t *data, size_t len, const uint8_t *keep, size_t n,
                                                  rtmpkit_buf *out);
 
