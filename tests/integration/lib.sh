@@ -101,7 +101,7 @@ publish_ffmpeg() {
     if [ "${1:-}" = --loop ]; then inargs=(-stream_loop -1); shift; fi
     local file=$1 url=$2; shift 2
     IT_PUBLISH_N=$((IT_PUBLISH_N + 1))
-    PUBLISH_LOG=$T/publish-$IT_PUBLISH_N.log
+    PUBLISH_LOG=$T/${IT_BG_NAME:+$IT_BG_NAME.}publish-$IT_PUBLISH_N.log   # IT_BG_NAME: checks_bg
     timeout -k 2 "${PUBLISH_MAX:-120}" ffmpeg -nostdin -hide_banner -nostats -loglevel info \
         -re "${inargs[@]}" -i "$file" -c copy "$@" -f flv "$url" >"$PUBLISH_LOG" 2>&1 &
     PUBLISH_PID=$!
@@ -342,6 +342,7 @@ IT_BG_JOBS=()
 checks_bg() {
     local name=$1; shift
     (
+        IT_BG_NAME=$name
         IT_BG_FILE=$T/$name.checks
         : >"$IT_BG_FILE"
         pass() { echo "PASS $1" >>"$IT_BG_FILE"; }
