@@ -146,8 +146,8 @@ has_bframes_cts() { [ "$(cts_ms "$1" | grep -cv '^0$')" -gt 0 ] || { echo "no pa
 # The cases run in groups of independent cases side by side (checks_bg: each on stream
 # names and files of its own), so that their paced pushes and their recorders' idle
 # timeouts pass at the same time; the groups one after the other: first the stream copies
-# (light), then the encodings (two at a time), then pacing, SIGINT and the slow link with
-# the rejections in the foreground.
+# (light), then the encodings (two at a time), then the paced pushes whose wall time is
+# checked, then --no-pace, SIGINT and the slow link with the rejections in the foreground.
 
 # ---- 1. copy path: the same packets, byte for byte, on both servers ----
 
@@ -554,11 +554,14 @@ checks_bg encodes-1 encodes_1
 checks_bg encodes-2 encodes_2
 checks_wait
 
+# The cases whose wall time is checked (the paced ones) by themselves: a second's margin.
 ffmpeg -nostdin -loglevel error -y -i "$SRC2" -c copy "$T/src2.mp4"
 checks_bg paced paced
-checks_bg nopace nopace
 checks_bg pace-stdin pace_stdin
 for input in "$SRC2" "$T/src2.mp4"; do checks_bg "loop-${input##*.}" loop_case "$input"; done
+checks_wait
+
+checks_bg nopace nopace
 checks_bg sigint sigint_case
 checks_bg slow slow_link
 expect_error pace-and-no-pace 2 'exclude each other' "$PUSH" --pace --no-pace "$SRC2" "$NGINX_URL/live/x"
