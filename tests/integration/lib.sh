@@ -101,7 +101,7 @@ publish_ffmpeg() {
     if [ "${1:-}" = --loop ]; then inargs=(-stream_loop -1); shift; fi
     local file=$1 url=$2; shift 2
     IT_PUBLISH_N=$((IT_PUBLISH_N + 1))
-    PUBLISH_LOG=$T/publish-$IT_PUBLISH_N.log
+    PUBLISH_LOG=$T/${IT_BG_NAME:+$IT_BG_NAME.}publish-$IT_PUBLISH_N.log   # IT_BG_NAME: checks_bg
     timeout -k 2 "${PUBLISH_MAX:-120}" ffmpeg -nostdin -hide_banner -nostats -loglevel info \
         -re "${inargs[@]}" -i "$file" -c copy "$@" -f flv "$url" >"$PUBLISH_LOG" 2>&1 &
     PUBLISH_PID=$!
@@ -158,11 +158,13 @@ record_ffmpeg() {
         -i "$1" -c copy -t "$3" -f flv "$2" >"$T/record-$(basename "$2").log" 2>&1
 }
 
-# count_packets FILE v|a: packets of the first video/audio stream (0 if none).
+# count_packets FILE v|a: packets of the first video/audio stream (0 if none). (cut, here
+# and in count_frames: for some files, Matroska with MPEG-2 video, ffprobe ends the line
+# with a comma.)
 count_packets() {
     local n
     n=$(timeout 60 ffprobe -v error -select_streams "$2:0" -count_packets \
-        -show_entries stream=nb_read_packets -of csv=p=0 "$1" 2>/dev/null | head -n1)
+        -show_entries stream=nb_read_packets -of csv=p=0 "$1" 2>/dev/null | head -n1 | cut -d, -f1)
     echo "${n:-0}"
 }
 
@@ -170,7 +172,7 @@ count_packets() {
 count_frames() {
     local n
     n=$(timeout 120 ffprobe -v error -select_streams "$2:0" -count_frames \
-        -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null | head -n1)
+        -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null | head -n1 | cut -d, -f1)
     echo "${n:-0}"
 }
 
@@ -329,4 +331,49 @@ it_cleanup() {
     fi
     [ "${IT_RM_T:-0}" = 1 ] && rm -rf "$T"
     return 0
+}
+
+# checks_bg NAME CMD...: run CMD (a function making checks) in the background, in a
+# subshell that holds its PASS/FAIL results back in $T/NAME.checks (and its output in
+# $T/NAME.bg.log); checks_wait reports them. For independent cases that mostly wait on the
+# clock (paced pushes, recorders' idle timeouts), so that they wait at the same time: each
+# must use stream names and files of its own.
+IT_BG_JOBS=()
+checks_bg() {
+    local name=$1; shift
+    (
+        IT_BG_NAME=$name
+        IT_BG_FILE=$T/$name.checks
+        : >"$IT_BG_FILE"
+        pass() { echo "PASS $1" >>"$IT_BG_FILE"; }
+        fail() { printf 'FAIL %s %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ';' | cut -c1-400)" >>"$IT_BG_FILE"; }
+        "$@"
+        echo END >>"$IT_BG_FILE"
+    ) >"$T/$name.bg.log" 2>&1 &
+    IT_BG_JOBS+=("$!:$name")
+    IT_PIDS+=("$!")
+}
+
+# checks_wait [TIMEOUT_S=180]: wait for each checks_bg job in the order they started and
+# report its checks (and its output, if any). A job still running after TIMEOUT_S, or
+# that ended before its last command (a shell error), fails as NAME-finished.
+checks_wait() {
+    local tmo=${1:-180} job pid name rc kind chk why
+    for job in "${IT_BG_JOBS[@]}"; do
+        pid=${job%%:*} name=${job#*:}
+        wait_pid "$pid" "$tmo"; rc=$?
+        [ -s "$T/$name.bg.log" ] && cat "$T/$name.bg.log" >&2
+        while read -r kind chk why; do
+            case $kind in
+                PASS) pass "$chk" ;;
+                FAIL) fail "$chk" "$why" ;;
+            esac
+        done <"$T/$name.checks"
+        if [ $rc = 124 ]; then
+            fail "$name-finished" "still running after $tmo s"
+        elif [ "$(tail -n1 "$T/$name.checks")" != END ]; then
+            fail "$name-finished" "ended (status $rc) before its last command: $(tail -c 300 "$T/$name.bg.log")"
+        fi
+    done
+    IT_BG_JOBS=()
 }

@@ -78,35 +78,7 @@ src_frames() {
 # publisher starts its clock at the first packet; within 1 ms). Prints why not.
 compare_frames() {
     python3 "$FLVINFO" --frames "$2" >"$2.frames" || { echo "flvinfo failed on $2"; return 1; }
-    python3 - "$1" "$2.frames" "$3" <<'EOF'
-import sys
-src = [l.split() for l in open(sys.argv[1])]
-out = [l.split() for l in open(sys.argv[2])]
-kinds = sys.argv[3].split()
-bad = []
-offset = None
-for kind in kinds:
-    s = [(int(x[1]), x[2], int(x[3]), int(x[4])) for x in src if x[0] == kind]
-    o = [(int(x[7]), x[8], int(x[5]), int(x[6])) for x in out
-         if x[0] + (x[1] if x[1] != "0" else "") == kind and x[3] == "frame"]
-    if len(s) != len(o):
-        bad.append("%s: %d frames recorded, %d in the source" % (kind, len(o), len(s)))
-    for i, (a, b) in enumerate(zip(s, o)):
-        if a[:2] != b[:2]:
-            bad.append("%s frame %d: %d bytes %s, source %d bytes %s" % (kind, i, b[0], b[1], a[0], a[1]))
-            break
-        if abs((a[3] - a[2]) - b[3]) > 1:
-            bad.append("%s frame %d: cts %d, source %d" % (kind, i, b[3], a[3] - a[2]))
-            break
-        if offset is None:
-            offset = b[2] - a[2]
-        if abs(b[2] - a[2] - offset) > 1:
-            bad.append("%s frame %d: dts %d, source %d + offset %d" % (kind, i, b[2], a[2], offset))
-            break
-if bad:
-    print("; ".join(bad))
-    sys.exit(1)
-EOF
+    python3 "$IT_LIB_DIR/compare_frames.py" "$1" "$2.frames" "$3"
 }
 
 # config_md5 SRC KIND: md5 of the source's extradata for stream v or a ("" when none).
@@ -146,60 +118,197 @@ decoded() {
     grep '^decoded ' "$1" | sed -n "s/.*$2_frames=\([0-9]*\).*/\1/p"
 }
 
-# run_case NAME APP_URL SRC VFOURCC AFOURCC [PUSH OPTIONS...]: one push with a recorder
-# and a player started before it (and with LATE=1 a second player 1.5 s into the push).
-# CASE_URL: the stream's URL when set. Sets OUT (the FLV), PLAY_LOG and LATE_LOG.
-run_case() {
-    local name=$1 base=$2 src=$3; shift 5
-    local url=${CASE_URL:-$base/$(uniq_name "$name")} dump_pid play_pid late_pid="" rc
-    OUT=$T/$name.flv
-    PLAY_LOG=$T/$name.play.log
-    run_bg "$T/$name.dump.log" "$DUMP" "$url" -o "$OUT"; dump_pid=$BG_PID
-    run_bg "$PLAY_LOG" "$PLAY" --no-display "$url"; play_pid=$BG_PID
-    LATE_LOG=$T/$name.late.log
-    sleep 1
-    if [ "${LATE:-0}" = 1 ]; then
-        (sleep 1.5; exec "$PLAY" --no-display "$url") >"$LATE_LOG" 2>&1 &
-        late_pid=$!
-        IT_PIDS+=("$late_pid")
-    fi
-    timeout -k 2 60 "$PUSH" -v "$@" "$src" "$url" >"$T/$name.push.log" 2>&1; rc=$?
-    check "$name-push-exit-status" test "$rc" = 0
-    wait_pid "$play_pid" 30
-    [ -n "$late_pid" ] && wait_pid "$late_pid" 30
-    sleep 0.5
-    stop_pid "$dump_pid"
+# ---- cases run side by side ----
+# A case is one push with a recorder (rtmp-dump) and a player (rtmp-play --no-display)
+# started before it, on a stream name of its own. The cases of a batch run at once: each
+# push is paced, so a batch takes about as long as its longest push, and the end timeout
+# of node-media-server's players (NMS does not tell them that a stream ended) is waited
+# once per batch instead of once per case. Then each case's checks run.
+declare -A C_URL C_DUMP C_PLAY C_LATE C_PUSH C_RC
+C_LOGS=()        # logs of the recorders and players of the batch, to wait for
+C_MORE_PLAY=()   # more players of the batch (ended by the stream's end)
+C_MORE_DUMP=()   # more recorders of the batch (stopped after the players)
+
+# case_listen NAME URL: rtmp-dump to $T/NAME.flv and rtmp-play --no-display on URL.
+case_listen() {
+    local name=$1 url=$2
+    C_URL[$name]=$url
+    run_bg "$T/$name.dump.log" "$DUMP" -v "$url" -o "$T/$name.flv"; C_DUMP[$name]=$BG_PID
+    run_bg "$T/$name.play.log" "$PLAY" -v --no-display "$url"; C_PLAY[$name]=$BG_PID
+    C_LOGS+=("$T/$name.dump.log" "$T/$name.play.log")
 }
 
-# ---- the pairs ----
+# more_listener KIND LOG CMD...: one more recorder (KIND dump) or player (KIND play) of
+# the batch, started with -v.
+more_listener() {
+    local kind=$1 log=$2; shift 2
+    run_bg "$log" "$@"
+    if [ "$kind" = dump ]; then C_MORE_DUMP+=("$BG_PID"); else C_MORE_PLAY+=("$BG_PID"); fi
+    C_LOGS+=("$log")
+}
+
+# listeners_ready: every recorder and player of the batch connected (hang guard 20 s),
+# and a moment for its play command to reach the server (the servers hold a player
+# until a publisher comes; a push started before it would make it miss frames).
+listeners_ready() {
+    local log
+    for log in "${C_LOGS[@]}"; do
+        wait_for "grep -q 'connected to application' '$log'" 20 ||
+            echo "INFO not connected after 20 s: $log" >&2
+    done
+    sleep 0.7
+}
+
+# case_push NAME SRC [PUSH OPTIONS...]: rtmp-push SRC to the case's URL in the background
+# (with LATE=1 a second player 1.5 s into the push, $T/NAME.late.log).
+case_push() {
+    local name=$1 src=$2 url=${C_URL[$1]}; shift 2
+    if [ "${LATE:-0}" = 1 ]; then
+        (sleep 1.5; exec "$PLAY" --no-display "$url") >"$T/$name.late.log" 2>&1 &
+        C_LATE[$name]=$!
+        IT_PIDS+=("$!")
+    fi
+    run_bg "$T/$name.push.log" timeout -k 2 60 "$PUSH" -v "$@" "$src" "$url"; C_PUSH[$name]=$BG_PID
+}
+
+# batch_end NAMES...: the pushes end (exit statuses kept), then the players, then the
+# recorders are stopped; the batch's lists are emptied.
+batch_end() {
+    local name pid
+    for name in "$@"; do
+        wait_pid "${C_PUSH[$name]}" 90; C_RC[$name]=$?
+    done
+    for name in "$@"; do
+        wait_pid "${C_PLAY[$name]}" 30
+        [ -n "${C_LATE[$name]:-}" ] && wait_pid "${C_LATE[$name]}" 30
+    done
+    for pid in "${C_MORE_PLAY[@]}"; do wait_pid "$pid" 30; done
+    sleep 0.5
+    for name in "$@"; do stop_pid "${C_DUMP[$name]}"; done
+    for pid in "${C_MORE_DUMP[@]}"; do stop_pid "$pid"; done
+    C_LOGS=() C_MORE_PLAY=() C_MORE_DUMP=()
+}
+
+# case_done NAME: checks the push's exit status; sets OUT (the FLV), PLAY_LOG and LATE_LOG.
+case_done() {
+    check "$1-push-exit-status" test "${C_RC[$1]}" = 0
+    OUT=$T/$1.flv
+    PLAY_LOG=$T/$1.play.log
+    LATE_LOG=$T/$1.late.log
+}
+
+# ======== batch 1: the stream copies (pairs, two audio tracks, HDR, MPEG-TS pipe) ========
 
 # RTMPKIT_ENHANCED_PAIRS: the pairs to run (default all; "" for none, to run the rest).
 PAIRS=${RTMPKIT_ENHANCED_PAIRS-"hevc:opus av1:flac vp9:ac3 hevc:eac3 vp9:opus h264:aac"}
 declare -A FOURCC=([hevc]=hvc1 [av1]=av01 [vp9]=vp09 [h264]=avc1 [opus]=Opus [flac]=fLaC [ac3]=ac-3
                    [eac3]=ec-3 [aac]=mp4a)
+declare -A PAIR_SRC
 RESULTS=()
+BATCH=()
+SERVERS="nms nginx nowaitkey"
+
+# server_base SERVER: the application URL of a server row.
+server_base() {
+    case $1 in
+        nms) echo "$NMS_URL/live" ;;
+        nginx) echo "$NGINX_URL/live" ;;
+        nowaitkey) echo "$NGINX_URL/nowaitkey" ;;
+    esac
+}
 
 for pair in $PAIRS; do
     v=${pair%%:*} a=${pair##*:}
-    if ! SRC=$(gen_enhanced "$v" "$a"); then
+    if ! PAIR_SRC[$pair]=$(gen_enhanced "$v" "$a"); then
+        PAIR_SRC[$pair]=""
+        continue
+    fi
+    src_frames "${PAIR_SRC[$pair]}" "$T/src-$v-$a.frames"
+    for server in $SERVERS; do
+        name=$server-$v-$a
+        case_listen "$name" "$(server_base $server)/$(uniq_name "$name")"
+        BATCH+=("$name")
+    done
+done
+
+# Two audio tracks: HEVC with Opus (440 Hz) as track 0 and AAC (880 Hz) as track 1, through
+# node-media-server: a recorder of everything, a recorder of track 1 only (--track 1), a
+# player of track 0 and one of track 1 (--audio-track 1).
+SRC_MT=$DATA/ertmp-hevc-opus-aac2-3s-320x240-25fps.mkv
+if [ ! -s "$SRC_MT" ]; then
+    timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000" -f lavfi -i "sine=frequency=880:sample_rate=48000" \
+        -t 3 -map 0:v -map 1:a -map 2:a -pix_fmt yuv420p -c:v libx265 -x265-params log-level=error:keyint=25 \
+        -ac 2 -c:a:0 libopus -b:a:0 64k -c:a:1 aac -b:a:1 96k -fflags +bitexact -map_metadata -1 \
+        -f matroska "$SRC_MT.tmp" && mv -f "$SRC_MT.tmp" "$SRC_MT"
+fi
+if [ -s "$SRC_MT" ]; then
+    src_frames "$SRC_MT" "$T/src-mt.frames"
+    name=nms-two-audio-tracks
+    case_listen "$name" "$NMS_URL/live/$(uniq_name multitrack)"
+    BATCH+=("$name")
+    more_listener dump "$T/mt1.dump.log" "$DUMP" -v --track 1 "${C_URL[$name]}" -o "$T/mt1.flv"
+    more_listener play "$T/mt1.play.log" "$PLAY" -v --no-display --audio-track 1 "${C_URL[$name]}"
+fi
+
+# HDR: an input that describes its colors gets a colorInfo Metadata packet.
+SRC_HDR=$DATA/ertmp-hevc10-hdr-2s-320x240-25fps.mkv
+if [ ! -s "$SRC_HDR" ]; then
+    timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" -t 2 \
+        -pix_fmt yuv420p10le -c:v libx265 -x265-params log-level=error -color_primaries bt2020 \
+        -color_trc smpte2084 -colorspace bt2020nc -fflags +bitexact -f matroska "$SRC_HDR.tmp" &&
+        mv -f "$SRC_HDR.tmp" "$SRC_HDR"
+fi
+if [ -s "$SRC_HDR" ]; then
+    case_listen nms-hevc-hdr-colorinfo "$NMS_URL/live/$(uniq_name nms-hevc-hdr-colorinfo)"
+    BATCH+=(nms-hevc-hdr-colorinfo)
+fi
+
+# HEVC through a pipe as MPEG-TS (Annex B: an hvcC is built, NALs length-prefixed).
+SRC_TS=$(gen_enhanced hevc opus)
+if [ -n "$SRC_TS" ]; then
+    case_listen nms-hevc-mpegts-pipe "$NMS_URL/live/$(uniq_name nms-hevc-mpegts-pipe)"
+    BATCH+=(nms-hevc-mpegts-pipe)
+fi
+
+listeners_ready
+for pair in $PAIRS; do
+    [ -n "${PAIR_SRC[$pair]}" ] || continue
+    v=${pair%%:*} a=${pair##*:}
+    opts=()
+    [ "$v" = h264 ] && opts=(--enhanced)
+    for server in $SERVERS; do
+        LATE=0
+        [ "$pair" = hevc:opus ] && [ $server != nginx ] && LATE=1
+        case_push "$server-$v-$a" "${PAIR_SRC[$pair]}" "${opts[@]}"
+    done
+done
+LATE=0
+[ -s "$SRC_MT" ] && case_push nms-two-audio-tracks "$SRC_MT" --audio-track 0,1
+[ -s "$SRC_HDR" ] && case_push nms-hevc-hdr-colorinfo "$SRC_HDR"
+if [ -n "$SRC_TS" ]; then
+    # rtmp-push's exit status is the pipe's.
+    run_bg "$T/nms-hevc-mpegts-pipe.push.log" bash -c 'timeout 60 ffmpeg -nostdin -v error -i "$1" -c copy -f mpegts - 2>/dev/null |
+        timeout -k 2 60 "$2" -v --pace - "$3"; exit "${PIPESTATUS[1]}"' pipe "$SRC_TS" "$PUSH" "${C_URL[nms-hevc-mpegts-pipe]}"
+    C_PUSH[nms-hevc-mpegts-pipe]=$BG_PID
+fi
+batch_end "${BATCH[@]}"
+
+# ---- the pairs ----
+for pair in $PAIRS; do
+    v=${pair%%:*} a=${pair##*:}
+    if [ -z "${PAIR_SRC[$pair]}" ]; then
         fail "source-$v-$a" "ffmpeg could not make a $v + $a source"
         continue
     fi
-    src_frames "$SRC" "$T/src-$v-$a.frames"
+    SRC=${PAIR_SRC[$pair]}
     want_v=$(awk '$1 == "v"' "$T/src-$v-$a.frames" | wc -l)
     want_a=$(awk '$1 == "a"' "$T/src-$v-$a.frames" | wc -l)
-    opts=()
-    [ "$v" = h264 ] && opts=(--enhanced)
-    for server in nms nginx nowaitkey; do
+    for server in $SERVERS; do
         name=$server-$v-$a
-        case $server in
-            nms) base=$NMS_URL/live ;;
-            nginx) base=$NGINX_URL/live ;;
-            nowaitkey) base=$NGINX_URL/nowaitkey ;;
-        esac
         LATE=0
         [ "$pair" = hevc:opus ] && [ $server != nginx ] && LATE=1
-        run_case "$name" "$base" "$SRC" "${FOURCC[$v]}" "${FOURCC[$a]}" "${opts[@]}"
+        case_done "$name"
         check "$name-copied" grep -q "input: $v .*(copied, enhanced) + $a .*(copied, enhanced)" "$T/$name.push.log"
         if [ $server != nginx ]; then
             check "$name-frames" compare_frames "$T/src-$v-$a.frames" "$OUT" "v a"
@@ -229,26 +338,9 @@ for pair in $PAIRS; do
 done
 
 # ---- two audio tracks ----
-# HEVC with Opus (440 Hz) as track 0 and AAC (880 Hz) as track 1, through node-media-server:
-# a recorder of everything, a recorder of track 1 only (--track 1), a player of track 0
-# and one of track 1 (--audio-track 1).
-SRC_MT=$DATA/ertmp-hevc-opus-aac2-3s-320x240-25fps.mkv
-if [ ! -s "$SRC_MT" ]; then
-    timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" \
-        -f lavfi -i "sine=frequency=440:sample_rate=48000" -f lavfi -i "sine=frequency=880:sample_rate=48000" \
-        -t 3 -map 0:v -map 1:a -map 2:a -pix_fmt yuv420p -c:v libx265 -x265-params log-level=error:keyint=25 \
-        -ac 2 -c:a:0 libopus -b:a:0 64k -c:a:1 aac -b:a:1 96k -fflags +bitexact -map_metadata -1 \
-        -f matroska "$SRC_MT.tmp" && mv -f "$SRC_MT.tmp" "$SRC_MT"
-fi
 if [ -s "$SRC_MT" ]; then
-    src_frames "$SRC_MT" "$T/src-mt.frames"
-    url=$NMS_URL/live/$(uniq_name multitrack)
-    run_bg "$T/mt1.dump.log" "$DUMP" --track 1 "$url" -o "$T/mt1.flv"; mt1_pid=$BG_PID
-    run_bg "$T/mt1.play.log" "$PLAY" --no-display --audio-track 1 "$url"; mt1_play_pid=$BG_PID
     name=nms-two-audio-tracks
-    CASE_URL=$url run_case "$name" "$NMS_URL/live" "$SRC_MT" hvc1 Opus --audio-track 0,1
-    stop_pid "$mt1_pid"
-    wait_pid "$mt1_play_pid" 30
+    case_done "$name"
     check "$name-described" grep -q "+ track 1: aac 48000 Hz stereo (copied, enhanced)" "$T/$name.push.log"
     check "$name-frames" compare_frames "$T/src-mt.frames" "$OUT" "v a a1"
     check "$name-track-ids" test "$(awk '$1 == "a" {print $2, $3}' "$OUT.frames" | sort -u | tr '\n' ' ')" = "0 Opus 1 mp4a "
@@ -265,49 +357,10 @@ else
     fail two-audio-tracks-source "ffmpeg could not make the two-track source"
 fi
 
-# ---- testsrc's audio streams as two tracks (1 kHz and 2 kHz tones), a player of track 1 ----
-name=nms-testsrc-two-tracks
-url=$NMS_URL/live/$(uniq_name "$name")
-run_bg "$T/$name.play1.log" "$PLAY" --no-display --audio-track 1 "$url"; ts_play1=$BG_PID
-CASE_URL=$url run_case "$name" "$NMS_URL/live" testsrc avc1 Opus --duration 2 --size 320x240 --audio-codec opus \
-    --audio-track 0,1
-wait_pid "$ts_play1" 30
-python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
-n0=$(awk '$1 == "a" && $2 == 0 && $4 == "frame"' "$OUT.frames" | wc -l)
-n1=$(awk '$1 == "a" && $2 == 1 && $4 == "frame"' "$OUT.frames" | wc -l)
-check "$name-both-tracks" test "$n0" -gt 90 -a "$n1" = "$n0"
-# Two tones: no packet of one track is a packet of the other (beyond silence, which a tone has none of).
-check "$name-different-tones" test "$(comm -12 <(awk '$1 == "a" && $2 == 0 && $4 == "frame" {print $9}' "$OUT.frames" | sort -u) \
-    <(awk '$1 == "a" && $2 == 1 && $4 == "frame" {print $9}' "$OUT.frames" | sort -u) | wc -l)" = 0
-check "$name-play-track0" test "$(decoded "$PLAY_LOG" audio)" = "$n0"
-check "$name-play-track1" test "$(decoded "$T/$name.play1.log" audio)" = "$n1"
-RESULTS+=("$name: track 0 $n0, track 1 $n1 frames recorded; decoded $(decoded "$PLAY_LOG" audio) (track 0), $(decoded "$T/$name.play1.log" audio) (track 1)")
-
-# ---- an Enhanced FLV recording pushed again (FFmpeg 5.1 cannot read one: rtmp-push's
-# own FLV reader sends its tags as they are), multitrack tags included ----
-REC_MT=$T/nms-two-audio-tracks.flv
-if [ -s "$REC_MT" ]; then
-    name=nms-repush-enhanced-flv
-    run_case "$name" "$NMS_URL/live" "$REC_MT" hvc1 Opus
-    check "$name-flv-reader" grep -q "input: hvc1 + Opus (copied from FLV)" "$T/$name.push.log"
-    python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
-    check "$name-same-tags" cmp -s <(awk '{print $1, $2, $3, $4, $5, $7, $8, $9}' "$REC_MT.frames") \
-        <(awk '{print $1, $2, $3, $4, $5, $7, $8, $9}' "$OUT.frames")
-    check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = "$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)"
-    RESULTS+=("$name: $(awk '$4 == "frame"' "$OUT.frames" | wc -l) frames recorded again, same bytes")
-fi
-
-# ---- HDR: an input that describes its colors gets a colorInfo Metadata packet ----
-SRC_HDR=$DATA/ertmp-hevc10-hdr-2s-320x240-25fps.mkv
-if [ ! -s "$SRC_HDR" ]; then
-    timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=320x240:rate=25" -t 2 \
-        -pix_fmt yuv420p10le -c:v libx265 -x265-params log-level=error -color_primaries bt2020 \
-        -color_trc smpte2084 -colorspace bt2020nc -fflags +bitexact -f matroska "$SRC_HDR.tmp" &&
-        mv -f "$SRC_HDR.tmp" "$SRC_HDR"
-fi
+# ---- HDR: the colorInfo Metadata packet ----
 if [ -s "$SRC_HDR" ]; then
     name=nms-hevc-hdr-colorinfo
-    run_case "$name" "$NMS_URL/live" "$SRC_HDR" hvc1 none
+    case_done "$name"
     check "$name-colorinfo" python3 - "$OUT" "$IT_LIB_DIR" <<'EOF'
 import sys
 sys.path.insert(0, sys.argv[2])
@@ -325,19 +378,10 @@ EOF
     check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = 50
 fi
 
-# ---- HEVC through a pipe as MPEG-TS (Annex B: an hvcC is built, NALs length-prefixed) ----
-SRC_TS=$(gen_enhanced hevc opus)
+# ---- HEVC through a pipe as MPEG-TS ----
 if [ -n "$SRC_TS" ]; then
     name=nms-hevc-mpegts-pipe
-    url=$NMS_URL/live/$(uniq_name "$name")
-    OUT=$T/$name.flv
-    run_bg "$T/$name.dump.log" "$DUMP" "$url" -o "$OUT"; dump_pid=$BG_PID
-    run_bg "$T/$name.play.log" "$PLAY" --no-display "$url"; play_pid=$BG_PID
-    sleep 1
-    timeout 60 ffmpeg -nostdin -v error -i "$SRC_TS" -c copy -f mpegts - 2>/dev/null |
-        timeout -k 2 60 "$PUSH" -v --pace - "$url" >"$T/$name.push.log" 2>&1
-    check "$name-push-exit-status" test "${PIPESTATUS[1]}" = 0
-    wait_pid "$play_pid" 30; sleep 0.5; stop_pid "$dump_pid"
+    case_done "$name"
     python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
     [ -s "$T/src-hevc-opus.frames" ] || src_frames "$SRC_TS" "$T/src-hevc-opus.frames"
     want_v=$(awk '$1 == "v"' "$T/src-hevc-opus.frames" | wc -l)
@@ -348,13 +392,44 @@ if [ -n "$SRC_TS" ]; then
     RESULTS+=("$name: video $(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)/$want_v recorded, $(decoded "$T/$name.play.log" video) decoded")
 fi
 
-# ---- encoding: testsrc to each codec (--video-codec / --audio-codec), 3 s at 30 fps ----
-for pair in hevc:opus av1:flac vp9:aac h264:opus; do
+# ======== batch 2: encoding, testsrc's two tracks, an Enhanced FLV pushed again ========
+
+# Encoding: testsrc to each codec (--video-codec / --audio-codec), 3 s at 30 fps, x264's
+# ultrafast preset (and what SVT-AV1, libvpx and x265 take for it: the encoders run side
+# by side, and the codec is what is checked).
+ENCODES="hevc:opus av1:flac vp9:aac h264:opus"
+BATCH=()
+for pair in $ENCODES; do
+    name=nms-encode-${pair%%:*}-${pair##*:}
+    case_listen "$name" "$NMS_URL/live/$(uniq_name "$name")"
+    BATCH+=("$name")
+done
+# testsrc's audio streams as two tracks (1 kHz and 2 kHz tones), a player of track 1.
+name=nms-testsrc-two-tracks
+case_listen "$name" "$NMS_URL/live/$(uniq_name "$name")"
+more_listener play "$T/$name.play1.log" "$PLAY" -v --no-display --audio-track 1 "${C_URL[$name]}"
+BATCH+=("$name")
+# An Enhanced FLV recording pushed again (FFmpeg 5.1 cannot read one: rtmp-push's own FLV
+# reader sends its tags as they are), multitrack tags included.
+REC_MT=$T/nms-two-audio-tracks.flv
+if [ -s "$REC_MT" ]; then
+    case_listen nms-repush-enhanced-flv "$NMS_URL/live/$(uniq_name nms-repush-enhanced-flv)"
+    BATCH+=(nms-repush-enhanced-flv)
+fi
+listeners_ready
+for pair in $ENCODES; do
+    v=${pair%%:*} a=${pair##*:}
+    case_push "nms-encode-$v-$a" testsrc --size 320x240 --duration 3 --video-codec "$v" --audio-codec "$a" \
+        --preset ultrafast
+done
+case_push nms-testsrc-two-tracks testsrc --duration 2 --size 320x240 --audio-codec opus --audio-track 0,1
+[ -s "$REC_MT" ] && case_push nms-repush-enhanced-flv "$REC_MT"
+batch_end "${BATCH[@]}"
+
+for pair in $ENCODES; do
     v=${pair%%:*} a=${pair##*:}
     name=nms-encode-$v-$a
-    LATE=0
-    run_case "$name" "$NMS_URL/live" testsrc "${FOURCC[$v]}" "${FOURCC[$a]}" --size 320x240 --duration 3 \
-        --video-codec "$v" --audio-codec "$a"
+    case_done "$name"
     python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
     got_v=$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)
     got_a=$(awk '$1 == "a" && $4 == "frame"' "$OUT.frames" | wc -l)
@@ -365,6 +440,30 @@ for pair in hevc:opus av1:flac vp9:aac h264:opus; do
     check "$name-play-audio" test "$(decoded "$PLAY_LOG" audio)" = "$got_a"
     RESULTS+=("$name: video $got_v recorded, $(decoded "$PLAY_LOG" video) decoded; audio $got_a recorded, $(decoded "$PLAY_LOG" audio) decoded")
 done
+
+name=nms-testsrc-two-tracks
+case_done "$name"
+python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
+n0=$(awk '$1 == "a" && $2 == 0 && $4 == "frame"' "$OUT.frames" | wc -l)
+n1=$(awk '$1 == "a" && $2 == 1 && $4 == "frame"' "$OUT.frames" | wc -l)
+check "$name-both-tracks" test "$n0" -gt 90 -a "$n1" = "$n0"
+# Two tones: no packet of one track is a packet of the other (beyond silence, which a tone has none of).
+check "$name-different-tones" test "$(comm -12 <(awk '$1 == "a" && $2 == 0 && $4 == "frame" {print $9}' "$OUT.frames" | sort -u) \
+    <(awk '$1 == "a" && $2 == 1 && $4 == "frame" {print $9}' "$OUT.frames" | sort -u) | wc -l)" = 0
+check "$name-play-track0" test "$(decoded "$PLAY_LOG" audio)" = "$n0"
+check "$name-play-track1" test "$(decoded "$T/$name.play1.log" audio)" = "$n1"
+RESULTS+=("$name: track 0 $n0, track 1 $n1 frames recorded; decoded $(decoded "$PLAY_LOG" audio) (track 0), $(decoded "$T/$name.play1.log" audio) (track 1)")
+
+if [ -s "$REC_MT" ]; then
+    name=nms-repush-enhanced-flv
+    case_done "$name"
+    check "$name-flv-reader" grep -q "input: hvc1 + Opus (copied from FLV)" "$T/$name.push.log"
+    python3 "$FLVINFO" --frames "$OUT" >"$OUT.frames"
+    check "$name-same-tags" cmp -s <(awk '{print $1, $2, $3, $4, $5, $7, $8, $9}' "$REC_MT.frames") \
+        <(awk '{print $1, $2, $3, $4, $5, $7, $8, $9}' "$OUT.frames")
+    check "$name-play-video" test "$(decoded "$PLAY_LOG" video)" = "$(awk '$1 == "v" && $4 == "frame"' "$OUT.frames" | wc -l)"
+    RESULTS+=("$name: $(awk '$4 == "frame"' "$OUT.frames" | wc -l) frames recorded again, same bytes")
+fi
 
 # ---- capabilities: a server that echoes Enhanced RTMP capabilities (the scripted
 # server; nginx-rtmp and node-media-server echo none) ----

@@ -73,9 +73,14 @@ play_live() {
         { echo 'last line \"$last\", the source has $SRC_V video and $SRC_A audio frames'; exit 1; }"
 }
 
+# The cases that take seconds (live streams, recorders and players that end by a timeout)
+# run side by side in the background (checks_bg: each on stream names and files of its
+# own) while the refusals, SNI and the plain ports are checked; checks_wait at the end.
+
 # ---- good certificates, trusted with --ca-file: the stream arrives whole ----
 
-for target in nginx-ip nginx-name nms; do
+good_cert() {
+    local target=$1 name durl purl
     name=$(uniq_name "tls-$target")
     case $target in
     nginx-ip)   durl=rtmps://127.0.0.1:$NGINX_TLS_PORT/live/$name; purl=$NGINX_URL/live/$name ;;
@@ -87,20 +92,120 @@ for target in nginx-ip nginx-name nms; do
     check "$target-same-frames" same_packets "$SRC" "$T/$name.flv"
     check "$target-tls-verified" grep -q 'TLS: TLSv1\.[23] .*certificate verified' "$T/$name.log"
     check "$target-no-warning" test -z "$(grep -i insecure "$T/$name.log")"
-done
+}
+for target in nginx-ip nginx-name nms; do checks_bg "$target" good_cert "$target"; done
 
 # --ca-path: a hashed directory holding the CA does the same as --ca-file.
-mkdir -p "$T/cadir" && cp "$CA" "$T/cadir/ca.pem" && timeout 10 openssl rehash "$T/cadir" >/dev/null 2>&1
-timeout 20 "$DUMP" -q --ca-path "$T/cadir" --recorded "rtmps://localhost:$NGINX_TLS_PORT/vod/sample.flv" \
-    -o "$T/capath.flv" 2>"$T/capath.err"
-check ca-path-exit-status test $? = 0
-check ca-path-video-frames awk -v n="$(count_packets "$T/capath.flv" v)" 'BEGIN { exit !(n == 125) }'
+ca_path() {
+    mkdir -p "$T/cadir" && cp "$CA" "$T/cadir/ca.pem" && timeout 10 openssl rehash "$T/cadir" >/dev/null 2>&1
+    timeout 20 "$DUMP" -q --ca-path "$T/cadir" --recorded "rtmps://localhost:$NGINX_TLS_PORT/vod/sample.flv" \
+        -o "$T/capath.flv" 2>"$T/capath.err"
+    check ca-path-exit-status test $? = 0
+    check ca-path-video-frames awk -v n="$(count_packets "$T/capath.flv" v)" 'BEGIN { exit !(n == 125) }'
+}
+checks_bg ca-path ca_path
 
 # rtmp-play through both TLS servers, ffmpeg publishing on the plain ports.
 name=$(uniq_name play-nginx)
-play_live play-nginx "rtmps://localhost:$NGINX_TLS_PORT/live/$name" "$NGINX_URL/live/$name"
+checks_bg play-nginx play_live play-nginx "rtmps://localhost:$NGINX_TLS_PORT/live/$name" "$NGINX_URL/live/$name"
 name=$(uniq_name play-nms)
-play_live play-nms "rtmps://127.0.0.1:$NMS_TLS_PORT/live/$name" "$NMS_URL/live/$name"
+checks_bg play-nms play_live play-nms "rtmps://127.0.0.1:$NMS_TLS_PORT/live/$name" "$NMS_URL/live/$name"
+
+# ---- --insecure: the self-signed server is accepted, with a warning on every run ----
+
+insecure_live() {
+    local name dump_pid rc
+    name=$(uniq_name insecure)
+    run_bg "$T/$name.log" "$DUMP" --insecure "rtmps://localhost:$SELF_PORT/live/$name" -o "$T/$name.flv"
+    dump_pid=$BG_PID
+    sleep 1.5   # no -v here (the warning must show at the default level): wait, then publish
+    publish_ffmpeg "$SRC" "$NGINX_URL/live/$name"
+    wait_publisher 60
+    wait_pid "$dump_pid" 20; rc=$?
+    check insecure-exit-status test "$rc" = 0
+    check insecure-same-frames same_packets "$SRC" "$T/$name.flv"
+    check insecure-warning grep -q 'TLS certificate verification is off (--insecure)' "$T/$name.log"
+}
+insecure_again() {
+    timeout 20 "$DUMP" --insecure --timeout 1 "rtmps://127.0.0.1:$SELF_PORT/live/$(uniq_name again)" \
+        -o "$T/again.flv" 2>"$T/again.err"
+    check insecure-warning-every-run grep -q 'verification is off (--insecure)' "$T/again.err"
+}
+# -q shows errors only, and still the warning: one line, on every run, for each command.
+insecure_quiet() {
+    local cmd=$1 run
+    if [ $cmd = dump ]; then run=("$DUMP" -o "$T/quiet.flv"); else run=("$PLAY" --no-display); fi
+    timeout 20 "${run[@]}" -q --insecure --timeout 1 "rtmps://127.0.0.1:$SELF_PORT/live/$(uniq_name quiet)" \
+        >"$T/quiet-$cmd.out" 2>"$T/quiet-$cmd.err"
+    check "insecure-warning-quiet-$cmd" test "$(grep -c '^rtmp-[a-z]*: warning: TLS certificate verification is off (--insecure)$' \
+        "$T/quiet-$cmd.err")" = 1
+}
+checks_bg insecure insecure_live
+checks_bg insecure-again insecure_again
+for cmd in dump play; do checks_bg "insecure-quiet-$cmd" insecure_quiet "$cmd"; done
+
+# ---- rtmp-push through rtmps (nginx's TLS port), ffmpeg records on the plain port ----
+
+push_rtmps() {
+    local name rec_pid
+    name=$(uniq_name push)
+    # ffmpeg never ends by itself when a live stream stops: -rw_timeout ends it after 2 s
+    # without data, with the whole file written (see test_push.sh).
+    run_bg "$T/push-rec.log" timeout -k 2 60 ffmpeg -nostdin -hide_banner -v debug -rw_timeout 2000000 \
+        -i "$NGINX_URL/live/$name" -c copy -f flv -y "$T/push-rec.flv"
+    rec_pid=$BG_PID
+    # The recorder must be waiting before the first frame goes out.
+    wait_for "grep -q 'Sending play command' '$T/push-rec.log'" 10
+    sleep 0.3
+    timeout 60 "$PUSH" --ca-file "$CA" "$SRC" "rtmps://localhost:$NGINX_TLS_PORT/live/$name" \
+        >"$T/push.out" 2>"$T/push.err"
+    check push-exit-status test $? = 0
+    wait_pid "$rec_pid" 12
+    check push-same-frames same_packets "$SRC" "$T/push-rec.flv"
+    expect_error push-untrusted 15 'verification failed.*unable to get local issuer' \
+        "$PUSH" "$SRC" "rtmps://localhost:$NGINX_TLS_PORT/live/$(uniq_name push-bad)"
+}
+checks_bg push push_rtmps
+
+# ---- secrets stay out of the output over TLS too, at the highest verbosity (-vvv) ----
+
+SKEY=K3yTls$RANDOM$RANDOM
+SECRETS=("$SKEY" Pa55wOrdTls UsErTls T0kenTls)
+SURL="rtmps://UsErTls:Pa55wOrdTls@localhost:$NGINX_TLS_PORT/live"
+# secrets_in FILE: prints each secret found in FILE, as text or as hex (both spellings).
+secrets_in() {
+    local s hex spaced
+    for s in "${SECRETS[@]}"; do
+        hex=$(printf '%s' "$s" | od -An -tx1 | tr -d ' \n')
+        spaced=$(printf '%s' "$s" | od -An -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
+        if grep -qaF -e "$s" "$1" || grep -qaiF -e "$hex" -e "$spaced" "$1"; then echo "$s"; fi
+    done
+}
+# For push the URL's stream is the key; for dump and play it comes from --key.
+secrets_runs() {
+    local cmd
+    timeout 30 "$PUSH" -vvv --ca-file "$CA" --duration 1 "$SRC" "$SURL/$SKEY?token=T0kenTls" \
+        >"$T/secret-push.out" 2>&1
+    timeout 30 "$DUMP" -vvv --ca-file "$CA" --timeout 2 --key "$SKEY" "$SURL?token=T0kenTls" \
+        -o "$T/secret.flv" >"$T/secret-dump.out" 2>&1 &
+    timeout 30 "$PLAY" -vvv --no-display --ca-file "$CA" --timeout 2 --key "$SKEY" "$SURL?token=T0kenTls" \
+        >"$T/secret-play.out" 2>&1
+    wait
+    for cmd in push dump play; do
+        # A run that never got through TLS would prove nothing.
+        check "secrets-$cmd-over-tls" grep -q 'TLS: TLSv1\.[23] .*certificate verified' "$T/secret-$cmd.out"
+        check "secrets-$cmd-redacted" test -z "$(secrets_in "$T/secret-$cmd.out")"
+    done
+    # The scan finds a secret that is there, in plain text and in hex.
+    { cat "$T/secret-dump.out"; echo "rtmp-dump: playing $SKEY"; } >"$T/planted.out"
+    check secrets-scan-finds-key test "$(secrets_in "$T/planted.out")" = "$SKEY"
+    { cat "$T/secret-dump.out"; printf 'T0kenTls' | od -An -tx1; } >"$T/planted-hex.out"
+    check secrets-scan-finds-hex test "$(secrets_in "$T/planted-hex.out")" = T0kenTls
+}
+checks_bg secrets secrets_runs
+
+
+# ======== in the foreground, while those run ========
 
 # ---- bad certificates: refused by default, exit 15, one line naming the reason ----
 
@@ -173,30 +278,6 @@ else
 fi
 exec 7>&-
 
-# ---- --insecure: the self-signed server is accepted, with a warning on every run ----
-
-name=$(uniq_name insecure)
-run_bg "$T/$name.log" "$DUMP" --insecure "rtmps://localhost:$SELF_PORT/live/$name" -o "$T/$name.flv"
-dump_pid=$BG_PID
-sleep 1.5   # no -v here (the warning must show at the default level): wait, then publish
-publish_ffmpeg "$SRC" "$NGINX_URL/live/$name"
-wait_publisher 60
-wait_pid "$dump_pid" 20; rc=$?
-check insecure-exit-status test "$rc" = 0
-check insecure-same-frames same_packets "$SRC" "$T/$name.flv"
-check insecure-warning grep -q 'TLS certificate verification is off (--insecure)' "$T/$name.log"
-timeout 20 "$DUMP" --insecure --timeout 1 "rtmps://127.0.0.1:$SELF_PORT/live/$(uniq_name again)" \
-    -o "$T/again.flv" 2>"$T/again.err"
-check insecure-warning-every-run grep -q 'verification is off (--insecure)' "$T/again.err"
-# -q shows errors only, and still the warning: one line, on every run, for each command.
-for cmd in dump play; do
-    if [ $cmd = dump ]; then run=("$DUMP" -o "$T/quiet.flv"); else run=("$PLAY" --no-display); fi
-    timeout 20 "${run[@]}" -q --insecure --timeout 1 "rtmps://127.0.0.1:$SELF_PORT/live/$(uniq_name quiet)" \
-        >"$T/quiet-$cmd.out" 2>"$T/quiet-$cmd.err"
-    check "insecure-warning-quiet-$cmd" test "$(grep -c '^rtmp-[a-z]*: warning: TLS certificate verification is off (--insecure)$' \
-        "$T/quiet-$cmd.err")" = 1
-done
-
 # ---- rtmps:// to a plain RTMP port: a clean TLS error, no hang ----
 
 for target in nginx nms; do
@@ -207,55 +288,5 @@ for target in nginx nms; do
     check "plain-port-$target-quick" awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { exit !(e - s < 8) }'
 done
 
-# ---- rtmp-push through rtmps (nginx's TLS port), ffmpeg records on the plain port ----
-
-name=$(uniq_name push)
-# ffmpeg never ends by itself when a live stream stops: -rw_timeout ends it after 2 s
-# without data, with the whole file written (see test_push.sh).
-run_bg "$T/push-rec.log" timeout -k 2 60 ffmpeg -nostdin -hide_banner -v debug -rw_timeout 2000000 \
-    -i "$NGINX_URL/live/$name" -c copy -f flv -y "$T/push-rec.flv"
-rec_pid=$BG_PID
-# The recorder must be waiting before the first frame goes out.
-wait_for "grep -q 'Sending play command' '$T/push-rec.log'" 10
-sleep 0.3
-timeout 60 "$PUSH" --ca-file "$CA" "$SRC" "rtmps://localhost:$NGINX_TLS_PORT/live/$name" \
-    >"$T/push.out" 2>"$T/push.err"
-check push-exit-status test $? = 0
-wait_pid "$rec_pid" 12
-check push-same-frames same_packets "$SRC" "$T/push-rec.flv"
-expect_error push-untrusted 15 'verification failed.*unable to get local issuer' \
-    "$PUSH" "$SRC" "rtmps://localhost:$NGINX_TLS_PORT/live/$(uniq_name push-bad)"
-
-# ---- secrets stay out of the output over TLS too, at the highest verbosity (-vvv) ----
-
-SKEY=K3yTls$RANDOM$RANDOM
-SECRETS=("$SKEY" Pa55wOrdTls UsErTls T0kenTls)
-SURL="rtmps://UsErTls:Pa55wOrdTls@localhost:$NGINX_TLS_PORT/live"
-# secrets_in FILE: prints each secret found in FILE, as text or as hex (both spellings).
-secrets_in() {
-    local s hex spaced
-    for s in "${SECRETS[@]}"; do
-        hex=$(printf '%s' "$s" | od -An -tx1 | tr -d ' \n')
-        spaced=$(printf '%s' "$s" | od -An -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
-        if grep -qaF -e "$s" "$1" || grep -qaiF -e "$hex" -e "$spaced" "$1"; then echo "$s"; fi
-    done
-}
-# For push the URL's stream is the key; for dump and play it comes from --key.
-timeout 30 "$PUSH" -vvv --ca-file "$CA" --duration 1 "$SRC" "$SURL/$SKEY?token=T0kenTls" \
-    >"$T/secret-push.out" 2>&1
-timeout 30 "$DUMP" -vvv --ca-file "$CA" --timeout 2 --key "$SKEY" "$SURL?token=T0kenTls" \
-    -o "$T/secret.flv" >"$T/secret-dump.out" 2>&1
-timeout 30 "$PLAY" -vvv --no-display --ca-file "$CA" --timeout 2 --key "$SKEY" "$SURL?token=T0kenTls" \
-    >"$T/secret-play.out" 2>&1
-for cmd in push dump play; do
-    # A run that never got through TLS would prove nothing.
-    check "secrets-$cmd-over-tls" grep -q 'TLS: TLSv1\.[23] .*certificate verified' "$T/secret-$cmd.out"
-    check "secrets-$cmd-redacted" test -z "$(secrets_in "$T/secret-$cmd.out")"
-done
-# The scan finds a secret that is there, in plain text and in hex.
-{ cat "$T/secret-dump.out"; echo "rtmp-dump: playing $SKEY"; } >"$T/planted.out"
-check secrets-scan-finds-key test "$(secrets_in "$T/planted.out")" = "$SKEY"
-{ cat "$T/secret-dump.out"; printf 'T0kenTls' | od -An -tx1; } >"$T/planted-hex.out"
-check secrets-scan-finds-hex test "$(secrets_in "$T/planted-hex.out")" = T0kenTls
-
+checks_wait
 it_finish

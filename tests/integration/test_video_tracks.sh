@@ -48,39 +48,12 @@ check source-two-video-streams test "$(awk '$1 == "v1"' "$T/src.frames" | wc -l)
 # same_frames FLV KINDS: the recording's coded frames of each kind (v, v1, a) are the
 # source's packets; a kind left out of KINDS must have no frame recorded. Prints why not.
 same_frames() {
+    local k absent=""
+    for k in v v1 a; do
+        case " $2 " in *" $k "*) ;; *) absent+="$k " ;; esac
+    done
     python3 "$FLVINFO" --frames "$1" >"$1.frames" || { echo "flvinfo failed on $1"; return 1; }
-    python3 - "$T/src.frames" "$1.frames" "$2" <<'EOF'
-import sys
-src = [l.split() for l in open(sys.argv[1]) if not l.startswith("extra")]
-out = [l.split() for l in open(sys.argv[2])]
-kinds = sys.argv[3].split()
-key = lambda x: x[0] + (x[1] if x[1] != "0" else "")
-bad, offset = [], None
-for kind in ("v", "v1", "a"):
-    s = [(int(x[1]), x[2], int(x[3]), int(x[4])) for x in src if x[0] == kind]
-    o = [(int(x[7]), x[8], int(x[5]), int(x[6])) for x in out if key(x) == kind and x[3] == "frame"]
-    if kind not in kinds:
-        if o:
-            bad.append("%s: %d frames recorded, wanted none" % (kind, len(o)))
-        continue
-    if len(s) != len(o):
-        bad.append("%s: %d frames recorded, %d in the source" % (kind, len(o), len(s)))
-    for i, (a, b) in enumerate(zip(s, o)):
-        if a[:2] != b[:2]:
-            bad.append("%s frame %d: %d bytes %s, source %d bytes %s" % (kind, i, b[0], b[1], a[0], a[1]))
-            break
-        if abs((a[3] - a[2]) - b[3]) > 1:
-            bad.append("%s frame %d: cts %d, source %d" % (kind, i, b[3], a[3] - a[2]))
-            break
-        if offset is None:
-            offset = b[2] - a[2]
-        if abs(b[2] - a[2] - offset) > 1:
-            bad.append("%s frame %d: dts %d, source %d + offset %d" % (kind, i, b[2], a[2], offset))
-            break
-if bad:
-    print("; ".join(bad))
-    sys.exit(1)
-EOF
+    python3 "$IT_LIB_DIR/compare_frames.py" "$T/src.frames" "$1.frames" "$2" "$absent"
 }
 
 # start_of FLV TRACK: fourcc and md5 of the video sequence start of TRACK.
