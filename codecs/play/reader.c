@@ -226,19 +226,13 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 
 #define PLAY_START_LIVE_OR_RECORDED (-2)   /* live if there is one, else recorded */
 
-/* No media for a while: the publisher is away ("waiting"); headless, it has ended for
- * good. Returns 1 when the reading is over. */
-static int no_media_is_the_end(struct rk_player *pl)
+/* No media for a while: the publisher is away ("waiting"). Whether it has ended for good
+ * (headless) is the session's media watch's to say: a server that still answers. */
+static void note_no_media(struct rk_player *pl)
 {
     uint64_t last = atomic_load(&pl->last_media_ms);
     if (last && rtmpkit_monotonic_ms() - last > NO_MEDIA_WAITING_MS)
         atomic_store(&pl->waiting, 1);
-    if (pl->headless && last && rtmpkit_monotonic_ms() - last > (uint64_t)pl->opts.end_timeout_ms) {
-        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %.1f s: the stream has ended",
-                     pl->opts.end_timeout_ms / 1000.0);
-        return 1;
-    }
-    return 0;
 }
 
 /* Media, the end and the start of the stream, its statuses. Returns 1 when the reading is
@@ -305,8 +299,12 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         rtmpkit_timeline_new_segment(&pl->tl);
         *first_ts = -1;
         break;
-    case RTMPKIT_SESSION_NO_MEDIA:   /* only with no_media_end_ms, which the player leaves off */
-        break;
+    case RTMPKIT_SESSION_NO_MEDIA:   /* no media for end_timeout_ms, and the server answers */
+        if (!pl->headless)
+            break;   /* the window waits for the publisher */
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %.1f s and the server still answers: "
+                     "the stream has ended", pl->opts.end_timeout_ms / 1000.0);
+        return 1;
     }
     return 0;
 }
@@ -323,8 +321,7 @@ static int read_stream(struct rk_player *pl, rtmpkit_session *session)
             return 0;
         err = rtmpkit_session_next_event(session, &sev, READ_WAIT_MS);
         if (err == RTMPKIT_EAGAIN) {
-            if (no_media_is_the_end(pl))
-                return 0;
+            note_no_media(pl);
             continue;
         }
         if (err < 0)
@@ -348,6 +345,10 @@ void *rk_player_reader_thread(void *arg)
     cfg.play_start_ms = PLAY_START_LIVE_OR_RECORDED;
     cfg.reconnect = pl->opts.reconnect;
     cfg.follow_reconnect_request = pl->opts.follow_reconnect_request;
+    /* Media that stops: the session asks the server. An answer is the end (headless) or a
+     * wait for the publisher (window); silence is a lost connection, retried (a black hole
+     * is found in twice this, not in the idle timeout's 30 s). */
+    cfg.no_media_end_ms = pl->opts.end_timeout_ms;
     if (!(session = rtmpkit_session_new(&cfg))) {
         err = RTMPKIT_ENOMEM;
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
