@@ -195,6 +195,10 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     atomic_store(&pl->last_media_ms, rtmpkit_monotonic_ms());
     atomic_store(&pl->waiting, 0);
     if (info.frame) {
+        if (pl->segment_pending) {
+            atomic_store(&pl->segment_start_ts, ts);
+            pl->segment_pending = 0;
+        }
         if (kind == RK_DECODER_VIDEO)
             note_arrival(pl, ts, arrival_ms);
         if (ts > atomic_load(&pl->edge_ts))
@@ -225,6 +229,14 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 }
 
 #define PLAY_START_LIVE_OR_RECORDED (-2)   /* live if there is one, else recorded */
+
+/* The connection or the publisher starts again: a new segment of the timeline (the
+ * publisher may restart its clock), whose first frame's time the presenter learns. */
+static void new_segment(struct rk_player *pl)
+{
+    rtmpkit_timeline_new_segment(&pl->tl);
+    pl->segment_pending = 1;
+}
 
 /* No media for a while: the publisher is away ("waiting"). Whether it has ended for good
  * (headless) is the session's media watch's to say: a server that still answers. */
@@ -260,12 +272,12 @@ static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *
         if (pl->headless)
             return 1;
         atomic_store(&pl->waiting, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        new_segment(pl);
         break;
     case RTMPKIT_EVENT_STREAM_BEGIN:
         rtmpkit_logf(pl->log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev->code);
         if (atomic_load(&pl->waiting))
-            rtmpkit_timeline_new_segment(&pl->tl);
+            new_segment(pl);
         break;
     case RTMPKIT_EVENT_STATUS:
         rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "status %s %s", ev->code, ev->description);
@@ -287,7 +299,7 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         /* The title says so; the publisher may restart its clock: a new segment. */
         atomic_store(&pl->reconnecting, 1);
         atomic_store(&pl->waiting, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        new_segment(pl);
         break;
     case RTMPKIT_SESSION_RESUMED:
         atomic_store(&pl->reconnecting, 0);
@@ -296,7 +308,7 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         break;
     case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest: another server's clock */
         atomic_fetch_add(&pl->reconnects, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        new_segment(pl);
         *first_ts = -1;
         break;
     case RTMPKIT_SESSION_NO_MEDIA:   /* no media for end_timeout_ms, and the server answers */
