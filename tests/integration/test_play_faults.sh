@@ -141,11 +141,12 @@ stop_pid "$PROXY_PID"; stop_pid "$PUBLISH_PID"
 # 3. A/V sync across a reset, in a window with sound (the audio clock is the master): the
 #    picture shown right after the player resumed is one of the new connection's, due by
 #    the clock. The bound on the largest offset (av_max_ms) in every stats line, the lines
-#    of the cut included: 400 ms. A picture from before the cut shown against the clock
-#    after it (as the player did: 1.1-2.0 s in a soak) is off by the gap the cut left in
-#    the stream's time, at least the first reconnect wait (1 s - 20 %) = 800 ms; a picture
-#    shown when the clock reaches it is off by the window's wake-up only (under 50 ms in
-#    test_play.sh, a few times that on a loaded or sanitizer build).
+#    of the cut included: under 600 ms. A picture from before the cut shown against the
+#    clock after it (as the player did: 1.1-2.0 s in a soak) is off by the gap the cut left
+#    in the stream's time less a frame interval at most: the gap is at least the first
+#    reconnect wait (1 s - 20 % = 800 ms), so such a picture is off by 760 ms or more. A
+#    picture shown when the clock reaches it is off by the window's wake-up only (under
+#    50 ms in test_play.sh); the 160 ms and more between leave room for a loaded machine.
 name=$(uniq_name avcut)
 publish_ffmpeg --loop "$MEDIA" "$NGINX_URL/live/$name"; wait_published 10
 start_proxy
@@ -170,7 +171,7 @@ check avcut-still-running test "$alive" = 0
 check avcut-exit-status test "$rc" = 0
 check avcut-reconnected grep -q 'playing again after' "$T/avcut.err"
 check avcut-plays-after test "$(audio_lines "$T/avcut.err" | grep -c '"reconnects":1')" -ge 3
-check avcut-av-offset-small between "$av_max" 0 399
+check avcut-av-offset-small between "$av_max" 0 599
 matrix "reset (window, audio clock)" rtmp-play "largest A/V offset $av_max ms (every line, the cut's too)" "$rc" \
     "$(frames_lost "$T/avcut.err")" "$outage"
 stop_pid "$PROXY_PID"; stop_pid "$PUBLISH_PID"
