@@ -61,6 +61,7 @@ int rk_player_open(rk_player **out, const struct rk_player_options *opts)
     pl->cancel = opts->cancel;
     pl->headless = opts->headless;
     pl->speed = 1.0;
+    atomic_store(&pl->segment_start_ts, INT64_MIN);
     atomic_store(&pl->audio_track, opts->audio_track);
     pl->video_track = opts->video_track;
     pl->low_latency = opts->latency_ms < LOW_LATENCY_BELOW_MS;

@@ -39,9 +39,11 @@ struct rk_player_options {
     int audio_track;             /* the Enhanced RTMP audio track played (0: the default) */
     int video_track;             /* the Enhanced RTMP video track shown (0: the default) */
     /* No window, no sound: every frame is decoded, the end of the stream (or no media for
-     * end_timeout_ms) ends the run. */
+     * end_timeout_ms while the server still answers) ends the run. */
     int headless;
-    int end_timeout_ms;          /* headless: no media this long is the end (> 0) */
+    /* no media this long: the server is asked (rtmpkit_session_config.no_media_end_ms); an
+     * answer is the end (headless), silence a lost connection (> 0) */
+    int end_timeout_ms;
     rtmpkit_reconnect_policy reconnect;   /* after a lost connection (the window says "reconnecting") */
     int follow_reconnect_request;         /* 1: move where the server's ReconnectRequest says */
     rtmpkit_log *log;            /* not owned; may be used from every thread */

@@ -98,6 +98,11 @@ struct rk_player {
     atomic_int waiting;           /* the publisher stopped: waiting for it */
     atomic_int reconnecting;
     atomic_int reconnects;        /* connections made again so far */
+    /* The time of the first frame after the newest gap (a reconnect, a publisher starting
+     * again; INT64_MIN: none yet): a picture from before it is never shown once the clock
+     * has passed it. segment_pending: the reader's own, a gap with no frame after it yet. */
+    atomic_llong segment_start_ts;
+    int segment_pending;
     pthread_mutex_t info_lock;    /* guards the strings and the timecode below */
     char meta_title[256];
     char video_desc[96], audio_desc[96];

@@ -117,6 +117,16 @@ static void show_frame(struct rk_player *pl, struct view *v, const struct queued
     account_frame(pl, v, qf, t - (uint64_t)(clock - f->pts), prev_pts);
 }
 
+/* A picture from before the newest gap in the stream (the connection or the publisher
+ * started again) while the clock is past the gap: its sound never came (the clock stopped
+ * short of it, then went on from the new segment), and against the new clock it would be
+ * as late as the gap is long. */
+static int before_gap(struct rk_player *pl, int64_t pts, int64_t clock)
+{
+    int64_t start = atomic_load(&pl->segment_start_ts);
+    return start != INT64_MIN && pts < start && clock >= start;
+}
+
 int rk_player_present(struct rk_player *pl, struct view *v)
 {
     uint64_t t = rtmpkit_monotonic_ms();
@@ -148,7 +158,7 @@ int rk_player_present(struct rk_player *pl, struct view *v)
         next = rk_fq_pts(&pl->fq, 1);
         if (!rk_fq_pop(&pl->fq, &qf))
             break;
-        if (next != INT64_MIN && next <= clock) {
+        if ((next != INT64_MIN && next <= clock) || before_gap(pl, qf.f->pts, clock)) {
             atomic_fetch_add(&pl->frames_dropped, 1);   /* late: its successor is due too */
             av_frame_free(&qf.f);
             continue;

@@ -207,6 +207,10 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
     atomic_store(&pl->last_media_ms, rtmpkit_monotonic_ms());
     atomic_store(&pl->waiting, 0);
     if (info.frame) {
+        if (pl->segment_pending) {
+            atomic_store(&pl->segment_start_ts, ts);
+            pl->segment_pending = 0;
+        }
         if (kind == RK_DECODER_VIDEO)
             note_arrival(pl, ts, arrival_ms);
         if (ts > atomic_load(&pl->edge_ts))
@@ -238,19 +242,21 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 
 #define PLAY_START_LIVE_OR_RECORDED (-2)   /* live if there is one, else recorded */
 
-/* No media for a while: the publisher is away ("waiting"); headless, it has ended for
- * good. Returns 1 when the reading is over. */
-static int no_media_is_the_end(struct rk_player *pl)
+/* The connection or the publisher starts again: a new segment of the timeline (the
+ * publisher may restart its clock), whose first frame's time the presenter learns. */
+static void new_segment(struct rk_player *pl)
+{
+    rtmpkit_timeline_new_segment(&pl->tl);
+    pl->segment_pending = 1;
+}
+
+/* No media for a while: the publisher is away ("waiting"). Whether it has ended for good
+ * (headless) is the session's media watch's to say: a server that still answers. */
+static void note_no_media(struct rk_player *pl)
 {
     uint64_t last = atomic_load(&pl->last_media_ms);
     if (last && rtmpkit_monotonic_ms() - last > NO_MEDIA_WAITING_MS)
         atomic_store(&pl->waiting, 1);
-    if (pl->headless && last && rtmpkit_monotonic_ms() - last > (uint64_t)pl->opts.end_timeout_ms) {
-        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %.1f s: the stream has ended",
-                     pl->opts.end_timeout_ms / 1000.0);
-        return 1;
-    }
-    return 0;
 }
 
 /* Media, the end and the start of the stream, its statuses. Returns 1 when the reading is
@@ -278,12 +284,12 @@ static int handle_event(struct rk_player *pl, const rtmpkit_event *ev, int64_t *
         if (pl->headless)
             return 1;
         atomic_store(&pl->waiting, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        new_segment(pl);
         break;
     case RTMPKIT_EVENT_STREAM_BEGIN:
         rtmpkit_logf(pl->log, RTMPKIT_LOG_DEBUG, "stream begins (%s)", ev->code);
         if (atomic_load(&pl->waiting))
-            rtmpkit_timeline_new_segment(&pl->tl);
+            new_segment(pl);
         break;
     case RTMPKIT_EVENT_STATUS:
         rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "status %s %s", ev->code, ev->description);
@@ -305,7 +311,7 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         /* The title says so; the publisher may restart its clock: a new segment. */
         atomic_store(&pl->reconnecting, 1);
         atomic_store(&pl->waiting, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        new_segment(pl);
         break;
     case RTMPKIT_SESSION_RESUMED:
         atomic_store(&pl->reconnecting, 0);
@@ -314,11 +320,15 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         break;
     case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest: another server's clock */
         atomic_fetch_add(&pl->reconnects, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        new_segment(pl);
         *first_ts = -1;
         break;
-    case RTMPKIT_SESSION_NO_MEDIA:   /* only with no_media_end_ms, which the player leaves off */
-        break;
+    case RTMPKIT_SESSION_NO_MEDIA:   /* no media for end_timeout_ms, and the server answers */
+        if (!pl->headless)
+            break;   /* the window waits for the publisher */
+        rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %.1f s and the server still answers: "
+                     "the stream has ended", pl->opts.end_timeout_ms / 1000.0);
+        return 1;
     }
     return 0;
 }
@@ -335,8 +345,7 @@ static int read_stream(struct rk_player *pl, rtmpkit_session *session)
             return 0;
         err = rtmpkit_session_next_event(session, &sev, READ_WAIT_MS);
         if (err == RTMPKIT_EAGAIN) {
-            if (no_media_is_the_end(pl))
-                return 0;
+            note_no_media(pl);
             continue;
         }
         if (err < 0)
@@ -360,6 +369,10 @@ void *rk_player_reader_thread(void *arg)
     cfg.play_start_ms = PLAY_START_LIVE_OR_RECORDED;
     cfg.reconnect = pl->opts.reconnect;
     cfg.follow_reconnect_request = pl->opts.follow_reconnect_request;
+    /* Media that stops: the session asks the server. An answer is the end (headless) or a
+     * wait for the publisher (window); silence is a lost connection, retried (a black hole
+     * is found in twice this, not in the idle timeout's 30 s). */
+    cfg.no_media_end_ms = pl->opts.end_timeout_ms;
     if (!(session = rtmpkit_session_new(&cfg))) {
         err = RTMPKIT_ENOMEM;
         rtmpkit_logf(pl->log, RTMPKIT_LOG_ERROR, "%s", rtmpkit_strerror(err));
