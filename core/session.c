@@ -1,6 +1,8 @@
 /* The session: connect, play or publish, and the reconnect policy (see rtmpkit/session.h). */
 #include "rtmpkit/session.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,18 @@
 #define MOVE_TAKEN_WAIT_MS     200     /* before each */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
+
+/* A move's new connection (connect and publish or play at the new place), made in a thread
+ * of its own so that the caller goes on meanwhile: a publisher keeps reading its input and
+ * sending on the old connection. The thread touches only its client (and reads the
+ * session's config and the log); the session joins it before using the client. */
+struct move_job {
+    rtmpkit_client *client;     /* the new connection; the thread's until done */
+    pthread_t thread;
+    int threaded;               /* a thread runs (or ran) it and is not joined yet */
+    atomic_int done;            /* the work is over: err says how it went */
+    int err;
+};
 
 struct rtmpkit_session {
     rtmpkit_session_config cfg;
@@ -39,6 +53,9 @@ struct rtmpkit_session {
     rtmpkit_url *move_to;       /* a ReconnectRequest's place, not yet moved to (owned) */
     rtmpkit_client *left;       /* during a move: the connection being left */
     rtmpkit_url *left_url;      /* its URL, when owned */
+    struct move_job *job;       /* a move's new connection being made; NULL: none */
+    int inline_moves;           /* a transport opener (memory, tests) is not thread-safe:
+                                 * a move's connect runs in the caller's thread */
     int moves;
 };
 
@@ -86,6 +103,8 @@ static void announce_reconnect(rtmpkit_session *s)
     s->cfg.client.conn.caps = &s->caps;
 }
 
+static void move_abandon(rtmpkit_session *s);
+
 static void free_url(rtmpkit_url *u)
 {
     rtmpkit_url_free(u);
@@ -116,6 +135,7 @@ rtmpkit_session *rk_session_new_with_opener(const rtmpkit_session_config *cfg, c
     s->cfg.client.conn.publisher = cfg->publish;
     announce_reconnect(s);
     s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
+    s->inline_moves = opener != NULL;
     if (!(s->client = rk_client_new_with_opener(&s->cfg.client, opener))) {
         free(s);
         return NULL;
@@ -127,6 +147,7 @@ void rtmpkit_session_free(rtmpkit_session *s)
 {
     if (!s)
         return;
+    move_abandon(s);
     rtmpkit_session_move_finish(s);
     rtmpkit_client_close(s->client);
     rtmpkit_client_free(s->client);
@@ -316,7 +337,7 @@ static void take_move_request(rtmpkit_session *s)
 
 int rtmpkit_session_move_pending(rtmpkit_session *s)
 {
-    if (s->state == STATE_ACTIVE)
+    if (s->state == STATE_ACTIVE && !s->job)   /* a move under way keeps its place */
         take_move_request(s);
     return s->move_to != NULL;
 }
@@ -366,17 +387,84 @@ static int publish_after_leaving(rtmpkit_session *s, rtmpkit_client *moved)
     return err;
 }
 
-int rtmpkit_session_move_start(rtmpkit_session *s)
+static void *move_thread(void *arg)
+{
+    rtmpkit_session *s = arg;
+    s->job->err = start_on(s, s->job->client);
+    atomic_store(&s->job->done, 1);
+    return NULL;
+}
+
+/* Forgets the pending move after a failure to start it (logged here). Returns err. */
+static int forget_move(rtmpkit_session *s, const rtmpkit_client *moved, int err)
 {
     char shown[RTMPKIT_MAX_TC_URL + 64];
-    rtmpkit_client *moved;
-    int err, left_first = 0;
+    rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot reconnect to %s as the server asked (%s); "
+                 "staying on this connection", shown,
+                 moved ? rtmpkit_client_error_message(moved) : rtmpkit_strerror(err));
+    free_url(s->move_to);
+    s->move_to = NULL;
+    return err;
+}
+
+int rtmpkit_session_move_start(rtmpkit_session *s)
+{
+    struct move_job *job;
+    if (s->job)
+        return 0;
     if (!s->move_to || s->state != STATE_ACTIVE || s->left)
         return RTMPKIT_EINTERNAL;
+    if (!(job = calloc(1, sizeof *job)) || !(job->client = rk_client_new_moved(s->client, s->move_to))) {
+        free(job);
+        return forget_move(s, NULL, RTMPKIT_ENOMEM);
+    }
+    s->job = job;
+    if (!s->inline_moves && pthread_create(&job->thread, NULL, move_thread, s) == 0)
+        job->threaded = 1;
+    else
+        move_thread(s);   /* no thread to be had: the caller waits for the connect */
+    return 0;
+}
+
+/* Waits for the move's thread (at once when its work is done). Returns the job, taken
+ * from the session (the caller frees it and its client). */
+static struct move_job *move_join(rtmpkit_session *s)
+{
+    struct move_job *job = s->job;
+    if (job && job->threaded)
+        pthread_join(job->thread, NULL);
+    s->job = NULL;
+    return job;
+}
+
+/* A move under way is dropped (its new connection closed); the request stays pending. */
+static void move_abandon(rtmpkit_session *s)
+{
+    struct move_job *job = move_join(s);
+    if (!job)
+        return;
+    rtmpkit_client_close(job->client);
+    rtmpkit_client_free(job->client);
+    free(job);
+}
+
+int rtmpkit_session_move_switch(rtmpkit_session *s)
+{
+    char shown[RTMPKIT_MAX_TC_URL + 64];
+    struct move_job *job;
+    rtmpkit_client *moved;
+    int err, left_first = 0;
+    if (!s->job)
+        return RTMPKIT_EINTERNAL;
+    if (!atomic_load(&s->job->done))
+        return RTMPKIT_EAGAIN;
+    job = move_join(s);
+    moved = job->client;
+    err = job->err;
+    free(job);
     rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
-    if (!(moved = rk_client_new_moved(s->client, s->move_to))) {
-        err = RTMPKIT_ENOMEM;
-    } else if ((err = start_on(s, moved)) < 0 && refused_as_taken(s, moved, err)) {
+    if (err < 0 && refused_as_taken(s, moved, err)) {
         left_first = 1;
         err = publish_after_leaving(s, moved);
     }
@@ -390,12 +478,8 @@ int rtmpkit_session_move_start(rtmpkit_session *s)
         return RTMPKIT_ENETWORK;
     }
     if (err < 0) {
-        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot reconnect to %s as the server asked (%s); "
-                     "staying on this connection", shown,
-                     moved ? rtmpkit_client_error_message(moved) : rtmpkit_strerror(err));
+        forget_move(s, moved, err);
         rtmpkit_client_free(moved);
-        free_url(s->move_to);
-        s->move_to = NULL;
         return err;
     }
     s->left = moved;   /* now the old connection (closed already after a break before make) */
@@ -407,6 +491,19 @@ int rtmpkit_session_move_start(rtmpkit_session *s)
     s->last_media_ms = s->probe_at_ms = 0;
     rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s at %s", s->cfg.publish ? "publishing" : "playing", shown);
     return 0;
+}
+
+/* The whole move at once, waiting for the new connection (a player's, for now). */
+static int move_now(rtmpkit_session *s)
+{
+    int err = rtmpkit_session_move_start(s);
+    if (err < 0)
+        return err;
+    if (s->job && s->job->threaded) {
+        pthread_join(s->job->thread, NULL);
+        s->job->threaded = 0;
+    }
+    return rtmpkit_session_move_switch(s);
 }
 
 void rtmpkit_session_move_finish(rtmpkit_session *s)
@@ -449,6 +546,7 @@ static int attempt_now(rtmpkit_session *s)
     int err;
     rtmpkit_client_close(s->client);
     s->reconnected = 1;
+    move_abandon(s);   /* a move under way: its attempt goes to the new place instead */
     adopt_move_url(s);
     if ((err = connect_and_start(s)) < 0)
         return err;
@@ -609,7 +707,7 @@ static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
     n = rtmpkit_client_next_event_timeout(s->client, &ev->event, until == UINT64_MAX ? 0
                                           : until > now ? (int)(until - now) : 1);
     if (n == 1 && ev->event.type == RTMPKIT_EVENT_RECONNECT_REQUEST && rtmpkit_session_move_pending(s)
-        && rtmpkit_session_move_start(s) == 0) {
+        && move_now(s) == 0) {
         rtmpkit_session_move_finish(s);
         ev->type = RTMPKIT_SESSION_MOVED;
         return 1;
