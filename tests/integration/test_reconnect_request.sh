@@ -5,6 +5,12 @@
 #    keyframe where the publisher moves) or nginx (from it on), in order, none twice;
 #    nginx's stream (recorded there) starts with a keyframe, its timestamps step like the
 #    source's and never go back; the key is in no log line.
+# 1b. rtmp-push to a new place that is slow to connect to (nginx behind
+#    stall_proxy.py --at-connect: the handshake's answer comes STALL s late): the input
+#    goes on being read and sent on the old connection meanwhile, and the move is made at
+#    a keyframe once the new place publishes. move_check as in 1, the old place carried
+#    the first keyframe after the request (a connect that blocked the input moves at
+#    that keyframe), no stats line is STALL s late, nothing dropped.
 # 2. rtmp-dump, relative tcUrl ("//127.0.0.1:PORT/live") where a publisher is live: one
 #    file that holds the scripted server's audio, then nginx's stream; timestamps never
 #    go back.
@@ -75,6 +81,57 @@ if [ -n "$SPORT" ]; then
         if grep -q "$NAME" "$T/push.log"; then fail push-key "the key is in the log"; else pass push-key; fi
     fi
 fi
+
+# 1b. push, the new place slow to connect to ---------------------------------------
+SLOW_PORT=$((NGINX_PORT + 60))   # 19410 with the default ports
+STALL=3
+SRC7=$(gen_media move 7)
+NAME=$(uniq_name moveslow)
+mkdir -p "$T/rec-slow"
+run_bg "$T/slow-proxy.log" python3 "$IT_ROOT/tests/servers/stall_proxy.py" --port "$SLOW_PORT" \
+    --target "$NGINX_PORT" --stall "$STALL" --at-connect --timeout 60
+SPROXY=$BG_PID
+wait_for "grep -q '^listening' '$T/slow-proxy.log'" 10 || fail push-slow "the proxy did not start"
+start_scripted push-slow "rtmp://127.0.0.1:$SLOW_PORT/live" --record "$T/rec-slow"
+if [ -n "$SPORT" ] && [ -s "$SRC7" ]; then
+    run_bg "$T/nginx-slow-dump.log" timeout 40 "$DUMP" -v "$NGINX_URL/live/$NAME" -o "$T/nginx-slow.flv"
+    NDUMP=$BG_PID
+    wait_for "grep -q 'Enhanced RTMP capabilities' '$T/nginx-slow-dump.log'" 20 ||
+        fail push-slow "the recording at nginx did not start: $(tail -2 "$T/nginx-slow-dump.log")"
+    timeout 40 "$PUSH" -v --stats-file "$T/slow-stats.json" "$SRC7" "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+        >"$T/push-slow.out" 2>"$T/push-slow.log"
+    rc=$?
+    wait_pid "$NDUMP" 20
+    if [ $rc != 0 ]; then
+        fail push-slow "exit $rc: $(tail -3 "$T/push-slow.log")"
+    elif ! grep -q "publishing at rtmp://127.0.0.1:$SLOW_PORT/live/\*\*\*" "$T/push-slow.log"; then
+        fail push-slow "no move: $(tail -5 "$T/push-slow.log")"
+    else
+        out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-slow/conn-0.bin" "$T/nginx-slow.flv" "$SRC7")
+        rc=$?
+        [ $rc = 0 ] && pass push-slow-frames || fail push-slow-frames "$out"
+        old_video=$(sed -n 's/.*old_video=\([0-9]*\).*/\1/p' <<<"$out")
+        key_after=$(( (AFTER / 25 + 1) * 25 ))   # the source's first keyframe after the request
+        if [ "${old_video:-0}" -gt "$key_after" ]; then
+            pass push-slow-old-went-on
+        else
+            fail push-slow-old-went-on "the old place got $old_video video frames, not past frame $key_after: $out"
+        fi
+        gap=$(python3 -c 'import json,sys
+t=[json.loads(l)["t_ms"] for l in open(sys.argv[1]) if l.strip()]
+print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)' "$T/slow-stats.json")
+        echo "FIGURE push-slow: move ${STALL} s slow; longest wait between stats lines ${gap} ms; $out"
+        if [ "$gap" -lt $((STALL * 1000 - 500)) ]; then
+            pass push-slow-stats-went-on
+        else
+            fail push-slow-stats-went-on "no stats line for $gap ms: the input waited for the new place"
+        fi
+        grep -q "sent .*, 0 dropped" "$T/push-slow.log" && pass push-slow-none-dropped ||
+            fail push-slow-none-dropped "$(grep 'sent ' "$T/push-slow.log")"
+        check push-slow-monotonic check_monotonic "$T/nginx-slow.flv"
+    fi
+fi
+stop_pid "$SPROXY" >/dev/null
 
 # 2. dump follows a relative tcUrl into one file -----------------------------------
 NAME=$(uniq_name move)
