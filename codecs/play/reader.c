@@ -300,9 +300,11 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         atomic_fetch_add(&pl->reconnects, 1);
         *first_ts = -1;
         break;
-    case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest: another server's clock */
+    case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest */
         atomic_fetch_add(&pl->reconnects, 1);
-        rtmpkit_timeline_new_segment(&pl->tl);
+        if (sev->aligned)
+            break;   /* the new place's frames continue the old one's: the clock goes on */
+        rtmpkit_timeline_new_segment(&pl->tl);   /* another server's clock */
         *first_ts = -1;
         break;
     case RTMPKIT_SESSION_NO_MEDIA:   /* only with no_media_end_ms, which the player leaves off */

@@ -91,6 +91,18 @@ static void put_stream_control(struct server *s, uint16_t event, uint32_t sid)
     put_control(s, 4, body, sizeof body);
 }
 
+/* A User Control event on an earlier connection (a fresh writer: fmt 0, one chunk). */
+__attribute__((unused)) static void put_stream_control_on(struct server *s, rk_mem_transport *mem, uint16_t event,
+                                                          uint32_t sid)
+{
+    rk_chunk_writer w;
+    uint8_t body[6] = { 0, (uint8_t)event };
+    (void)s;
+    rtmpkit_wb32(body + 2, sid);
+    rk_chunk_writer_init(&w);
+    CHECK_INT(rk_chunk_write(&w, &mem->in, 2, 4, 0, 0, body, sizeof body), 0);
+}
+
 /* _result / _error (txn) with an info object, or with a number when code is NULL. */
 static void put_answer(struct server *s, const char *name, double txn, const char *code, const char *description,
                        double number)
@@ -370,6 +382,7 @@ static void server_connection(struct server *s)
     rk_chunk_writer_init(&s->writer);
     s->parsed = 0;
     s->phase = 0;
+    s->next_stream_id = 1;   /* each connection's streams, as a real server's */
 }
 
 static void server_init(struct server *s, enum script script)

@@ -52,7 +52,8 @@ typedef struct rtmpkit_session_config {
     int no_media_end_ms;
     /* 1: follow Enhanced RTMP's ReconnectRequest, and so announce Reconnect in capsEx (the
      * client's caps, or capsEx alone; 0: the bit is taken out). play: next_event moves by
-     * itself (a MOVED event); publish: the publisher moves at the next keyframe
+     * itself, make before break (the new place connects and plays in a thread while the
+     * old one is read; the switch is aligned on wire times; then a MOVED event); publish: the publisher moves at the next keyframe
      * (rtmpkit_session_move_pending/_start/_finish). */
     int follow_reconnect_request;
 } rtmpkit_session_config;
@@ -63,8 +64,9 @@ enum rtmpkit_session_event_type {
     RTMPKIT_SESSION_RESUMED,        /* connected again and playing or publishing */
     RTMPKIT_SESSION_NO_MEDIA,       /* no media for no_media_end_ms, the server still talks */
     RTMPKIT_SESSION_MOVED,          /* play: the server asked us to reconnect elsewhere
-                                     * (ReconnectRequest) and the stream now plays there: for
-                                     * the caller, like RESUMED (new timestamps may start) */
+                                     * (ReconnectRequest) and the stream now plays there (make
+                                     * before break: the old place was read until the switch);
+                                     * unless aligned, like RESUMED (new timestamps may start) */
 };
 
 typedef struct rtmpkit_session_event {
@@ -73,6 +75,9 @@ typedef struct rtmpkit_session_event {
     int error;                      /* RECONNECTING: why the connection failed */
     int delay_ms;                   /* RECONNECTING: how long until the attempt */
     int attempt;                    /* RECONNECTING, RESUMED: 1 for the first attempt */
+    int aligned;                    /* MOVED: 1 when the new place's frames continue the old
+                                     * place's (the same clock, nothing lost or twice): the
+                                     * wire times go on, nothing to rebase or skip */
 } rtmpkit_session_event;
 
 typedef struct rtmpkit_session rtmpkit_session;
