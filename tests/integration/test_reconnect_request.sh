@@ -14,6 +14,11 @@
 # 2. rtmp-dump, relative tcUrl ("//127.0.0.1:PORT/live") where a publisher is live: one
 #    file that holds the scripted server's audio, then nginx's stream; timestamps never
 #    go back.
+# 2b. make before break on one clock: two scripted servers (play-flv --epoch) serve the
+#    source as one live stream at two places; the first asks to move to the second after
+#    AFTER video frames and goes on. rtmp-dump's file holds every frame of the source once,
+#    its timestamps step like the source's (the switch aligned on the wire times);
+#    rtmp-play decodes every video frame of the source.
 # 3. rtmp-play --no-display follows too, and decodes nginx's video.
 # 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
 #    followed: the recording holds the scripted server's whole stream.
@@ -158,6 +163,52 @@ if [ -n "$SPORT" ]; then
     [ "$(caps_ex "$SLOG")" != "" ] && (( $(caps_ex "$SLOG") & 1 )) && pass dump-caps ||
         fail dump-caps "connect did not announce Reconnect: capsEx $(caps_ex "$SLOG")"
 fi
+
+# 2b. dump and play, make before break on one clock --------------------------------
+# start_flv TAG [ARGS...]: a play-flv server of the source; sets FPORT.
+start_flv() {
+    local tag=$1; shift
+    run_bg "$T/flv-$tag.log" python3 "$SCRIPTED" --port 0 --mode play-flv --flv "$SRC" --timeout 60 "$@"
+    FPORT=""
+    wait_for "grep -q '^listening' '$T/flv-$tag.log'" 10 &&
+        FPORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$T/flv-$tag.log" | head -n1)
+    [ -n "$FPORT" ] || fail "flv-$tag" "the scripted server did not start: $(head -c 300 "$T/flv-$tag.log")"
+}
+SRC_VIDEO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "v" && $4 == "frame"' | wc -l)
+SRC_AUDIO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "a" && $4 == "frame"' | wc -l)
+for who in dump play; do
+    EPOCH=$(python3 -c 'import time; print(time.time() + 2)')   # the stream begins once we play
+    start_flv "$who-new" --epoch "$EPOCH"
+    NEWP=$FPORT
+    start_flv "$who-old" --epoch "$EPOCH" --reconnect-url "rtmp://127.0.0.1:$NEWP/live" --request-after "$AFTER"
+    OLDP=$FPORT
+    [ -n "$NEWP" ] && [ -n "$OLDP" ] || continue
+    if [ $who = dump ]; then
+        timeout 30 "$DUMP" -v "rtmp://127.0.0.1:$OLDP/live/one" -o "$T/aligned.flv" >"$T/aligned.out" 2>"$T/aligned.log"
+        rc=$?
+        out=$(python3 "$IT_LIB_DIR/move_check.py" --recording "$T/aligned.flv" "$SRC")
+        if [ $rc != 0 ] || ! grep -q "reconnected where the server asked.*aligned" "$T/aligned.log"; then
+            fail dump-aligned "exit $rc, no aligned move: $(tail -3 "$T/aligned.log")"
+        elif ! grep -q "^recorded" <<<"$out" || [ "$(wc -l <<<"$out")" != 1 ]; then
+            fail dump-aligned "$out"
+        else
+            pass dump-aligned
+        fi
+        echo "FIGURE dump-aligned: $out"
+    else
+        timeout 30 "$PLAY" -v --no-display "rtmp://127.0.0.1:$OLDP/live/one" >"$T/aligned-play.out" 2>"$T/aligned-play.log"
+        rc=$?
+        frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/aligned-play.log" | tail -n1)
+        audio=$(sed -n 's/.*decoded [0-9]* video frames.*, \([0-9]*\) audio frames.*/\1/p' "$T/aligned-play.log" | tail -n1)
+        if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NEWP/live/one" "$T/aligned-play.log"; then
+            fail play-aligned "exit $rc, no move: $(tail -3 "$T/aligned-play.log")"
+        elif [ "${frames:-0}" != "$SRC_VIDEO" ] || [ "${audio:-0}" != "$SRC_AUDIO" ]; then
+            fail play-aligned "decoded ${frames:-0} video and ${audio:-0} audio frames, the source has $SRC_VIDEO and $SRC_AUDIO"
+        else
+            pass play-aligned
+        fi
+    fi
+done
 
 # 3. play --no-display follows -----------------------------------------------------
 start_scripted play "$NGINX_URL/live"
