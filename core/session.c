@@ -786,8 +786,6 @@ static int play_move_fail(rtmpkit_session *s, rtmpkit_session_event *ev, const c
         rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot play at %s as the server asked (%s); "
                      "staying on this connection", shown, why);
     }
-    free_url(s->move_to);
-    s->move_to = NULL;
     if (over && !err) {
         ev->type = RTMPKIT_SESSION_EVENT;
         ev->event = m->old_end;
@@ -795,8 +793,10 @@ static int play_move_fail(rtmpkit_session *s, rtmpkit_session_event *ev, const c
         ev->event.code = s->end_code;
         ev->event.description = "";
     }
-    play_move_free(m);
+    play_move_free(m);   /* before the URL its connection uses */
     s->play = NULL;
+    free_url(s->move_to);
+    s->move_to = NULL;
     if (over && err)
         return after_failure(s, ev, err);
     return over ? 1 : 0;
@@ -955,6 +955,8 @@ static int moving_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
     struct play_move *m = s->play;
     uint64_t now = rtmpkit_monotonic_ms();
     int n, switch_now = 0, wait_ms;
+    if (cancelled(s))
+        return RTMPKIT_ECANCELLED;
     if (m->switched) {
         if (next_held(s, ev))
             return 1;

@@ -19,7 +19,8 @@
 #    AFTER video frames and goes on. rtmp-dump's file holds every frame of the source once,
 #    its timestamps step like the source's (the switch aligned on the wire times);
 #    rtmp-play decodes every video frame of the source.
-# 3. rtmp-play --no-display follows too, and decodes nginx's video.
+# 3. rtmp-play --no-display follows too (the scripted server's audio to its end, then
+#    nginx's stream, another clock), and decodes nginx's video.
 # 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
 #    followed: the recording holds the scripted server's whole stream.
 # 5. Hostile tcUrls (another scheme, 2000 bytes, control bytes): one warning line, no
@@ -90,7 +91,7 @@ fi
 # 1b. push, the new place slow to connect to ---------------------------------------
 SLOW_PORT=$((NGINX_PORT + 60))   # 19410 with the default ports
 STALL=3
-SRC7=$(gen_media move 7)
+SRC6=$(gen_media move 6)
 NAME=$(uniq_name moveslow)
 mkdir -p "$T/rec-slow"
 run_bg "$T/slow-proxy.log" python3 "$IT_ROOT/tests/servers/stall_proxy.py" --port "$SLOW_PORT" \
@@ -98,12 +99,12 @@ run_bg "$T/slow-proxy.log" python3 "$IT_ROOT/tests/servers/stall_proxy.py" --por
 SPROXY=$BG_PID
 wait_for "grep -q '^listening' '$T/slow-proxy.log'" 10 || fail push-slow "the proxy did not start"
 start_scripted push-slow "rtmp://127.0.0.1:$SLOW_PORT/live" --record "$T/rec-slow"
-if [ -n "$SPORT" ] && [ -s "$SRC7" ]; then
+if [ -n "$SPORT" ] && [ -s "$SRC6" ]; then
     run_bg "$T/nginx-slow-dump.log" timeout 40 "$DUMP" -v "$NGINX_URL/live/$NAME" -o "$T/nginx-slow.flv"
     NDUMP=$BG_PID
     wait_for "grep -q 'Enhanced RTMP capabilities' '$T/nginx-slow-dump.log'" 20 ||
         fail push-slow "the recording at nginx did not start: $(tail -2 "$T/nginx-slow-dump.log")"
-    timeout 40 "$PUSH" -v --stats-file "$T/slow-stats.json" "$SRC7" "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+    timeout 40 "$PUSH" -v --stats-file "$T/slow-stats.json" "$SRC6" "rtmp://127.0.0.1:$SPORT/live/$NAME" \
         >"$T/push-slow.out" 2>"$T/push-slow.log"
     rc=$?
     wait_pid "$NDUMP" 20
@@ -112,7 +113,7 @@ if [ -n "$SPORT" ] && [ -s "$SRC7" ]; then
     elif ! grep -q "publishing at rtmp://127.0.0.1:$SLOW_PORT/live/\*\*\*" "$T/push-slow.log"; then
         fail push-slow "no move: $(tail -5 "$T/push-slow.log")"
     else
-        out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-slow/conn-0.bin" "$T/nginx-slow.flv" "$SRC7")
+        out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-slow/conn-0.bin" "$T/nginx-slow.flv" "$SRC6")
         rc=$?
         [ $rc = 0 ] && pass push-slow-frames || fail push-slow-frames "$out"
         old_video=$(sed -n 's/.*old_video=\([0-9]*\).*/\1/p' <<<"$out")
@@ -177,7 +178,7 @@ start_flv() {
 SRC_VIDEO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "v" && $4 == "frame"' | wc -l)
 SRC_AUDIO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "a" && $4 == "frame"' | wc -l)
 for who in dump play; do
-    EPOCH=$(python3 -c 'import time; print(time.time() + 2)')   # the stream begins once we play
+    EPOCH=$(python3 -c 'import time; print(time.time() + 1)')   # begins about when we play (from 0 s)
     start_flv "$who-new" --epoch "$EPOCH"
     NEWP=$FPORT
     start_flv "$who-old" --epoch "$EPOCH" --reconnect-url "rtmp://127.0.0.1:$NEWP/live" --request-after "$AFTER"
@@ -213,7 +214,7 @@ done
 # 3. play --no-display follows -----------------------------------------------------
 start_scripted play "$NGINX_URL/live"
 if [ -n "$SPORT" ]; then
-    timeout 30 "$PLAY" -v --no-display --duration 1 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+    timeout 30 "$PLAY" -v --no-display --duration 2.5 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
         >"$T/play.out" 2>"$T/play.log"
     rc=$?
     frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/play.log" | tail -n1)
