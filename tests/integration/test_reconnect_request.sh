@@ -16,7 +16,8 @@
 #    go back.
 # 2b. make before break on one clock: two scripted servers (play-flv --epoch) serve the
 #    source as one live stream at two places; the first asks to move to the second after
-#    AFTER video frames and goes on. rtmp-dump's file holds every frame of the source once,
+#    AFTER video frames and goes on; the second starts a player at its next keyframe, as
+#    nginx does (a move that left the old place at once would lose the frames before it). rtmp-dump's file holds every frame of the source once,
 #    its timestamps step like the source's (the switch aligned on the wire times);
 #    rtmp-play decodes every video frame of the source.
 # 3. rtmp-play --no-display follows too (the scripted server's audio to its end, then
@@ -179,7 +180,7 @@ SRC_VIDEO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "v" && $4 == "frame"
 SRC_AUDIO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "a" && $4 == "frame"' | wc -l)
 for who in dump play; do
     EPOCH=$(python3 -c 'import time; print(time.time() + 1)')   # begins about when we play (from 0 s)
-    start_flv "$who-new" --epoch "$EPOCH"
+    start_flv "$who-new" --epoch "$EPOCH" --no-gop-cache   # from its next keyframe, as nginx
     NEWP=$FPORT
     start_flv "$who-old" --epoch "$EPOCH" --reconnect-url "rtmp://127.0.0.1:$NEWP/live" --request-after "$AFTER"
     OLDP=$FPORT

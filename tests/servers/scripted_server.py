@@ -63,7 +63,8 @@ client's error comes from what it parsed, not from an EOF):
                          ManyTracks, ManyTracksManyCodecs, unknown FourCCs)
                          --epoch T: the file is a live stream begun at time.time() T:
                          play starts at its last keyframe before now (a GOP cache) and
-                         sends at the file's times from T; --reconnect-url URL: a
+                         sends at the file's times from T (--no-gop-cache: from its
+                         next keyframe, as nginx-rtmp); --reconnect-url URL: a
                          ReconnectRequest to URL after --request-after video frames, and
                          the stream goes on to its end (two such servers with one epoch:
                          one stream at two places, on one clock)
@@ -488,7 +489,7 @@ def serve_stream(sock, reader, start=0, frames=10):
                 log("sent the stream")
 
 
-FLV = {"path": None, "epoch": None, "request": False}   # play-flv: --flv, --epoch, --reconnect-url
+FLV = {"path": None, "epoch": None, "request": False, "no_gop": False}   # play-flv: --flv, --epoch, --reconnect-url
 TAG_CSID = {8: 4, 9: 6, 18: 5}
 
 
@@ -506,13 +507,14 @@ def flv_tags(path):
 
 def live_start(tags):
     """--epoch: where a live stream begun at the epoch is now: the index of the last video
-    keyframe at or before that time (a GOP cache), and the headers and metadata before the
-    first frame."""
+    keyframe at or before that time (a GOP cache; --no-gop-cache: the next keyframe, as
+    nginx-rtmp's wait_key), and the headers and metadata before the first frame."""
     now_ms = (time.time() - FLV["epoch"]) * 1000
     first, head = 0, []
     for i, (ttype, ts, body) in enumerate(tags):
-        if ttype == 9 and len(body) > 1 and body[0] >> 4 == 1 and body[1] == 1 and ts <= now_ms:
-            first = i
+        if ttype == 9 and len(body) > 1 and body[0] >> 4 == 1 and body[1] == 1:
+            if ts <= now_ms or (FLV["no_gop"] and (first == 0 or tags[first][1] < now_ms)):
+                first = i
     for ttype, ts, body in tags[:first]:
         if ttype == 18 or (len(body) > 1 and body[1] == 0):
             head.append((ttype, ts, body))
@@ -821,6 +823,7 @@ def main():
     ap.add_argument("--password", default=AUTH["password"], help="auth-* modes: the password")
     ap.add_argument("--flv", help="play-flv: the FLV file whose tags play sends")
     ap.add_argument("--epoch", type=float, help="play-flv: the file is a live stream begun at this time.time()")
+    ap.add_argument("--no-gop-cache", action="store_true", help="play-flv --epoch: start at the next keyframe")
     ap.add_argument("--reconnect-url", default="@none",
                     help="reconnect-request: the tcUrl to send; play-flv: send a request with it")
     ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
@@ -829,6 +832,7 @@ def main():
     args = ap.parse_args()
     FLV["path"] = args.flv
     FLV["epoch"] = args.epoch
+    FLV["no_gop"] = args.no_gop_cache
     FLV["request"] = args.mode == "play-flv" and args.reconnect_url != "@none"
     if args.mode == "play-flv" and not args.flv:
         ap.error("play-flv needs --flv FILE")
