@@ -14,14 +14,15 @@
 # 2. rtmp-dump, relative tcUrl ("//127.0.0.1:PORT/live") where a publisher is live: one
 #    file that holds the scripted server's audio, then nginx's stream; timestamps never
 #    go back.
-# 2b. make before break on one clock: two scripted servers (play-flv --epoch) serve the
-#    source as one live stream at two places; the first asks to move to the second after
-#    AFTER video frames and goes on; the second starts a player at its next keyframe, as
-#    nginx does (a move that left the old place at once would lose the frames before it). rtmp-dump's file holds every frame of the source once,
-#    its timestamps step like the source's (the switch aligned on the wire times);
-#    rtmp-play decodes every video frame of the source.
 # 3. rtmp-play --no-display follows too (the scripted server's audio to its end, then
 #    nginx's stream, another clock), and decodes nginx's video.
+# 3b. make before break on one clock: two scripted servers (play-flv --epoch) serve the
+#    source as one live stream at two places; the first asks to move to the second after
+#    AFTER video frames and goes on; the second starts a player at its next keyframe, as
+#    nginx does (a move that left the old place at once would lose the frames before
+#    it). rtmp-dump's file holds every frame of the source once, its timestamps step like
+#    the source's (the switch aligned on the wire times); rtmp-play decodes every video
+#    and audio frame of the source.
 # 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
 #    followed: the recording holds the scripted server's whole stream.
 # 5. Hostile tcUrls (another scheme, 2000 bytes, control bytes): one warning line, no
@@ -166,7 +167,24 @@ if [ -n "$SPORT" ]; then
         fail dump-caps "connect did not announce Reconnect: capsEx $(caps_ex "$SLOG")"
 fi
 
-# 2b. dump and play, make before break on one clock --------------------------------
+# 3. play --no-display follows -----------------------------------------------------
+start_scripted play "$NGINX_URL/live"
+if [ -n "$SPORT" ]; then
+    timeout 30 "$PLAY" -v --no-display --duration 2.5 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+        >"$T/play.out" 2>"$T/play.log"
+    rc=$?
+    frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/play.log" | tail -n1)
+    if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NGINX_PORT/live/$NAME" "$T/play.log"; then
+        fail play "exit $rc, no move: $(tail -3 "$T/play.log")"
+    elif [ "${frames:-0}" -lt 1 ]; then
+        fail play "no video decoded from nginx: $(tail -2 "$T/play.log")"
+    else
+        pass play
+    fi
+fi
+stop_pid "$LIVE" >/dev/null
+
+# 3b. dump and play, make before break on one clock --------------------------------
 # start_flv TAG [ARGS...]: a play-flv server of the source; sets FPORT.
 start_flv() {
     local tag=$1; shift
@@ -211,23 +229,6 @@ for who in dump play; do
         fi
     fi
 done
-
-# 3. play --no-display follows -----------------------------------------------------
-start_scripted play "$NGINX_URL/live"
-if [ -n "$SPORT" ]; then
-    timeout 30 "$PLAY" -v --no-display --duration 2.5 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
-        >"$T/play.out" 2>"$T/play.log"
-    rc=$?
-    frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/play.log" | tail -n1)
-    if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NGINX_PORT/live/$NAME" "$T/play.log"; then
-        fail play "exit $rc, no move: $(tail -3 "$T/play.log")"
-    elif [ "${frames:-0}" -lt 1 ]; then
-        fail play "no video decoded from nginx: $(tail -2 "$T/play.log")"
-    else
-        pass play
-    fi
-fi
-stop_pid "$LIVE" >/dev/null
 
 # 4. --reconnect 0: not announced, not followed ------------------------------------
 start_scripted nobit "$NGINX_URL/live"
