@@ -170,7 +170,7 @@ fi
 # 3. play --no-display follows -----------------------------------------------------
 start_scripted play "$NGINX_URL/live"
 if [ -n "$SPORT" ]; then
-    timeout 30 "$PLAY" -v --no-display --duration 2.5 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+    timeout 30 "$PLAY" -v --no-display --duration 4 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
         >"$T/play.out" 2>"$T/play.log"
     rc=$?
     frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/play.log" | tail -n1)
