@@ -515,6 +515,9 @@ def live_start(tags):
         if ttype == 9 and len(body) > 1 and body[0] >> 4 == 1 and body[1] == 1:
             if ts <= now_ms or (FLV["no_gop"] and (first == 0 or tags[first][1] < now_ms)):
                 first = i
+    keys = [i for i, (t, ts, b) in enumerate(tags) if t == 9 and len(b) > 1 and b[0] >> 4 == 1 and b[1] == 1]
+    if keys and first == keys[0]:
+        first = 0   # the stream's start: the frames before its first keyframe too (audio at 0)
     for ttype, ts, body in tags[:first]:
         if ttype == 18 or (len(body) > 1 and body[1] == 0):
             head.append((ttype, ts, body))
