@@ -186,8 +186,9 @@ static int session_event(struct recording *r, const rtmpkit_session_event *sev, 
         return reconnected(r, log);
     case RTMPKIT_SESSION_MOVED:   /* the server asked us to reconnect elsewhere (logged) */
         ds->reconnects++;
-        rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reconnected where the server asked: the recording goes on");
-        return reconnected(r, log);
+        rtmpkit_logf(log, RTMPKIT_LOG_INFO, "reconnected where the server asked: the recording goes on%s",
+                     sev->aligned ? " (aligned: no frame lost or twice)" : "");
+        return sev->aligned && !r->split ? 0 : reconnected(r, log);   /* aligned: the times go on */
     case RTMPKIT_SESSION_NO_MEDIA:
         rtmpkit_logf(log, RTMPKIT_LOG_INFO, "no media for %.1f s and the server still answers: the stream has ended",
                      opts->end_timeout);

@@ -498,16 +498,20 @@ static int at_boundary(const rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
     return tag->type == RTMPKIT_FLV_AUDIO && p->video_config.len == 0 && p->stats.video_sent == 0;
 }
 
-/* Make before break, at the boundary tag: the session publishes at the new place (the
- * old connection has every tag before this one queued, and keeps them), the metadata and
- * sequence headers go there at the tag's time, then the tag itself, and only then is the
- * old connection closed. A new place that fails is logged by the session; the tag then
- * goes on the old connection (or, when the session had to end it first, is held for the
- * reconnect). Returns 1 when the tag was sent or held, 0 when it is yet to be sent, or
- * an error. */
+/* Make before break: the session starts the new connection at once, in the background
+ * (input goes on being read and sent on the old connection), and at the first boundary
+ * tag once it publishes there the switch is made: the old connection has every tag before
+ * this one queued, and keeps them; the metadata and sequence headers go to the new place
+ * at the tag's time, then the tag itself, and only then is the old connection closed. A
+ * new place that fails is logged by the session; the tag then goes on the old connection
+ * (or, when the session had to end it first, is held for the reconnect). Returns 1 when
+ * the tag was sent or held, 0 when it is yet to be sent, or an error. */
 static int move_at(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
 {
     int err = rtmpkit_session_move_start(p->cfg.session);
+    if (err < 0 || !at_boundary(p, tag))
+        return 0;
+    err = rtmpkit_session_move_switch(p->cfg.session);
     if (err == RTMPKIT_ENETWORK) {   /* the old connection ended, the new place refused */
         if ((err = connection_failed(p, err)) < 0)
             return err;
@@ -553,8 +557,7 @@ int rtmpkit_publisher_send(rtmpkit_publisher *p, const rtmpkit_media_tag *tag)
         p->stats.dropped++;
         return 0;
     }
-    if (p->cfg.session && at_boundary(p, tag) && rtmpkit_session_move_pending(p->cfg.session)
-        && (err = move_at(p, tag)) != 0)
+    if (p->cfg.session && rtmpkit_session_move_pending(p->cfg.session) && (err = move_at(p, tag)) != 0)
         return err;
     if ((err = send_now(p, tag)) < 0)
         return err;

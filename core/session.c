@@ -1,6 +1,8 @@
 /* The session: connect, play or publish, and the reconnect policy (see rtmpkit/session.h). */
 #include "rtmpkit/session.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include "client_internal.h"
 #include "rtmpkit/clock.h"
 #include "rtmpkit/error.h"
+#include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 #include "session_internal.h"
 
 #define SLEEP_STEP_MS          50      /* how often a wait looks at the cancel flag */
@@ -16,8 +20,61 @@
 #define EARLY_CLOSE_RETRIES    3       /* closes right after a restart retried in a row */
 #define MOVE_TAKEN_TRIES       3       /* publishes at a new place that says the stream is taken */
 #define MOVE_TAKEN_WAIT_MS     200     /* before each */
+#define MOVE_STEP_MS           20      /* how often a player looks at its move under way */
+#define MOVE_HOLD_MAX_TAGS     4096    /* a player's new place: tags held until the switch */
+#define MOVE_HOLD_MAX_BYTES    (16u * 1024 * 1024)
+#define MOVE_ALIGN_MS          5000    /* the old place gets this long to reach the switch */
+#define MOVE_SAME_CLOCK_MS     10000   /* new wire times this near the old: the same clock */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
+
+/* A move's new connection (connect and publish or play at the new place), made in a thread
+ * of its own so that the caller goes on meanwhile: a publisher keeps reading its input and
+ * sending on the old connection. The thread touches only its client (and reads the
+ * session's config and the log); the session joins it before using the client. */
+struct move_job {
+    rtmpkit_client *client;     /* the new connection; the thread's until done */
+    pthread_t thread;
+    int threaded;               /* a thread runs (or ran) it and is not joined yet */
+    atomic_int done;            /* the work is over: err says how it went */
+    int err;
+};
+
+/* A tag of the new place, held (copied) until the player switches to it. */
+struct held_media {
+    uint8_t type;               /* 0: the end of the new place's stream (data: its code) */
+    uint32_t ts;
+    int key, config, frame;
+    uint8_t *data;
+    size_t len;
+};
+
+/* A player's move, make before break: once the new place plays, both connections are
+ * read; the old one's tags go to the caller, the new one's are held. The switch tag is
+ * the new place's first video keyframe (audio frame without video) whose wire time is
+ * past the last one taken from the old place on its track (the same clock: a cluster's
+ * servers pass the publisher's times through), or its first frame past that one when the
+ * new place sent that one too (a GOP cache: its frames continue ours, so the next one
+ * decodes); the old place's tags go on to the caller
+ * until its own reach that time, then the caller gets MOVED and the held tags from the
+ * switch tag on (audio past the old place's last). New wire times far from the old ones
+ * are another clock: the switch is the first keyframe, and the caller's timeline
+ * (rtmpkit_timeline_reconnected) keeps the real time between. */
+struct play_move {
+    rtmpkit_client *next;       /* playing at the new place (owned until the switch) */
+    struct held_media *q;
+    size_t n, bytes, out;       /* held; after the switch, the next to hand out */
+    long at;                    /* the switch tag's index; -1: not found yet */
+    int same_clock;             /* 1 same, 0 another, -1 not known yet */
+    int seen_old[3];            /* a frame taken from the old place, per track ... */
+    uint32_t last_old[3];       /* ... and its wire time */
+    uint64_t since_ms;          /* when the new place began to play */
+    int old_over;               /* the old place ended or failed: switch when the new can */
+    int old_err;                /* how it failed (0: its stream ended, old_end holds how) */
+    rtmpkit_event old_end;      /* handed out after all if the move fails */
+    char old_code[64];
+    int switched;
+};
 
 struct rtmpkit_session {
     rtmpkit_session_config cfg;
@@ -39,6 +96,13 @@ struct rtmpkit_session {
     rtmpkit_url *move_to;       /* a ReconnectRequest's place, not yet moved to (owned) */
     rtmpkit_client *left;       /* during a move: the connection being left */
     rtmpkit_url *left_url;      /* its URL, when owned */
+    struct move_job *job;       /* a move's new connection being made; NULL: none */
+    struct play_move *play;     /* a player's move: the new place plays, not switched to */
+    int inline_moves;           /* a transport opener (memory, tests) is not thread-safe:
+                                 * a move's connect runs in the caller's thread */
+    char end_code[64];          /* a failed move's late end of stream: its code */
+    int seen_frame[3];          /* a frame handed out on this connection, per track ... */
+    uint32_t last_frame[3];     /* ... and its wire time (where a player's move aligns) */
     int moves;
 };
 
@@ -86,6 +150,9 @@ static void announce_reconnect(rtmpkit_session *s)
     s->cfg.client.conn.caps = &s->caps;
 }
 
+static void move_abandon(rtmpkit_session *s);
+static void play_move_free(struct play_move *m);
+
 static void free_url(rtmpkit_url *u)
 {
     rtmpkit_url_free(u);
@@ -116,6 +183,7 @@ rtmpkit_session *rk_session_new_with_opener(const rtmpkit_session_config *cfg, c
     s->cfg.client.conn.publisher = cfg->publish;
     announce_reconnect(s);
     s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
+    s->inline_moves = opener != NULL;
     if (!(s->client = rk_client_new_with_opener(&s->cfg.client, opener))) {
         free(s);
         return NULL;
@@ -127,6 +195,8 @@ void rtmpkit_session_free(rtmpkit_session *s)
 {
     if (!s)
         return;
+    move_abandon(s);
+    play_move_free(s->play);
     rtmpkit_session_move_finish(s);
     rtmpkit_client_close(s->client);
     rtmpkit_client_free(s->client);
@@ -316,7 +386,7 @@ static void take_move_request(rtmpkit_session *s)
 
 int rtmpkit_session_move_pending(rtmpkit_session *s)
 {
-    if (s->state == STATE_ACTIVE)
+    if (s->state == STATE_ACTIVE && !s->job)   /* a move under way keeps its place */
         take_move_request(s);
     return s->move_to != NULL;
 }
@@ -366,17 +436,98 @@ static int publish_after_leaving(rtmpkit_session *s, rtmpkit_client *moved)
     return err;
 }
 
-int rtmpkit_session_move_start(rtmpkit_session *s)
+static void *move_thread(void *arg)
+{
+    rtmpkit_session *s = arg;
+    s->job->err = start_on(s, s->job->client);
+    atomic_store(&s->job->done, 1);
+    return NULL;
+}
+
+/* Forgets the pending move after a failure to start it (logged here). Returns err. */
+static int forget_move(rtmpkit_session *s, const rtmpkit_client *moved, int err)
 {
     char shown[RTMPKIT_MAX_TC_URL + 64];
-    rtmpkit_client *moved;
-    int err, left_first = 0;
+    rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot reconnect to %s as the server asked (%s); "
+                 "staying on this connection", shown,
+                 moved ? rtmpkit_client_error_message(moved) : rtmpkit_strerror(err));
+    free_url(s->move_to);
+    s->move_to = NULL;
+    return err;
+}
+
+int rtmpkit_session_move_start(rtmpkit_session *s)
+{
+    struct move_job *job;
+    if (s->job)
+        return 0;
     if (!s->move_to || s->state != STATE_ACTIVE || s->left)
         return RTMPKIT_EINTERNAL;
+    if (!(job = calloc(1, sizeof *job)) || !(job->client = rk_client_new_moved(s->client, s->move_to))) {
+        free(job);
+        return forget_move(s, NULL, RTMPKIT_ENOMEM);
+    }
+    s->job = job;
+    if (!s->inline_moves && pthread_create(&job->thread, NULL, move_thread, s) == 0)
+        job->threaded = 1;
+    else
+        move_thread(s);   /* no thread to be had: the caller waits for the connect */
+    return 0;
+}
+
+/* Waits for the move's thread (at once when its work is done). Returns the job, taken
+ * from the session (the caller frees it and its client). */
+static struct move_job *move_join(rtmpkit_session *s)
+{
+    struct move_job *job = s->job;
+    if (job && job->threaded)
+        pthread_join(job->thread, NULL);
+    s->job = NULL;
+    return job;
+}
+
+/* A move under way is dropped (its new connection closed); the request stays pending. */
+static void move_abandon(rtmpkit_session *s)
+{
+    struct move_job *job = move_join(s);
+    if (!job)
+        return;
+    rtmpkit_client_close(job->client);
+    rtmpkit_client_free(job->client);
+    free(job);
+}
+
+/* The session's client now talks to the new place; old (the same client's former self)
+ * is kept aside for rtmpkit_session_move_finish. */
+static void moved_to_new_place(rtmpkit_session *s, rtmpkit_client *old, const char *shown)
+{
+    s->left = old;   /* closed already after a break before make */
+    s->left_url = s->url;
+    s->url = s->move_to;
+    s->move_to = NULL;
+    s->cfg.client.url = s->url;
+    s->moves++;
+    s->last_media_ms = s->probe_at_ms = 0;
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s at %s", s->cfg.publish ? "publishing" : "playing", shown);
+}
+
+int rtmpkit_session_move_switch(rtmpkit_session *s)
+{
+    char shown[RTMPKIT_MAX_TC_URL + 64];
+    struct move_job *job;
+    rtmpkit_client *moved;
+    int err, left_first = 0;
+    if (!s->job)
+        return RTMPKIT_EINTERNAL;
+    if (!atomic_load(&s->job->done))
+        return RTMPKIT_EAGAIN;
+    job = move_join(s);
+    moved = job->client;
+    err = job->err;
+    free(job);
     rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
-    if (!(moved = rk_client_new_moved(s->client, s->move_to))) {
-        err = RTMPKIT_ENOMEM;
-    } else if ((err = start_on(s, moved)) < 0 && refused_as_taken(s, moved, err)) {
+    if (err < 0 && refused_as_taken(s, moved, err)) {
         left_first = 1;
         err = publish_after_leaving(s, moved);
     }
@@ -390,22 +541,11 @@ int rtmpkit_session_move_start(rtmpkit_session *s)
         return RTMPKIT_ENETWORK;
     }
     if (err < 0) {
-        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot reconnect to %s as the server asked (%s); "
-                     "staying on this connection", shown,
-                     moved ? rtmpkit_client_error_message(moved) : rtmpkit_strerror(err));
+        forget_move(s, moved, err);
         rtmpkit_client_free(moved);
-        free_url(s->move_to);
-        s->move_to = NULL;
         return err;
     }
-    s->left = moved;   /* now the old connection (closed already after a break before make) */
-    s->left_url = s->url;
-    s->url = s->move_to;
-    s->move_to = NULL;
-    s->cfg.client.url = s->url;
-    s->moves++;
-    s->last_media_ms = s->probe_at_ms = 0;
-    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s at %s", s->cfg.publish ? "publishing" : "playing", shown);
+    moved_to_new_place(s, moved, shown);
     return 0;
 }
 
@@ -449,6 +589,8 @@ static int attempt_now(rtmpkit_session *s)
     int err;
     rtmpkit_client_close(s->client);
     s->reconnected = 1;
+    memset(s->seen_frame, 0, sizeof s->seen_frame);
+    move_abandon(s);   /* a move under way: its attempt goes to the new place instead */
     adopt_move_url(s);
     if ((err = connect_and_start(s)) < 0)
         return err;
@@ -593,12 +735,307 @@ static int media_stopped(rtmpkit_session *s, rtmpkit_session_event *ev)
     return after_failure(s, ev, err);
 }
 
+/* ---- a player's move, make before break (struct play_move) ---- */
+
+static int track_of(uint8_t type)
+{
+    return type == RTMPKIT_FLV_AUDIO ? 0 : type == RTMPKIT_FLV_VIDEO ? 1 : 2;
+}
+
+/* Wire time a after b (32-bit times wrap). */
+static int32_t wire_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+/* A media event handed out: a frame's wire time is kept, per track. */
+static void note_frame(rtmpkit_session *s, const rtmpkit_event *e)
+{
+    rtmpkit_tag_header th;
+    int t = track_of(e->media_type);
+    if (t < 2 && rtmpkit_tag_parse(e->media_type, e->data, e->length, &th) > 0 && th.frame) {
+        s->seen_frame[t] = 1;
+        s->last_frame[t] = e->timestamp;
+    }
+}
+
+static void play_move_free(struct play_move *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->q[i].data);
+    free(m->q);
+    if (m->next) {
+        rtmpkit_client_close(m->next);
+        rtmpkit_client_free(m->next);
+    }
+    free(m);
+}
+
+/* The move is given up (logged by the caller or here): the new place's connection goes,
+ * the old one goes on, or, when it is over, its end or failure is handed out now. Returns
+ * 0 (go on), 1 with *ev, or an error. */
+static int play_move_fail(rtmpkit_session *s, rtmpkit_session_event *ev, const char *why)
+{
+    struct play_move *m = s->play;
+    int over = m->old_over, err = m->old_err;
+    if (why) {
+        char shown[RTMPKIT_MAX_TC_URL + 64];
+        rtmpkit_url_format_redacted(s->move_to, 0, shown, sizeof shown);
+        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_WARN, "cannot play at %s as the server asked (%s); "
+                     "staying on this connection", shown, why);
+    }
+    if (over && !err) {
+        ev->type = RTMPKIT_SESSION_EVENT;
+        ev->event = m->old_end;
+        snprintf(s->end_code, sizeof s->end_code, "%s", m->old_code);
+        ev->event.code = s->end_code;
+        ev->event.description = "";
+    }
+    play_move_free(m);   /* before the URL its connection uses */
+    s->play = NULL;
+    free_url(s->move_to);
+    s->move_to = NULL;
+    if (over && err)
+        return after_failure(s, ev, err);
+    return over ? 1 : 0;
+}
+
+/* Holds a media tag of the new place (a copy). Returns 0, or -1 when the hold is full. */
+static int hold_new(struct play_move *m, const rtmpkit_event *e)
+{
+    struct held_media *h;
+    rtmpkit_tag_header th;
+    if (m->n == MOVE_HOLD_MAX_TAGS || m->bytes + e->length > MOVE_HOLD_MAX_BYTES)
+        return -1;
+    if (!m->q && !(m->q = calloc(MOVE_HOLD_MAX_TAGS, sizeof *m->q)))
+        return -1;
+    h = &m->q[m->n];
+    memset(h, 0, sizeof *h);
+    if (!(h->data = malloc(e->length ? e->length : 1)))
+        return -1;
+    memcpy(h->data, e->data, e->length);
+    h->len = e->length;
+    h->type = e->media_type;
+    h->ts = e->timestamp;
+    if (e->media_type != RTMPKIT_FLV_DATA && rtmpkit_tag_parse(e->media_type, e->data, e->length, &th) > 0) {
+        h->config = th.config;
+        h->frame = th.frame;
+        h->key = th.frame && th.keyframe;
+    }
+    m->n++;
+    m->bytes += e->length;
+    return 0;
+}
+
+/* Looks for the switch tag among the held ones (see struct play_move). */
+static void find_switch(struct play_move *m)
+{
+    int t = m->seen_old[1], overlap = 0;
+    for (size_t i = 0; i < m->n; i++)
+        t |= m->q[i].type == RTMPKIT_FLV_VIDEO && m->q[i].frame;
+    for (size_t i = 0; i < m->n && m->at < 0; i++) {
+        const struct held_media *h = &m->q[i];
+        if (track_of(h->type) != t || !h->frame)
+            continue;
+        if (m->same_clock < 0)
+            m->same_clock = m->seen_old[t] && abs(wire_diff(h->ts, m->last_old[t])) <= MOVE_SAME_CLOCK_MS;
+        if (m->same_clock && wire_diff(h->ts, m->last_old[t]) == 0)
+            overlap = 1;   /* the old place's last frame, sent again */
+        if ((t == 1 && !h->key && !overlap) || (m->same_clock && wire_diff(h->ts, m->last_old[t]) <= 0))
+            continue;
+        m->at = (long)i;
+    }
+}
+
+/* The new place's events that are there now: media held, the rest dropped (the caller
+ * had them from the old place). Returns 0, or an error of the new connection. */
+static int read_new_place(struct play_move *m)
+{
+    rtmpkit_event e;
+    int n;
+    while ((n = rtmpkit_client_next_event_timeout(m->next, &e, 1)) == 1) {
+        if (e.type == RTMPKIT_EVENT_STREAM_END) {   /* held as a tag of type 0 */
+            e.media_type = 0;
+            e.data = (const uint8_t *)e.code;
+            e.length = strlen(e.code) + 1;
+        }
+        if ((e.type == RTMPKIT_EVENT_MEDIA || e.type == RTMPKIT_EVENT_STREAM_END) && hold_new(m, &e) < 0)
+            return RTMPKIT_ELIMIT;
+    }
+    return n == RTMPKIT_EAGAIN ? 0 : n;
+}
+
+/* The switch: the session's client plays at the new place, the old connection is closed,
+ * a MOVED event; the held tags follow (next_held). */
+static int play_switch(rtmpkit_session *s, rtmpkit_session_event *ev)
+{
+    char shown[RTMPKIT_MAX_TC_URL + 64];
+    struct play_move *m = s->play;
+    rtmpkit_url_format_redacted(s->move_to, 0, shown, sizeof shown);
+    ev->aligned = m->at >= 0 && m->same_clock == 1;
+    if (m->at < 0)
+        m->at = (long)m->n;   /* nothing to align with: the new place's stream as it comes */
+    if (rk_client_swap(s->client, m->next) < 0)
+        return play_move_fail(s, ev, rtmpkit_strerror(RTMPKIT_ENOMEM));
+    moved_to_new_place(s, m->next, shown);
+    m->next = NULL;
+    rtmpkit_session_move_finish(s);
+    m->switched = 1;
+    ev->type = RTMPKIT_SESSION_MOVED;
+    return 1;
+}
+
+/* After the switch: the next held tag the caller gets (sequence headers and data all;
+ * video from the switch tag on; audio past the old place's last on the same clock, else
+ * from the switch tag on; the new place's end of stream). Returns 1 with *ev, or 0 when
+ * none is left. */
+static int next_held(rtmpkit_session *s, rtmpkit_session_event *ev)
+{
+    struct play_move *m = s->play;
+    while (m->out < m->n) {
+        const struct held_media *h = &m->q[m->out++];
+        int after = (long)(m->out - 1) >= m->at;
+        if (!h->config && h->type == RTMPKIT_FLV_AUDIO && m->same_clock == 1 && (m->seen_old[0] || m->seen_old[1]))
+            after = wire_diff(h->ts, m->last_old[m->seen_old[0] ? 0 : 1]) > 0;
+        if (!h->config && h->type != RTMPKIT_FLV_DATA && h->type != 0 && !after)
+            continue;
+        memset(&ev->event, 0, sizeof ev->event);
+        ev->type = RTMPKIT_SESSION_EVENT;
+        ev->event.type = h->type ? RTMPKIT_EVENT_MEDIA : RTMPKIT_EVENT_STREAM_END;
+        ev->event.stream = -1;
+        ev->event.media_type = h->type;
+        ev->event.timestamp = h->ts;
+        ev->event.data = h->data;
+        ev->event.length = h->len;
+        ev->event.code = ev->event.description = ev->event.tc_url = "";
+        if (!h->type) {
+            ev->event.code = (const char *)h->data;
+            ev->event.data = NULL;
+            ev->event.length = 0;
+        }
+        note_frame(s, &ev->event);
+        s->last_media_ms = rtmpkit_monotonic_ms();
+        return 1;
+    }
+    return 0;
+}
+
+/* An event of the old place during the move. Returns 1 to hand it out, 0 when it is
+ * kept back (the end of its stream, or a tag past the switch: the switch is due). */
+static int old_place_event(struct play_move *m, const rtmpkit_event *e, int *switch_now)
+{
+    rtmpkit_tag_header th;
+    int t = track_of(e->media_type);
+    if (e->type == RTMPKIT_EVENT_STREAM_END) {
+        m->old_over = 1;
+        m->old_end = *e;
+        snprintf(m->old_code, sizeof m->old_code, "%s", e->code ? e->code : "");
+        return 0;
+    }
+    if (e->type != RTMPKIT_EVENT_MEDIA || t == 2 || rtmpkit_tag_parse(e->media_type, e->data, e->length, &th) <= 0
+        || !th.frame)
+        return 1;
+    if (m->at >= 0 && m->same_clock == 1 && t == track_of(m->q[m->at].type)
+        && wire_diff(e->timestamp, m->q[m->at].ts) >= 0) {
+        *switch_now = 1;   /* the old place has reached the switch: this tag comes from the new */
+        return 0;
+    }
+    m->seen_old[t] = 1;
+    m->last_old[t] = e->timestamp;
+    return 1;
+}
+
+/* One wait of a player whose move is under way: the new connection being made (the old
+ * one read meanwhile), then both read until the switch, then the held tags. Returns as
+ * active_event does. */
+static int moving_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t give_up)
+{
+    struct play_move *m = s->play;
+    uint64_t now = rtmpkit_monotonic_ms();
+    int n, switch_now = 0, wait_ms;
+    if (cancelled(s))
+        return RTMPKIT_ECANCELLED;
+    if (m->switched) {
+        if (next_held(s, ev))
+            return 1;
+        play_move_free(m);
+        s->play = NULL;
+        return RTMPKIT_EAGAIN;   /* the caller waits on the new connection as usual */
+    }
+    if (s->job && atomic_load(&s->job->done)) {
+        struct move_job *job = move_join(s);
+        m->next = job->client;
+        n = job->err;
+        free(job);
+        m->since_ms = now;
+        if (n < 0) {
+            char why[300];
+            snprintf(why, sizeof why, "%s", rtmpkit_client_error_message(m->next));
+            return play_move_fail(s, ev, why);
+        }
+    }
+    if (m->next) {
+        if ((n = read_new_place(m)) < 0)
+            return play_move_fail(s, ev, rtmpkit_client_error_message(m->next));
+        find_switch(m);
+        if ((m->at >= 0 && (m->same_clock != 1 || m->old_over)) || now - m->since_ms > MOVE_ALIGN_MS)
+            return play_switch(s, ev);
+    }
+    if (m->old_over) {   /* nothing more from the old place: wait for the new one */
+        struct timespec step = { 0, MOVE_STEP_MS * 1000000L };
+        nanosleep(&step, NULL);
+        return RTMPKIT_EAGAIN;
+    }
+    wait_ms = give_up > now && give_up - now < MOVE_STEP_MS ? (int)(give_up - now) : MOVE_STEP_MS;
+    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, wait_ms > 0 ? wait_ms : 1);
+    if (n == RTMPKIT_EAGAIN)
+        return n;
+    if (n < 0) {   /* the old place is gone: the new one takes over as soon as it can */
+        m->old_over = 1;
+        m->old_err = n;
+        return RTMPKIT_EAGAIN;
+    }
+    if (!old_place_event(m, &ev->event, &switch_now))
+        return switch_now ? play_switch(s, ev) : RTMPKIT_EAGAIN;
+    ev->type = RTMPKIT_SESSION_EVENT;
+    if (ev->event.type == RTMPKIT_EVENT_MEDIA) {
+        note_frame(s, &ev->event);
+        s->last_media_ms = rtmpkit_monotonic_ms();
+    }
+    return 1;
+}
+
+/* A ReconnectRequest the session follows: the new connection is started (in its own
+ * thread) and the move goes on in moving_event. Returns 0, or -1 when it could not start
+ * (logged). */
+static int begin_play_move(rtmpkit_session *s)
+{
+    if (!(s->play = calloc(1, sizeof *s->play))) {
+        forget_move(s, NULL, RTMPKIT_ENOMEM);
+        return -1;
+    }
+    s->play->at = -1;
+    s->play->same_clock = -1;
+    memcpy(s->play->seen_old, s->seen_frame, sizeof s->seen_frame);
+    memcpy(s->play->last_old, s->last_frame, sizeof s->last_frame);
+    if (rtmpkit_session_move_start(s) < 0) {
+        free(s->play);
+        s->play = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* One wait of an active session, until give_up at most (and shorter while the media is
  * watched: its deadline, and short steps while a probe's answer is awaited). */
 static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t give_up)
 {
     uint64_t now = rtmpkit_monotonic_ms(), until = give_up;
     int n;
+    if (s->play)
+        return moving_event(s, ev, give_up);
     if (watching(s)) {
         uint64_t due = watch_deadline(s);
         if (due < until)
@@ -608,15 +1045,12 @@ static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
     }
     n = rtmpkit_client_next_event_timeout(s->client, &ev->event, until == UINT64_MAX ? 0
                                           : until > now ? (int)(until - now) : 1);
-    if (n == 1 && ev->event.type == RTMPKIT_EVENT_RECONNECT_REQUEST && rtmpkit_session_move_pending(s)
-        && rtmpkit_session_move_start(s) == 0) {
-        rtmpkit_session_move_finish(s);
-        ev->type = RTMPKIT_SESSION_MOVED;
-        return 1;
-    }
+    if (n == 1 && ev->event.type == RTMPKIT_EVENT_RECONNECT_REQUEST && rtmpkit_session_move_pending(s))
+        begin_play_move(s);   /* the request is handed out as an event too */
     if (n == 1) {
         ev->type = RTMPKIT_SESSION_EVENT;
         if (ev->event.type == RTMPKIT_EVENT_MEDIA) {
+            note_frame(s, &ev->event);
             s->last_media_ms = rtmpkit_monotonic_ms();
             s->probe_at_ms = 0;
             s->attempt = 0;   /* flowing again: the next failure starts a new count */
@@ -633,7 +1067,7 @@ int rtmpkit_session_next_event(rtmpkit_session *s, rtmpkit_session_event *ev, in
     uint64_t give_up = timeout_ms > 0 ? rtmpkit_monotonic_ms() + (uint64_t)timeout_ms : UINT64_MAX;
     int n;
     ev->type = 0;
-    ev->error = ev->delay_ms = ev->attempt = 0;
+    ev->error = ev->delay_ms = ev->attempt = ev->aligned = 0;
     if (s->state == STATE_WAITING)
         return next_attempt(s, ev, timeout_ms);
     if (s->state != STATE_ACTIVE)

@@ -318,9 +318,11 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
         atomic_fetch_add(&pl->reconnects, 1);
         *first_ts = -1;
         break;
-    case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest: another server's clock */
+    case RTMPKIT_SESSION_MOVED:   /* the server's ReconnectRequest */
         atomic_fetch_add(&pl->reconnects, 1);
-        new_segment(pl);
+        if (sev->aligned)
+            break;   /* the new place's frames continue the old one's: the clock goes on */
+        new_segment(pl);   /* another server's clock */
         *first_ts = -1;
         break;
     case RTMPKIT_SESSION_NO_MEDIA:   /* no media for end_timeout_ms, and the server answers */

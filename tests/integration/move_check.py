@@ -8,7 +8,13 @@ included); NEW.flv: a recording of the stream at the new server; SOURCE.flv: wha
 published. For audio and video each: the frames of the old connection followed by those
 of the new one are exactly the source's frames (same bytes, same order: none lost, none
 twice); the new server's stream starts with a keyframe, and its timestamps step like the
-source's. Prints one key=value line of counts, then the problems; exits 1 on any."""
+source's. Prints one key=value line of counts, then the problems; exits 1 on any.
+
+    move_check.py --recording REC.flv SOURCE.flv
+
+A player's move (rtmp-dump): REC.flv's audio and video frames are exactly the source's
+(same bytes, same order: none lost across the move, none twice), and its timestamps
+step like the source's."""
 import hashlib
 import os
 import sys
@@ -34,7 +40,33 @@ def frames(items):
     return out
 
 
+def check_recording(rec_path, src_path):
+    rec = frames(tags(open(rec_path, "rb").read()))
+    src = frames(tags(open(src_path, "rb").read()))
+    problems = []
+    for kind in ("v", "a"):
+        got, want = [f[2] for f in rec[kind]], [f[2] for f in src[kind]]
+        if got != want:
+            lost = [i for i, h in enumerate(want) if h not in set(got)]
+            problems.append("%s: %d frames recorded, the source has %d (%d twice, %d lost%s)" % (
+                kind, len(got), len(want), len(got) - len(set(got)), len(lost),
+                ", the first lost at %d ms" % src[kind][lost[0]][0] if lost else ""))
+            continue
+        for i, f in enumerate(rec[kind]):
+            if f[0] - rec[kind][0][0] != src[kind][i][0] - src[kind][0][0]:
+                problems.append("%s: frame %d at %d ms, the source's step says %d" % (
+                    kind, i, f[0] - rec[kind][0][0], src[kind][i][0] - src[kind][0][0]))
+                break
+    print("recorded_video=%d recorded_audio=%d source_video=%d source_audio=%d" % (
+        len(rec["v"]), len(rec["a"]), len(src["v"]), len(src["a"])))
+    for p in problems[:10]:
+        print(p)
+    return 1 if problems else 0
+
+
 def main():
+    if sys.argv[1] == "--recording":
+        return check_recording(sys.argv[2], sys.argv[3])
     old_bytes = open(sys.argv[1], "rb").read()[HANDSHAKE:]
     old = frames((t, ts, p) for t, _, ts, p in MessageReader().feed(old_bytes))
     new = frames(tags(open(sys.argv[2], "rb").read()))

@@ -5,10 +5,24 @@
 #    keyframe where the publisher moves) or nginx (from it on), in order, none twice;
 #    nginx's stream (recorded there) starts with a keyframe, its timestamps step like the
 #    source's and never go back; the key is in no log line.
+# 1b. rtmp-push to a new place that is slow to connect to (nginx behind
+#    stall_proxy.py --at-connect: the handshake's answer comes STALL s late): the input
+#    goes on being read and sent on the old connection meanwhile, and the move is made at
+#    a keyframe once the new place publishes. move_check as in 1, the old place carried
+#    the first keyframe after the request (a connect that blocked the input moves at
+#    that keyframe), no stats line is STALL s late, nothing dropped.
 # 2. rtmp-dump, relative tcUrl ("//127.0.0.1:PORT/live") where a publisher is live: one
 #    file that holds the scripted server's audio, then nginx's stream; timestamps never
 #    go back.
-# 3. rtmp-play --no-display follows too, and decodes nginx's video.
+# 3. rtmp-play --no-display follows too (the scripted server's audio to its end, then
+#    nginx's stream, another clock), and decodes nginx's video.
+# 3b. make before break on one clock: two scripted servers (play-flv --epoch) serve the
+#    source as one live stream at two places; the first asks to move to the second after
+#    AFTER video frames and goes on; the second starts a player at its next keyframe, as
+#    nginx does (a move that left the old place at once would lose the frames before
+#    it). rtmp-dump's file holds every frame of the source once, its timestamps step like
+#    the source's (the switch aligned on the wire times); rtmp-play decodes every video
+#    and audio frame of the source.
 # 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
 #    followed: the recording holds the scripted server's whole stream.
 # 5. Hostile tcUrls (another scheme, 2000 bytes, control bytes): one warning line, no
@@ -76,6 +90,57 @@ if [ -n "$SPORT" ]; then
     fi
 fi
 
+# 1b. push, the new place slow to connect to ---------------------------------------
+SLOW_PORT=$((NGINX_PORT + 60))   # 19410 with the default ports
+STALL=3
+SRC6=$(gen_media move 6)
+NAME=$(uniq_name moveslow)
+mkdir -p "$T/rec-slow"
+run_bg "$T/slow-proxy.log" python3 "$IT_ROOT/tests/servers/stall_proxy.py" --port "$SLOW_PORT" \
+    --target "$NGINX_PORT" --stall "$STALL" --at-connect --timeout 60
+SPROXY=$BG_PID
+wait_for "grep -q '^listening' '$T/slow-proxy.log'" 10 || fail push-slow "the proxy did not start"
+start_scripted push-slow "rtmp://127.0.0.1:$SLOW_PORT/live" --record "$T/rec-slow"
+if [ -n "$SPORT" ] && [ -s "$SRC6" ]; then
+    run_bg "$T/nginx-slow-dump.log" timeout 40 "$DUMP" -v "$NGINX_URL/live/$NAME" -o "$T/nginx-slow.flv"
+    NDUMP=$BG_PID
+    wait_for "grep -q 'Enhanced RTMP capabilities' '$T/nginx-slow-dump.log'" 20 ||
+        fail push-slow "the recording at nginx did not start: $(tail -2 "$T/nginx-slow-dump.log")"
+    timeout 40 "$PUSH" -v --stats-file "$T/slow-stats.json" "$SRC6" "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+        >"$T/push-slow.out" 2>"$T/push-slow.log"
+    rc=$?
+    wait_pid "$NDUMP" 20
+    if [ $rc != 0 ]; then
+        fail push-slow "exit $rc: $(tail -3 "$T/push-slow.log")"
+    elif ! grep -q "publishing at rtmp://127.0.0.1:$SLOW_PORT/live/\*\*\*" "$T/push-slow.log"; then
+        fail push-slow "no move: $(tail -5 "$T/push-slow.log")"
+    else
+        out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-slow/conn-0.bin" "$T/nginx-slow.flv" "$SRC6")
+        rc=$?
+        [ $rc = 0 ] && pass push-slow-frames || fail push-slow-frames "$out"
+        old_video=$(sed -n 's/.*old_video=\([0-9]*\).*/\1/p' <<<"$out")
+        key_after=$(( (AFTER / 25 + 1) * 25 ))   # the source's first keyframe after the request
+        if [ "${old_video:-0}" -gt "$key_after" ]; then
+            pass push-slow-old-went-on
+        else
+            fail push-slow-old-went-on "the old place got $old_video video frames, not past frame $key_after: $out"
+        fi
+        gap=$(python3 -c 'import json,sys
+t=[json.loads(l)["t_ms"] for l in open(sys.argv[1]) if l.strip()]
+print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)' "$T/slow-stats.json")
+        echo "FIGURE push-slow: move ${STALL} s slow; longest wait between stats lines ${gap} ms; $out"
+        if [ "$gap" -lt $((STALL * 1000 - 500)) ]; then
+            pass push-slow-stats-went-on
+        else
+            fail push-slow-stats-went-on "no stats line for $gap ms: the input waited for the new place"
+        fi
+        grep -q "sent .*, 0 dropped" "$T/push-slow.log" && pass push-slow-none-dropped ||
+            fail push-slow-none-dropped "$(grep 'sent ' "$T/push-slow.log")"
+        check push-slow-monotonic check_monotonic "$T/nginx-slow.flv"
+    fi
+fi
+stop_pid "$SPROXY" >/dev/null
+
 # 2. dump follows a relative tcUrl into one file -----------------------------------
 NAME=$(uniq_name move)
 run_bg "$T/live-push.log" timeout 40 "$PUSH" -v --loop 4 "$SRC" "$NGINX_URL/live/$NAME"
@@ -105,7 +170,7 @@ fi
 # 3. play --no-display follows -----------------------------------------------------
 start_scripted play "$NGINX_URL/live"
 if [ -n "$SPORT" ]; then
-    timeout 30 "$PLAY" -v --no-display --duration 1 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
+    timeout 30 "$PLAY" -v --no-display --duration 4 "rtmp://127.0.0.1:$SPORT/live/$NAME" \
         >"$T/play.out" 2>"$T/play.log"
     rc=$?
     frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/play.log" | tail -n1)
@@ -118,6 +183,52 @@ if [ -n "$SPORT" ]; then
     fi
 fi
 stop_pid "$LIVE" >/dev/null
+
+# 3b. dump and play, make before break on one clock --------------------------------
+# start_flv TAG [ARGS...]: a play-flv server of the source; sets FPORT.
+start_flv() {
+    local tag=$1; shift
+    run_bg "$T/flv-$tag.log" python3 "$SCRIPTED" --port 0 --mode play-flv --flv "$SRC" --timeout 60 "$@"
+    FPORT=""
+    wait_for "grep -q '^listening' '$T/flv-$tag.log'" 10 &&
+        FPORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$T/flv-$tag.log" | head -n1)
+    [ -n "$FPORT" ] || fail "flv-$tag" "the scripted server did not start: $(head -c 300 "$T/flv-$tag.log")"
+}
+SRC_VIDEO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "v" && $4 == "frame"' | wc -l)
+SRC_AUDIO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "a" && $4 == "frame"' | wc -l)
+for who in dump play; do
+    EPOCH=$(python3 -c 'import time; print(time.time() + 1)')   # begins about when we play (from 0 s)
+    start_flv "$who-new" --epoch "$EPOCH" --no-gop-cache   # from its next keyframe, as nginx
+    NEWP=$FPORT
+    start_flv "$who-old" --epoch "$EPOCH" --reconnect-url "rtmp://127.0.0.1:$NEWP/live" --request-after "$AFTER"
+    OLDP=$FPORT
+    [ -n "$NEWP" ] && [ -n "$OLDP" ] || continue
+    if [ $who = dump ]; then
+        timeout 30 "$DUMP" -v "rtmp://127.0.0.1:$OLDP/live/one" -o "$T/aligned.flv" >"$T/aligned.out" 2>"$T/aligned.log"
+        rc=$?
+        out=$(python3 "$IT_LIB_DIR/move_check.py" --recording "$T/aligned.flv" "$SRC")
+        if [ $rc != 0 ] || ! grep -q "reconnected where the server asked.*aligned" "$T/aligned.log"; then
+            fail dump-aligned "exit $rc, no aligned move: $(tail -3 "$T/aligned.log")"
+        elif ! grep -q "^recorded" <<<"$out" || [ "$(wc -l <<<"$out")" != 1 ]; then
+            fail dump-aligned "$out"
+        else
+            pass dump-aligned
+        fi
+        echo "FIGURE dump-aligned: $out"
+    else
+        timeout 30 "$PLAY" -v --no-display "rtmp://127.0.0.1:$OLDP/live/one" >"$T/aligned-play.out" 2>"$T/aligned-play.log"
+        rc=$?
+        frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/aligned-play.log" | tail -n1)
+        audio=$(sed -n 's/.*decoded [0-9]* video frames.*, \([0-9]*\) audio frames.*/\1/p' "$T/aligned-play.log" | tail -n1)
+        if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NEWP/live/one" "$T/aligned-play.log"; then
+            fail play-aligned "exit $rc, no move: $(tail -3 "$T/aligned-play.log")"
+        elif [ "${frames:-0}" != "$SRC_VIDEO" ] || [ "${audio:-0}" != "$SRC_AUDIO" ]; then
+            fail play-aligned "decoded ${frames:-0} video and ${audio:-0} audio frames, the source has $SRC_VIDEO and $SRC_AUDIO"
+        else
+            pass play-aligned
+        fi
+    fi
+done
 
 # 4. --reconnect 0: not announced, not followed ------------------------------------
 start_scripted nobit "$NGINX_URL/live"

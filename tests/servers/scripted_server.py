@@ -61,6 +61,13 @@ client's error comes from what it parsed, not from an EOF):
                          once), then Play.Stop: the Enhanced
                          RTMP tags no real server can be made to send (ModEx,
                          ManyTracks, ManyTracksManyCodecs, unknown FourCCs)
+                         --epoch T: the file is a live stream begun at time.time() T:
+                         play starts at its last keyframe before now (a GOP cache) and
+                         sends at the file's times from T (--no-gop-cache: from its
+                         next keyframe, as nginx-rtmp); --reconnect-url URL: a
+                         ReconnectRequest to URL after --request-after video frames, and
+                         the stream goes on to its end (two such servers with one epoch:
+                         one stream at two places, on one clock)
   reconnect-request      Enhanced RTMP ReconnectRequest (its connect _result echoes
                          capsEx 1): publish gets Publish.Start, and once --request-after
                          video messages came, an onStatus NetConnection.Connect.
@@ -482,7 +489,7 @@ def serve_stream(sock, reader, start=0, frames=10):
                 log("sent the stream")
 
 
-FLV = {"path": None}   # --flv (play-flv)
+FLV = {"path": None, "epoch": None, "request": False, "no_gop": False}   # play-flv: --flv, --epoch, --reconnect-url
 TAG_CSID = {8: 4, 9: 6, 18: 5}
 
 
@@ -498,8 +505,30 @@ def flv_tags(path):
         pos += 11 + size + 4
 
 
+def live_start(tags):
+    """--epoch: where a live stream begun at the epoch is now: the index of the last video
+    keyframe at or before that time (a GOP cache; --no-gop-cache: the next keyframe, as
+    nginx-rtmp's wait_key), and the headers and metadata before the first frame."""
+    now_ms = (time.time() - FLV["epoch"]) * 1000
+    first, head = 0, []
+    for i, (ttype, ts, body) in enumerate(tags):
+        if ttype == 9 and len(body) > 1 and body[0] >> 4 == 1 and body[1] == 1:
+            if ts <= now_ms or (FLV["no_gop"] and (first == 0 or tags[first][1] < now_ms)):
+                first = i
+    keys = [i for i, (t, ts, b) in enumerate(tags) if t == 9 and len(b) > 1 and b[0] >> 4 == 1 and b[1] == 1]
+    if keys and first == keys[0]:
+        first = 0   # the stream's start: the frames before its first keyframe too (audio at 0)
+    for ttype, ts, body in tags[:first]:
+        if ttype == 18 or (len(body) > 1 and body[1] == 0):
+            head.append((ttype, ts, body))
+    return head + tags[first:]
+
+
 def serve_flv(sock, reader):
-    """After connect: createStream, then play sends the tags of FLV["path"], then Play.Stop."""
+    """After connect: createStream, then play sends the tags of FLV["path"], then Play.Stop.
+    --epoch: as a live stream begun then (from the last keyframe before now, at the file's
+    times in real time from the epoch); --reconnect-url: a ReconnectRequest after
+    --request-after video frames (the stream goes on to its end)."""
     sid = 1
     while True:
         for values in read_commands(sock, reader):
@@ -514,14 +543,22 @@ def serve_flv(sock, reader):
                 out += status(sid, "status", "NetStream.Play.Reset", "reset")
                 out += status(sid, "status", "NetStream.Play.Start", "started")
                 sock.sendall(out)
-                start, count = time.monotonic(), 0
-                for ttype, ts, body in flv_tags(FLV["path"]):
-                    if paced:
-                        wait = start + ts / 1000.0 - time.monotonic()
-                        if wait > 0:
-                            time.sleep(wait)
+                start, count, video = time.monotonic(), 0, 0
+                tags = list(flv_tags(FLV["path"]))
+                if FLV["epoch"] is not None:
+                    tags = live_start(tags)
+                    log("live from %d ms" % next((ts for t, ts, b in tags if t == 9 and b[1:2] == b"\x01"), -1))
+                for ttype, ts, body in tags:
+                    wait = (FLV["epoch"] + ts / 1000.0 - time.time() if FLV["epoch"] is not None
+                            else start + ts / 1000.0 - time.monotonic() if paced else 0)
+                    if wait > 0:
+                        time.sleep(wait)
                     sock.sendall(message_chunks(TAG_CSID.get(ttype, 5), ttype, sid, body, timestamp=ts))
                     count += 1
+                    if ttype == 9 and len(body) > 1 and body[1] == 1:
+                        video += 1
+                        if FLV["request"] and video == MOVE["after"]:
+                            sock.sendall(reconnect_request())
                 sock.sendall(status(sid, "status", "NetStream.Play.Stop", "stopped"))
                 log("sent %d tags of %s" % (count, FLV["path"]))
 
@@ -788,12 +825,18 @@ def main():
     ap.add_argument("--user", default=AUTH["user"], help="auth-* modes: the user name")
     ap.add_argument("--password", default=AUTH["password"], help="auth-* modes: the password")
     ap.add_argument("--flv", help="play-flv: the FLV file whose tags play sends")
-    ap.add_argument("--reconnect-url", default="@none", help="reconnect-request: the tcUrl to send")
+    ap.add_argument("--epoch", type=float, help="play-flv: the file is a live stream begun at this time.time()")
+    ap.add_argument("--no-gop-cache", action="store_true", help="play-flv --epoch: start at the next keyframe")
+    ap.add_argument("--reconnect-url", default="@none",
+                    help="reconnect-request: the tcUrl to send; play-flv: send a request with it")
     ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
     ap.add_argument("--record", help="reconnect-request: a directory for what clients send")
     ap.add_argument("--media", help="reconnect-request: an FLV whose AAC the play side sends")
     args = ap.parse_args()
     FLV["path"] = args.flv
+    FLV["epoch"] = args.epoch
+    FLV["no_gop"] = args.no_gop_cache
+    FLV["request"] = args.mode == "play-flv" and args.reconnect_url != "@none"
     if args.mode == "play-flv" and not args.flv:
         ap.error("play-flv needs --flv FILE")
     AUTH["user"], AUTH["password"] = args.user, args.password

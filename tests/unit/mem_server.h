@@ -63,6 +63,9 @@ struct server {
     int bad_name;           /* the next this many publish commands get NetStream.Publish.BadName */
     int close_at_start;     /* the next this many plays close right after Play.Start */
     rk_mem_transport *spent[MAX_CONNECTIONS];   /* earlier connections, freed at the end */
+    rk_chunk_reader *spent_reader[MAX_CONNECTIONS];   /* and their parse state: what a */
+    size_t spent_parsed[MAX_CONNECTIONS];             /* client that moved on still sends */
+    int spent_phase[MAX_CONNECTIONS];                 /* them is recorded, never answered */
     int spent_count;
 };
 
@@ -86,6 +89,18 @@ static void put_stream_control(struct server *s, uint16_t event, uint32_t sid)
     uint8_t body[6] = { 0, (uint8_t)event };
     rtmpkit_wb32(body + 2, sid);
     put_control(s, 4, body, sizeof body);
+}
+
+/* A User Control event on an earlier connection (a fresh writer: fmt 0, one chunk). */
+__attribute__((unused)) static void put_stream_control_on(struct server *s, rk_mem_transport *mem, uint16_t event,
+                                                          uint32_t sid)
+{
+    rk_chunk_writer w;
+    uint8_t body[6] = { 0, (uint8_t)event };
+    (void)s;
+    rtmpkit_wb32(body + 2, sid);
+    rk_chunk_writer_init(&w);
+    CHECK_INT(rk_chunk_write(&w, &mem->in, 2, 4, 0, 0, body, sizeof body), 0);
 }
 
 /* _result / _error (txn) with an info object, or with a number when code is NULL. */
@@ -256,7 +271,7 @@ done:
         rtmpkit_amf_free(&v[i]);
 }
 
-static void handle_client_message(struct server *s, const rk_message *m)
+static void handle_client_message(struct server *s, const rk_message *m, rk_chunk_reader *reader, int connection)
 {
     struct received *r = s->got_count < MAX_RECEIVED ? &s->got[s->got_count++] : NULL;
     struct received scratch;
@@ -269,10 +284,10 @@ static void handle_client_message(struct server *s, const rk_message *m)
     r->length = m->length;
     r->first_byte = m->length ? m->data[0] : 0;
     r->second_byte = m->length > 1 ? m->data[1] : 0;
-    r->connection = s->opens > 0 ? s->opens - 1 : 0;
+    r->connection = connection;
     if (m->type == 1 && m->length >= 4)
-        rk_chunk_reader_set_chunk_size(s->reader, rtmpkit_rb32(m->data));
-    if (m->type == 20 && !s->deaf)
+        rk_chunk_reader_set_chunk_size(reader, rtmpkit_rb32(m->data));
+    if (m->type == 20 && !s->deaf && reader == s->reader)
         answer_command(s, m, r);
     if (m->type == 18) {   /* data: its name, the first string */
         rtmpkit_amf name;
@@ -282,12 +297,34 @@ static void handle_client_message(struct server *s, const rk_message *m)
     }
 }
 
+/* An earlier connection's messages (a client that moved on still sends there until it
+ * closes it): recorded with their connection's number, never answered. */
+static void spent_on_write(struct server *s, rk_mem_transport *mem)
+{
+    for (int i = 0; i < s->spent_count; i++) {
+        while (s->spent[i] == mem && s->spent_phase[i] == 2 && s->spent_parsed[i] < mem->out.len) {
+            rk_message m;
+            int ready = 0;
+            int n = rk_chunk_read(s->spent_reader[i], mem->out.data + s->spent_parsed[i],
+                                  mem->out.len - s->spent_parsed[i], &m, &ready);
+            CHECK(n >= 0);
+            if (n <= 0)
+                return;
+            s->spent_parsed[i] += (size_t)n;
+            if (ready)
+                handle_client_message(s, &m, s->spent_reader[i], i);
+        }
+    }
+}
+
 /* Runs after each client write: answers the handshake, then each complete message. */
 static void server_on_write(rk_mem_transport *mem, void *opaque)
 {
     struct server *s = opaque;
-    if (mem != s->mem)
-        return;   /* an earlier connection's last words (a client that moved on): not parsed */
+    if (mem != s->mem) {
+        spent_on_write(s, mem);
+        return;
+    }
     while (s->parsed < mem->out.len) {
         const uint8_t *p = mem->out.data + s->parsed;
         size_t left = mem->out.len - s->parsed;
@@ -320,7 +357,7 @@ static void server_on_write(rk_mem_transport *mem, void *opaque)
                 return;
             s->parsed += (size_t)n;
             if (ready)
-                handle_client_message(s, &m);
+                handle_client_message(s, &m, s->reader, s->opens > 0 ? s->opens - 1 : 0);
         }
     }
 }
@@ -329,9 +366,14 @@ static void server_on_write(rk_mem_transport *mem, void *opaque)
  * closes it, the test frees it) and the received messages stay. */
 static void server_connection(struct server *s)
 {
-    if (s->mem && s->spent_count < MAX_CONNECTIONS)
-        s->spent[s->spent_count++] = s->mem;
-    rk_chunk_reader_free(s->reader);
+    if (s->mem && s->spent_count < MAX_CONNECTIONS) {
+        s->spent[s->spent_count] = s->mem;
+        s->spent_reader[s->spent_count] = s->reader;
+        s->spent_parsed[s->spent_count] = s->parsed;
+        s->spent_phase[s->spent_count++] = s->phase;
+    } else {
+        rk_chunk_reader_free(s->reader);
+    }
     s->mem = rk_mem_transport_new();
     s->reader = rk_chunk_reader_new();
     CHECK(s->mem && s->reader);
@@ -340,6 +382,7 @@ static void server_connection(struct server *s)
     rk_chunk_writer_init(&s->writer);
     s->parsed = 0;
     s->phase = 0;
+    s->next_stream_id = 1;   /* each connection's streams, as a real server's */
 }
 
 static void server_init(struct server *s, enum script script)
@@ -352,8 +395,10 @@ static void server_init(struct server *s, enum script script)
 
 static void server_free(struct server *s)
 {
-    for (int i = 0; i < s->spent_count; i++)
+    for (int i = 0; i < s->spent_count; i++) {
         rk_mem_transport_free(s->spent[i]);
+        rk_chunk_reader_free(s->spent_reader[i]);
+    }
     rk_mem_transport_free(s->mem);
     rk_chunk_reader_free(s->reader);
 }

@@ -52,7 +52,8 @@ typedef struct rtmpkit_session_config {
     int no_media_end_ms;
     /* 1: follow Enhanced RTMP's ReconnectRequest, and so announce Reconnect in capsEx (the
      * client's caps, or capsEx alone; 0: the bit is taken out). play: next_event moves by
-     * itself (a MOVED event); publish: the publisher moves at the next keyframe
+     * itself, make before break (the new place connects and plays in a thread while the
+     * old one is read; the switch is aligned on wire times; then a MOVED event); publish: the publisher moves at the next keyframe
      * (rtmpkit_session_move_pending/_start/_finish). */
     int follow_reconnect_request;
 } rtmpkit_session_config;
@@ -63,8 +64,9 @@ enum rtmpkit_session_event_type {
     RTMPKIT_SESSION_RESUMED,        /* connected again and playing or publishing */
     RTMPKIT_SESSION_NO_MEDIA,       /* no media for no_media_end_ms, the server still talks */
     RTMPKIT_SESSION_MOVED,          /* play: the server asked us to reconnect elsewhere
-                                     * (ReconnectRequest) and the stream now plays there: for
-                                     * the caller, like RESUMED (new timestamps may start) */
+                                     * (ReconnectRequest) and the stream now plays there (make
+                                     * before break: the old place was read until the switch);
+                                     * unless aligned, like RESUMED (new timestamps may start) */
 };
 
 typedef struct rtmpkit_session_event {
@@ -73,6 +75,9 @@ typedef struct rtmpkit_session_event {
     int error;                      /* RECONNECTING: why the connection failed */
     int delay_ms;                   /* RECONNECTING: how long until the attempt */
     int attempt;                    /* RECONNECTING, RESUMED: 1 for the first attempt */
+    int aligned;                    /* MOVED: 1 when the new place's frames continue the old
+                                     * place's (the same clock, nothing lost or twice): the
+                                     * wire times go on, nothing to rebase or skip */
 } rtmpkit_session_event;
 
 typedef struct rtmpkit_session rtmpkit_session;
@@ -122,23 +127,32 @@ RTMPKIT_API int rtmpkit_session_poll(rtmpkit_session *s);
  * "Make before break": the new connection publishes before the old one is closed, so
  * nothing is lost or sent twice if the caller switches at a keyframe:
  *   rtmpkit_session_move_pending   whether the server asked (checked after each pump);
- *   rtmpkit_session_move_start     at the keyframe: connects to the new URL and publishes
- *                                  there; the session's client (the same pointer) now
- *                                  sends there, the old connection is kept aside;
+ *   rtmpkit_session_move_start     at once: starts connecting to the new URL and
+ *                                  publishing there, in a thread of its own; the caller
+ *                                  goes on sending on the old connection meanwhile;
+ *   rtmpkit_session_move_switch    at each keyframe until it says 0: once the new
+ *                                  connection publishes, the session's client (the same
+ *                                  pointer) sends there and the old connection is kept aside;
  *   (the caller sends metadata, sequence headers and the keyframe on the client)
  *   rtmpkit_session_move_finish    closes the old connection politely. */
 
-/* 1 when the server asked us to move and the new URL is acceptable (one log line says
- * where; a refused one gets one line why, and is forgotten), else 0. */
+/* 1 when the server asked us to move (or a move is under way) and the new URL is
+ * acceptable (one log line says where; a refused one gets one line why, and is
+ * forgotten), else 0. */
 RTMPKIT_API int rtmpkit_session_move_pending(rtmpkit_session *s);
-/* Returns 0 when publishing (or playing) at the new URL, or an error: one log line says
- * why, the request is forgotten and the old connection goes on as before. Blocks for the
- * connect like a reconnect attempt. A new place that refuses to publish the stream as
- * taken (NetStream.Publish.BadName: the same server still has it from us) gets the old
- * connection ended first (break before make); if the new place still refuses, the result
- * is RTMPKIT_ENETWORK: the connection is lost, for rtmpkit_session_lost, whose attempts
- * then go to the new place. */
+/* Starts the new connection in a thread of its own and returns at once (nothing when
+ * started already): 0, or an error (logged, the request forgotten). The thread uses only
+ * its own client and the session's config and log; the session joins it. */
 RTMPKIT_API int rtmpkit_session_move_start(rtmpkit_session *s);
+/* Returns RTMPKIT_EAGAIN while the new connection is still being made (go on with the old
+ * one), 0 when publishing (or playing) at the new URL, or an error: one log line says
+ * why, the request is forgotten and the old connection goes on as before. A new place
+ * that refuses to publish the stream as taken (NetStream.Publish.BadName: the same server
+ * still has it from us) gets the old connection ended first (break before make, which
+ * waits for the new connection); if the new place still refuses, the result is
+ * RTMPKIT_ENETWORK: the connection is lost, for rtmpkit_session_lost, whose attempts then
+ * go to the new place. */
+RTMPKIT_API int rtmpkit_session_move_switch(rtmpkit_session *s);
 /* Closes the connection move_start left (nothing when there is none). */
 RTMPKIT_API void rtmpkit_session_move_finish(rtmpkit_session *s);
 /* Moves made so far. */
