@@ -227,13 +227,17 @@ static void handle_media(struct rk_player *pl, const rtmpkit_event *ev)
 #define PLAY_START_LIVE_OR_RECORDED (-2)   /* live if there is one, else recorded */
 
 /* No media for a while: the publisher is away ("waiting"); headless, it has ended for
- * good. Returns 1 when the reading is over. */
-static int no_media_is_the_end(struct rk_player *pl)
+ * good. That time counts on a connection that is up only: from the newest media or from
+ * connected_ms (the last reconnect), never while reconnecting (a lost connection is a
+ * fault, not the end). Returns 1 when the reading is over. */
+static int no_media_is_the_end(struct rk_player *pl, uint64_t connected_ms)
 {
-    uint64_t last = atomic_load(&pl->last_media_ms);
-    if (last && rtmpkit_monotonic_ms() - last > NO_MEDIA_WAITING_MS)
+    uint64_t now = rtmpkit_monotonic_ms(), last = atomic_load(&pl->last_media_ms);
+    uint64_t since = last > connected_ms ? last : connected_ms;
+    if (last && now - last > NO_MEDIA_WAITING_MS)
         atomic_store(&pl->waiting, 1);
-    if (pl->headless && last && rtmpkit_monotonic_ms() - last > (uint64_t)pl->opts.end_timeout_ms) {
+    if (pl->headless && last && !atomic_load(&pl->reconnecting)
+        && now - since > (uint64_t)pl->opts.end_timeout_ms) {
         rtmpkit_logf(pl->log, RTMPKIT_LOG_INFO, "no media for %.1f s: the stream has ended",
                      pl->opts.end_timeout_ms / 1000.0);
         return 1;
@@ -316,6 +320,7 @@ static int handle_session_event(struct rk_player *pl, const rtmpkit_session_even
 static int read_stream(struct rk_player *pl, rtmpkit_session *session)
 {
     int64_t first_ts = -1;
+    uint64_t connected_ms = 0;   /* the last reconnect or move */
     for (;;) {
         rtmpkit_session_event sev;
         int err;
@@ -323,12 +328,14 @@ static int read_stream(struct rk_player *pl, rtmpkit_session *session)
             return 0;
         err = rtmpkit_session_next_event(session, &sev, READ_WAIT_MS);
         if (err == RTMPKIT_EAGAIN) {
-            if (no_media_is_the_end(pl))
+            if (no_media_is_the_end(pl, connected_ms))
                 return 0;
             continue;
         }
         if (err < 0)
             return err;
+        if (sev.type == RTMPKIT_SESSION_RESUMED || sev.type == RTMPKIT_SESSION_MOVED)
+            connected_ms = rtmpkit_monotonic_ms();
         if (handle_session_event(pl, &sev, &first_ts))
             return 0;
     }
