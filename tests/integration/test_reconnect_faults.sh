@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two rows of the fault matrix (issue 9) that happen on a reconnect, for rtmp-dump (live),
-# rtmp-push and rtmp-play --no-display, against nginx-rtmp through
-# tests/servers/fault_proxy.py, each command alone under a --stats=json it is checked by:
+# rtmp-push (testsrc) and rtmp-play --no-display, against nginx-rtmp through
+# tests/servers/fault_proxy.py, ffmpeg publishing a file in a loop (for dump and play):
 #  1. The host name stops resolving (transient): the command runs in a mount namespace of
 #     its own with a private hosts file over /etc/hosts (unshare -m + mount --bind: root;
 #     CI runs as root, elsewhere this fails, it does not skip) that names
@@ -11,9 +11,9 @@
 #     TLS port with the good certificate, then the proxy's new connections go to a port
 #     with a bad one (`target PORT`) and the connection is reset: one error line naming
 #     the certificate's fault, exit status 15, no attempt after it.
-# Each case checks the content (the recording, or what nginx relayed, or the frames
-# decoded) before and after, and prints a MATRIX line: fault, command, what it said, exit
-# status, frames lost, the outage.
+# Each case checks the content before and after the fault (rtmp-dump's file; what nginx
+# relayed of rtmp-push's stream; the frames rtmp-play decoded, from its --stats=json) and
+# prints a MATRIX line: fault, command, what it said, exit status, frames lost, outage.
 source "$(dirname "$0")/lib.sh"
 it_setup reconnect_faults
 need_servers
