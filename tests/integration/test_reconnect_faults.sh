@@ -95,13 +95,17 @@ gap_facts() {
               printf "%d %d %d %d %d\n", n, gap, lost, before, n - before }'
 }
 
-# content_ok FILE: one FLV cut at a whole tag, monotonic, decoding cleanly; says why not.
+# content_ok FILE [joined]: one FLV cut at a whole tag, monotonic, decoding cleanly; says
+# why not. joined: two publishes joined by rtmp-dump --wait, whose first tags after the
+# join may share the last ones' millisecond, which the null muxer calls non-monotonic
+# (check_monotonic holds the file to non-decreasing timestamps): no decoding error.
 content_ok() {
     local errs
     [ -s "$1" ] || { echo "no $1"; return 1; }
     python3 "$FLVINFO" "$1" | grep -q 'complete=1' || { echo "not whole tags: $(python3 "$FLVINFO" "$1")"; return 1; }
     check_monotonic "$1" 100000 || return 1
     errs=$(decode_errors "$1")
+    [ "${2:-}" = joined ] && errs=$(grep -v 'non monotonically increasing dts to muxer' <<<"$errs")
     [ -z "$errs" ] || { echo "$errs" | head -n3; return 1; }
 }
 
@@ -181,7 +185,7 @@ stop_recorder 2; stop_pid "$PROXY_PID"
 check dns-push-exit-0 test "$rc" = 0
 dns_logged dns-push "$T/dns-push.log"
 check dns-push-totals-say-reconnect grep -q 'sent [0-9.]* s (1 reconnect):' "$T/dns-push.log"
-check dns-push-relayed-content content_ok "$T/dns-push.flv"
+check dns-push-relayed-content content_ok "$T/dns-push.flv" joined
 check dns-push-recorder-saw-the-outage test "$(grep -c 'stream ended' "$T/dns-push.flv.log")" = 2
 sent=$(stat_now "$T/dns-push.log" video_frames)
 n=$(count_packets "$T/dns-push.flv" v)
