@@ -7,8 +7,9 @@
 # go back, clean decoding, and the frames lost measured against the publisher's rate
 # (the outage is kept as a gap in the timestamps, so lost = frames the gap should hold).
 # Each case prints a MATRIX line: fault, command, exit status, frames lost, outage.
-# DNS failure on a reconnect is tested in tests/unit/test_session.c (an in-memory opener
-# returns RTMPKIT_EDNS): a test cannot make a host name stop resolving on this machine.
+# DNS failure on a reconnect, against real servers, is in test_reconnect_faults.sh (the
+# command gets a hosts file of its own, whose name is removed for a while); the policy
+# alone is in tests/unit/test_session.c (an in-memory opener returns RTMPKIT_EDNS).
 source "$(dirname "$0")/lib.sh"
 it_setup faults
 need_servers

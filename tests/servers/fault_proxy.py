@@ -18,9 +18,12 @@ Faults are commands, one line each, sent to the control port on 127.0.0.1 (bash:
                 closed for S seconds (connects get ECONNREFUSED), then listens again.
   stall S       server -> client bytes are held for S seconds, then sent at once.
   heal          ends a black hole and a stall on the open connections.
-Prints "listening" when ready, then one line per event: "connection N", "reset",
-"blackhole", "refusing", "listening again", "stall", "heal", "bytewise on|off", and
-"closed N up=BYTES down=BYTES" when a connection ends. Serves until --timeout or SIGTERM.
+  target PORT   new connections forward to 127.0.0.1:PORT (the open ones stay where they
+                are): a server that changes under the client, for its next reconnect.
+Prints "target PORT" and "listening" when ready, then one line per event: "connection N",
+"reset", "blackhole", "refusing", "listening again", "stall", "heal", "bytewise on|off",
+"target PORT", and "closed N up=BYTES down=BYTES" when a connection ends. Serves until
+--timeout or SIGTERM.
 """
 import argparse
 import signal
@@ -34,6 +37,7 @@ lock = threading.RLock()   # re-entrant: the signal handlers take it on the main
 conns = []                 # the open connections
 bytewise = False
 refuse_until = 0.0
+target_port = 0            # where new connections go
 
 
 def say(*words):
@@ -188,6 +192,12 @@ def refuse(seconds):
     say("refusing")
 
 
+def set_target(port):
+    global target_port
+    target_port = port
+    say("target %d" % port)
+
+
 def command(line):
     words = line.split()
     if not words:
@@ -205,6 +215,8 @@ def command(line):
         set_bytewise(not args or args[0] == "on")
     elif cmd == "refuse":
         refuse(float(args[0]))
+    elif cmd == "target":
+        set_target(int(args[0]))
     else:
         say("unknown command " + cmd)
 
@@ -231,9 +243,9 @@ def control_loop(port):
             command(line)
 
 
-def handle(n, client, target):
+def handle(n, client):
     try:
-        server = socket.create_connection(("127.0.0.1", target), timeout=5)
+        server = socket.create_connection(("127.0.0.1", target_port), timeout=5)
     except OSError:
         rst(client)
         return
@@ -264,6 +276,7 @@ def main():
     ap.add_argument("--bytewise", action="store_true")
     ap.add_argument("--timeout", type=float, default=300)
     a = ap.parse_args()
+    set_target(a.target)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGUSR1, lambda *_: reset())
     signal.signal(signal.SIGUSR2, lambda *_: blackhole())
@@ -291,7 +304,7 @@ def main():
             continue
         connections += 1
         say("connection %d" % connections)
-        handle(connections, c, a.target)
+        handle(connections, c)
     return 0
 
 
