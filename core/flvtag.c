@@ -337,7 +337,7 @@ int rtmpkit_tag_keep_tracks(uint8_t type, const uint8_t *body, size_t len, const
     rtmpkit_tag_track tracks[KEEP_TRACKS_MAX], t;
     rtmpkit_tag_track_iter it = { 0 };
     rtmpkit_tag_header h;
-    size_t total = 0, count = 0;
+    size_t total = 0, matching = 0, count = 0;
 
     if (type != RTMPKIT_FLV_VIDEO && type != RTMPKIT_FLV_AUDIO)
         return 1;
@@ -345,12 +345,17 @@ int rtmpkit_tag_keep_tracks(uint8_t type, const uint8_t *body, size_t len, const
         return 1;
     while (rtmpkit_tag_next_track(&h, &it, &t) > 0) {
         total++;
-        if (kept(t.id, keep, n) && count < KEEP_TRACKS_MAX)
+        if (!kept(t.id, keep, n))
+            continue;
+        matching++;
+        if (count < KEEP_TRACKS_MAX)
             tracks[count++] = t;
     }
-    if (count == total)
+    /* Compared with every matching track, not the capped count: a tag whose tracks are
+     * all kept is kept whole, however many it has. */
+    if (matching == total)
         return 1;
-    if (count == 0)
+    if (matching == 0)
         return 0;
     return rtmpkit_tag_put_tracks(out, &h, tracks, count) < 0 ? out->err : 2;
 }
