@@ -377,3 +377,20 @@ checks_wait() {
     done
     IT_BG_JOBS=()
 }
+
+# fault_proxy LOG TARGET_PORT [ARGS...]: tests/servers/fault_proxy.py on $PROXY_PORT in front
+# of TARGET_PORT, its control port $CTL_PORT (the test file sets both); sets PROXY_PID and
+# PROXY_LOG. It waits for the proxy's "listening" line, not by opening a connection that
+# would be forwarded and counted.
+fault_proxy() {
+    PROXY_LOG=$1
+    local target=$2
+    shift 2
+    run_bg "$PROXY_LOG" python3 "$IT_ROOT/tests/servers/fault_proxy.py" --port "$PROXY_PORT" \
+        --target "$target" --control "$CTL_PORT" "$@"
+    PROXY_PID=$BG_PID
+    wait_for "grep -q '^listening' '$PROXY_LOG'" 10
+}
+
+# proxy_cmd LINE: one command to fault_proxy.py's control port.
+proxy_cmd() { echo "$1" >"/dev/tcp/127.0.0.1/$CTL_PORT"; }

@@ -15,7 +15,6 @@ it_setup faults
 need_servers
 
 DUMP=$BUILD/cli/rtmp-dump
-PROXY=$IT_ROOT/tests/servers/fault_proxy.py
 FLVINFO=$IT_ROOT/tests/integration/flvinfo.py
 FPS=25
 PROXY_PORT=$((NGINX_PORT + 120))   # 19470 with the default ports
@@ -26,14 +25,8 @@ SHORT=$(gen_media faults-short 4 320x240 $FPS) || { fail media "gen_media failed
 # start_proxy TARGET_PORT [ARGS...]: fault_proxy.py on PROXY_PORT, control on CTL_PORT.
 start_proxy() {
     local target=$1; shift
-    run_bg "$T/proxy-$target-$RANDOM.log" python3 "$PROXY" --port $PROXY_PORT --target "$target" \
-        --control $CTL_PORT --timeout 200 "$@"
-    PROXY_PID=$BG_PID
-    wait_for "it_port_open $PROXY_PORT" 10
+    fault_proxy "$T/proxy-$target-$RANDOM.log" "$target" --timeout 200 "$@"
 }
-
-# proxy_cmd LINE: one command to the proxy.
-proxy_cmd() { echo "$1" >"/dev/tcp/127.0.0.1/$CTL_PORT"; }
 
 # recorded_bytes FILE: its size, 0 when absent.
 recorded_bytes() { stat -c %s "$1" 2>/dev/null || echo 0; }

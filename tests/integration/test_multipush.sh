@@ -40,8 +40,6 @@ start_recorder() {
         echo "start_recorder: ffmpeg did not start playing $1: $(tail -n 2 "$log")" >&2
 }
 
-proxy_cmd() { echo "$1" >"/dev/tcp/127.0.0.1/$CTL_PORT"; }
-
 # rel_times FILE v|a: each packet's "dts pts" from the stream's first dts (a recording
 # may start its clock anywhere; the steps between packets must be the source's).
 rel_times() {
@@ -90,10 +88,7 @@ summary_of() { grep -E "^rtmp-push: destination #$2 .*: sent " "$1" | tail -n1; 
 
 # ---- 1. A file to three destinations; the third black-holed, then cut, and back. ----
 n1=$(uniq_name mp-nginx); n2=$(uniq_name mp-nms); n3=$(uniq_name mp-proxied)
-run_bg "$T/proxy.log" python3 "$IT_ROOT/tests/servers/fault_proxy.py" --port "$PROXY_PORT" \
-    --target "$NGINX_PORT" --control "$CTL_PORT" --timeout 120
-PROXY_PID=$BG_PID
-wait_for "grep -q listening '$T/proxy.log'" 10
+fault_proxy "$T/proxy.log" "$NGINX_PORT" --timeout 120
 start_recorder "$NGINX_URL/live/$n1" "$T/rec1.flv"; rec1=$REC_PID
 start_recorder "$NMS_URL/live/$n2" "$T/rec2.flv"; rec2=$REC_PID
 start_recorder "$NGINX_URL/live/$n3" "$T/rec3.flv"; rec3=$REC_PID

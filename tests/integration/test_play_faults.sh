@@ -17,7 +17,6 @@ need_servers
 
 PLAY=$BUILD/cli/rtmp-play
 PUSH=$BUILD/cli/rtmp-push
-PROXY=$IT_ROOT/tests/servers/fault_proxy.py
 FPS=25
 PROXY_PORT=$((NGINX_PORT + 130))   # 19480 with the default ports
 CTL_PORT=$((NGINX_PORT + 131))
@@ -25,13 +24,7 @@ MEDIA=$(gen_media faults 20 320x240 $FPS) || { fail media "gen_media failed"; it
 SHORT=$(gen_media faults-short 4 320x240 $FPS) || { fail media "gen_media failed"; it_finish; exit 1; }
 
 # start_proxy [ARGS...]: fault_proxy.py on PROXY_PORT in front of nginx, control on CTL_PORT.
-start_proxy() {
-    run_bg "$T/proxy-$RANDOM.log" python3 "$PROXY" --port $PROXY_PORT --target "$NGINX_PORT" \
-        --control $CTL_PORT --timeout 120 "$@"
-    PROXY_PID=$BG_PID
-    wait_for "it_port_open $PROXY_PORT" 10
-}
-proxy_cmd() { echo "$1" >"/dev/tcp/127.0.0.1/$CTL_PORT"; }
+start_proxy() { fault_proxy "$T/proxy-$RANDOM.log" "$NGINX_PORT" --timeout 120 "$@"; }
 
 # json_field FILE KEY: the values of KEY in the player's --stats=json lines, one a line.
 json_field() { grep -o "\"$2\":[^,}]*" "$1" | cut -d: -f2- | tr -d '"'; }
@@ -179,7 +172,9 @@ stop_pid "$PROXY_PID"; stop_pid "$PUBLISH_PID"
 # 4. rtmp-push to an nginx of our own (other ports: test_faults.sh's own servers, 100
 #    ports further), killed (SIGKILL, master and worker) and started again a second later:
 #    the push reconnects by itself and ends with status 0; a recording made after the
-#    restart has the stream: frames, timestamps that never go back, clean decoding.
+#    restart has the stream: frames, timestamps that never go back, clean decoding. The
+#    recording is 6 s long: a recorder that joins just after a keyframe gets video only
+#    from the next one (GOP 2 s), audio at once; 3 s of video is what it must still have.
 own=$T/own-servers own_port=$((NGINX_PORT + 1100))   # 20450.. with the default ports
 own_servers() {
     RTMPKIT_NGINX_PORT=$own_port RTMPKIT_NGINX_HTTP_PORT=$((own_port + 10)) RTMPKIT_NMS_PORT=$((own_port + 1)) \
@@ -196,7 +191,7 @@ kill_own_nginx() {
 }
 if own_servers start; then
     name=$(uniq_name pushrestart)
-    run_bg "$T/pushrestart.log" timeout -k 2 60 "$PUSH" -v --duration 12 --size 320x240 --fps $FPS testsrc \
+    run_bg "$T/pushrestart.log" timeout -k 2 60 "$PUSH" -v --duration 14 --size 320x240 --fps $FPS testsrc \
         "rtmp://127.0.0.1:$own_port/live/$name"
     pid=$BG_PID
     sleep 3
@@ -206,7 +201,7 @@ if own_servers start; then
     timeout 10 nginx -e "$own/nginx-error.log" -p "$own" -c "$own/nginx.conf" >>"$T/own-servers.log" 2>&1
     wait_for "grep -q 'publishing again' '$T/pushrestart.log'" 20
     outage=$(awk -v s="$(seconds_since "$t_kill")" 'BEGIN { print int(s * 1000) }')
-    record_ffmpeg "rtmp://127.0.0.1:$own_port/live/$name" "$T/pushrestart.flv" 4
+    record_ffmpeg "rtmp://127.0.0.1:$own_port/live/$name" "$T/pushrestart.flv" 6
     wait_pid "$pid" 40; rc=$?
     check push-restart-exit-status test "$rc" = 0
     check push-restart-reconnect-logged sh -c "grep -q 'reconnecting in' '$T/pushrestart.log' &&

@@ -21,7 +21,6 @@ need_servers
 DUMP=$BUILD/cli/rtmp-dump
 PUSH=$BUILD/cli/rtmp-push
 PLAY=$BUILD/cli/rtmp-play
-PROXY=$IT_ROOT/tests/servers/fault_proxy.py
 FLVINFO=$IT_ROOT/tests/integration/flvinfo.py
 SERVERS_DIR=${IT_SERVERS_DIR:-${RTMPKIT_SERVERS_DIR:-}}
 CA=$SERVERS_DIR/tls/ca.pem
@@ -59,13 +58,7 @@ PUBLISH_MAX=150 publish_ffmpeg --loop "$MEDIA" "$NGINX_URL/live/$LIVE"
 wait_published 10 || { fail publish "ffmpeg did not publish: $(tail -2 "$PUBLISH_LOG")"; it_finish; exit 1; }
 
 # start_proxy LABEL TARGET_PORT: fault_proxy.py on PROXY_PORT (log $T/LABEL-proxy.log).
-start_proxy() {
-    PROXY_LOG=$T/$1-proxy.log
-    run_bg "$PROXY_LOG" python3 "$PROXY" --port $PROXY_PORT --target "$2" --control $CTL_PORT --timeout 100
-    PROXY_PID=$BG_PID
-    wait_for "grep -q '^listening' '$PROXY_LOG'" 10
-}
-proxy_cmd() { echo "$1" >"/dev/tcp/127.0.0.1/$CTL_PORT"; }
+start_proxy() { fault_proxy "$T/$1-proxy.log" "$2" --timeout 100; }
 
 # start_recorder URL OUT: rtmp-dump --wait of what nginx relays, on its own port, started
 # before the publisher (it waits through the publisher's outages). stop_recorder N: once

@@ -34,15 +34,18 @@ if [ ! -s "$SRC" ]; then
 fi
 check source-made test -s "$SRC"
 
-# The source's packets as "kind size md5 dts pts" (ms): v (video 0), v1 (video 1), a;
-# and its extradata md5s as "extra kind md5".
-timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$SRC" -map 0:v:0 -map 0:v:1 -map 0:a -c copy -f framemd5 - 2>/dev/null |
-    awk -F', *' '
-        BEGIN { k[0] = "v"; k[1] = "v1"; k[2] = "a" }
-        /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
-        /^#extradata/ { split($1, a, " "); print "extra", k[a[2]], $3; next }
-        /^#/ { next }
-        NF >= 6 { printf "%s %s %s %d %d\n", k[$1], $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$T/src.frames"
+# source_frames: $SRC's packets into $T/src.frames as "kind size md5 dts pts" (ms): v
+# (video 0), v1 (video 1), a; and its extradata md5s as "extra kind md5".
+source_frames() {
+    timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$SRC" -map 0:v:0 -map 0:v:1 -map 0:a -c copy -f framemd5 - 2>/dev/null |
+        awk -F', *' '
+            BEGIN { k[0] = "v"; k[1] = "v1"; k[2] = "a" }
+            /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
+            /^#extradata/ { split($1, a, " "); print "extra", k[a[2]], $3; next }
+            /^#/ { next }
+            NF >= 6 { printf "%s %s %s %d %d\n", k[$1], $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$T/src.frames"
+}
+source_frames
 check source-two-video-streams test "$(awk '$1 == "v1"' "$T/src.frames" | wc -l)" -gt 0
 
 # same_frames FLV KINDS: the recording's coded frames of each kind (v, v1, a) are the
@@ -123,13 +126,7 @@ if [ ! -s "$SRC" ]; then
     rm -f "$tmp"
 fi
 check hevc-source-made test -s "$SRC"
-timeout 60 ffmpeg -nostdin -hide_banner -v error -i "$SRC" -map 0:v:0 -map 0:v:1 -map 0:a -c copy -f framemd5 - 2>/dev/null |
-    awk -F', *' '
-        BEGIN { k[0] = "v"; k[1] = "v1"; k[2] = "a" }
-        /^#tb / { split($0, a, /[ :\/]+/); tb[a[2]] = a[3] / a[4] }
-        /^#extradata/ { split($1, a, " "); print "extra", k[a[2]], $3; next }
-        /^#/ { next }
-        NF >= 6 { printf "%s %s %s %d %d\n", k[$1], $5, $6, $2 * tb[$1] * 1000, $3 * tb[$1] * 1000 }' >"$T/src.frames"
+source_frames
 check hevc-source-b-frames python3 -c '
 import sys
 v1 = [l.split() for l in open(sys.argv[1]) if l.startswith("v1 ")]
