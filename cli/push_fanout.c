@@ -95,14 +95,15 @@ static void timed_wait(pthread_cond_t *cond, pthread_mutex_t *lock)
 
 void push_check_server_caps(rtmpkit_session *session, rtmpkit_log *log, int checked[2], const rk_tag *tag)
 {
-    const rtmpkit_caps *caps = rtmpkit_client_server_caps(rtmpkit_session_client(session));
     int video = tag->type == RTMPKIT_FLV_VIDEO;
     rtmpkit_tag_header h;
     if ((tag->type != RTMPKIT_FLV_VIDEO && tag->type != RTMPKIT_FLV_AUDIO) || checked[video]
         || rtmpkit_tag_parse(tag->type, tag->data, tag->size, &h) <= 0 || !h.config || !h.track.fourcc)
         return;
     checked[video] = 1;
-    if (rtmpkit_caps_lists(caps, video, h.track.fourcc) == 0)
+    /* The client is looked at for the first sequence headers only, sent before any
+     * reconnect: during one, a thread of the session's may be connecting it. */
+    if (rtmpkit_caps_lists(rtmpkit_client_server_caps(rtmpkit_session_client(session)), video, h.track.fourcc) == 0)
         rtmpkit_logf(log, RTMPKIT_LOG_WARN, "the server does not list %s codec %c%c%c%c among its capabilities",
                      video ? "video" : "audio", (char)(h.track.fourcc >> 24), (char)(h.track.fourcc >> 16),
                      (char)(h.track.fourcc >> 8), (char)h.track.fourcc);

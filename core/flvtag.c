@@ -368,6 +368,20 @@ int rtmpkit_tag_is_config(uint8_t type, const uint8_t *body, size_t len)
     return rtmpkit_tag_parse(type, body, len, &h) > 0 && h.config;
 }
 
+int32_t rtmpkit_tag_shown_after_ms(uint8_t type, const uint8_t *body, size_t len)
+{
+    rtmpkit_tag_header h;
+    rtmpkit_tag_track_iter it = { 0 };
+    rtmpkit_tag_track t;
+    int32_t most = 0;
+    if (type != RTMPKIT_FLV_VIDEO || rtmpkit_tag_parse(type, body, len, &h) <= 0)
+        return 0;
+    while (rtmpkit_tag_next_track(&h, &it, &t) > 0)
+        if (t.cts > most)
+            most = t.cts;
+    return most;
+}
+
 /* ---- writing ---- */
 
 static int fail_usage(rtmpkit_buf *out)

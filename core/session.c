@@ -28,12 +28,15 @@
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
-/* A move's new connection (connect and publish or play at the new place), made in a thread
- * of its own so that the caller goes on meanwhile: a publisher keeps reading its input and
- * sending on the old connection. The thread touches only its client (and reads the
- * session's config and the log); the session joins it before using the client. */
-struct move_job {
-    rtmpkit_client *client;     /* the new connection; the thread's until done */
+/* A connection being made (connect, then publish or play) in a thread of its own, so that
+ * the caller goes on meanwhile: a move's new connection, while a publisher keeps reading
+ * its input and sending on the old one; or a reconnect attempt of rtmpkit_session_poll's,
+ * while a publisher keeps reading its input into the outage's queue. The thread touches
+ * only its client (and reads the session's config and the log); the session joins it
+ * before using the client. */
+struct connect_job {
+    rtmpkit_session *session;
+    rtmpkit_client *client;     /* the connection being made; the thread's until done */
     pthread_t thread;
     int threaded;               /* a thread runs (or ran) it and is not joined yet */
     atomic_int done;            /* the work is over: err says how it went */
@@ -96,10 +99,11 @@ struct rtmpkit_session {
     rtmpkit_url *move_to;       /* a ReconnectRequest's place, not yet moved to (owned) */
     rtmpkit_client *left;       /* during a move: the connection being left */
     rtmpkit_url *left_url;      /* its URL, when owned */
-    struct move_job *job;       /* a move's new connection being made; NULL: none */
+    struct connect_job *job;    /* a move's new connection being made; NULL: none */
+    struct connect_job *attempt_job;   /* poll's reconnect attempt under way; NULL: none */
     struct play_move *play;     /* a player's move: the new place plays, not switched to */
-    int inline_moves;           /* a transport opener (memory, tests) is not thread-safe:
-                                 * a move's connect runs in the caller's thread */
+    int inline_connects;        /* a transport opener (memory, tests) is not thread-safe:
+                                 * connect jobs run in the caller's thread */
     char end_code[64];          /* a failed move's late end of stream: its code */
     int seen_frame[3];          /* a frame handed out on this connection, per track ... */
     uint32_t last_frame[3];     /* ... and its wire time (where a player's move aligns) */
@@ -151,6 +155,7 @@ static void announce_reconnect(rtmpkit_session *s)
 }
 
 static void move_abandon(rtmpkit_session *s);
+static void attempt_abandon(rtmpkit_session *s);
 static void play_move_free(struct play_move *m);
 
 static void free_url(rtmpkit_url *u)
@@ -183,7 +188,7 @@ rtmpkit_session *rk_session_new_with_opener(const rtmpkit_session_config *cfg, c
     s->cfg.client.conn.publisher = cfg->publish;
     announce_reconnect(s);
     s->seed = (unsigned int)rtmpkit_monotonic_ms() ^ (unsigned int)(uintptr_t)s;
-    s->inline_moves = opener != NULL;
+    s->inline_connects = opener != NULL;
     if (!(s->client = rk_client_new_with_opener(&s->cfg.client, opener))) {
         free(s);
         return NULL;
@@ -196,6 +201,7 @@ void rtmpkit_session_free(rtmpkit_session *s)
     if (!s)
         return;
     move_abandon(s);
+    attempt_abandon(s);
     play_move_free(s->play);
     rtmpkit_session_move_finish(s);
     rtmpkit_client_close(s->client);
@@ -307,15 +313,21 @@ static int start_on(rtmpkit_session *s, rtmpkit_client *cl)
     return err;
 }
 
+/* The stream started on the session's client. */
+static void streaming(rtmpkit_session *s)
+{
+    s->started_once = 1;
+    s->state = STATE_ACTIVE;
+    s->last_media_ms = s->probe_at_ms = 0;
+}
+
 /* Connects and starts the stream: one attempt. */
 static int connect_and_start(rtmpkit_session *s)
 {
     int err = start_on(s, s->client);
     if (err < 0)
         return err;
-    s->started_once = 1;
-    s->state = STATE_ACTIVE;
-    s->last_media_ms = s->probe_at_ms = 0;
+    streaming(s);
     return 0;
 }
 
@@ -436,12 +448,37 @@ static int publish_after_leaving(rtmpkit_session *s, rtmpkit_client *moved)
     return err;
 }
 
-static void *move_thread(void *arg)
+static void *connect_thread(void *arg)
 {
-    rtmpkit_session *s = arg;
-    s->job->err = start_on(s, s->job->client);
-    atomic_store(&s->job->done, 1);
+    struct connect_job *job = arg;
+    job->err = start_on(job->session, job->client);
+    atomic_store(&job->done, 1);
     return NULL;
+}
+
+/* A job connecting client, in a thread when one can be had (else done before this
+ * returns: the caller waited for it). NULL when out of memory. */
+static struct connect_job *connect_job_start(rtmpkit_session *s, rtmpkit_client *client)
+{
+    struct connect_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return NULL;
+    job->session = s;
+    job->client = client;
+    if (!s->inline_connects && pthread_create(&job->thread, NULL, connect_thread, job) == 0)
+        job->threaded = 1;
+    else
+        connect_thread(job);
+    return job;
+}
+
+/* Waits for the job's thread (at once when its work is done). Returns how it went. */
+static int connect_job_join(struct connect_job *job)
+{
+    if (job->threaded)
+        pthread_join(job->thread, NULL);
+    job->threaded = 0;
+    return job->err;
 }
 
 /* Forgets the pending move after a failure to start it (logged here). Returns err. */
@@ -459,30 +496,27 @@ static int forget_move(rtmpkit_session *s, const rtmpkit_client *moved, int err)
 
 int rtmpkit_session_move_start(rtmpkit_session *s)
 {
-    struct move_job *job;
+    rtmpkit_client *moved;
     if (s->job)
         return 0;
     if (!s->move_to || s->state != STATE_ACTIVE || s->left)
         return RTMPKIT_EINTERNAL;
-    if (!(job = calloc(1, sizeof *job)) || !(job->client = rk_client_new_moved(s->client, s->move_to))) {
-        free(job);
+    if (!(moved = rk_client_new_moved(s->client, s->move_to)))
+        return forget_move(s, NULL, RTMPKIT_ENOMEM);
+    if (!(s->job = connect_job_start(s, moved))) {
+        rtmpkit_client_free(moved);
         return forget_move(s, NULL, RTMPKIT_ENOMEM);
     }
-    s->job = job;
-    if (!s->inline_moves && pthread_create(&job->thread, NULL, move_thread, s) == 0)
-        job->threaded = 1;
-    else
-        move_thread(s);   /* no thread to be had: the caller waits for the connect */
     return 0;
 }
 
 /* Waits for the move's thread (at once when its work is done). Returns the job, taken
  * from the session (the caller frees it and its client). */
-static struct move_job *move_join(rtmpkit_session *s)
+static struct connect_job *move_join(rtmpkit_session *s)
 {
-    struct move_job *job = s->job;
-    if (job && job->threaded)
-        pthread_join(job->thread, NULL);
+    struct connect_job *job = s->job;
+    if (job)
+        connect_job_join(job);
     s->job = NULL;
     return job;
 }
@@ -490,7 +524,7 @@ static struct move_job *move_join(rtmpkit_session *s)
 /* A move under way is dropped (its new connection closed); the request stays pending. */
 static void move_abandon(rtmpkit_session *s)
 {
-    struct move_job *job = move_join(s);
+    struct connect_job *job = move_join(s);
     if (!job)
         return;
     rtmpkit_client_close(job->client);
@@ -515,7 +549,7 @@ static void moved_to_new_place(rtmpkit_session *s, rtmpkit_client *old, const ch
 int rtmpkit_session_move_switch(rtmpkit_session *s)
 {
     char shown[RTMPKIT_MAX_TC_URL + 64];
-    struct move_job *job;
+    struct connect_job *job;
     rtmpkit_client *moved;
     int err, left_first = 0;
     if (!s->job)
@@ -582,22 +616,67 @@ static void schedule_attempt(rtmpkit_session *s, int err, int *delay_ms)
                  (double)*delay_ms / 1000, s->attempt, of);
 }
 
-/* Closes what is left of the failed connection, then one attempt (at the place a
- * ReconnectRequest named, if one was pending). */
-static int attempt_now(rtmpkit_session *s)
+/* Before an attempt: closes what is left of the failed connection; the attempt goes to
+ * the place a ReconnectRequest named, if one was pending. */
+static void prepare_attempt(rtmpkit_session *s)
 {
-    int err;
     rtmpkit_client_close(s->client);
     s->reconnected = 1;
     memset(s->seen_frame, 0, sizeof s->seen_frame);
     move_abandon(s);   /* a move under way: its attempt goes to the new place instead */
     adopt_move_url(s);
-    if ((err = connect_and_start(s)) < 0)
+}
+
+/* An attempt went as err says: the stream is back when it went well. Returns err. */
+static int attempt_done(rtmpkit_session *s, int err)
+{
+    if (err < 0)
         return err;
+    streaming(s);
     s->reconnects++;
     rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s again after %d attempt%s",
                  s->cfg.publish ? "publishing" : "playing", s->attempt, s->attempt == 1 ? "" : "s");
     return 0;
+}
+
+/* One attempt, waited for. */
+static int attempt_now(rtmpkit_session *s)
+{
+    prepare_attempt(s);
+    return attempt_done(s, start_on(s, s->client));
+}
+
+/* rtmpkit_session_poll's attempt, made in a thread once its time has come so that the
+ * caller goes on meanwhile. Returns 0 while it has not begun or is under way, or 1 when
+ * it is over, *err saying how it went. */
+static int attempt_in_background(rtmpkit_session *s, int *err)
+{
+    struct connect_job *job = s->attempt_job;
+    if (!job) {
+        if (rtmpkit_monotonic_ms() < s->attempt_at_ms)
+            return 0;
+        prepare_attempt(s);
+        if (!(job = s->attempt_job = connect_job_start(s, s->client))) {
+            *err = RTMPKIT_ENOMEM;
+            return 1;
+        }
+    }
+    if (!atomic_load(&job->done))
+        return 0;
+    *err = attempt_done(s, connect_job_join(job));
+    free(job);
+    s->attempt_job = NULL;
+    return 1;
+}
+
+/* An attempt under way is waited for (a cancel ends it at once) and forgotten. */
+static void attempt_abandon(rtmpkit_session *s)
+{
+    if (!s->attempt_job)
+        return;
+    connect_job_join(s->attempt_job);
+    free(s->attempt_job);
+    s->attempt_job = NULL;
 }
 
 int rtmpkit_session_recover(rtmpkit_session *s, int err)
@@ -640,12 +719,13 @@ int rtmpkit_session_poll(rtmpkit_session *s)
     if (s->state != STATE_WAITING)
         return s->last_error < 0 ? s->last_error : RTMPKIT_EINTERNAL;
     if (cancelled(s)) {
+        attempt_abandon(s);
         s->state = STATE_FAILED;
         return s->last_error = RTMPKIT_ECANCELLED;
     }
-    if (rtmpkit_monotonic_ms() < s->attempt_at_ms)
+    if (!attempt_in_background(s, &err))
         return RTMPKIT_EAGAIN;
-    if ((err = attempt_now(s)) >= 0) {
+    if (err >= 0) {
         s->attempt = 0;
         return 0;
     }
@@ -965,7 +1045,7 @@ static int moving_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
         return RTMPKIT_EAGAIN;   /* the caller waits on the new connection as usual */
     }
     if (s->job && atomic_load(&s->job->done)) {
-        struct move_job *job = move_join(s);
+        struct connect_job *job = move_join(s);
         m->next = job->client;
         n = job->err;
         free(job);

@@ -39,15 +39,26 @@ void rtmpkit_timeline_new_segment(rtmpkit_timeline *tl)
         tl->tracks[i].seen = 0;
 }
 
-/* Places a pending segment, now: after the highest output, by the real time since the
- * last tag (the very first segment starts at 0). */
+/* Where the output ends: after the last audio frame and the last picture have lasted as
+ * long as their track's last step (and after the highest output). */
+static int64_t end_of_frames(const rtmpkit_timeline *tl)
+{
+    const rtmpkit_timeline_track *a = &tl->tracks[TRACK_AUDIO], *v = &tl->tracks[TRACK_VIDEO];
+    int64_t end = tl->max_out + 1;
+    end = max64(end, a->last_out + a->last_step);
+    end = max64(end, max64(v->last_out, tl->max_shown) + v->last_step);
+    return end;
+}
+
+/* Places a pending segment, now: after the highest output by the real time since the
+ * last tag, or with gaps closed where the frames end (the very first segment starts at 0). */
 static void place_segment(rtmpkit_timeline *tl, uint64_t now_ms)
 {
-    int64_t gap = 1;
     if (tl->started) {
         if (tl->real_gap || !(tl->flags & (RTMPKIT_TIMELINE_CLOSE_GAPS | RTMPKIT_TIMELINE_SOURCE_CLOCK)))
-            gap = max64(elapsed(tl->last_now_ms, now_ms), 1);
-        tl->offset = tl->max_out + gap;
+            tl->offset = tl->max_out + max64(elapsed(tl->last_now_ms, now_ms), 1);
+        else
+            tl->offset = end_of_frames(tl);
     }
     tl->pending = 0;
     tl->real_gap = 0;
@@ -89,6 +100,8 @@ static int64_t map_frame(rtmpkit_timeline *tl, rtmpkit_timeline_track *t, uint32
         tl->ref_pos = 0;
     }
     pos = position(tl, t, wire_ms);
+    if (t->seen && pos > t->last_pos && pos - t->last_pos <= RTMPKIT_TIMELINE_SLACK_MS)
+        t->last_step = pos - t->last_pos;
     t->seen = 1;
     t->last_wire = wire_ms;
     t->last_pos = pos;
@@ -137,6 +150,11 @@ void rtmpkit_timeline_reconnected(rtmpkit_timeline *tl)
 {
     if (tl->started)
         tl->real_gap = 1;
+}
+
+void rtmpkit_timeline_shown_at(rtmpkit_timeline *tl, int64_t shown_ms)
+{
+    tl->max_shown = max64(tl->max_shown, shown_ms);
 }
 
 int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl)

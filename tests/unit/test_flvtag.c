@@ -845,6 +845,18 @@ static void test_is_config(void)
     CHECK_INT(rtmpkit_tag_is_config(V, (const uint8_t *)"\x90hv", 3), 0);
 }
 
+/* The latest picture of a video tag: its tracks' largest composition time, never negative. */
+static void test_shown_after(void)
+{
+    CHECK_INT(rtmpkit_tag_shown_after_ms(V, (const uint8_t *)"\x17\x01\x00\x00\x21\x65", 6), 33);
+    CHECK_INT(rtmpkit_tag_shown_after_ms(V, (const uint8_t *)"\x27\x01\xff\xff\xd8\xaa", 6), 0);   /* -40 */
+    CHECK_INT(rtmpkit_tag_shown_after_ms(V, many_tracks, sizeof many_tracks), 40);   /* 40, -10, 0 */
+    CHECK_INT(rtmpkit_tag_shown_after_ms(V, (const uint8_t *)"\x91hvc1\x00\x00\x50\x01", 9), 80);
+    CHECK_INT(rtmpkit_tag_shown_after_ms(V, (const uint8_t *)"\x90hv", 3), 0);   /* does not parse */
+    CHECK_INT(rtmpkit_tag_shown_after_ms(A, (const uint8_t *)"\xaf\x01\x21", 3), 0);
+    CHECK_INT(rtmpkit_tag_shown_after_ms(RTMPKIT_FLV_DATA, (const uint8_t *)"\x02\x00", 2), 0);
+}
+
 /* A recorder's --track: tracks not kept are cut out of Multitrack tags, whole tags dropped. */
 static void test_keep_tracks(void)
 {
@@ -898,6 +910,7 @@ int main(void)
     test_write();
     test_write_errors();
     test_is_config();
+    test_shown_after();
     free(held);
     return check_report("flvtag");
 }

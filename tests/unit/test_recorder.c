@@ -326,9 +326,9 @@ static void test_segments(void)
     parse(buf, read_file(path, buf, sizeof buf), &p);
     CHECK_INT(p.count, 5);
     CHECK_INT(p.tags[1].timestamp, 32);                        /* across the wrap */
-    CHECK_INT(p.tags[2].timestamp, 33);
-    CHECK_INT(p.tags[3].timestamp, 33);
-    CHECK_INT(p.tags[4].timestamp, 56);
+    CHECK_INT(p.tags[2].timestamp, 64);                        /* the last frame ends: 32 ms on */
+    CHECK_INT(p.tags[3].timestamp, 64);
+    CHECK_INT(p.tags[4].timestamp, 87);
     unlink(path);
 }
 

@@ -95,6 +95,32 @@ static void test_composition_times(void)
         CHECK_INT(frame(&tl, V, 7000 + pts[i], 33 * i), pts_out[i]);
 }
 
+/* With gaps closed a segment after B-frames starts once their last picture has been shown
+ * for a frame: a keyframe right after the last decode time would be shown before them. */
+static void test_segment_after_pictures_shown(void)
+{
+    rtmpkit_timeline tl;
+    int64_t out;
+    rtmpkit_timeline_init(&tl, RTMPKIT_TIMELINE_CLOSE_GAPS);
+    out = frame(&tl, V, 1000, 0);              /* I, shown 80 ms later */
+    rtmpkit_timeline_shown_at(&tl, out + 80);
+    out = frame(&tl, V, 1040, 40);             /* P, shown 120 ms later */
+    rtmpkit_timeline_shown_at(&tl, out + 120);
+    out = frame(&tl, V, 1080, 80);             /* B, shown at once: not the latest */
+    rtmpkit_timeline_shown_at(&tl, out);
+    CHECK_INT(out, 80);
+    CHECK_INT(rtmpkit_timeline_duration(&tl), 80);
+    rtmpkit_timeline_new_segment(&tl);
+    CHECK_INT(frame(&tl, V, 0, 5000), 200);    /* 40 + 120 shown, for 40 ms; not 80 + 40 */
+    CHECK_INT(frame(&tl, A, 10, 5010), 210);
+    /* Without B-frames (shown when decoded): a frame after the last. */
+    rtmpkit_timeline_init(&tl, RTMPKIT_TIMELINE_CLOSE_GAPS);
+    rtmpkit_timeline_shown_at(&tl, frame(&tl, V, 1000, 0));
+    rtmpkit_timeline_shown_at(&tl, frame(&tl, V, 1040, 40));
+    rtmpkit_timeline_new_segment(&tl);
+    CHECK_INT(frame(&tl, V, 0, 5000), 80);
+}
+
 static void test_publisher_restart(void)
 {
     rtmpkit_timeline tl;
@@ -172,15 +198,15 @@ static void test_reconnect(void)
     CHECK_INT(frame(&tl, V, 71000, now), last + 3000);     /* not the new wire time, not +1 */
     CHECK_INT(frame(&tl, V, 71040, now + 40), last + 3040);
 
-    /* The same with gaps closed: 1 ms after the last output. */
+    /* The same with gaps closed: where the last frame ends (it lasts a step, 40 ms). */
     rtmpkit_timeline_init(&tl, RTMPKIT_TIMELINE_CLOSE_GAPS);
     now = 0;
     last = run_video(&tl, 70000, 25, &now);
     rtmpkit_timeline_new_segment(&tl);
-    CHECK_INT(frame(&tl, V, 0, now + 3000), last + 1);
+    CHECK_INT(frame(&tl, V, 0, now + 3000), last + 40);
     /* An implicit restart too. */
-    CHECK_INT(frame(&tl, V, 40, now + 3040), last + 41);
-    CHECK_INT(frame(&tl, V, 900000, now + 3080), last + 42);
+    CHECK_INT(frame(&tl, V, 40, now + 3040), last + 80);
+    CHECK_INT(frame(&tl, V, 900000, now + 3080), last + 120);
 
     /* The caller's clock standing still or going back: at least 1 ms, never backwards. */
     rtmpkit_timeline_init(&tl, 0);
@@ -227,7 +253,7 @@ static void test_config_and_data(void)
 
 /* A file read faster than real time (rtmp-push's FLV reader): its own clock is trusted,
  * forward steps stay, a step back (the file's timestamps restart) still starts a segment,
- * 1 ms after the last output; now_ms is never looked at. */
+ * where the last frame ends; now_ms is never looked at. */
 static void test_source_clock(void)
 {
     rtmpkit_timeline tl, live;
@@ -238,16 +264,16 @@ static void test_source_clock(void)
     CHECK_INT(frame(&tl, V, 6000, 0), 5000);        /* a 5 s gap in the file is kept */
     CHECK_INT(frame(&live, V, 6000, 0), 1);         /* live, with no time passed: a restart */
     CHECK_INT(frame(&tl, V, 6040, 0), 5040);
-    CHECK_INT(frame(&tl, V, 500, 99999), 5041);     /* back: a new segment, no real-time gap */
-    CHECK_INT(frame(&tl, V, 540, 0), 5081);
+    CHECK_INT(frame(&tl, V, 500, 99999), 5080);     /* back: a new segment, no real-time gap */
+    CHECK_INT(frame(&tl, V, 540, 0), 5120);
     rtmpkit_timeline_new_segment(&tl);              /* the next loop of the file */
-    CHECK_INT(config(&tl, V, 0, 0), 5082);
-    CHECK_INT(frame(&tl, V, 1000, 77777), 5082);
+    CHECK_INT(config(&tl, V, 0, 0), 5160);
+    CHECK_INT(frame(&tl, V, 1000, 77777), 5160);
 }
 
 /* rtmpkit_timeline_reconnected with CLOSE_GAPS: wire times that continue keep their
- * place (the wire's gap); wire times that restart get the real time passed, not 1 ms; a
- * later new segment closes its gap again. */
+ * place (the wire's gap); wire times that restart get the real time passed, not a frame;
+ * a later new segment closes its gap again. */
 static void test_reconnected_keeps_real_gap(void)
 {
     rtmpkit_timeline tl;
@@ -262,7 +288,7 @@ static void test_reconnected_keeps_real_gap(void)
     CHECK_INT(frame(&tl, V, 0, now), 3000 + 3000);
     CHECK_INT(frame(&tl, V, 40, now + 40), 6040);
     rtmpkit_timeline_new_segment(&tl);             /* --wait: the stream ends, comes back */
-    CHECK_INT(frame(&tl, V, 0, now + 9000), 6041);
+    CHECK_INT(frame(&tl, V, 0, now + 9000), 6080);
 }
 
 int main(void)
@@ -271,6 +297,7 @@ int main(void)
     test_wrap();
     test_small_reorderings();
     test_composition_times();
+    test_segment_after_pictures_shown();
     test_publisher_restart();
     test_no_false_restart();
     test_reconnect();

@@ -148,6 +148,11 @@ RTMPKIT_API int rtmpkit_tag_keep_tracks(uint8_t type, const uint8_t *body, size_
  * otherwise, and for a body that does not parse. */
 RTMPKIT_API int rtmpkit_tag_is_config(uint8_t type, const uint8_t *body, size_t len);
 
+/* How long after its timestamp a video tag's latest picture is shown: the largest
+ * composition time of its tracks (B-frames), in ms; 0 for audio, data, negative times and
+ * a body that does not parse. */
+RTMPKIT_API int32_t rtmpkit_tag_shown_after_ms(uint8_t type, const uint8_t *body, size_t len);
+
 
 /* Appends a tag body with the header h describes and one track, h->track (its data is
  * copied as the payload; NULL with len 0 writes the header only). Used fields: type,

@@ -117,10 +117,10 @@ RTMPKIT_API int rtmpkit_session_recover(rtmpkit_session *s, int err);
 RTMPKIT_API int rtmpkit_session_lost(rtmpkit_session *s, int err, const char *why);
 
 /* Makes the scheduled attempt once its time has come. Returns 0 when publishing (again),
- * RTMPKIT_EAGAIN while waiting (its time has not come, or it failed and the next one is
- * scheduled and logged), or a negative error when the policy gives up. It never sleeps;
- * the attempt itself (TCP, TLS, handshake, connect, publish) blocks for at most the
- * client's connect timeout plus its handshake timeout. */
+ * RTMPKIT_EAGAIN while waiting (its time has not come, the attempt is under way, or it
+ * failed and the next one is scheduled and logged), or a negative error when the policy
+ * gives up. It never waits: the attempt (TCP, TLS, handshake, connect, publish) is made in
+ * a thread of its own, and until a call returns 0 the session's client is not to be used. */
 RTMPKIT_API int rtmpkit_session_poll(rtmpkit_session *s);
 
 /* Enhanced RTMP ReconnectRequest, for a publisher (a player's next_event does it all).

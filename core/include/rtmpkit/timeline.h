@@ -12,8 +12,11 @@
  * forward by more than the real time passed plus RTMPKIT_TIMELINE_SLACK_MS (a publisher
  * that restarts at 0 or at another time). A segment's base is its first audio or video
  * frame; it continues after the highest output so far, the gap being the real time from
- * the last frame to the segment's first tag (at least 1 ms; always 1 ms with
- * RTMPKIT_TIMELINE_CLOSE_GAPS).
+ * the last frame to the segment's first tag (at least 1 ms). With
+ * RTMPKIT_TIMELINE_CLOSE_GAPS it starts where the last frames end instead: after the
+ * last audio and video frames have lasted as long as the step between each track's last
+ * two frames, and after the last picture is shown (rtmpkit_timeline_shown_at), so that
+ * neither sound nor pictures of two segments overlap.
  *
  * Sequence headers (is_config) and data tags never set a segment's base nor start one.
  *
@@ -34,7 +37,7 @@
 #define RTMPKIT_TIMELINE_SLACK_MS  1000
 
 /* Flags for rtmpkit_timeline_init. */
-#define RTMPKIT_TIMELINE_CLOSE_GAPS 0x1u   /* a new segment starts 1 ms after the last output,
+#define RTMPKIT_TIMELINE_CLOSE_GAPS 0x1u   /* a new segment starts where the last frames end,
                                             * whatever time passed (a file without dead air) */
 #define RTMPKIT_TIMELINE_SOURCE_CLOCK 0x2u /* the wire times are the source's own clock (a file
                                             * read faster than real time): a step forward is
@@ -48,6 +51,7 @@ typedef struct rtmpkit_timeline_track {
     int64_t last_pos;        /* ... and its time from the segment's base */
     uint64_t last_now_ms;    /* when it came */
     int64_t last_out;        /* the track's highest output */
+    int64_t last_step;       /* wire time between its last two frames: how long one lasts */
 } rtmpkit_timeline_track;
 
 typedef struct rtmpkit_timeline {
@@ -60,6 +64,7 @@ typedef struct rtmpkit_timeline {
     int64_t ref_pos;
     int64_t offset;          /* output time of the segment's base */
     int64_t max_out;         /* highest output so far */
+    int64_t max_shown;       /* latest time a picture is shown (rtmpkit_timeline_shown_at) */
     uint64_t last_now_ms;    /* when the newest frame came */
     int real_gap;            /* reconnected: a segment started before the next frame keeps
                               * the real time passed as its gap, even with CLOSE_GAPS */
@@ -93,6 +98,12 @@ RTMPKIT_API void rtmpkit_timeline_new_segment(rtmpkit_timeline *tl);
  * time that passed, even with RTMPKIT_TIMELINE_CLOSE_GAPS: a recording keeps the outage
  * as the time it lasted. */
 RTMPKIT_API void rtmpkit_timeline_reconnected(rtmpkit_timeline *tl);
+
+/* The video frame just mapped is shown at shown_ms (its output time plus its composition
+ * time: B-frames are shown after they are decoded). With RTMPKIT_TIMELINE_CLOSE_GAPS a new
+ * segment starts after the latest such picture has lasted a frame, so that none of its
+ * pictures is shown before one of the segment before. */
+RTMPKIT_API void rtmpkit_timeline_shown_at(rtmpkit_timeline *tl, int64_t shown_ms);
 
 /* The highest output time so far (the length of a recording), 0 before any tag. */
 RTMPKIT_API int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl);
