@@ -25,6 +25,8 @@
 #define MOVE_HOLD_MAX_BYTES    (16u * 1024 * 1024)
 #define MOVE_ALIGN_MS          5000    /* the old place gets this long to reach the switch */
 #define MOVE_SAME_CLOCK_MS     10000   /* new wire times this near the old: the same clock */
+#define MOVE_MATCH_FRAMES      256     /* the old place's last video frames, to find at the new */
+#define MOVE_MATCH_MS          2000    /* how long one is looked for before the wire times decide */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
 
@@ -48,6 +50,7 @@ struct held_media {
     uint8_t type;               /* 0: the end of the new place's stream (data: its code) */
     uint32_t ts;
     int key, config, frame;
+    uint64_t hash;              /* a video frame's bytes (payload_hash) */
     uint8_t *data;
     size_t len;
 };
@@ -60,17 +63,25 @@ struct held_media {
  * new place sent that one too (a GOP cache: its frames continue ours, so the next one
  * decodes); the old place's tags go on to the caller
  * until its own reach that time, then the caller gets MOVED and the held tags from the
- * switch tag on (audio past the old place's last). New wire times far from the old ones
- * are another clock: the switch is the first keyframe, and the caller's timeline
+ * switch tag on (audio past the old place's last). A server that starts each player's
+ * stream at 0 (nginx-rtmp) puts the new place on another clock: the first video frame
+ * both places sent (the same bytes) gives the offset between the clocks, and the new
+ * place's times are handed out with it added (the caller sees one clock). Without such
+ * a frame, wire times near the old ones are taken for the same clock; far from them, for
+ * another one: the switch is the first keyframe, and the caller's timeline
  * (rtmpkit_timeline_reconnected) keeps the real time between. */
 struct play_move {
     rtmpkit_client *next;       /* playing at the new place (owned until the switch) */
     struct held_media *q;
     size_t n, bytes, out;       /* held; after the switch, the next to hand out */
     long at;                    /* the switch tag's index; -1: not found yet */
-    int same_clock;             /* 1 same, 0 another, -1 not known yet */
+    int same_clock;             /* 1 same (with offset), 0 another, -1 not known yet */
+    int32_t offset;             /* a new place's wire time + offset: the old place's */
     int seen_old[3];            /* a frame taken from the old place, per track ... */
     uint32_t last_old[3];       /* ... and its wire time */
+    uint64_t old_hash[MOVE_MATCH_FRAMES];   /* the old place's last video frames (a ring) */
+    uint32_t old_ts[MOVE_MATCH_FRAMES];
+    size_t old_count;
     uint64_t since_ms;          /* when the new place began to play */
     int old_over;               /* the old place ended or failed: switch when the new can */
     int old_err;                /* how it failed (0: its stream ended, old_end holds how) */
@@ -105,6 +116,8 @@ struct rtmpkit_session {
     int inline_connects;        /* a transport opener (memory, tests) is not thread-safe:
                                  * connect jobs run in the caller's thread */
     char end_code[64];          /* a failed move's late end of stream: its code */
+    int32_t wire_offset;        /* added to this connection's wire times (a move to another
+                                 * clock, aligned on a frame) */
     int seen_frame[3];          /* a frame handed out on this connection, per track ... */
     uint32_t last_frame[3];     /* ... and its wire time (where a player's move aligns) */
     int moves;
@@ -622,6 +635,7 @@ static void prepare_attempt(rtmpkit_session *s)
 {
     rtmpkit_client_close(s->client);
     s->reconnected = 1;
+    s->wire_offset = 0;
     memset(s->seen_frame, 0, sizeof s->seen_frame);
     move_abandon(s);   /* a move under way: its attempt goes to the new place instead */
     adopt_move_url(s);
@@ -815,6 +829,16 @@ static int media_stopped(rtmpkit_session *s, rtmpkit_session_event *ev)
     return after_failure(s, ev, err);
 }
 
+/* The next event of the session's client, its media times on the clock handed out
+ * (wire_offset). As rtmpkit_client_next_event_timeout. */
+static int client_event(rtmpkit_session *s, rtmpkit_event *e, int timeout_ms)
+{
+    int n = rtmpkit_client_next_event_timeout(s->client, e, timeout_ms);
+    if (n == 1 && e->type == RTMPKIT_EVENT_MEDIA)
+        e->timestamp += (uint32_t)s->wire_offset;
+    return n;
+}
+
 /* ---- a player's move, make before break (struct play_move) ---- */
 
 static int track_of(uint8_t type)
@@ -882,6 +906,15 @@ static int play_move_fail(rtmpkit_session *s, rtmpkit_session_event *ev, const c
     return over ? 1 : 0;
 }
 
+/* FNV-1a over a tag body: the same frame at two places. */
+static uint64_t payload_hash(const uint8_t *p, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 /* Holds a media tag of the new place (a copy). Returns 0, or -1 when the hold is full. */
 static int hold_new(struct play_move *m, const rtmpkit_event *e)
 {
@@ -903,27 +936,76 @@ static int hold_new(struct play_move *m, const rtmpkit_event *e)
         h->config = th.config;
         h->frame = th.frame;
         h->key = th.frame && th.keyframe;
+        if (h->frame && h->type == RTMPKIT_FLV_VIDEO)
+            h->hash = payload_hash(e->data, e->length);
     }
     m->n++;
     m->bytes += e->length;
     return 0;
 }
 
+/* A held tag's wire time on the old place's clock. */
+static uint32_t old_clock(const struct play_move *m, const struct held_media *h)
+{
+    return h->ts + (uint32_t)m->offset;
+}
+
+/* Where the old place sent a video frame with these bytes: its wire time, or -1 when it
+ * sent none, or more than one (a still picture: no telling which). */
+static int64_t old_time_of(const struct play_move *m, uint64_t hash)
+{
+    size_t n = m->old_count < MOVE_MATCH_FRAMES ? m->old_count : MOVE_MATCH_FRAMES;
+    int64_t at = -1;
+    for (size_t k = 0; k < n; k++) {
+        if (m->old_hash[k] != hash)
+            continue;
+        if (at >= 0)
+            return -1;
+        at = m->old_ts[k];
+    }
+    return at;
+}
+
+/* Decides the new place's clock (see struct play_move): a video frame both places sent
+ * gives the offset; without one (audio only, the old place over, or none within
+ * MOVE_MATCH_MS of the new place's start) its first frame's distance from the old place's
+ * last on the track t. */
+static void find_clock(struct play_move *m, int t, uint64_t now)
+{
+    const struct held_media *first = NULL;
+    for (size_t i = 0; i < m->n && m->same_clock < 0; i++) {
+        const struct held_media *h = &m->q[i];
+        int64_t old_ts;
+        if (track_of(h->type) != t || !h->frame)
+            continue;
+        if (!first)
+            first = h;
+        if (t == 1 && (old_ts = old_time_of(m, h->hash)) >= 0) {
+            m->offset = wire_diff((uint32_t)old_ts, h->ts);
+            m->same_clock = 1;
+        }
+    }
+    if (m->same_clock >= 0 || !first
+        || (t == 1 && m->seen_old[1] && !m->old_over && now - m->since_ms < MOVE_MATCH_MS))
+        return;   /* the old place may yet send a frame the new one has */
+    m->same_clock = m->seen_old[t] && abs(wire_diff(first->ts, m->last_old[t])) <= MOVE_SAME_CLOCK_MS;
+}
+
 /* Looks for the switch tag among the held ones (see struct play_move). */
-static void find_switch(struct play_move *m)
+static void find_switch(struct play_move *m, uint64_t now)
 {
     int t = m->seen_old[1], overlap = 0;
     for (size_t i = 0; i < m->n; i++)
         t |= m->q[i].type == RTMPKIT_FLV_VIDEO && m->q[i].frame;
-    for (size_t i = 0; i < m->n && m->at < 0; i++) {
+    find_clock(m, t, now);
+    for (size_t i = 0; i < m->n && m->at < 0 && m->same_clock >= 0; i++) {
         const struct held_media *h = &m->q[i];
+        int32_t past_old = wire_diff(old_clock(m, h), m->last_old[t]);
         if (track_of(h->type) != t || !h->frame)
             continue;
-        if (m->same_clock < 0)
-            m->same_clock = m->seen_old[t] && abs(wire_diff(h->ts, m->last_old[t])) <= MOVE_SAME_CLOCK_MS;
-        if (m->same_clock && wire_diff(h->ts, m->last_old[t]) == 0)
+        if (m->same_clock && past_old == 0)
             overlap = 1;   /* the old place's last frame, sent again */
-        if ((t == 1 && !h->key && !overlap) || (m->same_clock && wire_diff(h->ts, m->last_old[t]) <= 0))
+        if ((t == 1 && !h->key && !overlap) || (m->same_clock && past_old <= 0))
             continue;
         m->at = (long)i;
     }
@@ -955,6 +1037,9 @@ static int play_switch(rtmpkit_session *s, rtmpkit_session_event *ev)
     struct play_move *m = s->play;
     rtmpkit_url_format_redacted(s->move_to, 0, shown, sizeof shown);
     ev->aligned = m->at >= 0 && m->same_clock == 1;
+    if (!ev->aligned)
+        m->offset = 0;   /* not aligned: the new place's times as they come */
+    s->wire_offset = m->offset;
     if (m->at < 0)
         m->at = (long)m->n;   /* nothing to align with: the new place's stream as it comes */
     if (rk_client_swap(s->client, m->next) < 0)
@@ -978,7 +1063,7 @@ static int next_held(rtmpkit_session *s, rtmpkit_session_event *ev)
         const struct held_media *h = &m->q[m->out++];
         int after = (long)(m->out - 1) >= m->at;
         if (!h->config && h->type == RTMPKIT_FLV_AUDIO && m->same_clock == 1 && (m->seen_old[0] || m->seen_old[1]))
-            after = wire_diff(h->ts, m->last_old[m->seen_old[0] ? 0 : 1]) > 0;
+            after = wire_diff(old_clock(m, h), m->last_old[m->seen_old[0] ? 0 : 1]) > 0;
         if (!h->config && h->type != RTMPKIT_FLV_DATA && h->type != 0 && !after)
             continue;
         memset(&ev->event, 0, sizeof ev->event);
@@ -986,7 +1071,7 @@ static int next_held(rtmpkit_session *s, rtmpkit_session_event *ev)
         ev->event.type = h->type ? RTMPKIT_EVENT_MEDIA : RTMPKIT_EVENT_STREAM_END;
         ev->event.stream = -1;
         ev->event.media_type = h->type;
-        ev->event.timestamp = h->ts;
+        ev->event.timestamp = old_clock(m, h);
         ev->event.data = h->data;
         ev->event.length = h->len;
         ev->event.code = ev->event.description = ev->event.tc_url = "";
@@ -1018,12 +1103,17 @@ static int old_place_event(struct play_move *m, const rtmpkit_event *e, int *swi
         || !th.frame)
         return 1;
     if (m->at >= 0 && m->same_clock == 1 && t == track_of(m->q[m->at].type)
-        && wire_diff(e->timestamp, m->q[m->at].ts) >= 0) {
+        && wire_diff(e->timestamp, old_clock(m, &m->q[m->at])) >= 0) {
         *switch_now = 1;   /* the old place has reached the switch: this tag comes from the new */
         return 0;
     }
     m->seen_old[t] = 1;
     m->last_old[t] = e->timestamp;
+    if (t == 1) {
+        m->old_hash[m->old_count % MOVE_MATCH_FRAMES] = payload_hash(e->data, e->length);
+        m->old_ts[m->old_count % MOVE_MATCH_FRAMES] = e->timestamp;
+        m->old_count++;
+    }
     return 1;
 }
 
@@ -1059,7 +1149,7 @@ static int moving_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
     if (m->next) {
         if ((n = read_new_place(m)) < 0)
             return play_move_fail(s, ev, rtmpkit_client_error_message(m->next));
-        find_switch(m);
+        find_switch(m, now);
         if ((m->at >= 0 && (m->same_clock != 1 || m->old_over)) || now - m->since_ms > MOVE_ALIGN_MS)
             return play_switch(s, ev);
     }
@@ -1069,7 +1159,7 @@ static int moving_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
         return RTMPKIT_EAGAIN;
     }
     wait_ms = give_up > now && give_up - now < MOVE_STEP_MS ? (int)(give_up - now) : MOVE_STEP_MS;
-    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, wait_ms > 0 ? wait_ms : 1);
+    n = client_event(s, &ev->event, wait_ms > 0 ? wait_ms : 1);
     if (n == RTMPKIT_EAGAIN)
         return n;
     if (n < 0) {   /* the old place is gone: the new one takes over as soon as it can */
@@ -1123,8 +1213,7 @@ static int active_event(rtmpkit_session *s, rtmpkit_session_event *ev, uint64_t 
         if (s->probe_at_ms && now + PROBE_STEP_MS < until)
             until = now + PROBE_STEP_MS;
     }
-    n = rtmpkit_client_next_event_timeout(s->client, &ev->event, until == UINT64_MAX ? 0
-                                          : until > now ? (int)(until - now) : 1);
+    n = client_event(s, &ev->event, until == UINT64_MAX ? 0 : until > now ? (int)(until - now) : 1);
     if (n == 1 && ev->event.type == RTMPKIT_EVENT_RECONNECT_REQUEST && rtmpkit_session_move_pending(s))
         begin_play_move(s);   /* the request is handed out as an event too */
     if (n == 1) {

@@ -23,6 +23,10 @@
 #    it). rtmp-dump's file holds every frame of the source once, its timestamps step like
 #    the source's (the switch aligned on the wire times); rtmp-play decodes every video
 #    and audio frame of the source.
+# 3c. the same when the new place starts each player at 0 (play-flv --rebase, as
+#    nginx-rtmp does): another clock, a few seconds from the old one. The switch is
+#    aligned on the first frame both places sent (the same bytes), whose times give the
+#    offset between the clocks: every frame once, timestamps stepping like the source's.
 # 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
 #    followed: the recording holds the scripted server's whole stream.
 # 5. Hostile tcUrls (another scheme, 2000 bytes, control bytes): one warning line, no
@@ -185,47 +189,55 @@ fi
 stop_pid "$LIVE" >/dev/null
 
 # 3b. dump and play, make before break on one clock --------------------------------
-# start_flv TAG [ARGS...]: a play-flv server of the source; sets FPORT.
+# start_flv TAG [ARGS...]: a play-flv server of $src; sets FPORT.
 start_flv() {
     local tag=$1; shift
-    run_bg "$T/flv-$tag.log" python3 "$SCRIPTED" --port 0 --mode play-flv --flv "$SRC" --timeout 60 "$@"
+    run_bg "$T/flv-$tag.log" python3 "$SCRIPTED" --port 0 --mode play-flv --flv "$src" --timeout 60 "$@"
     FPORT=""
     wait_for "grep -q '^listening' '$T/flv-$tag.log'" 10 &&
         FPORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$T/flv-$tag.log" | head -n1)
     [ -n "$FPORT" ] || fail "flv-$tag" "the scripted server did not start: $(head -c 300 "$T/flv-$tag.log")"
 }
-SRC_VIDEO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "v" && $4 == "frame"' | wc -l)
-SRC_AUDIO=$(python3 "$FLVINFO" --frames "$SRC" | awk '$1 == "a" && $4 == "frame"' | wc -l)
-for who in dump play; do
+# frames_of FILE v|a: the coded frames of a track.
+frames_of() { python3 "$FLVINFO" --frames "$1" | awk -v t="$2" '$1 == t && $4 == "frame"' | wc -l; }
+# 3c's source is 8 s: a switch misaligned by the new place's offset (2 s) would lose frames
+# before the old place's end.
+SRC8=$(gen_media move 8)
+for run in dump play dump-rebased play-rebased; do
+    who=${run%-rebased} rebase=() suffix= src=$SRC
+    [ "$run" != "$who" ] && rebase=(--rebase) suffix=-rebased src=$SRC8
+    SRC_VIDEO=$(frames_of "$src" v) SRC_AUDIO=$(frames_of "$src" a)
     EPOCH=$(python3 -c 'import time; print(time.time() + 1)')   # begins about when we play (from 0 s)
-    start_flv "$who-new" --epoch "$EPOCH" --no-gop-cache   # from its next keyframe, as nginx
+    start_flv "$run-new" --epoch "$EPOCH" --no-gop-cache "${rebase[@]}"   # from its next keyframe, as nginx
     NEWP=$FPORT
-    start_flv "$who-old" --epoch "$EPOCH" --reconnect-url "rtmp://127.0.0.1:$NEWP/live" --request-after "$AFTER"
+    start_flv "$run-old" --epoch "$EPOCH" --reconnect-url "rtmp://127.0.0.1:$NEWP/live" --request-after "$AFTER"
     OLDP=$FPORT
     [ -n "$NEWP" ] && [ -n "$OLDP" ] || continue
     if [ $who = dump ]; then
-        timeout 30 "$DUMP" -v "rtmp://127.0.0.1:$OLDP/live/one" -o "$T/aligned.flv" >"$T/aligned.out" 2>"$T/aligned.log"
+        rec=$T/aligned$suffix.flv log=$T/aligned$suffix.log
+        timeout 30 "$DUMP" -v "rtmp://127.0.0.1:$OLDP/live/one" -o "$rec" >"$T/aligned$suffix.out" 2>"$log"
         rc=$?
-        out=$(python3 "$IT_LIB_DIR/move_check.py" --recording "$T/aligned.flv" "$SRC")
-        if [ $rc != 0 ] || ! grep -q "reconnected where the server asked.*aligned" "$T/aligned.log"; then
-            fail dump-aligned "exit $rc, no aligned move: $(tail -3 "$T/aligned.log")"
+        out=$(python3 "$IT_LIB_DIR/move_check.py" --recording "$rec" "$src")
+        if [ $rc != 0 ] || ! grep -q "reconnected where the server asked.*aligned" "$log"; then
+            fail "dump-aligned$suffix" "exit $rc, no aligned move: $(tail -3 "$log")"
         elif ! grep -q "^recorded" <<<"$out" || [ "$(wc -l <<<"$out")" != 1 ]; then
-            fail dump-aligned "$out"
+            fail "dump-aligned$suffix" "$out"
         else
-            pass dump-aligned
+            pass "dump-aligned$suffix"
         fi
-        echo "FIGURE dump-aligned: $out"
+        echo "FIGURE dump-aligned$suffix: $out"
     else
-        timeout 30 "$PLAY" -v --no-display "rtmp://127.0.0.1:$OLDP/live/one" >"$T/aligned-play.out" 2>"$T/aligned-play.log"
+        log=$T/aligned-play$suffix.log
+        timeout 30 "$PLAY" -v --no-display "rtmp://127.0.0.1:$OLDP/live/one" >"$T/aligned-play$suffix.out" 2>"$log"
         rc=$?
-        frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$T/aligned-play.log" | tail -n1)
-        audio=$(sed -n 's/.*decoded [0-9]* video frames.*, \([0-9]*\) audio frames.*/\1/p' "$T/aligned-play.log" | tail -n1)
-        if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NEWP/live/one" "$T/aligned-play.log"; then
-            fail play-aligned "exit $rc, no move: $(tail -3 "$T/aligned-play.log")"
+        frames=$(sed -n 's/.*decoded \([0-9]*\) video frames.*/\1/p' "$log" | tail -n1)
+        audio=$(sed -n 's/.*decoded [0-9]* video frames.*, \([0-9]*\) audio frames.*/\1/p' "$log" | tail -n1)
+        if [ $rc != 0 ] || ! grep -q "playing at rtmp://127.0.0.1:$NEWP/live/one" "$log"; then
+            fail "play-aligned$suffix" "exit $rc, no move: $(tail -3 "$log")"
         elif [ "${frames:-0}" != "$SRC_VIDEO" ] || [ "${audio:-0}" != "$SRC_AUDIO" ]; then
-            fail play-aligned "decoded ${frames:-0} video and ${audio:-0} audio frames, the source has $SRC_VIDEO and $SRC_AUDIO"
+            fail "play-aligned$suffix" "decoded ${frames:-0} video and ${audio:-0} audio frames, the source has $SRC_VIDEO and $SRC_AUDIO"
         else
-            pass play-aligned
+            pass "play-aligned$suffix"
         fi
     fi
 done

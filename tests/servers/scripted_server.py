@@ -67,7 +67,9 @@ client's error comes from what it parsed, not from an EOF):
                          next keyframe, as nginx-rtmp); --reconnect-url URL: a
                          ReconnectRequest to URL after --request-after video frames, and
                          the stream goes on to its end (two such servers with one epoch:
-                         one stream at two places, on one clock)
+                         one stream at two places, on one clock); --rebase: each player's
+                         stream starts at timestamp 0 (its first tag), as nginx-rtmp
+                         sends it (two such places: one stream, two clocks)
   reconnect-request      Enhanced RTMP ReconnectRequest (its connect _result echoes
                          capsEx 1): publish gets Publish.Start, and once --request-after
                          video messages came, an onStatus NetConnection.Connect.
@@ -489,7 +491,8 @@ def serve_stream(sock, reader, start=0, frames=10):
                 log("sent the stream")
 
 
-FLV = {"path": None, "epoch": None, "request": False, "no_gop": False}   # play-flv: --flv, --epoch, --reconnect-url
+FLV = {"path": None, "epoch": None, "request": False, "no_gop": False,   # play-flv: --flv, --epoch,
+       "rebase": False}                                                   # --reconnect-url, --rebase
 TAG_CSID = {8: 4, 9: 6, 18: 5}
 
 
@@ -548,12 +551,13 @@ def serve_flv(sock, reader):
                 if FLV["epoch"] is not None:
                     tags = live_start(tags)
                     log("live from %d ms" % next((ts for t, ts, b in tags if t == 9 and b[1:2] == b"\x01"), -1))
+                base = next((ts for t, ts, b in tags if t != 18 and len(b) > 1 and b[1] != 0), 0) if FLV["rebase"] else 0
                 for ttype, ts, body in tags:
                     wait = (FLV["epoch"] + ts / 1000.0 - time.time() if FLV["epoch"] is not None
                             else start + ts / 1000.0 - time.monotonic() if paced else 0)
                     if wait > 0:
                         time.sleep(wait)
-                    sock.sendall(message_chunks(TAG_CSID.get(ttype, 5), ttype, sid, body, timestamp=ts))
+                    sock.sendall(message_chunks(TAG_CSID.get(ttype, 5), ttype, sid, body, timestamp=max(ts - base, 0)))
                     count += 1
                     if ttype == 9 and len(body) > 1 and body[1] == 1:
                         video += 1
@@ -827,6 +831,7 @@ def main():
     ap.add_argument("--flv", help="play-flv: the FLV file whose tags play sends")
     ap.add_argument("--epoch", type=float, help="play-flv: the file is a live stream begun at this time.time()")
     ap.add_argument("--no-gop-cache", action="store_true", help="play-flv --epoch: start at the next keyframe")
+    ap.add_argument("--rebase", action="store_true", help="play-flv: each player's stream starts at 0")
     ap.add_argument("--reconnect-url", default="@none",
                     help="reconnect-request: the tcUrl to send; play-flv: send a request with it")
     ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
@@ -836,6 +841,7 @@ def main():
     FLV["path"] = args.flv
     FLV["epoch"] = args.epoch
     FLV["no_gop"] = args.no_gop_cache
+    FLV["rebase"] = args.rebase
     FLV["request"] = args.mode == "play-flv" and args.reconnect_url != "@none"
     if args.mode == "play-flv" and not args.flv:
         ap.error("play-flv needs --flv FILE")
