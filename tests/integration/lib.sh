@@ -246,6 +246,18 @@ between() {
 }
 
 # seconds_since T0: wall seconds since T0 (a `date +%s.%N` reading), with a fraction.
+# servers_at PORT DIR start|stop: scripts/servers.sh's servers of a test's own (a server
+# to kill and restart), nginx on PORT and the others on the ports after it (HTTP at
+# PORT+10, no node-media-server HTTP); the output goes to $T/own-servers.log.
+servers_at() {
+    local port=$1
+    RTMPKIT_NGINX_PORT=$port RTMPKIT_NGINX_HTTP_PORT=$((port + 10)) RTMPKIT_NMS_PORT=$((port + 1)) \
+    RTMPKIT_NMS_HTTP_PORT=0 RTMPKIT_NMS_AUTH_PORT=$((port + 2)) RTMPKIT_NGINX_TLS_PORT=$((port + 3)) \
+    RTMPKIT_NMS_TLS_PORT=$((port + 4)) RTMPKIT_NGINX_TLS_EXPIRED_PORT=$((port + 5)) \
+    RTMPKIT_NGINX_TLS_WRONG_PORT=$((port + 6)) RTMPKIT_NGINX_TLS_SELF_PORT=$((port + 7)) \
+        "$IT_ROOT/scripts/servers.sh" "$3" "$2" >>"$T/own-servers.log" 2>&1
+}
+
 seconds_since() {
     awk -v t0="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", now - t0 }'
 }

@@ -202,13 +202,7 @@ dump_faults() {
     # The server killed and restarted: an nginx of our own (other ports), a publisher
     # that starts again when it can.
     local own=$T/own-servers own_port=$((NGINX_PORT + 1000))   # 20350.. with the default ports
-    own_servers() {
-        RTMPKIT_NGINX_PORT=$own_port RTMPKIT_NGINX_HTTP_PORT=$((own_port + 10)) RTMPKIT_NMS_PORT=$((own_port + 1)) \
-        RTMPKIT_NMS_HTTP_PORT=0 RTMPKIT_NMS_AUTH_PORT=$((own_port + 2)) RTMPKIT_NGINX_TLS_PORT=$((own_port + 3)) \
-        RTMPKIT_NMS_TLS_PORT=$((own_port + 4)) RTMPKIT_NGINX_TLS_EXPIRED_PORT=$((own_port + 5)) \
-        RTMPKIT_NGINX_TLS_WRONG_PORT=$((own_port + 6)) RTMPKIT_NGINX_TLS_SELF_PORT=$((own_port + 7)) \
-            "$IT_ROOT/scripts/servers.sh" "$1" "$own" >>"$T/own-servers.log" 2>&1
-    }
+    own_servers() { servers_at "$own_port" "$own" "$1"; }
     if own_servers start; then
         name=$(uniq_name restart)
         run_bg "$T/restart-publisher.log" timeout 120 bash -c "while :; do ffmpeg -nostdin -hide_banner \

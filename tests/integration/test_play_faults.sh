@@ -176,13 +176,7 @@ stop_pid "$PROXY_PID"; stop_pid "$PUBLISH_PID"
 #    recording is 6 s long: a recorder that joins just after a keyframe gets video only
 #    from the next one (GOP 2 s), audio at once; 3 s of video is what it must still have.
 own=$T/own-servers own_port=$((NGINX_PORT + 1100))   # 20450.. with the default ports
-own_servers() {
-    RTMPKIT_NGINX_PORT=$own_port RTMPKIT_NGINX_HTTP_PORT=$((own_port + 10)) RTMPKIT_NMS_PORT=$((own_port + 1)) \
-    RTMPKIT_NMS_HTTP_PORT=0 RTMPKIT_NMS_AUTH_PORT=$((own_port + 2)) RTMPKIT_NGINX_TLS_PORT=$((own_port + 3)) \
-    RTMPKIT_NMS_TLS_PORT=$((own_port + 4)) RTMPKIT_NGINX_TLS_EXPIRED_PORT=$((own_port + 5)) \
-    RTMPKIT_NGINX_TLS_WRONG_PORT=$((own_port + 6)) RTMPKIT_NGINX_TLS_SELF_PORT=$((own_port + 7)) \
-        "$IT_ROOT/scripts/servers.sh" "$1" "$own" >>"$T/own-servers.log" 2>&1
-}
+own_servers() { servers_at "$own_port" "$own" "$1"; }
 # kill_own_nginx: SIGKILL to our nginx's master and its workers; until its port is closed.
 kill_own_nginx() {
     local master; master=$(cat "$own/nginx.pid")
