@@ -121,6 +121,8 @@ struct rtmpkit_session {
     int seen_frame[3];          /* a frame handed out on this connection, per track ... */
     uint32_t last_frame[3];     /* ... and its wire time (where a player's move aligns) */
     int moves;
+    int taken_tries;            /* a move's break before make: attempts left before the
+                                 * policy's (0: none under way) */
 };
 
 int rtmpkit_error_is_transient(int err)
@@ -445,20 +447,18 @@ static int refused_as_taken(const rtmpkit_session *s, const rtmpkit_client *move
 }
 
 /* Break before make, when make before break is refused as above: the old connection
- * ends first (what it has queued goes), then the new one publishes, a few tries apart
- * while the server lets go of the old stream. Returns 0 or an error. */
-static int publish_after_leaving(rtmpkit_session *s, rtmpkit_client *moved)
+ * ends (what it has queued goes) and the session waits as after a lost connection, its
+ * attempts going to the new place: a few soon, while the server lets go of the old
+ * stream (MOVE_TAKEN_TRIES, whatever the policy), then the policy's. They are made by
+ * rtmpkit_session_poll, so the caller goes on reading its input meanwhile. */
+static void leave_for_taken_place(rtmpkit_session *s)
 {
-    int err = RTMPKIT_EPUBLISH_REFUSED;
     rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "the new place refuses a second publisher of the stream: "
                  "ending this connection first");
     rtmpkit_client_close(s->client);
-    for (int i = 0; i < MOVE_TAKEN_TRIES && refused_as_taken(s, moved, err); i++) {
-        if ((err = sleep_until(s, rtmpkit_monotonic_ms() + MOVE_TAKEN_WAIT_MS, 0)) < 0)
-            break;
-        err = start_on(s, moved);
-    }
-    return err;
+    s->taken_tries = MOVE_TAKEN_TRIES;
+    s->attempt_at_ms = rtmpkit_monotonic_ms() + MOVE_TAKEN_WAIT_MS;
+    s->state = STATE_WAITING;
 }
 
 static void *connect_thread(void *arg)
@@ -564,7 +564,7 @@ int rtmpkit_session_move_switch(rtmpkit_session *s)
     char shown[RTMPKIT_MAX_TC_URL + 64];
     struct connect_job *job;
     rtmpkit_client *moved;
-    int err, left_first = 0;
+    int err;
     if (!s->job)
         return RTMPKIT_EINTERNAL;
     if (!atomic_load(&s->job->done))
@@ -573,25 +573,19 @@ int rtmpkit_session_move_switch(rtmpkit_session *s)
     moved = job->client;
     err = job->err;
     free(job);
-    rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
     if (err < 0 && refused_as_taken(s, moved, err)) {
-        left_first = 1;
-        err = publish_after_leaving(s, moved);
+        rtmpkit_client_free(moved);
+        leave_for_taken_place(s);
+        return RTMPKIT_ENETWORK;
     }
     if (err >= 0)
         err = rk_client_swap(s->client, moved);
-    if (err < 0 && left_first) {
-        /* The old connection is gone: a lost connection, whose attempts go to the new place. */
-        rk_client_fail(s->client, RTMPKIT_ENETWORK, "cannot publish at %s as the server asked (%s)", shown,
-                       rtmpkit_client_error_message(moved));
-        rtmpkit_client_free(moved);
-        return RTMPKIT_ENETWORK;
-    }
     if (err < 0) {
         forget_move(s, moved, err);
         rtmpkit_client_free(moved);
         return err;
     }
+    rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
     moved_to_new_place(s, moved, shown);
     return 0;
 }
@@ -647,6 +641,13 @@ static int attempt_done(rtmpkit_session *s, int err)
     if (err < 0)
         return err;
     streaming(s);
+    if (s->taken_tries) {   /* a move, not a reconnect */
+        char shown[RTMPKIT_MAX_TC_URL + 64];
+        s->taken_tries = 0;
+        rtmpkit_url_format_redacted(current_url(s), s->cfg.publish, shown, sizeof shown);
+        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "publishing at %s", shown);
+        return 0;
+    }
     s->reconnects++;
     rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s again after %d attempt%s",
                  s->cfg.publish ? "publishing" : "playing", s->attempt, s->attempt == 1 ? "" : "s");
@@ -743,6 +744,12 @@ int rtmpkit_session_poll(rtmpkit_session *s)
         s->attempt = 0;
         return 0;
     }
+    if (s->taken_tries > 1 && refused_as_taken(s, s->client, err)) {
+        s->taken_tries--;
+        s->attempt_at_ms = rtmpkit_monotonic_ms() + MOVE_TAKEN_WAIT_MS;
+        return RTMPKIT_EAGAIN;
+    }
+    s->taken_tries = 0;
     if (!should_retry(s, err)) {
         s->state = STATE_FAILED;
         s->attempt = 0;

@@ -4,7 +4,8 @@
     move_check.py OLD.bin NEW.flv SOURCE.flv
 
 OLD.bin: what the publisher sent the old server (scripted_server.py --record, handshake
-included); NEW.flv: a recording of the stream at the new server; SOURCE.flv: what was
+included); NEW.flv: a recording of the stream at the new server (or NEW.bin: what the
+publisher sent it, recorded as OLD.bin); SOURCE.flv: what was
 published. For audio and video each: the frames of the old connection followed by those
 of the new one are exactly the source's frames (same bytes, same order: none lost, none
 twice); the new server's stream starts with a keyframe, and its timestamps step like the
@@ -40,6 +41,12 @@ def frames(items):
     return out
 
 
+def sent(path):
+    """(type, ts, body) of the messages a client sent, as scripted_server.py --record keeps them."""
+    data = open(path, "rb").read()[HANDSHAKE:]
+    return [(t, ts, p) for t, _, ts, p in MessageReader().feed(data)]
+
+
 def check_recording(rec_path, src_path):
     rec = frames(tags(open(rec_path, "rb").read()))
     src = frames(tags(open(src_path, "rb").read()))
@@ -67,9 +74,8 @@ def check_recording(rec_path, src_path):
 def main():
     if sys.argv[1] == "--recording":
         return check_recording(sys.argv[2], sys.argv[3])
-    old_bytes = open(sys.argv[1], "rb").read()[HANDSHAKE:]
-    old = frames((t, ts, p) for t, _, ts, p in MessageReader().feed(old_bytes))
-    new = frames(tags(open(sys.argv[2], "rb").read()))
+    old = frames(sent(sys.argv[1]))
+    new = frames(sent(sys.argv[2]) if sys.argv[2].endswith(".bin") else tags(open(sys.argv[2], "rb").read()))
     src = frames(tags(open(sys.argv[3], "rb").read()))
     problems = []
     for kind in ("v", "a"):

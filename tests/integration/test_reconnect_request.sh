@@ -11,6 +11,11 @@
 #    a keyframe once the new place publishes. move_check as in 1, the old place carried
 #    the first keyframe after the request (a connect that blocked the input moves at
 #    that keyframe), no stats line is STALL s late, nothing dropped.
+# 1c. rtmp-push to a new place that refuses a second publisher of the stream (the
+#    scripted server itself, each connect to it TSTALL s slow): the old connection ends
+#    first, then the new place is published at, the input read meanwhile (no stats line
+#    TSTALL s late); the old and the new connection's frames are the source's, none lost
+#    or twice, the new one's from a keyframe on.
 # 2. rtmp-dump, relative tcUrl ("//127.0.0.1:PORT/live") where a publisher is live: one
 #    file that holds the scripted server's audio, then nginx's stream; timestamps never
 #    go back.
@@ -144,6 +149,52 @@ print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)' "$T/slow-stats.j
     fi
 fi
 stop_pid "$SPROXY" >/dev/null
+
+# 1c. push, the new place refuses a second publisher --------------------------------
+# The request names the scripted server itself, behind stall_proxy.py --at-each-connect
+# (every connection's answer comes TSTALL s late): the move's connection is refused
+# (BadName: the stream is ours), so the old connection ends first, and the attempts that
+# follow publish at the new place without pausing the input.
+TAKEN_PORT=$((NGINX_PORT + 61))
+TSTALL=3
+SRC10=$(gen_media move 10)
+NAME=$(uniq_name movetaken)
+mkdir -p "$T/rec-taken"
+start_scripted push-taken "rtmp://127.0.0.1:$TAKEN_PORT/live" --record "$T/rec-taken" --request-once
+if [ -n "$SPORT" ] && [ -s "$SRC10" ]; then
+    run_bg "$T/taken-proxy.log" python3 "$IT_ROOT/tests/servers/stall_proxy.py" --port "$TAKEN_PORT" \
+        --target "$SPORT" --stall "$TSTALL" --at-each-connect --timeout 60
+    TPROXY=$BG_PID
+    wait_for "grep -q '^listening' '$T/taken-proxy.log'" 10 || fail push-taken "the proxy did not start"
+    # the queue holds the whole outage (two slow connects): nothing is to be lost
+    timeout 40 "$PUSH" -v --queue 9000 --stats-file "$T/taken-stats.json" "$SRC10" \
+        "rtmp://127.0.0.1:$SPORT/live/$NAME" >"$T/push-taken.out" 2>"$T/push-taken.log"
+    rc=$?
+    stop_pid "$TPROXY" >/dev/null
+    if [ $rc != 0 ]; then
+        fail push-taken "exit $rc: $(tail -3 "$T/push-taken.log")"
+    elif ! grep -q "refuses a second publisher" "$T/push-taken.log" ||
+         ! grep -q "publishing at rtmp://127.0.0.1:$TAKEN_PORT/live/\*\*\*" "$T/push-taken.log"; then
+        fail push-taken "no break before make: $(tail -5 "$T/push-taken.log")"
+    else
+        pass push-taken
+        # conn-0 the old connection, conn-1 the move's (refused), conn-2 the new place's
+        refused=$(grep -c "refused: taken" "$SLOG")
+        [ "$refused" = 1 ] && [ "$(ls "$T/rec-taken" | wc -l)" = 3 ] && pass push-taken-refused-once ||
+            fail push-taken-refused-once "$refused refusals; $(ls "$T/rec-taken")"
+        out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-taken/conn-0.bin" "$T/rec-taken/conn-2.bin" "$SRC10")
+        [ $? = 0 ] && pass push-taken-frames || fail push-taken-frames "$out"
+        gap=$(python3 -c 'import json,sys
+t=[json.loads(l)["t_ms"] for l in open(sys.argv[1]) if l.strip()]
+print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)' "$T/taken-stats.json")
+        echo "FIGURE push-taken: every connect ${TSTALL} s slow; longest wait between stats lines ${gap} ms; $out"
+        if [ "$gap" -lt $((TSTALL * 1000 - 500)) ]; then
+            pass push-taken-stats-went-on
+        else
+            fail push-taken-stats-went-on "no stats line for $gap ms: the input waited for the new place"
+        fi
+    fi
+fi
 
 # 2. dump follows a relative tcUrl into one file -----------------------------------
 NAME=$(uniq_name move)

@@ -71,11 +71,13 @@ client's error comes from what it parsed, not from an EOF):
                          stream starts at timestamp 0 (its first tag), as nginx-rtmp
                          sends it (two such places: one stream, two clocks)
   reconnect-request      Enhanced RTMP ReconnectRequest (its connect _result echoes
-                         capsEx 1): publish gets Publish.Start, and once --request-after
+                         capsEx 1): publish gets Publish.Start (BadName while another
+                         connection publishes that stream), and once --request-after
                          video messages came, an onStatus NetConnection.Connect.
                          ReconnectRequest (stream 0, transaction 0) with tcUrl
                          --reconnect-url ("@none": no tcUrl, "@long": 2000 bytes, "@control":
-                         ESC, CR and LF in it); then reads until the client closes.
+                         ESC, CR and LF in it; --request-once: to the first publisher
+                         only); then reads until the client closes.
                          play gets StreamBegin, Play.Reset, Play.Start, an AAC header and
                          --request-after AAC frames (23 ms apart), the request, then 1 s
                          later 20 more frames and Play.Stop (--media FLV: its AAC, else
@@ -568,7 +570,8 @@ def serve_flv(sock, reader):
 
 
 # The reconnect-request mode's settings (--reconnect-url, --request-after, --record).
-MOVE = {"url": "@none", "after": 40, "record": None, "media": None, "conns": 0}
+MOVE = {"url": "@none", "after": 40, "record": None, "media": None, "conns": 0, "publishing": set(),
+        "once": False, "requested": False}
 MOVE_LOCK = threading.Lock()
 
 
@@ -589,6 +592,15 @@ def reconnect_request():
         info.append(("tcUrl", amf_string(url)))
     log("sending ReconnectRequest (tcUrl %r)" % (url if url is None or len(url) < 80 else "%d bytes" % len(url)))
     return message_chunks(3, 20, 0, amf_string("onStatus") + amf_number(0) + amf_null() + amf_object(info))
+
+
+def first_request():
+    """Whether a publisher is to get the request: always, or with --request-once only the
+    first one (a server that asks to move to itself)."""
+    with MOVE_LOCK:
+        first = not MOVE["requested"]
+        MOVE["requested"] = True
+    return first or not MOVE["once"]
 
 
 def move_audio():
@@ -628,7 +640,17 @@ class Recorder:
 
 
 def serve_move(sock, reader):
-    """After connect: one stream, with a ReconnectRequest in the middle (see the mode)."""
+    """After connect: one stream, with a ReconnectRequest in the middle (see the mode).
+    A stream another connection publishes is refused (BadName), as nginx-rtmp does."""
+    published = []   # the stream this connection publishes, taken from the others
+    try:
+        serve_move_stream(sock, reader, published)
+    finally:
+        with MOVE_LOCK:
+            MOVE["publishing"].difference_update(published)
+
+
+def serve_move_stream(sock, reader, published):
     sid, video = 1, 0
     while True:
         data = sock.recv(65536)
@@ -637,7 +659,7 @@ def serve_move(sock, reader):
         for mtype, _, _, payload in reader.feed(data):
             if mtype == 9 and len(payload) > 1 and payload[1] != 0:
                 video += 1
-                if video == MOVE["after"]:
+                if video == MOVE["after"] and first_request():
                     sock.sendall(reconnect_request())
                 continue
             if mtype not in (20, 17):
@@ -649,7 +671,17 @@ def serve_move(sock, reader):
             if name == "createStream":
                 sock.sendall(command("_result", tid, amf_null(), amf_number(sid)))
             elif name == "publish":
-                sock.sendall(status(sid, "status", "NetStream.Publish.Start", "publishing"))
+                stream = values[3] if len(values) > 3 and isinstance(values[3], str) else ""
+                with MOVE_LOCK:
+                    taken = stream in MOVE["publishing"]
+                    if not taken:
+                        MOVE["publishing"].add(stream)
+                        published.append(stream)
+                if taken:
+                    log("publish %r refused: taken" % stream)
+                    sock.sendall(status(sid, "error", "NetStream.Publish.BadName", "Already publishing"))
+                else:
+                    sock.sendall(status(sid, "status", "NetStream.Publish.Start", "publishing"))
             elif name == "play":
                 out = message_chunks(2, 4, 0, struct.pack(">HI", 0, sid))   # StreamBegin
                 out += status(sid, "status", "NetStream.Play.Reset", "reset")
@@ -835,6 +867,7 @@ def main():
     ap.add_argument("--reconnect-url", default="@none",
                     help="reconnect-request: the tcUrl to send; play-flv: send a request with it")
     ap.add_argument("--request-after", type=int, default=40, help="reconnect-request: media before the request")
+    ap.add_argument("--request-once", action="store_true", help="reconnect-request: only the first publisher is asked")
     ap.add_argument("--record", help="reconnect-request: a directory for what clients send")
     ap.add_argument("--media", help="reconnect-request: an FLV whose AAC the play side sends")
     args = ap.parse_args()
@@ -846,7 +879,8 @@ def main():
     if args.mode == "play-flv" and not args.flv:
         ap.error("play-flv needs --flv FILE")
     AUTH["user"], AUTH["password"] = args.user, args.password
-    MOVE.update(url=args.reconnect_url, after=args.request_after, record=args.record, media=args.media)
+    MOVE.update(url=args.reconnect_url, after=args.request_after, record=args.record, media=args.media,
+                once=args.request_once)
 
     def on_signal(signum, frame):
         raise SystemExit(0)

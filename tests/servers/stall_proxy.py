@@ -9,7 +9,8 @@ down for a while, then back).
   stall_proxy.py --port P --target PORT --stall S [--after S | --at-connect] [--cut S]
                  [--timeout S] [--record DIR]
 --at-connect stalls from the first connection's accept on: its handshake's answer comes
-S seconds late (a new place that is slow to connect to).
+S seconds late (a new place that is slow to connect to); --at-each-connect does so at
+every connection's accept (a place that is slow to connect to every time).
 With --record, what each client sent (client -> server bytes, handshake included) is also
 written to DIR/conn-N.bin, N from 1 (tests/integration/rtmp_capture.py reads them).
 Prints "listening" when ready, "stall" and "release BYTES" around each stall, "cut" for
@@ -109,6 +110,7 @@ def main():
     ap.add_argument("--stall", type=float, required=True)
     ap.add_argument("--after", type=float, default=0, help="stall this long after the first connection")
     ap.add_argument("--at-connect", action="store_true", help="stall from the first connection's accept on")
+    ap.add_argument("--at-each-connect", action="store_true", help="stall from every connection's accept on")
     ap.add_argument("--cut", type=float, default=0, help="on SIGUSR2, refuse connections this long")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--record", help="write each client's bytes to DIR/conn-N.bin")
@@ -140,7 +142,7 @@ def main():
             continue
         connections += 1
         print("connection %d" % connections, flush=True)
-        if a.at_connect and connections == 1:
+        if (a.at_connect and connections == 1) or a.at_each_connect:
             stall(a.stall)
         if a.after > 0 and stall_at is None:
             stall_at = time.monotonic() + a.after

@@ -446,6 +446,7 @@ static void test_move(void)
     CHECK_INT(f.server.refuse, 0);
     CHECK_INT(f.server.bad_name, 0);
     CHECK_INT(rtmpkit_session_moves(f.session), 3);
+    CHECK_INT(rtmpkit_session_reconnects(f.session), 0);   /* the break before make is a move */
     connect = find_command(&f.server, "connect", 1);
     CHECK(connect != NULL);
     if (connect)

@@ -148,10 +148,10 @@ RTMPKIT_API int rtmpkit_session_move_start(rtmpkit_session *s);
  * one), 0 when publishing (or playing) at the new URL, or an error: one log line says
  * why, the request is forgotten and the old connection goes on as before. A new place
  * that refuses to publish the stream as taken (NetStream.Publish.BadName: the same server
- * still has it from us) gets the old connection ended first (break before make, which
- * waits for the new connection); if the new place still refuses, the result is
- * RTMPKIT_ENETWORK: the connection is lost, for rtmpkit_session_lost, whose attempts then
- * go to the new place. */
+ * still has it from us) gets the old connection ended first (break before make): the
+ * result is RTMPKIT_ENETWORK, the connection is lost (rtmpkit_session_lost returns 0 for
+ * it), and rtmpkit_session_poll's attempts go to the new place, the first ones 200 ms
+ * apart whatever the policy says (the server soon lets go of the old stream). */
 RTMPKIT_API int rtmpkit_session_move_switch(rtmpkit_session *s);
 /* Closes the connection move_start left (nothing when there is none). */
 RTMPKIT_API void rtmpkit_session_move_finish(rtmpkit_session *s);
