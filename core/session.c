@@ -25,7 +25,7 @@
 #define MOVE_HOLD_MAX_BYTES    (16u * 1024 * 1024)
 #define MOVE_ALIGN_MS          5000    /* the old place gets this long to reach the switch */
 #define MOVE_SAME_CLOCK_MS     10000   /* new wire times this near the old: the same clock */
-#define MOVE_MATCH_FRAMES      256     /* the old place's last video frames, to find at the new */
+#define MOVE_MATCH_FRAMES      256     /* the old place's last frames per track, to find at the new */
 #define MOVE_MATCH_MS          2000    /* how long one is looked for before the wire times decide */
 
 enum state { STATE_NEW, STATE_ACTIVE, STATE_WAITING, STATE_FAILED };
@@ -50,7 +50,7 @@ struct held_media {
     uint8_t type;               /* 0: the end of the new place's stream (data: its code) */
     uint32_t ts;
     int key, config, frame;
-    uint64_t hash;              /* a video frame's bytes (payload_hash) */
+    uint64_t hash;              /* a frame's bytes (payload_hash) */
     uint8_t *data;
     size_t len;
 };
@@ -65,7 +65,8 @@ struct held_media {
  * until its own reach that time, then the caller gets MOVED and the held tags from the
  * switch tag on (audio past the old place's last). A server that starts each player's
  * stream at 0 (nginx-rtmp) puts the new place on another clock: the first video frame
- * both places sent (the same bytes) gives the offset between the clocks, and the new
+ * (audio without video) both places sent, the same bytes, gives the offset between the
+ * clocks, and the new
  * place's times are handed out with it added (the caller sees one clock). Without such
  * a frame, wire times near the old ones are taken for the same clock; far from them, for
  * another one: the switch is the first keyframe, and the caller's timeline
@@ -79,9 +80,9 @@ struct play_move {
     int32_t offset;             /* a new place's wire time + offset: the old place's */
     int seen_old[3];            /* a frame taken from the old place, per track ... */
     uint32_t last_old[3];       /* ... and its wire time */
-    uint64_t old_hash[MOVE_MATCH_FRAMES];   /* the old place's last video frames (a ring) */
-    uint32_t old_ts[MOVE_MATCH_FRAMES];
-    size_t old_count;
+    uint64_t old_hash[2][MOVE_MATCH_FRAMES];   /* the old place's last frames per track (rings) */
+    uint32_t old_ts[2][MOVE_MATCH_FRAMES];
+    size_t old_count[2];
     uint64_t since_ms;          /* when the new place began to play */
     int old_over;               /* the old place ended or failed: switch when the new can */
     int old_err;                /* how it failed (0: its stream ended, old_end holds how) */
@@ -943,7 +944,7 @@ static int hold_new(struct play_move *m, const rtmpkit_event *e)
         h->config = th.config;
         h->frame = th.frame;
         h->key = th.frame && th.keyframe;
-        if (h->frame && h->type == RTMPKIT_FLV_VIDEO)
+        if (h->frame)
             h->hash = payload_hash(e->data, e->length);
     }
     m->n++;
@@ -957,26 +958,26 @@ static uint32_t old_clock(const struct play_move *m, const struct held_media *h)
     return h->ts + (uint32_t)m->offset;
 }
 
-/* Where the old place sent a video frame with these bytes: its wire time, or -1 when it
- * sent none, or more than one (a still picture: no telling which). */
-static int64_t old_time_of(const struct play_move *m, uint64_t hash)
+/* Where the old place sent a frame of track t with these bytes: its wire time, or -1
+ * when it sent none, or more than one (a still picture, silence: no telling which). */
+static int64_t old_time_of(const struct play_move *m, int t, uint64_t hash)
 {
-    size_t n = m->old_count < MOVE_MATCH_FRAMES ? m->old_count : MOVE_MATCH_FRAMES;
+    size_t n = m->old_count[t] < MOVE_MATCH_FRAMES ? m->old_count[t] : MOVE_MATCH_FRAMES;
     int64_t at = -1;
     for (size_t k = 0; k < n; k++) {
-        if (m->old_hash[k] != hash)
+        if (m->old_hash[t][k] != hash)
             continue;
         if (at >= 0)
             return -1;
-        at = m->old_ts[k];
+        at = m->old_ts[t][k];
     }
     return at;
 }
 
-/* Decides the new place's clock (see struct play_move): a video frame both places sent
- * gives the offset; without one (audio only, the old place over, or none within
- * MOVE_MATCH_MS of the new place's start) its first frame's distance from the old place's
- * last on the track t. */
+/* Decides the new place's clock (see struct play_move): a frame of the track t (video,
+ * or audio in a stream without video) both places sent gives the offset; without one
+ * (the old place over, or none within MOVE_MATCH_MS of the new place's start) its first
+ * frame's distance from the old place's last on the track. */
 static void find_clock(struct play_move *m, int t, uint64_t now)
 {
     const struct held_media *first = NULL;
@@ -987,13 +988,13 @@ static void find_clock(struct play_move *m, int t, uint64_t now)
             continue;
         if (!first)
             first = h;
-        if (t == 1 && (old_ts = old_time_of(m, h->hash)) >= 0) {
+        if ((old_ts = old_time_of(m, t, h->hash)) >= 0) {
             m->offset = wire_diff((uint32_t)old_ts, h->ts);
             m->same_clock = 1;
         }
     }
     if (m->same_clock >= 0 || !first
-        || (t == 1 && m->seen_old[1] && !m->old_over && now - m->since_ms < MOVE_MATCH_MS))
+        || (m->seen_old[t] && !m->old_over && now - m->since_ms < MOVE_MATCH_MS))
         return;   /* the old place may yet send a frame the new one has */
     m->same_clock = m->seen_old[t] && abs(wire_diff(first->ts, m->last_old[t])) <= MOVE_SAME_CLOCK_MS;
 }
@@ -1116,11 +1117,9 @@ static int old_place_event(struct play_move *m, const rtmpkit_event *e, int *swi
     }
     m->seen_old[t] = 1;
     m->last_old[t] = e->timestamp;
-    if (t == 1) {
-        m->old_hash[m->old_count % MOVE_MATCH_FRAMES] = payload_hash(e->data, e->length);
-        m->old_ts[m->old_count % MOVE_MATCH_FRAMES] = e->timestamp;
-        m->old_count++;
-    }
+    m->old_hash[t][m->old_count[t] % MOVE_MATCH_FRAMES] = payload_hash(e->data, e->length);
+    m->old_ts[t][m->old_count[t] % MOVE_MATCH_FRAMES] = e->timestamp;
+    m->old_count[t]++;
     return 1;
 }
 

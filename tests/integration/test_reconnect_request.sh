@@ -32,6 +32,8 @@
 #    nginx-rtmp does): another clock, a few seconds from the old one. The switch is
 #    aligned on the first frame both places sent (the same bytes), whose times give the
 #    offset between the clocks: every frame once, timestamps stepping like the source's.
+#    rtmp-dump also with a source without video (aligned on an audio frame; the request
+#    after AFTER audio frames).
 # 4. --reconnect 0: connect announces no Reconnect bit in capsEx, and the request is not
 #    followed: the recording holds the scripted server's whole stream.
 # 5. Hostile tcUrls (another scheme, 2000 bytes, control bytes): one warning line, no
@@ -254,9 +256,14 @@ frames_of() { python3 "$FLVINFO" --frames "$1" | awk -v t="$2" '$1 == t && $4 ==
 # 3c's source is 8 s: a switch misaligned by the new place's offset (2 s) would lose frames
 # before the old place's end.
 SRC8=$(gen_media move 8)
-for run in dump play dump-rebased play-rebased; do
-    who=${run%-rebased} rebase=() suffix= src=$SRC
-    [ "$run" != "$who" ] && rebase=(--rebase) suffix=-rebased src=$SRC8
+SRC8A=$(gen_media move 8 320x240 25 novideo)
+for run in dump play dump-rebased play-rebased dump-audio-rebased; do
+    who=${run%%-*} rebase=() src=$SRC
+    suffix=${run#"$who"}
+    case $run in
+        *-audio-rebased) rebase=(--rebase) src=$SRC8A ;;
+        *-rebased) rebase=(--rebase) src=$SRC8 ;;
+    esac
     SRC_VIDEO=$(frames_of "$src" v) SRC_AUDIO=$(frames_of "$src" a)
     EPOCH=$(python3 -c 'import time; print(time.time() + 1)')   # begins about when we play (from 0 s)
     start_flv "$run-new" --epoch "$EPOCH" --no-gop-cache "${rebase[@]}"   # from its next keyframe, as nginx

@@ -513,9 +513,12 @@ def flv_tags(path):
 def live_start(tags):
     """--epoch: where a live stream begun at the epoch is now: the index of the last video
     keyframe at or before that time (a GOP cache; --no-gop-cache: the next keyframe, as
-    nginx-rtmp's wait_key), and the headers and metadata before the first frame."""
+    nginx-rtmp's wait_key, and without video the next audio frame), and the headers and
+    metadata before the first frame."""
     now_ms = (time.time() - FLV["epoch"]) * 1000
     first, head = 0, []
+    if FLV["no_gop"] and not any(t == 9 for t, _, _ in tags):   # audio only: from now on, as nginx-rtmp
+        first = next((i for i, (t, ts, b) in enumerate(tags) if t == 8 and b[1:2] == b"\x01" and ts >= now_ms), 0)
     for i, (ttype, ts, body) in enumerate(tags):
         if ttype == 9 and len(body) > 1 and body[0] >> 4 == 1 and body[1] == 1:
             if ts <= now_ms or (FLV["no_gop"] and (first == 0 or tags[first][1] < now_ms)):
@@ -533,7 +536,8 @@ def serve_flv(sock, reader):
     """After connect: createStream, then play sends the tags of FLV["path"], then Play.Stop.
     --epoch: as a live stream begun then (from the last keyframe before now, at the file's
     times in real time from the epoch); --reconnect-url: a ReconnectRequest after
-    --request-after video frames (the stream goes on to its end)."""
+    --request-after video frames, audio frames without video (the stream goes on to its
+    end)."""
     sid = 1
     while True:
         for values in read_commands(sock, reader):
@@ -548,8 +552,9 @@ def serve_flv(sock, reader):
                 out += status(sid, "status", "NetStream.Play.Reset", "reset")
                 out += status(sid, "status", "NetStream.Play.Start", "started")
                 sock.sendall(out)
-                start, count, video = time.monotonic(), 0, 0
+                start, count, frames = time.monotonic(), 0, 0
                 tags = list(flv_tags(FLV["path"]))
+                counted = 9 if any(t == 9 for t, _, _ in tags) else 8   # the request counts these
                 if FLV["epoch"] is not None:
                     tags = live_start(tags)
                     log("live from %d ms" % next((ts for t, ts, b in tags if t == 9 and b[1:2] == b"\x01"), -1))
@@ -561,9 +566,9 @@ def serve_flv(sock, reader):
                         time.sleep(wait)
                     sock.sendall(message_chunks(TAG_CSID.get(ttype, 5), ttype, sid, body, timestamp=max(ts - base, 0)))
                     count += 1
-                    if ttype == 9 and len(body) > 1 and body[1] == 1:
-                        video += 1
-                        if FLV["request"] and video == MOVE["after"]:
+                    if ttype == counted and len(body) > 1 and body[1] == 1:
+                        frames += 1
+                        if FLV["request"] and frames == MOVE["after"]:
                             sock.sendall(reconnect_request())
                 sock.sendall(status(sid, "status", "NetStream.Play.Stop", "stopped"))
                 log("sent %d tags of %s" % (count, FLV["path"]))
