@@ -412,9 +412,7 @@ static int record_media(struct multi *m, struct stream *s, const rtmpkit_event *
     }
     now = rtmpkit_monotonic_ms();
     config = ev->media_type != RTMPKIT_FLV_DATA && rtmpkit_tag_is_config(ev->media_type, data, len);
-    out_ms = rtmpkit_timeline_map(&s->tl, ev->media_type, ev->timestamp, config, now);
-    if (ev->media_type == RTMPKIT_FLV_VIDEO && !config)   /* as the recorder does */
-        rtmpkit_timeline_shown_at(&s->tl, out_ms + rtmpkit_tag_shown_after_ms(ev->media_type, data, len));
+    out_ms = rtmpkit_timeline_map_tag(&s->tl, ev->media_type, ev->timestamp, config, data, len, now);
     if (ev->media_type == RTMPKIT_FLV_VIDEO)
         s->has_video = 1;
     if (segment_due(m, s, ev->media_type, data, len, out_ms) && (err = cut_segment(m, s, ev->timestamp)) < 0)

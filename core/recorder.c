@@ -344,9 +344,7 @@ int rtmpkit_recorder_write(rtmpkit_recorder *rec, uint8_t type, uint32_t timesta
     config = rtmpkit_tag_is_config(type, data, len);
     if (leave_out(rec, type, timestamp, data, len, config))
         return 0;
-    out = rtmpkit_timeline_map(&rec->tl, type, timestamp, config, now_ms);
-    if (type == RTMPKIT_FLV_VIDEO && !config)
-        rtmpkit_timeline_shown_at(&rec->tl, out + rtmpkit_tag_shown_after_ms(type, data, len));
+    out = rtmpkit_timeline_map_tag(&rec->tl, type, timestamp, config, data, len, now_ms);
     if (out > UINT32_MAX)
         out = UINT32_MAX;       /* FLV's 32 bits: after 49 days the time stays there */
     if (!rec->opened && (err = open_output(rec)) < 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rtmpkit/flv.h"
+#include "rtmpkit/flvtag.h"
 
 enum { TRACK_AUDIO, TRACK_VIDEO, TRACK_DATA };
 
@@ -155,6 +156,15 @@ void rtmpkit_timeline_reconnected(rtmpkit_timeline *tl)
 void rtmpkit_timeline_shown_at(rtmpkit_timeline *tl, int64_t shown_ms)
 {
     tl->max_shown = max64(tl->max_shown, shown_ms);
+}
+
+int64_t rtmpkit_timeline_map_tag(rtmpkit_timeline *tl, uint8_t type, uint32_t wire_ms, int is_config,
+                                 const uint8_t *body, size_t len, uint64_t now_ms)
+{
+    int64_t out = rtmpkit_timeline_map(tl, type, wire_ms, is_config, now_ms);
+    if (type == RTMPKIT_FLV_VIDEO && !is_config)
+        rtmpkit_timeline_shown_at(tl, out + rtmpkit_tag_shown_after_ms(type, body, len));
+    return out;
 }
 
 int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl)

@@ -299,9 +299,7 @@ int rk_flv_reader_read(rk_flv_reader *s, rk_tag *tag)
             continue;
         if (!config)
             s->have_first = 1;
-        dts = rtmpkit_timeline_map(&s->tl, t.type, t.timestamp, any_config, 0);
-        if (t.type == RTMPKIT_FLV_VIDEO && !any_config)   /* the next loop after its B-frames */
-            rtmpkit_timeline_shown_at(&s->tl, dts + rtmpkit_tag_shown_after_ms(t.type, t.data, t.size));
+        dts = rtmpkit_timeline_map_tag(&s->tl, t.type, t.timestamp, any_config, t.data, t.size, 0);
         if (dts < s->last_dts_ms)
             dts = s->last_dts_ms;   /* never backwards, across the tracks too */
         s->last_dts_ms = dts;

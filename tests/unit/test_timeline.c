@@ -95,6 +95,13 @@ static void test_composition_times(void)
         CHECK_INT(frame(&tl, V, 7000 + pts[i], 33 * i), pts_out[i]);
 }
 
+/* An AVC frame whose picture is shown cts ms after it is decoded, mapped with its body. */
+static int64_t avc_frame(rtmpkit_timeline *tl, int key, uint32_t wire, int cts, uint64_t now)
+{
+    const uint8_t body[] = { key ? 0x17 : 0x27, 1, 0, (uint8_t)(cts >> 8), (uint8_t)cts, 0x65 };
+    return rtmpkit_timeline_map_tag(tl, V, wire, 0, body, sizeof body, now);
+}
+
 /* With gaps closed a segment after B-frames starts once their last picture has been shown
  * for a frame: a keyframe right after the last decode time would be shown before them. */
 static void test_segment_after_pictures_shown(void)
@@ -102,12 +109,9 @@ static void test_segment_after_pictures_shown(void)
     rtmpkit_timeline tl;
     int64_t out;
     rtmpkit_timeline_init(&tl, RTMPKIT_TIMELINE_CLOSE_GAPS);
-    out = frame(&tl, V, 1000, 0);              /* I, shown 80 ms later */
-    rtmpkit_timeline_shown_at(&tl, out + 80);
-    out = frame(&tl, V, 1040, 40);             /* P, shown 120 ms later */
-    rtmpkit_timeline_shown_at(&tl, out + 120);
-    out = frame(&tl, V, 1080, 80);             /* B, shown at once: not the latest */
-    rtmpkit_timeline_shown_at(&tl, out);
+    avc_frame(&tl, 1, 1000, 80, 0);            /* I, shown 80 ms later */
+    avc_frame(&tl, 0, 1040, 120, 40);          /* P, shown 120 ms later */
+    out = avc_frame(&tl, 0, 1080, 0, 80);      /* B, shown at once: not the latest */
     CHECK_INT(out, 80);
     CHECK_INT(rtmpkit_timeline_duration(&tl), 80);
     rtmpkit_timeline_new_segment(&tl);

@@ -27,6 +27,7 @@
 
 #include "rtmpkit/export.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A track whose wire time goes back further than this has a new publisher behind it. */
@@ -104,6 +105,12 @@ RTMPKIT_API void rtmpkit_timeline_reconnected(rtmpkit_timeline *tl);
  * segment starts after the latest such picture has lasted a frame, so that none of its
  * pictures is shown before one of the segment before. */
 RTMPKIT_API void rtmpkit_timeline_shown_at(rtmpkit_timeline *tl, int64_t shown_ms);
+
+/* rtmpkit_timeline_map for a tag whose body is at hand: a video frame's picture is also
+ * noted as shown at its output time plus its composition time (rtmpkit_timeline_shown_at,
+ * rtmpkit_tag_shown_after_ms). What recorders and file readers call. */
+RTMPKIT_API int64_t rtmpkit_timeline_map_tag(rtmpkit_timeline *tl, uint8_t type, uint32_t wire_ms, int is_config,
+                                             const uint8_t *body, size_t len, uint64_t now_ms);
 
 /* The highest output time so far (the length of a recording), 0 before any tag. */
 RTMPKIT_API int64_t rtmpkit_timeline_duration(const rtmpkit_timeline *tl);
