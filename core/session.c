@@ -61,15 +61,14 @@ struct held_media {
  * past the last one taken from the old place on its track (the same clock: a cluster's
  * servers pass the publisher's times through), or its first frame past that one when the
  * new place sent that one too (a GOP cache: its frames continue ours, so the next one
- * decodes); the old place's tags go on to the caller
- * until its own reach that time, then the caller gets MOVED and the held tags from the
- * switch tag on (audio past the old place's last). A server that starts each player's
- * stream at 0 (nginx-rtmp) puts the new place on another clock: the first video frame
- * (audio without video) both places sent, the same bytes, gives the offset between the
- * clocks, and the new
- * place's times are handed out with it added (the caller sees one clock). Without such
- * a frame, wire times near the old ones are taken for the same clock; far from them, for
- * another one: the switch is the first keyframe, and the caller's timeline
+ * decodes); the old place's tags go on to the caller until its own reach that time,
+ * then the caller gets MOVED and the held tags from the switch tag on (audio past the old
+ * place's last). A server that starts each player's stream at 0 (nginx-rtmp) puts the
+ * new place on another clock: the first video frame (audio without video) both places
+ * sent, the same bytes, gives the offset between the clocks, and the new place's times
+ * are handed out with it added (the caller sees one clock). Without such a frame, wire
+ * times near the old ones are taken for the same clock; far from them, for another one:
+ * the switch is the first keyframe, and the caller's timeline
  * (rtmpkit_timeline_reconnected) keeps the real time between. */
 struct play_move {
     rtmpkit_client *next;       /* playing at the new place (owned until the switch) */

@@ -258,6 +258,14 @@ servers_at() {
         "$IT_ROOT/scripts/servers.sh" "$3" "$2" >>"$T/own-servers.log" 2>&1
 }
 
+# longest_stats_gap [FILE]: the longest wait (ms) between two --stats=json lines of FILE
+# (or stdin; other lines are skipped); 99999 for fewer than two.
+longest_stats_gap() {
+    grep '^{' "${1:-/dev/stdin}" | python3 -c 'import json,sys
+t=[json.loads(l)["t_ms"] for l in sys.stdin]
+print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)'
+}
+
 seconds_since() {
     awk -v t0="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", now - t0 }'
 }

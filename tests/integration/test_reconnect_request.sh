@@ -136,9 +136,7 @@ if [ -n "$SPORT" ] && [ -s "$SRC6" ]; then
         else
             fail push-slow-old-went-on "the old place got $old_video video frames, not past frame $key_after: $out"
         fi
-        gap=$(python3 -c 'import json,sys
-t=[json.loads(l)["t_ms"] for l in open(sys.argv[1]) if l.strip()]
-print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)' "$T/slow-stats.json")
+        gap=$(longest_stats_gap "$T/slow-stats.json")
         echo "FIGURE push-slow: move ${STALL} s slow; longest wait between stats lines ${gap} ms; $out"
         if [ "$gap" -lt $((STALL * 1000 - 500)) ]; then
             pass push-slow-stats-went-on
@@ -186,9 +184,7 @@ if [ -n "$SPORT" ] && [ -s "$SRC10" ]; then
             fail push-taken-refused-once "$refused refusals; $(ls "$T/rec-taken")"
         out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-taken/conn-0.bin" "$T/rec-taken/conn-2.bin" "$SRC10")
         [ $? = 0 ] && pass push-taken-frames || fail push-taken-frames "$out"
-        gap=$(python3 -c 'import json,sys
-t=[json.loads(l)["t_ms"] for l in open(sys.argv[1]) if l.strip()]
-print(max(b-a for a,b in zip(t,t[1:])) if len(t)>1 else 99999)' "$T/taken-stats.json")
+        gap=$(longest_stats_gap "$T/taken-stats.json")
         echo "FIGURE push-taken: every connect ${TSTALL} s slow; longest wait between stats lines ${gap} ms; $out"
         if [ "$gap" -lt $((TSTALL * 1000 - 500)) ]; then
             pass push-taken-stats-went-on
