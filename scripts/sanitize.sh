@@ -6,8 +6,8 @@
 #   fuzz     each libFuzzer target for $RTMPKIT_FUZZ_SECONDS (30) seconds from the corpus in
 #            tests/fuzz/corpus (copied: new inputs stay out of the tree), with a dictionary
 #            where there is one (tests/fuzz/TARGET.dict), two targets at a time
-#   integ    the dump, push and play integration tests against real servers, with the
-#            commands from the ASan build
+#   integ    the dump, push, play and ReconnectRequest integration tests against real
+#            servers, with the commands from the ASan build
 # Any sanitizer report fails its check: UBSan does not recover (-fno-sanitize-recover),
 # ASan and UBSan halt on the first error, and in the integration tests every report the
 # commands write (log_path) is a failure of that test file even if the test passed.
@@ -16,7 +16,7 @@
 # and unloads again before exit, leaves blocks LeakSanitizer can no longer name a library
 # for (so no suppression can match them); the player's code is leak-checked in the unit
 # tests (decode) instead. Its address and undefined-behaviour checks stay on.
-# RTMPKIT_ASAN_INTEG_TESTS picks the integration test files (default "dump push play").
+# RTMPKIT_ASAN_INTEG_TESTS picks the integration test files (default "dump push play reconnect_request").
 #
 # Prints PASS/FAIL lines, the time of each phase, and "sanitize summary: N checks passed,
 # N failed"; exits non-zero when anything failed.
@@ -126,7 +126,7 @@ phase_integ() {
         bad asan/servers "could not start the test servers"
         return
     fi
-    for t in ${RTMPKIT_ASAN_INTEG_TESTS:-dump push play}; do
+    for t in ${RTMPKIT_ASAN_INTEG_TESTS:-dump push play reconnect_request}; do
         out=$work/integ-$t.log
         leaks=1
         [ "$t" = play ] && leaks=0
@@ -152,7 +152,7 @@ phase_integ() {
         [ "$f" -gt 0 ] && { echo "--- test_$t.sh (ASan) log tail:"; tail -25 "$out"; }
     done
     bash scripts/servers.sh stop "$work/servers"
-    took "dump, push and play integration tests under ASan+UBSan" "$t0"
+    took "dump, push, play and reconnect_request integration tests under ASan+UBSan" "$t0"
 }
 
 for ph in $phases; do

@@ -2,7 +2,7 @@
 # Installs what is needed, builds, and runs every test: unit tests, the fuzz corpus replay,
 # the integration tests against real servers started here on 127.0.0.1, and then
 # scripts/sanitize.sh (a clang ASan+UBSan build: unit tests, fuzz replay, 30 s of each
-# libFuzzer target, the dump, push and play integration tests).
+# libFuzzer target, the dump, push, play and ReconnectRequest integration tests).
 # Ends with "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
