@@ -77,6 +77,20 @@ caps_ex() {
     sed -n 's/.*connect announces.*capsEx=\([0-9]*\).*/\1/p' "$1" | tail -n1
 }
 
+# stats_went_on NAME STATS STALL WHAT OUT: a push whose new place was STALL s slow went on
+# reading its input: no wait of STALL s (less half a second) between the lines of its
+# --stats-file STATS. Prints a FIGURE line (WHAT, the wait, OUT); checks NAME-stats-went-on.
+stats_went_on() {
+    local name=$1 stats=$2 stall=$3 what=$4 out=$5 gap
+    gap=$(longest_stats_gap "$stats")
+    echo "FIGURE $name: $what; longest wait between stats lines ${gap} ms; $out"
+    if [ "$gap" -lt $((stall * 1000 - 500)) ]; then
+        pass "$name-stats-went-on"
+    else
+        fail "$name-stats-went-on" "no stats line for $gap ms: the input waited for the new place"
+    fi
+}
+
 # 1. push, make before break -------------------------------------------------------
 NAME=$(uniq_name move)
 mkdir -p "$T/rec"
@@ -136,13 +150,7 @@ if [ -n "$SPORT" ] && [ -s "$SRC6" ]; then
         else
             fail push-slow-old-went-on "the old place got $old_video video frames, not past frame $key_after: $out"
         fi
-        gap=$(longest_stats_gap "$T/slow-stats.json")
-        echo "FIGURE push-slow: move ${STALL} s slow; longest wait between stats lines ${gap} ms; $out"
-        if [ "$gap" -lt $((STALL * 1000 - 500)) ]; then
-            pass push-slow-stats-went-on
-        else
-            fail push-slow-stats-went-on "no stats line for $gap ms: the input waited for the new place"
-        fi
+        stats_went_on push-slow "$T/slow-stats.json" "$STALL" "move ${STALL} s slow" "$out"
         grep -q "sent .*, 0 dropped" "$T/push-slow.log" && pass push-slow-none-dropped ||
             fail push-slow-none-dropped "$(grep 'sent ' "$T/push-slow.log")"
         check push-slow-monotonic check_monotonic "$T/nginx-slow.flv"
@@ -184,13 +192,7 @@ if [ -n "$SPORT" ] && [ -s "$SRC10" ]; then
             fail push-taken-refused-once "$refused refusals; $(ls "$T/rec-taken")"
         out=$(python3 "$IT_LIB_DIR/move_check.py" "$T/rec-taken/conn-0.bin" "$T/rec-taken/conn-2.bin" "$SRC10")
         [ $? = 0 ] && pass push-taken-frames || fail push-taken-frames "$out"
-        gap=$(longest_stats_gap "$T/taken-stats.json")
-        echo "FIGURE push-taken: every connect ${TSTALL} s slow; longest wait between stats lines ${gap} ms; $out"
-        if [ "$gap" -lt $((TSTALL * 1000 - 500)) ]; then
-            pass push-taken-stats-went-on
-        else
-            fail push-taken-stats-went-on "no stats line for $gap ms: the input waited for the new place"
-        fi
+        stats_went_on push-taken "$T/taken-stats.json" "$TSTALL" "every connect ${TSTALL} s slow" "$out"
     fi
 fi
 
