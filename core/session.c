@@ -545,9 +545,17 @@ static void move_abandon(rtmpkit_session *s)
     free(job);
 }
 
+/* One log line: the stream goes on at the session's URL, where a move took it. */
+static void log_new_place(const rtmpkit_session *s)
+{
+    char shown[RTMPKIT_MAX_TC_URL + 64];
+    rtmpkit_url_format_redacted(current_url(s), s->cfg.publish, shown, sizeof shown);
+    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s at %s", s->cfg.publish ? "publishing" : "playing", shown);
+}
+
 /* The session's client now talks to the new place; old (the same client's former self)
  * is kept aside for rtmpkit_session_move_finish. */
-static void moved_to_new_place(rtmpkit_session *s, rtmpkit_client *old, const char *shown)
+static void moved_to_new_place(rtmpkit_session *s, rtmpkit_client *old)
 {
     s->left = old;   /* closed already after a break before make */
     s->left_url = s->url;
@@ -556,12 +564,11 @@ static void moved_to_new_place(rtmpkit_session *s, rtmpkit_client *old, const ch
     s->cfg.client.url = s->url;
     s->moves++;
     s->last_media_ms = s->probe_at_ms = 0;
-    rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "%s at %s", s->cfg.publish ? "publishing" : "playing", shown);
+    log_new_place(s);
 }
 
 int rtmpkit_session_move_switch(rtmpkit_session *s)
 {
-    char shown[RTMPKIT_MAX_TC_URL + 64];
     struct connect_job *job;
     rtmpkit_client *moved;
     int err;
@@ -585,8 +592,7 @@ int rtmpkit_session_move_switch(rtmpkit_session *s)
         rtmpkit_client_free(moved);
         return err;
     }
-    rtmpkit_url_format_redacted(s->move_to, s->cfg.publish, shown, sizeof shown);
-    moved_to_new_place(s, moved, shown);
+    moved_to_new_place(s, moved);
     return 0;
 }
 
@@ -642,10 +648,8 @@ static int attempt_done(rtmpkit_session *s, int err)
         return err;
     streaming(s);
     if (s->taken_tries) {   /* a move, not a reconnect */
-        char shown[RTMPKIT_MAX_TC_URL + 64];
         s->taken_tries = 0;
-        rtmpkit_url_format_redacted(current_url(s), s->cfg.publish, shown, sizeof shown);
-        rtmpkit_logf(s->cfg.client.log, RTMPKIT_LOG_INFO, "publishing at %s", shown);
+        log_new_place(s);
         return 0;
     }
     s->reconnects++;
@@ -1040,9 +1044,7 @@ static int read_new_place(struct play_move *m)
  * a MOVED event; the held tags follow (next_held). */
 static int play_switch(rtmpkit_session *s, rtmpkit_session_event *ev)
 {
-    char shown[RTMPKIT_MAX_TC_URL + 64];
     struct play_move *m = s->play;
-    rtmpkit_url_format_redacted(s->move_to, 0, shown, sizeof shown);
     ev->aligned = m->at >= 0 && m->same_clock == 1;
     if (!ev->aligned)
         m->offset = 0;   /* not aligned: the new place's times as they come */
@@ -1051,7 +1053,7 @@ static int play_switch(rtmpkit_session *s, rtmpkit_session_event *ev)
         m->at = (long)m->n;   /* nothing to align with: the new place's stream as it comes */
     if (rk_client_swap(s->client, m->next) < 0)
         return play_move_fail(s, ev, rtmpkit_strerror(RTMPKIT_ENOMEM));
-    moved_to_new_place(s, m->next, shown);
+    moved_to_new_place(s, m->next);
     m->next = NULL;
     rtmpkit_session_move_finish(s);
     m->switched = 1;
